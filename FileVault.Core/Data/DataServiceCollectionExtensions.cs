@@ -1,0 +1,49 @@
+using FileVault.Core.Access;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace FileVault.Core.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>PostgreSQL through one shared data source, EF Core with retries, migrations and seeding at start-up.</summary>
+    public static IServiceCollection AddFileVaultData(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
+
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddDbContext<FileVaultDbContext>((sp, options) => options.UseNpgsql(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 5, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null))
+            .UseSnakeCaseNamingConvention());
+
+        services.AddOptions<SeedOptions>().BindConfiguration("FileVault:Seed");
+        services.AddOptions<FirstAdminOptions>()
+            .BindConfiguration("FileVault:FirstAdmin")
+            .Configure<IConfiguration>((options, config) =>
+            {
+                if (config["FILEVAULT_ADMIN_EMAIL"] is { Length: > 0 } email)
+                {
+                    options.Email = email;
+                }
+
+                if (config["FILEVAULT_ADMIN_PASSWORD"] is { Length: > 0 } password)
+                {
+                    options.Password = password;
+                }
+            })
+            .Validate(o => o.Email.Contains('@', StringComparison.Ordinal), "FILEVAULT_ADMIN_EMAIL must be an e-mail address.")
+            .ValidateOnStart();
+
+        services.AddSingleton<DatabaseState>();
+        services.AddScoped<AdminSeeder>();
+        services.AddScoped<StorageRootRegistry>();
+        services.AddScoped<StorageRootQueries>();
+        services.AddHostedService<DatabaseInitializer>();
+        return services;
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace FileVault.Core.Data;
+
+/// <summary>Applies EF Core migrations under a PostgreSQL advisory lock, so instances starting together migrate once.</summary>
+public static class DatabaseMigrator
+{
+    // Any fixed 64-bit number; "FVMIGRAT" in ASCII.
+    private const long MigrationLockKey = 0x46564D4947524154;
+
+    public static async Task MigrateAsync(FileVaultDbContext db, CancellationToken cancellationToken)
+    {
+        await EnsureDatabaseAsync(db.Database.GetConnectionString()!, cancellationToken);
+
+        // Session-level lock on one connection held open for the whole migration.
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Creates the database when missing; the advisory lock needs a database to live in.</summary>
+    private static async Task EnsureDatabaseAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var database = target.Database ?? throw new InvalidOperationException("The connection string names no database.");
+        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.AddWithValue(database);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            var quoted = "\"" + database.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted} ENCODING 'UTF8' TEMPLATE template0", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another instance created it first.
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using FileVault.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Core.Storage;
+
+public sealed record StorageRootSummary(int Id, string Name, string Path, bool IsReadOnly);
+
+/// <summary>Read-side queries over storage roots.</summary>
+public sealed class StorageRootQueries(FileVaultDbContext db)
+{
+    public async Task<IReadOnlyList<StorageRootSummary>> ListAsync(CancellationToken cancellationToken) =>
+        await db.StorageRoots.AsNoTracking()
+            .OrderBy(r => r.Name)
+            .Select(r => new StorageRootSummary(r.Id, r.Name, r.Path, r.IsReadOnly))
+            .ToListAsync(cancellationToken);
+}

@@ -1,0 +1,89 @@
+using FileVault.Core.Data;
+using FileVault.Core.Monitoring;
+using FileVault.Core.Redis;
+using FileVault.Web.Account;
+using FileVault.Web.Components;
+using FileVault.Web.Endpoints;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
+using MudBlazor.Services;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace FileVault.Web.Hosting;
+
+/// <summary>Everything Program.cs wires up, feature by feature.</summary>
+public static class FileVaultHostingExtensions
+{
+    public static WebApplicationBuilder AddFileVault(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var isDevelopment = builder.Environment.IsDevelopment();
+
+        services.AddSerilog((sp, logger) =>
+        {
+            logger.ReadFrom.Configuration(configuration).ReadFrom.Services(sp).Enrich.FromLogContext();
+            if (isDevelopment)
+            {
+                logger.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        });
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddFileVaultData(configuration);
+        services.AddFileVaultRedis(configuration);
+        services.AddFileVaultHealthChecks();
+        services.AddFileVaultAccounts(configuration);
+
+        services.AddDataProtection()
+            .SetApplicationName("FileVault")
+            .PersistKeysToDbContext<FileVaultDbContext>();
+
+        services.AddLocalization();
+        services.AddProblemDetails();
+        services.Configure<ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+
+        services.AddRazorComponents()
+            .AddInteractiveServerComponents(options => options.DetailedErrors = isDevelopment)
+            // The default 32 KB; raising it lets one client make the server buffer more (R-BLAZOR-2).
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = 32 * 1024);
+        services.AddMudServices();
+        return builder;
+    }
+
+    public static WebApplication MapFileVault(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+        }
+
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseSerilogRequestLogging();
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseRequestLocalization(Localization.CreateOptions());
+        app.UseMiddleware<StartupGateMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(MonitoringServiceCollectionExtensions.ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

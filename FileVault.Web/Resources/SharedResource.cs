@@ -1,0 +1,4 @@
+namespace FileVault.Web;
+
+/// <summary>Marker type for the UI strings in Resources/SharedResource.{en,ko}.resx.</summary>
+public sealed class SharedResource;

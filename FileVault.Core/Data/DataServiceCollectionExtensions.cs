@@ -10,12 +10,12 @@ namespace FileVault.Core.Data;
 public static class DataServiceCollectionExtensions
 {
     /// <summary>PostgreSQL through one shared data source, EF Core with retries, migrations and seeding at start-up.</summary>
-    public static IServiceCollection AddFileVaultData(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddFileVaultData(this IServiceCollection services)
     {
-        var connectionString = configuration.GetConnectionString("Postgres")
-            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.");
-
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        // Read when first resolved, not now, so hosts and tests can still change configuration after registration.
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
+            sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.")).Build());
         services.AddDbContext<FileVaultDbContext>((sp, options) => options.UseNpgsql(
             sp.GetRequiredService<NpgsqlDataSource>(),
             npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 5, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null))
@@ -40,7 +40,6 @@ public static class DataServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddSingleton<DatabaseState>();
-        services.AddScoped<AdminSeeder>();
         services.AddScoped<StorageRootRegistry>();
         services.AddScoped<StorageRootQueries>();
         services.AddHostedService<DatabaseInitializer>();

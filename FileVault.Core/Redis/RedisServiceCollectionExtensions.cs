@@ -10,18 +10,20 @@ public static class RedisServiceCollectionExtensions
     /// One multiplexer for the app. It never aborts on a failed connect and reconnects on its own, and its timeouts
     /// are short, so a Redis outage fails writes fast instead of stalling requests (DESIGN invariant 8).
     /// </summary>
-    public static IServiceCollection AddFileVaultRedis(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddFileVaultRedis(this IServiceCollection services)
     {
-        var connectionString = configuration.GetConnectionString("Redis")
-            ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set.");
-        var options = ConfigurationOptions.Parse(connectionString);
-        options.AbortOnConnectFail = false;
-        options.ConnectTimeout = 2000;
-        options.SyncTimeout = 2000;
-        options.AsyncTimeout = 2000;
-        options.ClientName = "filevault";
-
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString("Redis")
+                ?? throw new InvalidOperationException("ConnectionStrings:Redis is not set.");
+            var options = ConfigurationOptions.Parse(connectionString);
+            options.AbortOnConnectFail = false;
+            options.ConnectTimeout = 2000;
+            options.SyncTimeout = 2000;
+            options.AsyncTimeout = 2000;
+            options.ClientName = "filevault";
+            return ConnectionMultiplexer.Connect(options);
+        });
         return services;
     }
 }

@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
 using Serilog;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Serilog.Formatting.Compact;
 
 namespace FileVault.Web.Hosting;
@@ -36,16 +38,18 @@ public static class FileVaultHostingExtensions
         });
 
         services.AddSingleton(TimeProvider.System);
-        services.AddFileVaultData(configuration);
-        services.AddFileVaultRedis(configuration);
+        services.AddFileVaultData();
+        services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
-        services.AddFileVaultAccounts(configuration);
+        services.AddFileVaultAccounts();
 
         services.AddDataProtection()
             .SetApplicationName("FileVault")
             .PersistKeysToDbContext<FileVaultDbContext>();
 
         services.AddLocalization();
+        // Korean text goes out as characters, not as &#xXXXX; entities for every syllable.
+        services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
         services.AddProblemDetails();
         services.Configure<ForwardedHeadersOptions>(options =>
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);

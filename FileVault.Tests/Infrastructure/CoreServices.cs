@@ -1,0 +1,25 @@
+using FileVault.Core.Access;
+using FileVault.Core.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Infrastructure;
+
+/// <summary>Core's services as the app registers them, without the web host, over a test database.</summary>
+public static class CoreServices
+{
+    public static ServiceProvider Build(TestDatabase database, IDictionary<string, string?>? settings = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = database.ConnectionString })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddFileVaultData();
+        services.AddFileVaultIdentity();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+    }
+}

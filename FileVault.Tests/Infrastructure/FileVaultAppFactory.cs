@@ -30,7 +30,7 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
     /// <summary>Redis connection string; a test of the outage path points it at a closed port.</summary>
     protected virtual string RedisConnectionString => TestEnvironment.Redis;
 
-    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
+    public virtual async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
 
     /// <summary>Serves on 127.0.0.1 with a free port and returns the base address.</summary>
     public Uri StartKestrel()

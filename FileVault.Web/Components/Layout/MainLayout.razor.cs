@@ -12,6 +12,7 @@ public partial class MainLayout : IAsyncDisposable
     private IJSObjectReference? _themeModule;
     private bool _isDarkMode;
     private bool _drawerOpen = true;
+    private bool _isInteractive;
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
@@ -29,6 +30,7 @@ public partial class MainLayout : IAsyncDisposable
         _themeModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/theme.js");
         var stored = await _themeModule.InvokeAsync<bool?>("getDarkMode");
         _isDarkMode = stored ?? (_themeProvider is not null && await _themeProvider.GetSystemDarkModeAsync());
+        _isInteractive = true;
         StateHasChanged();
     }
 

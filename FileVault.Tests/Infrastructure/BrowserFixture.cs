@@ -1,0 +1,90 @@
+using Microsoft.Playwright;
+
+namespace FileVault.Tests.Infrastructure;
+
+/// <summary>
+/// One headless Debian Chromium for the browser tests, driven by Playwright with an explicit executable path
+/// (browser downloads are impossible here). The flags keep it off the closed network and allow running as root.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(TestEnvironment.ChromiumPath),
+            $"Chromium not found at {TestEnvironment.ChromiumPath}; scripts/test.sh installs Debian's chromium package.");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = TestEnvironment.ChromiumPath,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        });
+    }
+
+    /// <summary>A fresh context (cookies, storage) in the given browser language.</summary>
+    public async Task<IPage> NewPageAsync(Uri baseAddress, string locale)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString(),
+            Locale = locale,
+            ColorScheme = ColorScheme.Light,
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
+    }
+
+    public static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#sign-in-submit");
+    }
+
+    /// <summary>Waits until the page's Blazor circuit is connected and has rendered once.</summary>
+    public static async Task WaitForInteractiveAsync(IPage page) =>
+        await page.Locator("#fv-interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+
+    /// <summary>Saves a screenshot next to the test results, for a person to look at.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestEnvironment.ArtifactsDirectory, name + ".png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
+
+/// <summary>The app on a real Kestrel socket, for Chromium.</summary>
+public sealed class KestrelAppFactory : FileVaultAppFactory
+{
+    public Uri BaseAddress { get; private set; } = default!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        BaseAddress = StartKestrel();
+        await WaitUntilReadyAsync();
+    }
+}

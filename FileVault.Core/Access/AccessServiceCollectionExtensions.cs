@@ -1,4 +1,5 @@
 using FileVault.Core.Data;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,4 +30,10 @@ public static class AccessServiceCollectionExtensions
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<FileVaultDbContext>();
     }
+
+    /// <summary>The role policies pages, navigation and endpoints ask for.</summary>
+    public static AuthorizationBuilder AddFileVaultPolicies(this AuthorizationBuilder builder) => builder
+        .AddPolicy(Policies.Files, policy => policy.RequireRole(Policies.FilesRoles))
+        .AddPolicy(Policies.Admin, policy => policy.RequireRole(Policies.AdminRoles))
+        .AddPolicy(Policies.Desk, policy => policy.RequireRole(Policies.DeskRoles));
 }

@@ -43,10 +43,7 @@ public static class AccountServiceCollectionExtensions
         services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((options, account) =>
             options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(account.Value.LockoutMinutes));
 
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Files, policy => policy.RequireRole(Policies.FilesRoles))
-            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Policies.AdminRoles))
-            .AddPolicy(Policies.Desk, policy => policy.RequireRole(Policies.DeskRoles));
+        services.AddAuthorizationBuilder().AddFileVaultPolicies();
         return services;
     }
 }

@@ -16,10 +16,13 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
             sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.")).Build());
-        services.AddDbContext<FileVaultDbContext>((sp, options) => options.UseNpgsql(
+        // A factory for services and components that need short-lived contexts (Blazor circuits, the scanner), and a
+        // scoped context from it for everything else (Identity's stores, request handlers).
+        services.AddDbContextFactory<FileVaultDbContext>((sp, options) => options.UseNpgsql(
             sp.GetRequiredService<NpgsqlDataSource>(),
             npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 5, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null))
             .UseSnakeCaseNamingConvention());
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContext());
 
         services.AddOptions<SeedOptions>().BindConfiguration("FileVault:Seed");
         services.AddOptions<FirstAdminOptions>()

@@ -1,4 +1,6 @@
 using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
@@ -14,6 +16,14 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
     public DbSet<StorageRoot> StorageRoots => Set<StorageRoot>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<Entry> Entries => Set<Entry>();
+
+    public DbSet<ScanRun> ScanRuns => Set<ScanRun>();
+
+    public DbSet<ScanError> ScanErrors => Set<ScanError>();
+
+    public DbSet<ScanHeldMissing> ScanHeldMissing => Set<ScanHeldMissing>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -22,6 +22,26 @@ public class StorageRoot
     public Guid MarkerId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    public RootHealth Health { get; set; } = RootHealth.Unknown;
+
+    /// <summary>Why the root is unhealthy, or what a held-back scan is waiting for.</summary>
+    public string? HealthMessage { get; set; }
+
+    public DateTimeOffset? HealthCheckedAt { get; set; }
+
+    /// <summary>Set when the root turned unhealthy or a scan was held back; admins see a banner until it is confirmed or the mount returns.</summary>
+    public bool AlertOpen { get; set; }
+
+    /// <summary>The last scan that finished and merged into the catalog.</summary>
+    public long? LastCompletedScanId { get; set; }
+}
+
+public enum RootHealth : short
+{
+    Unknown = 0,
+    Healthy = 1,
+    Unhealthy = 2,
 }
 
 internal sealed class StorageRootConfiguration : IEntityTypeConfiguration<StorageRoot>

@@ -1,5 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Data;
+using FileVault.Core.Redis;
+using FileVault.Core.Scanning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +13,11 @@ public static class CoreServices
     public static ServiceProvider Build(TestDatabase database, IDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = database.ConnectionString })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = database.ConnectionString,
+                ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection();
@@ -20,6 +26,8 @@ public static class CoreServices
         services.AddSingleton(TimeProvider.System);
         services.AddFileVaultData();
         services.AddFileVaultIdentity();
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        services.AddFileVaultRedis();
+        services.AddScanning();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

@@ -50,6 +50,7 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("FILEVAULT_ADMIN_PASSWORD", AdminPassword);
         builder.UseSetting("FileVault:Seed:StorageRoot", StorageDirectory);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("FileVault:Scanner:SchedulesEnabled", "false");
     }
 
     /// <summary>Waits until start-up migration and seeding are done.</summary>

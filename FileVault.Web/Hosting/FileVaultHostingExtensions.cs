@@ -1,6 +1,8 @@
 using FileVault.Core.Data;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
+using FileVault.Core.Scanning;
+using Coravel;
 using FileVault.Web.Account;
 using FileVault.Web.Components;
 using FileVault.Web.Endpoints;
@@ -41,6 +43,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultData();
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
+        services.AddScanning();
         services.AddFileVaultAccounts();
 
         services.AddDataProtection()
@@ -88,6 +91,8 @@ public static class FileVaultHostingExtensions
         });
         app.MapAccountEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.Services.UseScheduler(scheduler => scheduler.ScheduleScans(app.Services))
+            .LogScheduledTaskProgress();
         return app;
     }
 }

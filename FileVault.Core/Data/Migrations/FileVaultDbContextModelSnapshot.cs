@@ -117,6 +117,264 @@ namespace FileVault.Core.Data.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("FileVault.Core.Catalog.Entry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("ChangedByScanId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("changed_by_scan_id");
+
+                    b.Property<byte[]>("ContentHash")
+                        .HasColumnType("bytea")
+                        .HasColumnName("content_hash");
+
+                    b.Property<string>("Description")
+                        .HasColumnType("text")
+                        .HasColumnName("description");
+
+                    b.Property<long>("Device")
+                        .HasColumnType("bigint")
+                        .HasColumnName("device");
+
+                    b.Property<string>("Extension")
+                        .HasColumnType("text")
+                        .HasColumnName("extension");
+
+                    b.Property<long>("Inode")
+                        .HasColumnType("bigint")
+                        .HasColumnName("inode");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LinkTarget")
+                        .HasColumnType("text")
+                        .HasColumnName("link_target");
+
+                    b.Property<string>("MimeType")
+                        .HasColumnType("text")
+                        .HasColumnName("mime_type");
+
+                    b.Property<DateTimeOffset?>("MissingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("missing_since");
+
+                    b.Property<DateTimeOffset>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("modified_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<bool>("NameIsValid")
+                        .HasColumnType("boolean")
+                        .HasColumnName("name_is_valid");
+
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("name_key")
+                        .UseCollation("C");
+
+                    b.Property<long?>("ParentId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("parent_id");
+
+                    b.Property<string>("RelativePath")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("relative_path")
+                        .UseCollation("C");
+
+                    b.Property<int>("RootId")
+                        .HasColumnType("integer")
+                        .HasColumnName("root_id");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.Property<short>("SortGroup")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("smallint")
+                        .HasColumnName("sort_group")
+                        .HasComputedColumnSql("CASE WHEN kind = 0 THEN 0 ELSE 1 END", true);
+
+                    b.Property<short>("State")
+                        .HasColumnType("smallint")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset?>("UploadedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("uploaded_at");
+
+                    b.Property<Guid?>("UploadedById")
+                        .HasColumnType("uuid")
+                        .HasColumnName("uploaded_by_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_entries");
+
+                    b.HasIndex("RootId", "RelativePath")
+                        .IsUnique()
+                        .HasDatabaseName("ix_entries_root_id_relative_path");
+
+                    b.HasIndex("ParentId", "SortGroup", "ModifiedAt", "Id")
+                        .HasDatabaseName("ix_entries_browse_modified");
+
+                    b.HasIndex("ParentId", "SortGroup", "NameKey", "Id")
+                        .HasDatabaseName("ix_entries_browse_name");
+
+                    b.HasIndex("ParentId", "SortGroup", "Size", "Id")
+                        .HasDatabaseName("ix_entries_browse_size");
+
+                    b.ToTable("entries", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("code");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("message");
+
+                    b.Property<string>("RelativePath")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("relative_path");
+
+                    b.Property<long>("ScanRunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scan_run_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scan_errors");
+
+                    b.HasIndex("ScanRunId")
+                        .HasDatabaseName("ix_scan_errors_scan_run_id");
+
+                    b.ToTable("scan_errors", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Scanning.ScanHeldMissing", b =>
+                {
+                    b.Property<long>("ScanRunId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("scan_run_id");
+
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.HasKey("ScanRunId", "EntryId")
+                        .HasName("pk_scan_held_missing");
+
+                    b.HasIndex("EntryId")
+                        .HasDatabaseName("ix_scan_held_missing_entry_id");
+
+                    b.ToTable("scan_held_missing", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Scanning.ScanRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("Added")
+                        .HasColumnType("bigint")
+                        .HasColumnName("added");
+
+                    b.Property<double>("EntriesPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("entries_per_second");
+
+                    b.Property<long>("Errors")
+                        .HasColumnType("bigint")
+                        .HasColumnName("errors");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long>("HeldMissing")
+                        .HasColumnType("bigint")
+                        .HasColumnName("held_missing");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("text")
+                        .HasColumnName("message");
+
+                    b.Property<long>("Missing")
+                        .HasColumnType("bigint")
+                        .HasColumnName("missing");
+
+                    b.Property<long>("Renamed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("renamed");
+
+                    b.Property<int>("RootId")
+                        .HasColumnType("integer")
+                        .HasColumnName("root_id");
+
+                    b.Property<long>("Seen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seen");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TriggeredBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("triggered_by");
+
+                    b.Property<long>("Updated")
+                        .HasColumnType("bigint")
+                        .HasColumnName("updated");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scan_runs");
+
+                    b.HasIndex("RootId", "StartedAt")
+                        .HasDatabaseName("ix_scan_runs_root_id_started_at");
+
+                    b.ToTable("scan_runs", (string)null);
+                });
+
             modelBuilder.Entity("FileVault.Core.Storage.StorageRoot", b =>
                 {
                     b.Property<int>("Id")
@@ -126,6 +384,10 @@ namespace FileVault.Core.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<bool>("AlertOpen")
+                        .HasColumnType("boolean")
+                        .HasColumnName("alert_open");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -134,9 +396,25 @@ namespace FileVault.Core.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("device_id");
 
+                    b.Property<short>("Health")
+                        .HasColumnType("smallint")
+                        .HasColumnName("health");
+
+                    b.Property<DateTimeOffset?>("HealthCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("health_checked_at");
+
+                    b.Property<string>("HealthMessage")
+                        .HasColumnType("text")
+                        .HasColumnName("health_message");
+
                     b.Property<bool>("IsReadOnly")
                         .HasColumnType("boolean")
                         .HasColumnName("is_read_only");
+
+                    b.Property<long?>("LastCompletedScanId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_completed_scan_id");
 
                     b.Property<Guid>("MarkerId")
                         .HasColumnType("uuid")
@@ -351,6 +629,59 @@ namespace FileVault.Core.Data.Migrations
                         .HasName("pk_user_tokens");
 
                     b.ToTable("user_tokens", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Catalog.Entry", b =>
+                {
+                    b.HasOne("FileVault.Core.Catalog.Entry", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_entries_entries_parent_id");
+
+                    b.HasOne("FileVault.Core.Storage.StorageRoot", null)
+                        .WithMany()
+                        .HasForeignKey("RootId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_entries_storage_roots_root_id");
+                });
+
+            modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>
+                {
+                    b.HasOne("FileVault.Core.Scanning.ScanRun", null)
+                        .WithMany()
+                        .HasForeignKey("ScanRunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scan_errors_scan_runs_scan_run_id");
+                });
+
+            modelBuilder.Entity("FileVault.Core.Scanning.ScanHeldMissing", b =>
+                {
+                    b.HasOne("FileVault.Core.Catalog.Entry", null)
+                        .WithMany()
+                        .HasForeignKey("EntryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scan_held_missing_entries_entry_id");
+
+                    b.HasOne("FileVault.Core.Scanning.ScanRun", null)
+                        .WithMany()
+                        .HasForeignKey("ScanRunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scan_held_missing_scan_runs_scan_run_id");
+                });
+
+            modelBuilder.Entity("FileVault.Core.Scanning.ScanRun", b =>
+                {
+                    b.HasOne("FileVault.Core.Storage.StorageRoot", null)
+                        .WithMany()
+                        .HasForeignKey("RootId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_scan_runs_storage_roots_root_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>

@@ -1,0 +1,102 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace FileVault.Core.Catalog;
+
+public enum EntryKind : short
+{
+    Directory = 0,
+    File = 1,
+    Symlink = 2,
+    /// <summary>Sockets, FIFOs, devices: listed, never opened.</summary>
+    Other = 3,
+}
+
+public enum EntryState : short
+{
+    Active = 0,
+    Trashed = 1,
+    /// <summary>Gone from the disk at the last scan; kept with its metadata so a returning file gets it back.</summary>
+    Missing = 2,
+}
+
+/// <summary>One file, folder or link on a storage root. The bytes stay on disk; everything else lives here.</summary>
+public class Entry
+{
+    public long Id { get; set; }
+
+    public int RootId { get; set; }
+
+    /// <summary>Null only for the root's own entry (RelativePath "").</summary>
+    public long? ParentId { get; set; }
+
+    /// <summary>The name exactly as found on disk (NFD stays NFD); bytes that are not UTF-8 are shown as \xNN.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>NFC, lower-cased: what search and case/normalisation-insensitive lookups compare.</summary>
+    public required string NameKey { get; set; }
+
+    /// <summary>'/'-joined on-disk names from the root; "" for the root itself. Compared bytewise (collation "C").</summary>
+    public required string RelativePath { get; set; }
+
+    public EntryKind Kind { get; set; }
+
+    /// <summary>0 for folders, 1 for everything else: "folders first" in every listing, and the first key of the browse indexes.</summary>
+    public short SortGroup { get; private set; }
+
+    public long Size { get; set; }
+
+    public DateTimeOffset ModifiedAt { get; set; }
+
+    /// <summary>Lower-case, without the dot; null when the name has none.</summary>
+    public string? Extension { get; set; }
+
+    public string? MimeType { get; set; }
+
+    /// <summary>SHA-256 of the content, when it has been computed (uploads, duplicate detection).</summary>
+    public byte[]? ContentHash { get; set; }
+
+    public string? Description { get; set; }
+
+    public Guid? UploadedById { get; set; }
+
+    public DateTimeOffset? UploadedAt { get; set; }
+
+    public EntryState State { get; set; }
+
+    /// <summary>The scan that last added or changed this row. Active rows were all seen by their root's last completed scan.</summary>
+    public long? ChangedByScanId { get; set; }
+
+    public DateTimeOffset? MissingSince { get; set; }
+
+    /// <summary>Device and inode when last seen: how a rename made outside FileVault is recognised.</summary>
+    public long Device { get; set; }
+
+    public long Inode { get; set; }
+
+    /// <summary>False when the on-disk name is not valid UTF-8; such entries are addressed by id, never by path.</summary>
+    public bool NameIsValid { get; set; } = true;
+
+    /// <summary>For symlinks: where the link points, as stored in the link (never followed by the scanner).</summary>
+    public string? LinkTarget { get; set; }
+}
+
+internal sealed class EntryConfiguration : IEntityTypeConfiguration<Entry>
+{
+    public void Configure(EntityTypeBuilder<Entry> builder)
+    {
+        builder.ToTable("entries");
+        builder.Property(e => e.Id).UseIdentityByDefaultColumn();
+        builder.Property(e => e.RelativePath).UseCollation("C");
+        builder.Property(e => e.NameKey).UseCollation("C");
+        builder.Property(e => e.SortGroup).HasComputedColumnSql("CASE WHEN kind = 0 THEN 0 ELSE 1 END", stored: true);
+        builder.HasOne<Storage.StorageRoot>().WithMany().HasForeignKey(e => e.RootId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Entry>().WithMany().HasForeignKey(e => e.ParentId).OnDelete(DeleteBehavior.Restrict);
+
+        builder.HasIndex(e => new { e.RootId, e.RelativePath }).IsUnique();
+        // Keyset browse: one index per indexed sort, each "folders first" (SortGroup) then the key then id.
+        builder.HasIndex(e => new { e.ParentId, e.SortGroup, e.NameKey, e.Id }).HasDatabaseName("ix_entries_browse_name");
+        builder.HasIndex(e => new { e.ParentId, e.SortGroup, e.ModifiedAt, e.Id }).HasDatabaseName("ix_entries_browse_modified");
+        builder.HasIndex(e => new { e.ParentId, e.SortGroup, e.Size, e.Id }).HasDatabaseName("ix_entries_browse_size");
+    }
+}

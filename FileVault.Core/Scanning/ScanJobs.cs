@@ -1,0 +1,84 @@
+using Coravel.Invocable;
+using FileVault.Core.Data;
+using FileVault.Core.Locks;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace FileVault.Core.Scanning;
+
+/// <summary>What a manual scan request names.</summary>
+public sealed record ScanRequest(int RootId, ScanKind Kind, string TriggeredBy);
+
+/// <summary>One scan of one root, queued by an admin (or the CLI); cancellable through <see cref="ScanMonitor"/>.</summary>
+public sealed class ScanRootJob(Scanner scanner) : IInvocable, IInvocableWithPayload<ScanRequest>, ICancellableInvocable
+{
+    public ScanRequest Payload { get; set; } = default!;
+
+    public CancellationToken CancellationToken { get; set; }
+
+    public Task Invoke() => scanner.RunAsync(Payload.RootId, Payload.Kind, Payload.TriggeredBy, CancellationToken);
+}
+
+/// <summary>Scheduled scans of every root, once across all instances (a Redis lease held for the whole run).</summary>
+public abstract class ScheduledScanJob(
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, Scanner scanner, ILogger logger) : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    protected abstract ScanKind Kind { get; }
+
+    public async Task Invoke()
+    {
+        RedisLease? lease;
+        try
+        {
+            lease = await RedisLease.TryAcquireAsync(redis, $"filevault:schedule:scan:{Kind}", TimeSpan.FromMinutes(2));
+        }
+        catch (RedisException ex)
+        {
+            logger.LogWarning("Scheduled {Kind} scan skipped: Redis is unreachable, so it cannot be run exactly once ({Reason})", Kind, ex.Message);
+            return;
+        }
+
+        if (lease is null)
+        {
+            logger.LogInformation("Scheduled {Kind} scan skipped: another instance is running it", Kind);
+            return;
+        }
+
+        await using (lease)
+        {
+            await using var db = await contexts.CreateDbContextAsync(CancellationToken);
+            var roots = await db.StorageRoots.AsNoTracking().Select(r => r.Id).ToListAsync(CancellationToken);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, lease.Lost);
+            foreach (var rootId in roots)
+            {
+                await scanner.RunAsync(rootId, Kind, "schedule", stop.Token);
+            }
+        }
+    }
+}
+
+public sealed class IncrementalScanSchedule(
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, Scanner scanner, ILogger<IncrementalScanSchedule> logger)
+    : ScheduledScanJob(contexts, redis, scanner, logger)
+{
+    protected override ScanKind Kind => ScanKind.Incremental;
+}
+
+public sealed class FullScanSchedule(
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, Scanner scanner, ILogger<FullScanSchedule> logger)
+    : ScheduledScanJob(contexts, redis, scanner, logger)
+{
+    protected override ScanKind Kind => ScanKind.Full;
+}
+
+/// <summary>Every 30 minutes: is each root still the mount we registered? Opens or closes the admin alert.</summary>
+public sealed class MountHealthSchedule(RootHealthService health) : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public Task Invoke() => health.CheckAllAsync(CancellationToken);
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+
+namespace FileVault.Core.Scanning;
+
+/// <summary>A snapshot of a scan's progress for pages and the API.</summary>
+public sealed record ScanProgressSnapshot(
+    long ScanId, int RootId, ScanKind Kind, string Phase, long Seen, long Errors, double EntriesPerSecond, string CurrentFolder, DateTimeOffset StartedAt);
+
+/// <summary>
+/// The scans running in this process: their live counters, and a way to cancel them. Pages poll <see cref="Running"/>
+/// (cheap: counters in memory) and listen to <see cref="Changed"/> for starts and ends.
+/// </summary>
+public sealed class ScanMonitor(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<long, RunningScan> _running = new();
+
+    /// <summary>Raised when a scan starts or finishes in this process.</summary>
+    public event Action? Changed;
+
+    public IReadOnlyList<ScanProgressSnapshot> Running => _running.Values.Select(v => Snapshot(v.Run, v.Progress)).ToList();
+
+    private sealed record RunningScan(ScanRun Run, ScanProgress Progress, CancellationTokenSource Cancellation);
+
+    /// <summary>Cancels the running scan of a root in this process; false when none runs here.</summary>
+    public bool CancelRoot(int rootId)
+    {
+        foreach (var (_, scan) in _running)
+        {
+            if (scan.Run.RootId == rootId)
+            {
+                scan.Cancellation.Cancel();
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Registers a starting scan; its token trips on <paramref name="outer"/> or <see cref="CancelRoot"/>.</summary>
+    internal (ScanProgress Progress, CancellationToken Token) Started(ScanRun run, CancellationToken outer)
+    {
+        var progress = new ScanProgress();
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        _running[run.Id] = new RunningScan(run, progress, cancellation);
+        Changed?.Invoke();
+        return (progress, cancellation.Token);
+    }
+
+    internal void Finished(ScanRun run)
+    {
+        if (_running.TryRemove(run.Id, out var scan))
+        {
+            scan.Cancellation.Dispose();
+        }
+
+        Changed?.Invoke();
+    }
+
+    private ScanProgressSnapshot Snapshot(ScanRun run, ScanProgress progress)
+    {
+        var elapsed = (time.GetUtcNow() - run.StartedAt).TotalSeconds;
+        return new ScanProgressSnapshot(run.Id, run.RootId, run.Kind, progress.Phase, progress.Seen, progress.Errors,
+            elapsed > 0 ? progress.Seen / elapsed : 0, progress.CurrentFolder, run.StartedAt);
+    }
+}

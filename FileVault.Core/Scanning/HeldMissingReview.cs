@@ -18,16 +18,21 @@ public sealed class HeldMissingReview(IDbContextFactory<FileVaultDbContext> cont
             return new Error("scan.not_awaiting_confirmation", $"Scan {scanRunId} is not waiting for a confirmation.");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var marked = await db.Entries
-            .Where(e => e.State == EntryState.Active && db.ScanHeldMissing.Any(h => h.ScanRunId == scanRunId && h.EntryId == e.Id))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(e => e.State, EntryState.Missing)
-                .SetProperty(e => e.MissingSince, now)
-                .SetProperty(e => e.ChangedByScanId, scanRunId), cancellationToken);
-        await CloseAsync(db, run, ScanStatus.Completed, $"{marked} entries marked missing, confirmed by {admin}.", cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // The retrying strategy replays the whole unit if PostgreSQL drops mid-way (R-DEG-2).
+        var marked = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            var count = await db.Entries
+                .Where(e => e.State == EntryState.Active && db.ScanHeldMissing.Any(h => h.ScanRunId == scanRunId && h.EntryId == e.Id))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(e => e.State, EntryState.Missing)
+                    .SetProperty(e => e.MissingSince, now)
+                    .SetProperty(e => e.ChangedByScanId, scanRunId), cancellationToken);
+            await CloseAsync(db, run, ScanStatus.Completed, $"{count} entries marked missing, confirmed by {admin}.", cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return count;
+        });
         logger.LogWarning("{Admin} confirmed scan {ScanId}: {Count} entries marked missing", admin, scanRunId, marked);
         return marked;
     }

@@ -1,11 +1,17 @@
 using FileVault.Web.Hosting;
 
+if (await ScanCommand.TryRunAsync(args) is { } exitCode)
+{
+    return exitCode;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFileVault();
 
 var app = builder.Build();
 app.MapFileVault();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

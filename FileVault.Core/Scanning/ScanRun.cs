@@ -58,6 +58,12 @@ public class ScanRun
 
     public double EntriesPerSecond { get; set; }
 
+    /// <summary>Time spent walking and staging (COPY runs during the walk).</summary>
+    public double WalkSeconds { get; set; }
+
+    /// <summary>Time spent in the merge transaction.</summary>
+    public double MergeSeconds { get; set; }
+
     /// <summary>Why the run stopped early or what it is waiting for, in words for an admin.</summary>
     public string? Message { get; set; }
 }

@@ -65,6 +65,7 @@ public sealed class Scanner(
                 return await AbortUnhealthyAsync(run, root, after, "after", progress);
             }
 
+            run.WalkSeconds = stopwatch.Elapsed.TotalSeconds;
             progress.Phase = "merging";
             await CatalogMerge.CopyPathsAsync(connection, "scan_listed", walker.Listed, cancellationToken);
             await CatalogMerge.CopyPathsAsync(connection, "scan_unknown", walker.Unknown, cancellationToken);
@@ -78,6 +79,7 @@ public sealed class Scanner(
             run.HeldMissing = outcome.HeldMissing;
             run.Errors = progress.Errors;
             run.EntriesPerSecond = outcome.Seen / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
+            run.MergeSeconds = stopwatch.Elapsed.TotalSeconds - run.WalkSeconds;
             var held = outcome.HeldMissing > 0;
             var message = held
                 ? $"{outcome.HeldMissing} entries would be marked missing, more than {options.Value.MaxMissingFraction:P0} of the root; confirm to mark them."

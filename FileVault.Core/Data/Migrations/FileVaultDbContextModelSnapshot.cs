@@ -329,6 +329,10 @@ namespace FileVault.Core.Data.Migrations
                         .HasColumnType("smallint")
                         .HasColumnName("kind");
 
+                    b.Property<double>("MergeSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("merge_seconds");
+
                     b.Property<string>("Message")
                         .HasColumnType("text")
                         .HasColumnName("message");
@@ -365,6 +369,10 @@ namespace FileVault.Core.Data.Migrations
                     b.Property<long>("Updated")
                         .HasColumnType("bigint")
                         .HasColumnName("updated");
+
+                    b.Property<double>("WalkSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("walk_seconds");
 
                     b.HasKey("Id")
                         .HasName("pk_scan_runs");

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using FileVault.Core.Data;
+using FileVault.Core.Redis;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Web.Hosting;
+
+/// <summary>
+/// `FileVault.Web scan --root DIR [--kind full|incremental]`: runs the app's own scanner once, without the web host,
+/// and prints its figures as `name: value` lines. For scripts and for bench/scan.sh. Registers DIR when it is new.
+/// </summary>
+public static class ScanCommand
+{
+    public static async Task<int?> TryRunAsync(string[] args)
+    {
+        if (args is not ["scan", .. var options])
+        {
+            return null;
+        }
+
+        var root = Option(options, "--root");
+        var kind = Option(options, "--kind") is "incremental" ? ScanKind.Incremental : ScanKind.Full;
+        if (root is null || !Path.IsPathFullyQualified(root))
+        {
+            await Console.Error.WriteLineAsync("usage: FileVault.Web scan --root ABSOLUTE_DIR [--kind full|incremental]");
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddFileVaultData();
+        builder.Services.AddFileVaultRedis();
+        builder.Services.AddScanning();
+        await using var services = builder.Services.BuildServiceProvider();
+
+        await using (var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync())
+        {
+            await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
+        }
+
+        var rootId = await FindOrRegisterAsync(services, root);
+        if (rootId is null)
+        {
+            return 1;
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var run = await services.GetRequiredService<Scanner>().RunAsync(rootId.Value, kind, "cli", CancellationToken.None);
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        Print("scan_id", run.Id);
+        Print("kind", run.Kind.ToString().ToLowerInvariant());
+        Print("status", run.Status.ToString());
+        Print("seen", run.Seen);
+        Print("added", run.Added);
+        Print("updated", run.Updated);
+        Print("renamed", run.Renamed);
+        Print("missing", run.Missing);
+        Print("held_missing", run.HeldMissing);
+        Print("errors", run.Errors);
+        Print("scan_s", seconds.ToString("F2", CultureInfo.InvariantCulture));
+        Print("walk_s", run.WalkSeconds.ToString("F2", CultureInfo.InvariantCulture));
+        Print("merge_s", run.MergeSeconds.ToString("F2", CultureInfo.InvariantCulture));
+        Print("entries_per_second", run.EntriesPerSecond.ToString("F0", CultureInfo.InvariantCulture));
+        Print("peak_rss_mb", PeakRssMegabytes().ToString("F0", CultureInfo.InvariantCulture));
+        if (run.Message is not null)
+        {
+            Print("message", run.Message);
+        }
+
+        return run.Status is ScanStatus.Completed or ScanStatus.AwaitingConfirmation ? 0 : 1;
+    }
+
+    private static async Task<int?> FindOrRegisterAsync(IServiceProvider services, string path)
+    {
+        var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<FileVaultDbContext>();
+        var existing = await db.StorageRoots.Where(r => r.Path == fullPath).Select(r => (int?)r.Id).SingleOrDefaultAsync();
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var registered = await ActivatorUtilities.CreateInstance<StorageRootRegistry>(scope.ServiceProvider)
+            .RegisterAsync(Path.GetFileName(fullPath), fullPath, isReadOnly: false, CancellationToken.None);
+        if (!registered.IsSuccess)
+        {
+            await Console.Error.WriteLineAsync($"error: {registered.Error}");
+            return null;
+        }
+
+        return registered.Value.Id;
+    }
+
+    /// <summary>VmHWM: the most resident memory this process has used.</summary>
+    private static double PeakRssMegabytes()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    private static string? Option(string[] options, string name)
+    {
+        var index = Array.IndexOf(options, name);
+        return index >= 0 && index + 1 < options.Length ? options[index + 1] : null;
+    }
+
+    private static void Print(string name, object value) => Console.WriteLine($"{name}: {value}");
+}

@@ -16,7 +16,8 @@ say() { printf '[test] %s\n' "$*" >&2; }
 # Browser tests drive Debian's Chromium (no browser downloads here); Korean needs a CJK font to render.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# Not grep -q: it would stop reading early, fc-list would die of SIGPIPE, and pipefail would call the font missing.
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

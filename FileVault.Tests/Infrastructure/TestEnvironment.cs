@@ -18,8 +18,27 @@ public static class TestEnvironment
     /// <summary>Debian's Chromium; the test command installs it.</summary>
     public static string ChromiumPath { get; } = Environment.GetEnvironmentVariable("FILEVAULT_CHROMIUM") ?? "/usr/bin/chromium";
 
+    /// <summary>Debian's nginx, for the tests of the repository's nginx.conf; the test command installs it.</summary>
+    public static string NginxPath { get; } = Environment.GetEnvironmentVariable("FILEVAULT_NGINX") ?? "/usr/sbin/nginx";
+
+    /// <summary>The checkout the tests were built from (the folder holding FileVault.sln).</summary>
+    public static string RepositoryRoot => FindRepositoryRoot();
+
     public static string ArtifactsDirectory { get; } = Directory.CreateDirectory(
         Environment.GetEnvironmentVariable("FILEVAULT_TEST_ARTIFACTS") ?? Path.Combine(Path.GetTempPath(), "filevault-test-artifacts")).FullName;
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "FileVault.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No FileVault.sln above {AppContext.BaseDirectory}.");
+    }
 
     private static int PortFrom(string variable, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) ? port : fallback;

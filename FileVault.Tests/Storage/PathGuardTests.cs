@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using FileVault.Core;
 using FileVault.Core.Storage;
@@ -565,6 +566,180 @@ public sealed class PathGuardTests : IDisposable
     [InlineData("/", "/", true)]
     public void Containment_is_checked_on_whole_components(string root, string candidate, bool inside) =>
         Assert.Equal(inside, PathGuard.IsInside(root, candidate));
+
+    // ---- Fuzz: random input never throws, and nothing accepted leaves the root ----
+
+    // Names in the test tree, so that random paths often reach something.
+    private static readonly string[] TreeNames =
+    [
+        "docs", "report.txt", "report-link", "up", "up2", "link-in", "chain1", "chain2", "link-out", "rel-out", "canary-link",
+        "link-evil", "jump", "esc", "home", "deep", "a", "b", "loop1", "self", "dangling", "twins", "가.txt", HangulNfc, HangulNfd,
+        ".filevault-root", ".filevault-trash", "deleted.txt", "marker-link", "trash-link", "deleted-link", "outside", "canary.txt",
+        "root-evil", "secret.txt", "root",
+    ];
+
+    private static readonly string[] JunkNames =
+    [
+        "", ".", "..", "...", "a..b.txt", "..hidden", "\\", "..\\..", "\0", "\t", "\r\n", "\x7F", "\x01", "\ud800", "\udc00x",
+        "😀", " ", "CON", "\u0301", "\u1112\u1161", new string('x', 300), string.Concat(Enumerable.Repeat("가", 90)),
+        string.Concat(Enumerable.Repeat("..", 40)), string.Concat(Enumerable.Repeat("\u0301\u0316", 1500)),
+    ];
+
+    private static readonly string[] OddSeparators = ["//", "\\", "", "/./", "/../", "/\0/"];
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private const string Alphabet = "/.\\\0\t\nab 한가\u1100\u1161\ud800\udc00\u0301\x7F";
+
+    [Fact]
+    public void Parse_never_throws_and_everything_it_accepts_is_clean()
+    {
+        var random = new Random(20261125);
+        var accepted = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var input = i % 2 == 0 ? RandomText(random) : RandomPath(random);
+
+            var result = PathGuard.Parse(input);
+
+            if (!result.IsSuccess)
+            {
+                Assert.StartsWith("path.", result.Error!.Code, StringComparison.Ordinal);
+                continue;
+            }
+
+            accepted++;
+            var text = result.Value.ToString();
+            Assert.Equal(input.Normalize(NormalizationForm.FormC), text);
+            Assert.InRange(StrictUtf8.GetByteCount(text), 0, PathGuard.MaxPathBytes);
+            Assert.Equal(result.Value, PathGuard.Parse(text).Value);
+            foreach (var component in result.Value.Components)
+            {
+                // Strict UTF-8 throws on a lone surrogate.
+                Assert.InRange(StrictUtf8.GetByteCount(component), 1, PathGuard.MaxNameBytes);
+                Assert.True(component is not ("." or ".."), text);
+                Assert.True(component.IsNormalized(NormalizationForm.FormC), text);
+                Assert.DoesNotContain(component, c => c < ' ' || c is '\x7F' or '\\' or '/');
+            }
+        }
+
+        // Enough got through for the checks above to mean something.
+        Assert.InRange(accepted, 2_000, 18_000);
+    }
+
+    [Fact]
+    public void Random_paths_never_resolve_outside_the_root()
+    {
+        Assert.True(UnixRealPath.TryResolve(_root, out var realRoot, out _));
+        string[] outsidePaths = ["", "outside", "outside/canary.txt", "root-evil", "root-evil/secret.txt"];
+        var outside = outsidePaths
+            .Select(p => UnixFileStat.TryGet(Path.Combine(_parent, p))!.Value)
+            .ToHashSet();
+        var random = new Random(1125);
+        var outcomes = new Dictionary<string, int>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var parsed = PathGuard.Parse(RandomPath(random));
+            if (!parsed.IsSuccess)
+            {
+                continue;
+            }
+
+            var result = PathGuard.ResolveExisting(_root, parsed.Value);
+
+            var outcome = result.Error?.Code ?? "found";
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            if (!result.IsSuccess)
+            {
+                continue;
+            }
+
+            Assert.True(result.Value == _root || result.Value.StartsWith(_root + "/", StringComparison.Ordinal), result.Value);
+            Assert.True(UnixRealPath.TryResolve(result.Value, out var real, out _), result.Value);
+            Assert.True(real == realRoot || real.StartsWith(realRoot + "/", StringComparison.Ordinal), $"{result.Value} is really {real}");
+            Assert.DoesNotContain(UnixFileStat.TryGet(result.Value)!.Value, outside);
+            Assert.DoesNotContain(real.Split('/'), PathGuard.IsReservedName);
+            if (File.Exists(result.Value))
+            {
+                Assert.NotEqual(Canary, File.ReadAllText(result.Value));
+            }
+        }
+
+        // The walk found things and met the outward links often enough to count.
+        var summary = string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}"));
+        Assert.True(outcomes.GetValueOrDefault("found") > 150, summary);
+        Assert.True(outcomes.GetValueOrDefault("path.symlink_outside_root") > 100, summary);
+    }
+
+    [Fact]
+    public void Random_new_names_never_throw_and_land_directly_in_their_parent()
+    {
+        var random = new Random(7);
+        var docs = PathGuard.Parse("docs").Value;
+        var accepted = 0;
+        for (var i = 0; i < 5_000; i++)
+        {
+            var name = i % 2 == 0 ? RandomText(random) : RandomPath(random);
+
+            var result = PathGuard.ResolveForCreate(_root, docs, name);
+
+            if (!result.IsSuccess)
+            {
+                Assert.StartsWith("path.", result.Error!.Code, StringComparison.Ordinal);
+                continue;
+            }
+
+            accepted++;
+            Assert.Equal(Path.Combine(_root, "docs"), Path.GetDirectoryName(result.Value));
+            Assert.Equal(name.Normalize(NormalizationForm.FormC), Path.GetFileName(result.Value));
+            Assert.False(PathGuard.IsReservedName(Path.GetFileName(result.Value)));
+        }
+
+        Assert.InRange(accepted, 500, 4_500);
+    }
+
+    // Mostly names from the tree joined by '/', now and then junk or an odd separator.
+    private static string RandomPath(Random random)
+    {
+        var builder = new StringBuilder();
+        if (random.Next(20) == 0)
+        {
+            builder.Append('/');
+        }
+
+        var count = random.Next(1, 5);
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(random.Next(10) == 0 ? OddSeparators[random.Next(OddSeparators.Length)] : "/");
+            }
+
+            builder.Append(random.Next(5) == 0 ? JunkNames[random.Next(JunkNames.Length)] : TreeNames[random.Next(TreeNames.Length)]);
+        }
+
+        if (random.Next(20) == 0)
+        {
+            builder.Append('/');
+        }
+
+        return builder.ToString();
+    }
+
+    // Random bytes read as UTF-8, as Latin-1, as raw UTF-16 (lone surrogates and all), from a hostile alphabet, or long runs.
+    private static string RandomText(Random random)
+    {
+        var bytes = new byte[random.Next(0, 96)];
+        random.NextBytes(bytes);
+        return random.Next(5) switch
+        {
+            0 => Encoding.UTF8.GetString(bytes),
+            1 => Encoding.Latin1.GetString(bytes),
+            2 => new string(MemoryMarshal.Cast<byte, char>(bytes.AsSpan(0, bytes.Length & ~1))),
+            3 => new string(bytes.Select(b => Alphabet[b % Alphabet.Length]).ToArray()),
+            _ => string.Join('/', bytes.Take(random.Next(1, 24)).Select(b => new string(b % 2 == 0 ? 'a' : '가', b + random.Next(60)))),
+        };
+    }
 
     private void Link(string path, string target) => File.CreateSymbolicLink(Path.Combine(_root, path), target);
 

@@ -26,6 +26,9 @@ public sealed class Scanner(
     // "FVSC" — namespace of the per-root advisory locks.
     private const int ScanLockNamespace = 0x46565343;
 
+    /// <summary>Seconds per merge statement of the last scan in this process, for the benchmark's "where does the time go".</summary>
+    public IReadOnlyList<(string Step, double Seconds)> LastMergeSteps { get; private set; } = [];
+
     public async Task<ScanRun> RunAsync(int rootId, ScanKind kind, string triggeredBy, CancellationToken cancellationToken)
     {
         StorageRoot root;
@@ -57,7 +60,7 @@ public sealed class Scanner(
                 return await AbortUnhealthyAsync(run, root, before, "before", progress);
             }
 
-            var walker = await WalkAndStageAsync(connection, root, kind, progress, cancellationToken);
+            var (walker, staged) = await WalkAndStageAsync(connection, root, kind, progress, cancellationToken);
 
             var after = await MountHealth.CheckAsync(root, options.Value.HealthCheckTimeout, cancellationToken);
             if (!after.IsHealthy)
@@ -69,7 +72,7 @@ public sealed class Scanner(
             progress.Phase = "merging";
             await CatalogMerge.CopyPathsAsync(connection, "scan_listed", walker.Listed, cancellationToken);
             await CatalogMerge.CopyPathsAsync(connection, "scan_unknown", walker.Unknown, cancellationToken);
-            var outcome = await CatalogMerge.MergeAsync(connection, root.Id, run.Id, kind, options.Value.MaxMissingFraction, cancellationToken);
+            var outcome = await CatalogMerge.MergeAsync(connection, root.Id, run.Id, kind, staged, options.Value.MaxMissingFraction, cancellationToken);
 
             run.Seen = outcome.Seen;
             run.Added = outcome.Added;
@@ -80,6 +83,7 @@ public sealed class Scanner(
             run.Errors = progress.Errors;
             run.EntriesPerSecond = outcome.Seen / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
             run.MergeSeconds = stopwatch.Elapsed.TotalSeconds - run.WalkSeconds;
+            LastMergeSteps = outcome.Steps;
             var held = outcome.HeldMissing > 0;
             var message = held
                 ? $"{outcome.HeldMissing} entries would be marked missing, more than {options.Value.MaxMissingFraction:P0} of the root; confirm to mark them."
@@ -110,7 +114,7 @@ public sealed class Scanner(
     }
 
     /// <summary>Walks the root while COPY streams what the walk finds into the staging table.</summary>
-    private async Task<TreeWalker> WalkAndStageAsync(
+    private async Task<(TreeWalker Walker, long Staged)> WalkAndStageAsync(
         NpgsqlConnection connection, StorageRoot root, ScanKind kind, ScanProgress progress, CancellationToken cancellationToken)
     {
         var known = kind == ScanKind.Incremental ? await LoadKnownDirectoriesAsync(root.Id, cancellationToken) : null;
@@ -133,8 +137,7 @@ public sealed class Scanner(
             throw;
         }
 
-        await copy;
-        return walker;
+        return (walker, await copy);
     }
 
     /// <summary>The catalog's folders with their mtimes and child folders, for an incremental walk.</summary>

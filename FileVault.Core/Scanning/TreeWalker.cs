@@ -7,8 +7,9 @@ namespace FileVault.Core.Scanning;
 
 /// <summary>One entry the walk found, ready for the staging table.</summary>
 internal sealed record ScannedEntry(
+    long LocalId,
+    long? ParentLocalId,
     string RelativePath,
-    string? ParentPath,
     string Name,
     bool NameIsValid,
     EntryKind Kind,
@@ -37,14 +38,9 @@ internal sealed class TreeWalker(
     ChannelWriter<ScannedEntry> output,
     ScanProgress progress)
 {
-    /// <summary>FileVault's own files in a root's top folder: the marker, and the trash and upload staging areas.</summary>
-    public static readonly IReadOnlySet<string> ReservedRootNames = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Storage.StorageRootRegistry.MarkerFileName, ".filevault-trash", ".filevault-staging",
-    };
-
     private readonly Channel<DirectoryWork> _work = Channel.CreateUnbounded<DirectoryWork>();
     private int _pending;
+    private long _nextLocalId;
 
     /// <summary>Directories whose children were listed (the scope in which absence means "gone").</summary>
     public ConcurrentBag<string> Listed { get; } = [];
@@ -59,9 +55,10 @@ internal sealed class TreeWalker(
         var rootBytes = Encoding.UTF8.GetBytes(rootPath);
         var root = NativeDirectory.Stat(Terminate(rootBytes))
             ?? throw new IOException($"Cannot stat the storage root {rootPath}");
-        await output.WriteAsync(ToScanned(root, "", null, "", true, null), cancellationToken);
+        var rootEntry = ToScanned(root, null, "", "", true, null);
+        await output.WriteAsync(rootEntry, cancellationToken);
         progress.AddSeen(1);
-        Enqueue(new DirectoryWork(rootBytes, "", root.ModifiedTicks));
+        Enqueue(new DirectoryWork(rootBytes, "", root.ModifiedTicks, rootEntry.LocalId));
 
         var workers = Enumerable.Range(0, parallelism)
             .Select(_ => Task.Factory.StartNew(() => WorkAsync(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
@@ -117,7 +114,8 @@ internal sealed class TreeWalker(
         foreach (var raw in buffer)
         {
             var valid = EntryName.TryDecode(raw.NameBytes, out var name);
-            if (valid && directory.RelativePath.Length == 0 && ReservedRootNames.Contains(name))
+            // FileVault's own marker, trash and staging in the root's top folder are not the company's files (R-SCAN-6).
+            if (valid && directory.RelativePath.Length == 0 && Storage.PathGuard.IsReservedName(name))
             {
                 continue;
             }
@@ -144,10 +142,11 @@ internal sealed class TreeWalker(
 
             var absolute = Join(directory.AbsolutePath, raw.NameBytes);
             var link = raw.Kind == EntryKind.Symlink ? NativeDirectory.ReadLink(Terminate(absolute)) : null;
-            await output.WriteAsync(ToScanned(raw, relative, directory.RelativePath, name, valid, link), cancellationToken);
+            var scanned = ToScanned(raw, directory.LocalId, relative, name, valid, link);
+            await output.WriteAsync(scanned, cancellationToken);
             if (raw.Kind == EntryKind.Directory)
             {
-                Enqueue(new DirectoryWork(absolute, relative, raw.ModifiedTicks));
+                Enqueue(new DirectoryWork(absolute, relative, raw.ModifiedTicks, scanned.LocalId));
             }
         }
 
@@ -173,8 +172,9 @@ internal sealed class TreeWalker(
         foreach (var (raw, name, absolute) in children)
         {
             var relative = directory.RelativePath.Length == 0 ? name : directory.RelativePath + "/" + name;
-            await output.WriteAsync(ToScanned(raw, relative, directory.RelativePath, name, true, null), cancellationToken);
-            Enqueue(new DirectoryWork(absolute, relative, raw.ModifiedTicks));
+            var scanned = ToScanned(raw, directory.LocalId, relative, name, true, null);
+            await output.WriteAsync(scanned, cancellationToken);
+            Enqueue(new DirectoryWork(absolute, relative, raw.ModifiedTicks, scanned.LocalId));
         }
 
         progress.AddSeen(children.Count);
@@ -193,8 +193,9 @@ internal sealed class TreeWalker(
         Errors.Enqueue(new WalkError(relativePath, code, message));
     }
 
-    private static ScannedEntry ToScanned(RawEntry raw, string relative, string? parent, string name, bool valid, string? link) =>
-        new(relative, parent, name, valid, raw.Kind, raw.Size, raw.ModifiedTicks, raw.Device, raw.Inode, link);
+    /// <summary>Numbers entries in the order seen, so the merge links children to parents by integer, not by path.</summary>
+    private ScannedEntry ToScanned(RawEntry raw, long? parentLocalId, string relative, string name, bool valid, string? link) =>
+        new(Interlocked.Increment(ref _nextLocalId), parentLocalId, relative, name, valid, raw.Kind, raw.Size, raw.ModifiedTicks, raw.Device, raw.Inode, link);
 
     private static byte[] Join(byte[] directory, byte[] name)
     {
@@ -212,5 +213,5 @@ internal sealed class TreeWalker(
         return terminated;
     }
 
-    private sealed record DirectoryWork(byte[] AbsolutePath, string RelativePath, long ModifiedTicks);
+    private sealed record DirectoryWork(byte[] AbsolutePath, string RelativePath, long ModifiedTicks, long LocalId);
 }

@@ -75,7 +75,7 @@ public sealed partial class ScanHarness : IAsyncDisposable
             foreach (var path in Directory.EnumerateFileSystemEntries(directory))
             {
                 var name = Path.GetFileName(path);
-                if (relative.Length == 0 && TreeWalker.ReservedRootNames.Contains(name))
+                if (relative.Length == 0 && PathGuard.IsReservedName(name))
                 {
                     continue;
                 }

@@ -64,6 +64,11 @@ public static class ScanCommand
         Print("scan_s", seconds.ToString("F2", CultureInfo.InvariantCulture));
         Print("walk_s", run.WalkSeconds.ToString("F2", CultureInfo.InvariantCulture));
         Print("merge_s", run.MergeSeconds.ToString("F2", CultureInfo.InvariantCulture));
+        foreach (var (step, stepSeconds) in services.GetRequiredService<Scanner>().LastMergeSteps)
+        {
+            Print($"merge_{step}_s", stepSeconds.ToString("F2", CultureInfo.InvariantCulture));
+        }
+
         Print("entries_per_second", run.EntriesPerSecond.ToString("F0", CultureInfo.InvariantCulture));
         Print("peak_rss_mb", PeakRssMegabytes().ToString("F0", CultureInfo.InvariantCulture));
         if (run.Message is not null)

@@ -76,18 +76,6 @@ namespace FileVault.Core.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_entries", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_entries_entries_parent_id",
-                        column: x => x.parent_id,
-                        principalTable: "entries",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Restrict);
-                    table.ForeignKey(
-                        name: "fk_entries_storage_roots_root_id",
-                        column: x => x.root_id,
-                        principalTable: "storage_roots",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -110,6 +98,8 @@ namespace FileVault.Core.Data.Migrations
                     renamed = table.Column<long>(type: "bigint", nullable: false),
                     errors = table.Column<long>(type: "bigint", nullable: false),
                     entries_per_second = table.Column<double>(type: "double precision", nullable: false),
+                    walk_seconds = table.Column<double>(type: "double precision", nullable: false),
+                    merge_seconds = table.Column<double>(type: "double precision", nullable: false),
                     message = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
@@ -170,19 +160,9 @@ namespace FileVault.Core.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
-                name: "ix_entries_browse_modified",
-                table: "entries",
-                columns: new[] { "parent_id", "sort_group", "modified_at", "id" });
-
-            migrationBuilder.CreateIndex(
                 name: "ix_entries_browse_name",
                 table: "entries",
                 columns: new[] { "parent_id", "sort_group", "name_key", "id" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_entries_browse_size",
-                table: "entries",
-                columns: new[] { "parent_id", "sort_group", "size", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_entries_root_id_relative_path",

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FileVault.Core.Data.Migrations
 {
     [DbContext(typeof(FileVaultDbContext))]
-    [Migration("20261125155010_ScanRunPhaseTimes")]
-    partial class ScanRunPhaseTimes
+    [Migration("20261125155519_CatalogAndScanner")]
+    partial class CatalogAndScanner
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -231,14 +231,8 @@ namespace FileVault.Core.Data.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_entries_root_id_relative_path");
 
-                    b.HasIndex("ParentId", "SortGroup", "ModifiedAt", "Id")
-                        .HasDatabaseName("ix_entries_browse_modified");
-
                     b.HasIndex("ParentId", "SortGroup", "NameKey", "Id")
                         .HasDatabaseName("ix_entries_browse_name");
-
-                    b.HasIndex("ParentId", "SortGroup", "Size", "Id")
-                        .HasDatabaseName("ix_entries_browse_size");
 
                     b.ToTable("entries", (string)null);
                 });
@@ -640,22 +634,6 @@ namespace FileVault.Core.Data.Migrations
                         .HasName("pk_user_tokens");
 
                     b.ToTable("user_tokens", (string)null);
-                });
-
-            modelBuilder.Entity("FileVault.Core.Catalog.Entry", b =>
-                {
-                    b.HasOne("FileVault.Core.Catalog.Entry", null)
-                        .WithMany()
-                        .HasForeignKey("ParentId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .HasConstraintName("fk_entries_entries_parent_id");
-
-                    b.HasOne("FileVault.Core.Storage.StorageRoot", null)
-                        .WithMany()
-                        .HasForeignKey("RootId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_entries_storage_roots_root_id");
                 });
 
             modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>

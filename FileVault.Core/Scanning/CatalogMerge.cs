@@ -264,6 +264,16 @@ internal static class CatalogMerge
         await transaction.CommitAsync(cancellationToken);
         Step("commit");
         await ExecuteAsync(connection, "DROP TABLE IF EXISTS scan_staging, scan_listed, scan_unknown, scan_rows, scan_gone", CancellationToken.None);
+
+        // After a bulk change (a first scan, a big move), refresh the planner's statistics and the visibility map now,
+        // while the scan owns the time, instead of leaving the next scan to set hint bits on every fresh page and to
+        // plan its joins on stale row counts.
+        if (added + updated + missing > Math.Max(10_000, staged / 10))
+        {
+            await ExecuteAsync(connection, "VACUUM (ANALYZE) entries", cancellationToken);
+            Step("vacuum");
+        }
+
         return new MergeOutcome(staged, added, updated - renamed, renamed, missing, held, steps);
     }
 

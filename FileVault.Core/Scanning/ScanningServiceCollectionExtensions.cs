@@ -16,6 +16,8 @@ public static class ScanningServiceCollectionExtensions
         services.AddSingleton<Scanner>();
         services.AddSingleton<RootHealthService>();
         services.AddSingleton<HeldMissingReview>();
+        services.AddSingleton<ScanQueries>();
+        services.AddSingleton<ScanLauncher>();
         services.AddTransient<ScanRootJob>();
         services.AddTransient<IncrementalScanSchedule>();
         services.AddTransient<FullScanSchedule>();

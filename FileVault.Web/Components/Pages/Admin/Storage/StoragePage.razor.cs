@@ -1,0 +1,150 @@
+using FileVault.Core;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using FileVault.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace FileVault.Web.Components.Pages.Admin.Storage;
+
+/// <summary>Roots, their health, manual scans with live progress, and decisions on held-back scans.</summary>
+public partial class StoragePage
+{
+    private IReadOnlyList<RootStatus>? _roots;
+    private IReadOnlyList<ScanRunSummary> _runs = [];
+    private IReadOnlyList<ScanProgressSnapshot> _running = [];
+    private PeriodicTimer? _timer;
+    private CancellationTokenSource? _disposed;
+    private CircuitCulture _culture;
+
+    [Inject] private ScanQueries Queries { get; set; } = default!;
+    [Inject] private ScanLauncher Launcher { get; set; } = default!;
+    [Inject] private ScanMonitor Monitor { get; set; } = default!;
+    [Inject] private HeldMissingReview Review { get; set; } = default!;
+    [Inject] private RootHealthService Health { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _disposed = new CancellationTokenSource();
+        _culture = CircuitCulture.Capture();
+        Monitor.Changed += OnScansChanged;
+        await ReloadAsync();
+        _ = PollProgressAsync(_disposed.Token);
+    }
+
+    private async Task ReloadAsync()
+    {
+        _running = Monitor.Running;
+        _roots = await Queries.RootsAsync(CancellationToken.None);
+        _runs = await Queries.RecentRunsAsync(20, CancellationToken.None);
+    }
+
+    /// <summary>Counters of running scans live in memory; refresh them twice a second while the page is open.</summary>
+    private async Task PollProgressAsync(CancellationToken cancellationToken)
+    {
+        _timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await _timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (_running.Count > 0 || Monitor.Running.Count > 0)
+                {
+                    _running = Monitor.Running;
+                    await InvokeAsync(StateHasChanged);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The page closed.
+        }
+    }
+
+    // Raised on the scanner's thread: render in this circuit's culture, not that thread's.
+    private void OnScansChanged() => _ = InvokeAsync(async () =>
+    {
+        _culture.Apply();
+        await ReloadAsync();
+        StateHasChanged();
+    });
+
+    private async Task<string> ActingAdminAsync() => (await AuthenticationState).User.Identity?.Name ?? "unknown";
+
+    private async Task StartAsync((int RootId, ScanKind Kind) request)
+    {
+        var result = await Launcher.StartAsync(request.RootId, request.Kind, await ActingAdminAsync(), CancellationToken.None);
+        Report(result.Error, "Storage_Queued");
+    }
+
+    private async Task Cancel(int rootId) => Report(Launcher.Cancel(rootId, await ActingAdminAsync()).Error, "Storage_Cancelled");
+
+    private async Task CheckHealthAsync()
+    {
+        await Health.CheckAllAsync(CancellationToken.None);
+        await ReloadAsync();
+        Snackbar.Add(L["Storage_HealthChecked"], Severity.Info);
+    }
+
+    private async Task RegisterAsync()
+    {
+        var dialog = await Dialogs.ShowAsync<RegisterRootDialog>(L["Storage_Register"]);
+        if (await dialog.Result is { Canceled: false })
+        {
+            Snackbar.Add(L["Storage_Registered"], Severity.Success);
+            await ReloadAsync();
+        }
+    }
+
+    private async Task ConfirmAsync(ScanRunSummary run)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            string.Format(System.Globalization.CultureInfo.CurrentCulture, L["Storage_ConfirmTitle"], run.HeldMissing),
+            L["Storage_ConfirmText"], yesText: L["Storage_Confirm"], cancelText: L["Storage_Close"]);
+        if (confirmed == true)
+        {
+            Report((await Review.ConfirmAsync(run.Id, await ActingAdminAsync(), CancellationToken.None)).Error, "Storage_Done");
+            await ReloadAsync();
+        }
+    }
+
+    private async Task DismissAsync(ScanRunSummary run)
+    {
+        Report((await Review.DismissAsync(run.Id, await ActingAdminAsync(), CancellationToken.None)).Error, "Storage_Done");
+        await ReloadAsync();
+    }
+
+    private async Task ShowErrorsAsync(ScanRunSummary run)
+    {
+        var errors = await Queries.ErrorsAsync(run.Id, 200, CancellationToken.None);
+        var parameters = new DialogParameters<ScanErrorsDialog> { { d => d.Errors, errors } };
+        await Dialogs.ShowAsync<ScanErrorsDialog>(string.Format(System.Globalization.CultureInfo.CurrentCulture, L["Storage_ErrorsOf"], run.Id),
+            parameters, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseButton = true });
+    }
+
+    private void Report(Error? error, string successKey)
+    {
+        if (error is null)
+        {
+            Snackbar.Add(L[successKey], Severity.Success);
+        }
+        else
+        {
+            Snackbar.Add(L.Describe(error), Severity.Warning);
+        }
+    }
+
+    public void Dispose()
+    {
+        Monitor.Changed -= OnScansChanged;
+        _disposed?.Cancel();
+        _disposed?.Dispose();
+        _timer?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -29,18 +29,7 @@ public static class ScanCommand
             return 2;
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddFileVaultData();
-        builder.Services.AddFileVaultRedis();
-        builder.Services.AddScanning();
-        await using var services = builder.Services.BuildServiceProvider();
-
-        await using (var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync())
-        {
-            await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
-        }
+        await using var services = await BuildServicesAsync();
 
         var rootId = await FindOrRegisterAsync(services, root);
         if (rootId is null)
@@ -79,6 +68,21 @@ public static class ScanCommand
         return run.Status is ScanStatus.Completed or ScanStatus.AwaitingConfirmation ? 0 : 1;
     }
 
+    /// <summary>Core's services from the app's configuration, on a migrated database, without the web host.</summary>
+    internal static async Task<ServiceProvider> BuildServicesAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddFileVaultData();
+        builder.Services.AddFileVaultRedis();
+        builder.Services.AddScanning();
+        var services = builder.Services.BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();
+        await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
+        return services;
+    }
+
     private static async Task<int?> FindOrRegisterAsync(IServiceProvider services, string path)
     {
         var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
@@ -108,11 +112,11 @@ public static class ScanCommand
         return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 
-    private static string? Option(string[] options, string name)
+    internal static string? Option(string[] options, string name)
     {
         var index = Array.IndexOf(options, name);
         return index >= 0 && index + 1 < options.Length ? options[index + 1] : null;
     }
 
-    private static void Print(string name, object value) => Console.WriteLine($"{name}: {value}");
+    internal static void Print(string name, object value) => Console.WriteLine($"{name}: {value}");
 }

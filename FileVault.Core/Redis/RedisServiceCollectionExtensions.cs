@@ -24,6 +24,7 @@ public static class RedisServiceCollectionExtensions
             options.ClientName = "filevault";
             return ConnectionMultiplexer.Connect(options);
         });
+        services.AddSingleton<RedisKeys>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Coravel.Invocable;
 using FileVault.Core.Data;
 using FileVault.Core.Locks;
+using FileVault.Core.Redis;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,8 @@ public sealed class ScanRootJob(Scanner scanner) : IInvocable, IInvocableWithPay
 
 /// <summary>Scheduled scans of every root, once across all instances (a Redis lease held for the whole run).</summary>
 public abstract class ScheduledScanJob(
-    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, Scanner scanner, ILogger logger) : IInvocable, ICancellableInvocable
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, Scanner scanner, ILogger logger)
+    : IInvocable, ICancellableInvocable
 {
     public CancellationToken CancellationToken { get; set; }
 
@@ -34,7 +36,7 @@ public abstract class ScheduledScanJob(
         RedisLease? lease;
         try
         {
-            lease = await RedisLease.TryAcquireAsync(redis, $"filevault:schedule:scan:{Kind}", TimeSpan.FromMinutes(2));
+            lease = await RedisLease.TryAcquireAsync(redis, keys.For($"schedule:scan:{Kind}"), TimeSpan.FromMinutes(2));
         }
         catch (RedisException ex)
         {
@@ -62,15 +64,15 @@ public abstract class ScheduledScanJob(
 }
 
 public sealed class IncrementalScanSchedule(
-    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, Scanner scanner, ILogger<IncrementalScanSchedule> logger)
-    : ScheduledScanJob(contexts, redis, scanner, logger)
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, Scanner scanner, ILogger<IncrementalScanSchedule> logger)
+    : ScheduledScanJob(contexts, redis, keys, scanner, logger)
 {
     protected override ScanKind Kind => ScanKind.Incremental;
 }
 
 public sealed class FullScanSchedule(
-    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, Scanner scanner, ILogger<FullScanSchedule> logger)
-    : ScheduledScanJob(contexts, redis, scanner, logger)
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, Scanner scanner, ILogger<FullScanSchedule> logger)
+    : ScheduledScanJob(contexts, redis, keys, scanner, logger)
 {
     protected override ScanKind Kind => ScanKind.Full;
 }

@@ -26,11 +26,11 @@ public sealed class ScanLauncher(IQueue queue, ScanMonitor monitor, IDbContextFa
         return true;
     }
 
-    public Result<bool> Cancel(int rootId, string admin)
+    public async Task<Result<bool>> CancelAsync(int rootId, string admin)
     {
-        if (!monitor.CancelRoot(rootId))
+        if (!await monitor.CancelAnywhereAsync(rootId))
         {
-            return new Error("scan.not_running", "No scan of this root is running on this server.");
+            return new Error("scan.not_running", "No scan of this root is running.");
         }
 
         logger.LogInformation("{Admin} cancelled the scan of root {RootId}", admin, rootId);

@@ -13,11 +13,21 @@ public sealed record ScanProgressSnapshot(
 public sealed class ScanMonitor(TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, RunningScan> _running = new();
+    private readonly ConcurrentDictionary<string, (IReadOnlyList<ScanProgressSnapshot> Running, DateTimeOffset At)> _remote = new();
+
+    /// <summary>Names this process in messages to other instances.</summary>
+    public string InstanceId { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+
+    /// <summary>Asks the other instances to cancel a root's scan; set by <see cref="ScanProgressRelay"/>.</summary>
+    internal Func<int, Task<bool>>? RemoteCancel { get; set; }
 
     /// <summary>Raised when a scan starts or finishes in this process.</summary>
     public event Action? Changed;
 
-    public IReadOnlyList<ScanProgressSnapshot> Running => _running.Values.Select(v => Snapshot(v.Run, v.Progress)).ToList();
+    /// <summary>Scans running here and, as last reported, on the other instances.</summary>
+    public IReadOnlyList<ScanProgressSnapshot> Running => [.. LocalRunning, .. _remote.Values.SelectMany(r => r.Running)];
+
+    internal IReadOnlyList<ScanProgressSnapshot> LocalRunning => _running.Values.Select(v => Snapshot(v.Run, v.Progress)).ToList();
 
     private sealed record RunningScan(ScanRun Run, ScanProgress Progress, CancellationTokenSource Cancellation);
 
@@ -34,6 +44,31 @@ public sealed class ScanMonitor(TimeProvider time)
         }
 
         return false;
+    }
+
+    /// <summary>Cancels a root's scan here or, through Redis, wherever it runs.</summary>
+    public async Task<bool> CancelAnywhereAsync(int rootId) =>
+        CancelRoot(rootId) || (RemoteCancel is not null && _remote.Values.Any(r => r.Running.Any(s => s.RootId == rootId)) && await RemoteCancel(rootId));
+
+    internal void UpdateRemote(string instanceId, IReadOnlyList<ScanProgressSnapshot> running, DateTimeOffset at)
+    {
+        var known = _remote.TryGetValue(instanceId, out var previous) ? previous.Running.Select(s => s.ScanId).ToHashSet() : [];
+        _remote[instanceId] = (running, at);
+        if (!known.SetEquals(running.Select(s => s.ScanId)))
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    internal void ExpireRemote(DateTimeOffset olderThan)
+    {
+        foreach (var (instance, report) in _remote)
+        {
+            if (report.At < olderThan && _remote.TryRemove(instance, out _))
+            {
+                Changed?.Invoke();
+            }
+        }
     }
 
     /// <summary>Registers a starting scan; its token trips on <paramref name="outer"/> or <see cref="CancelRoot"/>.</summary>

@@ -35,12 +35,28 @@ public sealed class RedisLeaseTests : IAsyncLifetime
     [Fact]
     public async Task A_lease_is_renewed_while_held_beyond_its_time_to_live()
     {
-        await using var lease = await RedisLease.TryAcquireAsync(_redis, _key, TimeSpan.FromMilliseconds(600));
+        var ttl = TimeSpan.FromSeconds(2);
+        await using var lease = await RedisLease.TryAcquireAsync(_redis, _key, ttl);
         Assert.NotNull(lease);
+        var redis = _redis.GetDatabase();
 
-        // Three TTLs later the key is still ours because the holder renews it.
-        await Task.Delay(TimeSpan.FromMilliseconds(1800));
+        // Renewals push the expiry back up: seen twice, the key outlives its first time-to-live.
+        var renewals = 0;
+        var previous = (await redis.KeyTimeToLiveAsync(_key))!.Value;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (renewals < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            var remaining = (await redis.KeyTimeToLiveAsync(_key))!.Value;
+            if (remaining > previous)
+            {
+                renewals++;
+            }
 
+            previous = remaining;
+        }
+
+        Assert.Equal(2, renewals);
         Assert.Null(await RedisLease.TryAcquireAsync(_redis, _key, TimeSpan.FromSeconds(30)));
         Assert.False(lease.Lost.IsCancellationRequested);
     }

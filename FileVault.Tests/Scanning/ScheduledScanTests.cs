@@ -1,4 +1,5 @@
 using FileVault.Core.Locks;
+using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -31,7 +32,7 @@ public sealed class ScheduledScanTests : IAsyncLifetime
     {
         await ReleaseScheduleLeaseAsync();
         var redis = _harness.Get<IConnectionMultiplexer>();
-        await using (var otherInstance = await RedisLease.TryAcquireAsync(redis, "filevault:schedule:scan:Full", TimeSpan.FromSeconds(30)))
+        await using (var otherInstance = await RedisLease.TryAcquireAsync(redis, _harness.Get<RedisKeys>().For("schedule:scan:Full"), TimeSpan.FromSeconds(30)))
         {
             Assert.NotNull(otherInstance);
 
@@ -42,13 +43,7 @@ public sealed class ScheduledScanTests : IAsyncLifetime
         Assert.False(await db.ScanRuns.AnyAsync(r => r.RootId == _harness.RootId));
     }
 
-    // The lease key is shared by every test database on this Redis; wait for a concurrent test's lease to go.
-    private async Task ReleaseScheduleLeaseAsync()
-    {
-        var redis = _harness.Get<IConnectionMultiplexer>().GetDatabase();
-        for (var i = 0; i < 100 && await redis.KeyExistsAsync("filevault:schedule:scan:Full"); i++)
-        {
-            await Task.Delay(100);
-        }
-    }
+    // Lease keys are scoped to the catalog database, so a lease of another test class can never be in the way.
+    private async Task ReleaseScheduleLeaseAsync() =>
+        Assert.False(await _harness.Get<IConnectionMultiplexer>().GetDatabase().KeyExistsAsync(_harness.Get<RedisKeys>().For("schedule:scan:Full")));
 }

@@ -100,6 +100,20 @@ public sealed class SignInTests(FileVaultAppFactory app) : IClassFixture<FileVau
     }
 
     [Fact]
+    public async Task An_unknown_address_answers_404_with_the_not_found_page()
+    {
+        await app.WaitUntilReadyAsync();
+        using var client = app.CreateBrowserLikeClient("ko-KR");
+
+        var response = await client.GetAsync("/no/such/page");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"not-found-title\"", html, StringComparison.Ordinal);
+        Assert.Contains("페이지를 찾을 수 없습니다", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Sign_in_refuses_an_absolute_return_url()
     {
         await app.WaitUntilReadyAsync();

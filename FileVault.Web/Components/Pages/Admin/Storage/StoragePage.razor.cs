@@ -82,7 +82,7 @@ public partial class StoragePage
         Report(result.Error, "Storage_Queued");
     }
 
-    private async Task Cancel(int rootId) => Report(Launcher.Cancel(rootId, await ActingAdminAsync()).Error, "Storage_Cancelled");
+    private async Task Cancel(int rootId) => Report((await Launcher.CancelAsync(rootId, await ActingAdminAsync())).Error, "Storage_Cancelled");
 
     private async Task CheckHealthAsync()
     {

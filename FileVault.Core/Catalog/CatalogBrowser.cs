@@ -25,6 +25,12 @@ public sealed record BrowseItem(
 
 public sealed record BrowsePage(IReadOnlyList<BrowseItem> Items, string? NextCursor);
 
+/// <summary>One entry with what the details panel shows.</summary>
+public sealed record EntryDetails(
+    long Id, int RootId, string RootName, long? ParentId, string Name, string RelativePath, EntryKind Kind, long Size,
+    DateTimeOffset ModifiedAt, string? Extension, string? MimeType, string? ContentHashHex, string? Description,
+    string? UploadedBy, DateTimeOffset? UploadedAt, bool NameIsValid, string? LinkTarget, EntryState State);
+
 /// <summary>
 /// Lists a folder's active children, folders first, with keyset pagination: each page continues after the last row of
 /// the previous one, so page 500 of a 100,000-child folder costs what page 1 does. Name order walks an index
@@ -69,7 +75,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
             var children = db.Entries.AsNoTracking()
                 .Where(e => e.ParentId == query.FolderId && e.State == EntryState.Active && e.SortGroup == group);
             var cursor = after is not null && after.Group == group ? after : null;
-            items.AddRange(await PageAsync(children, query, cursor, query.PageSize + 1 - items.Count, cancellationToken));
+            items.AddRange(await PageAsync(children, query, cursor, query.PageSize + 1 - items.Count, 0, cancellationToken));
         }
 
         var hasMore = items.Count > query.PageSize;
@@ -82,8 +88,106 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         return new BrowsePage(items, next);
     }
 
+    /// <summary>
+    /// Rows <paramref name="offset"/> to offset + count of a folder in a sort order, for a virtualized list that jumps
+    /// anywhere in the scrollbar (keyset pages cannot seek by position). Folders first, then the rest.
+    /// </summary>
+    public async Task<(IReadOnlyList<BrowseItem> Items, int Total)> WindowAsync(
+        long folderId, BrowseSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
+    {
+        count = Math.Clamp(count, 0, MaxPageSize);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var children = db.Entries.AsNoTracking().Where(e => e.ParentId == folderId && e.State == EntryState.Active);
+        var folders = await children.CountAsync(e => e.SortGroup == 0, cancellationToken);
+        var total = await children.CountAsync(cancellationToken);
+        var items = new List<BrowseItem>(count);
+        var query = new BrowseQuery(folderId, sort, descending);
+        if (offset < folders)
+        {
+            items.AddRange(await PageAsync(children.Where(e => e.SortGroup == 0), query, null, Math.Min(count, folders - offset), offset, cancellationToken));
+        }
+
+        if (items.Count < count && offset + items.Count < total)
+        {
+            var skip = Math.Max(0, offset - folders);
+            items.AddRange(await PageAsync(children.Where(e => e.SortGroup == 1), query, null, count - items.Count, skip, cancellationToken));
+        }
+
+        return (items, total);
+    }
+
+    public async Task<EntryDetails?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Entries.AsNoTracking()
+            .Where(e => e.Id == id)
+            .Select(e => new
+            {
+                Entry = e,
+                RootName = db.StorageRoots.Where(r => r.Id == e.RootId).Select(r => r.Name).FirstOrDefault(),
+                UploadedBy = db.Users.Where(u => u.Id == e.UploadedById).Select(u => u.Email).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var e = row.Entry;
+        return new EntryDetails(e.Id, e.RootId, row.RootName ?? "", e.ParentId, e.Name, e.RelativePath, e.Kind, e.Size, e.ModifiedAt,
+            e.Extension, e.MimeType, e.ContentHash is null ? null : Convert.ToHexStringLower(e.ContentHash), e.Description,
+            row.UploadedBy, e.UploadedAt, e.NameIsValid, e.LinkTarget, e.State);
+    }
+
+    /// <summary>
+    /// The folder at a path of a root: the exact on-disk path first, else component by component on the NFC,
+    /// lower-cased key, so a link typed in NFC finds a folder a Mac wrote in NFD. Two children matching one key is
+    /// ambiguous, never a guess.
+    /// </summary>
+    public async Task<Result<long>> ResolveFolderAsync(int rootId, string relativePath, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var exact = await db.Entries.AsNoTracking()
+            .Where(e => e.RootId == rootId && e.RelativePath == relativePath && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+            .Select(e => (long?)e.Id)
+            .SingleOrDefaultAsync(cancellationToken);
+        if (exact is not null)
+        {
+            return exact.Value;
+        }
+
+        var current = await db.Entries.AsNoTracking()
+            .Where(e => e.RootId == rootId && e.RelativePath == "")
+            .Select(e => (long?)e.Id)
+            .SingleOrDefaultAsync(cancellationToken);
+        if (current is null)
+        {
+            return new Error("entry.not_found", "The root has not been scanned yet.");
+        }
+
+        foreach (var component in relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var key = EntryName.Key(component);
+            var matches = await db.Entries.AsNoTracking()
+                .Where(e => e.ParentId == current && e.NameKey == key && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+                .Select(e => e.Id)
+                .Take(2)
+                .ToListAsync(cancellationToken);
+            if (matches.Count != 1)
+            {
+                return matches.Count == 0
+                    ? new Error("entry.not_found", "No such folder.")
+                    : new Error("path.ambiguous", "Two folders match this path; open one by its link.");
+            }
+
+            current = matches[0];
+        }
+
+        return current.Value;
+    }
+
     private static async Task<List<BrowseItem>> PageAsync(
-        IQueryable<Entry> children, BrowseQuery query, Cursor? after, int take, CancellationToken cancellationToken)
+        IQueryable<Entry> children, BrowseQuery query, Cursor? after, int take, int skip, CancellationToken cancellationToken)
     {
         var descending = query.Descending;
         var ordered = query.Sort switch
@@ -96,7 +200,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
                 after is null ? null : (after.Text ?? "", after.Second ?? "", after.Id), descending),
             _ => Keyset(children, e => ValueTuple.Create(e.NameKey, e.Id), after is null ? null : (after.Text ?? "", after.Id), descending),
         };
-        return await ordered.Take(take)
+        return await ordered.Skip(skip).Take(take)
             .Select(e => new BrowseItem(e.Id, e.Name, e.Kind, e.Size, e.ModifiedAt, e.Extension, e.MimeType, e.UploadedAt,
                 e.NameIsValid, e.LinkTarget, e.Description))
             .ToListAsync(cancellationToken);

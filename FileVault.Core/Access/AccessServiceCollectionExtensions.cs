@@ -31,6 +31,14 @@ public static class AccessServiceCollectionExtensions
             .AddEntityFrameworkStores<FileVaultDbContext>();
     }
 
+    /// <summary>The access evaluator (scoped: one cache per request or circuit) and its change stamp.</summary>
+    public static IServiceCollection AddFileVaultAccess(this IServiceCollection services)
+    {
+        services.AddSingleton<AccessVersion>();
+        services.AddScoped<AccessEvaluator>();
+        return services;
+    }
+
     /// <summary>The role policies pages, navigation and endpoints ask for.</summary>
     public static AuthorizationBuilder AddFileVaultPolicies(this AuthorizationBuilder builder) => builder
         .AddPolicy(Policies.Files, policy => policy.RequireRole(Policies.FilesRoles))

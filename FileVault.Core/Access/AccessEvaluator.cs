@@ -23,13 +23,13 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
     /// <summary>How long a cached answer may live without hearing of a change (covers a missed Redis message).</summary>
     public static readonly TimeSpan MaxCacheAge = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<(Guid UserId, int RootId, string Path), CachedPermissions> _cache = new();
+    private readonly ConcurrentDictionary<(Guid UserId, bool Administrator, int RootId, string Path), CachedPermissions> _cache = new();
 
     public async Task<EffectivePermissions> GetAsync(AccessSubject user, int rootId, string relativePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(relativePath);
-        var key = (user.UserId, rootId, relativePath);
+        var key = (user.UserId, user.IsAdministrator, rootId, relativePath);
         var now = time.GetTimestamp();
         var stamp = version.Current;
         if (_cache.TryGetValue(key, out var cached) && cached.Version == stamp && time.GetElapsedTime(cached.At, now) < MaxCacheAge)
@@ -101,6 +101,8 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
         var userId = user.UserId;
         var administrator = user.IsAdministrator;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var grants = db.GrantViews(db.FolderGrants.Where(g => !administrator && g.RootId == rootId && ancestors.Contains(g.RelativePath)
+            && (g.UserId == userId || db.GroupMembers.Any(m => m.UserId == userId && m.GroupId == g.GroupId))));
         // One round trip: the root's read-only flag and, for non-admins, the grants of the user and their groups on the
         // folder and its ancestors, with the names an explanation shows.
         var found = await db.StorageRoots.AsNoTracking()
@@ -108,23 +110,7 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
             .Select(r => new
             {
                 r.IsReadOnly,
-                Grants = db.FolderGrants
-                    .Where(g => !administrator && g.RootId == rootId && ancestors.Contains(g.RelativePath)
-                        && (g.UserId == userId || db.GroupMembers.Any(m => m.UserId == userId && m.GroupId == g.GroupId)))
-                    .Select(g => new GrantView(
-                        g.Id,
-                        g.RootId,
-                        g.RelativePath,
-                        new GrantPrincipal(
-                            g.UserId,
-                            g.GroupId,
-                            g.UserId != null
-                                ? db.Users.Where(u => u.Id == g.UserId).Select(u => u.Email).FirstOrDefault() ?? ""
-                                : db.Groups.Where(x => x.Id == g.GroupId).Select(x => x.Name).FirstOrDefault() ?? ""),
-                        g.Permissions,
-                        g.Effect,
-                        g.CreatedAt))
-                    .ToList(),
+                Grants = grants.ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
         if (found is null)

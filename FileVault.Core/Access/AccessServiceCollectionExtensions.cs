@@ -31,11 +31,14 @@ public static class AccessServiceCollectionExtensions
             .AddEntityFrameworkStores<FileVaultDbContext>();
     }
 
-    /// <summary>The access evaluator (scoped: one cache per request or circuit) and its change stamp.</summary>
+    /// <summary>The access evaluator (scoped: one cache per request or circuit), its change stamp, and the services that edit grants, users and groups.</summary>
     public static IServiceCollection AddFileVaultAccess(this IServiceCollection services)
     {
         services.AddSingleton<AccessVersion>();
         services.AddScoped<AccessEvaluator>();
+        services.AddScoped<GrantService>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<GroupAdministration>();
         return services;
     }
 

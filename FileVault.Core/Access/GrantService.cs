@@ -43,6 +43,30 @@ public sealed class GrantService(
             .ThenBy(g => g.Effect).ToList();
     }
 
+    /// <summary>
+    /// Folders of a root whose path contains <paramref name="text"/> (case-insensitive), for pickers: all of them for
+    /// admins, the readable ones (by the SQL filter) for anyone else.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FindFoldersAsync(
+        AccessSubject actor, int rootId, string? text, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var folders = db.Entries.AsNoTracking()
+            .Where(e => e.RootId == rootId && e.Kind == EntryKind.Directory && e.State == EntryState.Active && e.NameIsValid);
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            var pattern = LikePatterns.Containing(text.Trim());
+            folders = folders.Where(e => EF.Functions.ILike(e.RelativePath, pattern));
+        }
+
+        return await folders.WhereReadable(db, actor)
+            .OrderBy(e => e.RelativePath.Length).ThenBy(e => e.RelativePath)
+            .Select(e => e.RelativePath)
+            .Take(Math.Clamp(limit, 1, 200))
+            .ToListAsync(cancellationToken);
+    }
+
     public async Task<Result<GrantView>> CreateAsync(AccessSubject actor, NewGrant grant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);

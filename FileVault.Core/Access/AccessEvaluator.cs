@@ -23,6 +23,9 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
     /// <summary>How long a cached answer may live without hearing of a change (covers a missed Redis message).</summary>
     public static readonly TimeSpan MaxCacheAge = TimeSpan.FromSeconds(30);
 
+    // A circuit that checks many paths (a long listing, a big download) must not grow the cache without end.
+    private const int MaxCachedAnswers = 10_000;
+
     private readonly ConcurrentDictionary<(Guid UserId, bool Administrator, int RootId, string Path), CachedPermissions> _cache = new();
 
     public async Task<EffectivePermissions> GetAsync(AccessSubject user, int rootId, string relativePath, CancellationToken cancellationToken)
@@ -38,6 +41,11 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
         }
 
         var permissions = (await EvaluateAsync(user, rootId, relativePath, cancellationToken)).Effective;
+        if (_cache.Count >= MaxCachedAnswers)
+        {
+            _cache.Clear();
+        }
+
         _cache[key] = new CachedPermissions(permissions, stamp, now);
         return permissions;
     }

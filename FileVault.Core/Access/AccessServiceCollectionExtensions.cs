@@ -31,6 +31,17 @@ public static class AccessServiceCollectionExtensions
             .AddEntityFrameworkStores<FileVaultDbContext>();
     }
 
+    /// <summary>The access evaluator (scoped: one cache per request or circuit), its change stamp, and the services that edit grants, users and groups.</summary>
+    public static IServiceCollection AddFileVaultAccess(this IServiceCollection services)
+    {
+        services.AddSingleton<AccessVersion>();
+        services.AddScoped<AccessEvaluator>();
+        services.AddScoped<GrantService>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<GroupAdministration>();
+        return services;
+    }
+
     /// <summary>The role policies pages, navigation and endpoints ask for.</summary>
     public static AuthorizationBuilder AddFileVaultPolicies(this AuthorizationBuilder builder) => builder
         .AddPolicy(Policies.Files, policy => policy.RequireRole(Policies.FilesRoles))

@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
@@ -24,6 +25,14 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
     public DbSet<ScanError> ScanErrors => Set<ScanError>();
 
     public DbSet<ScanHeldMissing> ScanHeldMissing => Set<ScanHeldMissing>();
+
+    public DbSet<Group> Groups => Set<Group>();
+
+    public DbSet<GroupMember> GroupMembers => Set<GroupMember>();
+
+    public DbSet<FolderGrant> FolderGrants => Set<FolderGrant>();
+
+    public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

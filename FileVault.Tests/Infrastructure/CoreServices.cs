@@ -26,6 +26,7 @@ public static class CoreServices
         services.AddSingleton(TimeProvider.System);
         services.AddFileVaultData();
         services.AddFileVaultIdentity();
+        services.AddFileVaultAccess();
         services.AddFileVaultRedis();
         services.AddScanning();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });

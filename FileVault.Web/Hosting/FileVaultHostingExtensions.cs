@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
@@ -45,6 +46,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultHealthChecks();
         services.AddScanning();
         services.AddFileVaultAccounts();
+        services.AddFileVaultAccess();
 
         services.AddDataProtection()
             .SetApplicationName("FileVault")

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,6 +26,9 @@ public sealed record BrowseItem(
 
 public sealed record BrowsePage(IReadOnlyList<BrowseItem> Items, string? NextCursor);
 
+/// <summary>A folder a user can start browsing from ("" is the root itself).</summary>
+public sealed record EntryPoint(int RootId, string RootName, string RelativePath);
+
 /// <summary>One entry with what the details panel shows.</summary>
 public sealed record EntryDetails(
     long Id, int RootId, string RootName, long? ParentId, string Name, string RelativePath, EntryKind Kind, long Size,
@@ -34,13 +38,15 @@ public sealed record EntryDetails(
 /// <summary>
 /// Lists a folder's active children, folders first, with keyset pagination: each page continues after the last row of
 /// the previous one, so page 500 of a 100,000-child folder costs what page 1 does. Name order walks an index
-/// (parent, folders-first, name key, id); the other orders sort one folder's rows.
+/// (parent, folders-first, name key, id); the other orders sort one folder's rows. Every method takes the acting user:
+/// a folder they cannot read does not exist for them, and children they cannot read (an explicit deny) are filtered
+/// out in SQL.
 /// </summary>
-public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> contexts)
+public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> contexts, Access.AccessEvaluator access)
 {
     public const int MaxPageSize = 1000;
 
-    public async Task<Result<BrowsePage>> BrowseAsync(BrowseQuery query, CancellationToken cancellationToken)
+    public async Task<Result<BrowsePage>> BrowseAsync(Access.AccessSubject subject, BrowseQuery query, CancellationToken cancellationToken)
     {
         if (query.PageSize is < 1 or > MaxPageSize)
         {
@@ -56,9 +62,9 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var folder = await db.Entries.AsNoTracking()
             .Where(e => e.Id == query.FolderId && e.State == EntryState.Active)
-            .Select(e => new { e.Kind })
+            .Select(e => new { e.Kind, e.RootId, e.RelativePath })
             .SingleOrDefaultAsync(cancellationToken);
-        if (folder is null)
+        if (folder is null || !await access.CanReadAsync(subject, folder.RootId, folder.RelativePath, cancellationToken))
         {
             return new Error("entry.not_found", "No such folder.");
         }
@@ -73,7 +79,8 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         for (short group = after?.Group ?? 0; group <= 1 && items.Count <= query.PageSize; group++)
         {
             var children = db.Entries.AsNoTracking()
-                .Where(e => e.ParentId == query.FolderId && e.State == EntryState.Active && e.SortGroup == group);
+                .Where(e => e.ParentId == query.FolderId && e.State == EntryState.Active && e.SortGroup == group)
+                .WhereReadable(db, subject);
             var cursor = after is not null && after.Group == group ? after : null;
             items.AddRange(await PageAsync(children, query, cursor, query.PageSize + 1 - items.Count, 0, cancellationToken));
         }
@@ -93,11 +100,13 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// anywhere in the scrollbar (keyset pages cannot seek by position). Folders first, then the rest.
     /// </summary>
     public async Task<(IReadOnlyList<BrowseItem> Items, int Total)> WindowAsync(
-        long folderId, BrowseSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
+        Access.AccessSubject subject, long folderId, BrowseSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
     {
         count = Math.Clamp(count, 0, MaxPageSize);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var children = db.Entries.AsNoTracking().Where(e => e.ParentId == folderId && e.State == EntryState.Active);
+        var children = db.Entries.AsNoTracking()
+            .Where(e => e.ParentId == folderId && e.State == EntryState.Active)
+            .WhereReadable(db, subject);
         var folders = await children.CountAsync(e => e.SortGroup == 0, cancellationToken);
         var total = await children.CountAsync(cancellationToken);
         var items = new List<BrowseItem>(count);
@@ -116,7 +125,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         return (items, total);
     }
 
-    public async Task<EntryDetails?> GetAsync(long id, CancellationToken cancellationToken)
+    public async Task<EntryDetails?> GetAsync(Access.AccessSubject subject, long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Entries.AsNoTracking()
@@ -128,7 +137,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
                 UploadedBy = db.Users.Where(u => u.Id == e.UploadedById).Select(u => u.Email).FirstOrDefault(),
             })
             .SingleOrDefaultAsync(cancellationToken);
-        if (row is null)
+        if (row is null || !await access.CanReadAsync(subject, row.Entry.RootId, row.Entry.RelativePath, cancellationToken))
         {
             return null;
         }
@@ -144,7 +153,48 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// lower-cased key, so a link typed in NFC finds a folder a Mac wrote in NFD. Two children matching one key is
     /// ambiguous, never a guess.
     /// </summary>
-    public async Task<Result<long>> ResolveFolderAsync(int rootId, string relativePath, CancellationToken cancellationToken)
+    public async Task<Result<long>> ResolveFolderAsync(Access.AccessSubject subject, int rootId, string relativePath, CancellationToken cancellationToken)
+    {
+        var resolved = await ResolveFolderPathAsync(rootId, relativePath, cancellationToken);
+        return resolved.IsSuccess && !await access.CanReadAsync(subject, rootId, resolved.Value.Path, cancellationToken)
+            ? new Error("entry.not_found", "No such folder.")
+            : resolved.IsSuccess ? resolved.Value.Id : resolved.Error!;
+    }
+
+    /// <summary>Where a user starts: every root for admins; for others the folders their grants (or their groups') let them read.</summary>
+    public async Task<IReadOnlyList<EntryPoint>> EntryPointsAsync(Access.AccessSubject subject, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var roots = await db.StorageRoots.AsNoTracking().OrderBy(r => r.Name).Select(r => new { r.Id, r.Name }).ToListAsync(cancellationToken);
+        if (subject.IsAdministrator)
+        {
+            return roots.Select(r => new EntryPoint(r.Id, r.Name, "")).ToList();
+        }
+
+        var groups = db.GroupMembers.Where(m => m.UserId == subject.UserId).Select(m => m.GroupId);
+        var granted = await db.FolderGrants.AsNoTracking()
+            .Where(g => g.Effect == Access.GrantEffect.Allow && (g.Permissions & Access.Permission.Read) != 0
+                && (g.UserId == subject.UserId || (g.GroupId != null && groups.Contains(g.GroupId.Value))))
+            .Select(g => new { g.RootId, g.RelativePath })
+            .Distinct()
+            .ToListAsync(cancellationToken);
+        var points = new List<EntryPoint>();
+        foreach (var grant in granted.OrderBy(g => g.RootId).ThenBy(g => g.RelativePath, StringComparer.Ordinal))
+        {
+            // A folder under another entry point is reachable from it; list only the top-most ones.
+            if (points.Any(p => p.RootId == grant.RootId && (p.RelativePath.Length == 0 || grant.RelativePath.StartsWith(p.RelativePath + "/", StringComparison.Ordinal)))
+                || !await access.CanReadAsync(subject, grant.RootId, grant.RelativePath, cancellationToken))
+            {
+                continue;
+            }
+
+            points.Add(new EntryPoint(grant.RootId, roots.FirstOrDefault(r => r.Id == grant.RootId)?.Name ?? "", grant.RelativePath));
+        }
+
+        return points;
+    }
+
+    private async Task<Result<(long Id, string Path)>> ResolveFolderPathAsync(int rootId, string relativePath, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var exact = await db.Entries.AsNoTracking()
@@ -153,7 +203,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
             .SingleOrDefaultAsync(cancellationToken);
         if (exact is not null)
         {
-            return exact.Value;
+            return (exact.Value, relativePath);
         }
 
         var current = await db.Entries.AsNoTracking()
@@ -165,12 +215,13 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
             return new Error("entry.not_found", "The root has not been scanned yet.");
         }
 
+        var path = "";
         foreach (var component in relativePath.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var key = EntryName.Key(component);
             var matches = await db.Entries.AsNoTracking()
                 .Where(e => e.ParentId == current && e.NameKey == key && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
-                .Select(e => e.Id)
+                .Select(e => new { e.Id, e.RelativePath })
                 .Take(2)
                 .ToListAsync(cancellationToken);
             if (matches.Count != 1)
@@ -180,10 +231,11 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
                     : new Error("path.ambiguous", "Two folders match this path; open one by its link.");
             }
 
-            current = matches[0];
+            current = matches[0].Id;
+            path = matches[0].RelativePath;
         }
 
-        return current.Value;
+        return (current.Value, path);
     }
 
     private static async Task<List<BrowseItem>> PageAsync(

@@ -45,7 +45,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<DatabaseState>();
         services.AddScoped<StorageRootRegistry>();
         services.AddScoped<StorageRootQueries>();
-        services.AddSingleton<Catalog.CatalogBrowser>();
+        services.AddScoped<Catalog.CatalogBrowser>();
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

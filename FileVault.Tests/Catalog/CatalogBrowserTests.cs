@@ -1,4 +1,6 @@
+using FileVault.Core.Access;
 using FileVault.Core.Catalog;
+using Microsoft.Extensions.DependencyInjection;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,6 +10,7 @@ namespace FileVault.Tests.Catalog;
 public sealed class CatalogBrowserTests : IAsyncLifetime
 {
     private const int Children = 2_500;
+    private static readonly AccessSubject Admin = AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]);
     private ScanHarness _harness = default!;
     private long _folderId;
 
@@ -52,13 +55,14 @@ public sealed class CatalogBrowserTests : IAsyncLifetime
     [InlineData(BrowseSort.Type, true)]
     public async Task Paging_to_the_end_lists_every_active_child_once_folders_first_in_order(BrowseSort sort, bool descending)
     {
-        var browser = _harness.Get<CatalogBrowser>();
+        await using var scope = _harness.CreateScope();
+        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
         var listed = new List<BrowseItem>();
         string? cursor = null;
         var pages = 0;
         do
         {
-            var page = await browser.BrowseAsync(new BrowseQuery(_folderId, sort, descending, cursor, PageSize: 97), CancellationToken.None);
+            var page = await browser.BrowseAsync(Admin, new BrowseQuery(_folderId, sort, descending, cursor, PageSize: 97), CancellationToken.None);
             Assert.True(page.IsSuccess, page.Error?.ToString());
             listed.AddRange(page.Value.Items);
             cursor = page.Value.NextCursor;
@@ -73,11 +77,12 @@ public sealed class CatalogBrowserTests : IAsyncLifetime
     [Fact]
     public async Task A_cursor_from_another_sort_or_garbage_is_refused()
     {
-        var browser = _harness.Get<CatalogBrowser>();
-        var first = await browser.BrowseAsync(new BrowseQuery(_folderId, BrowseSort.Name, PageSize: 10), CancellationToken.None);
+        await using var scope = _harness.CreateScope();
+        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
+        var first = await browser.BrowseAsync(Admin, new BrowseQuery(_folderId, BrowseSort.Name, PageSize: 10), CancellationToken.None);
 
-        var otherSort = await browser.BrowseAsync(new BrowseQuery(_folderId, BrowseSort.Size, After: first.Value.NextCursor), CancellationToken.None);
-        var garbage = await browser.BrowseAsync(new BrowseQuery(_folderId, After: "not-a-cursor"), CancellationToken.None);
+        var otherSort = await browser.BrowseAsync(Admin, new BrowseQuery(_folderId, BrowseSort.Size, After: first.Value.NextCursor), CancellationToken.None);
+        var garbage = await browser.BrowseAsync(Admin, new BrowseQuery(_folderId, After: "not-a-cursor"), CancellationToken.None);
 
         Assert.Equal("browse.cursor_invalid", otherSort.Error?.Code);
         Assert.Equal("browse.cursor_invalid", garbage.Error?.Code);
@@ -86,12 +91,13 @@ public sealed class CatalogBrowserTests : IAsyncLifetime
     [Fact]
     public async Task Browsing_a_file_or_an_unknown_id_is_refused()
     {
-        var browser = _harness.Get<CatalogBrowser>();
+        await using var scope = _harness.CreateScope();
+        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
         await using var db = _harness.Database.CreateDbContext();
         var file = await db.Entries.FirstAsync(e => e.ParentId == _folderId && e.Kind == EntryKind.File && e.State == EntryState.Active);
 
-        Assert.Equal("entry.not_a_folder", (await browser.BrowseAsync(new BrowseQuery(file.Id), CancellationToken.None)).Error?.Code);
-        Assert.Equal("entry.not_found", (await browser.BrowseAsync(new BrowseQuery(-1), CancellationToken.None)).Error?.Code);
+        Assert.Equal("entry.not_a_folder", (await browser.BrowseAsync(Admin, new BrowseQuery(file.Id), CancellationToken.None)).Error?.Code);
+        Assert.Equal("entry.not_found", (await browser.BrowseAsync(Admin, new BrowseQuery(-1), CancellationToken.None)).Error?.Code);
     }
 
     /// <summary>The whole listing sorted in memory with the same rules: folders first, key, then id.</summary>

@@ -42,6 +42,9 @@ public sealed partial class ScanHarness : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
+    /// <summary>A scope for scoped services (the access evaluator and what uses it).</summary>
+    public AsyncServiceScope CreateScope() => _services.CreateAsyncScope();
+
     public Task<ScanRun> ScanAsync(ScanKind kind, CancellationToken cancellationToken = default) =>
         Get<Scanner>().RunAsync(RootId, kind, "test", cancellationToken);
 

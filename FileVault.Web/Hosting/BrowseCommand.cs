@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -48,9 +49,12 @@ public static class BrowseCommand
             folderId = id.Value;
         }
 
-        var browser = services.GetRequiredService<CatalogBrowser>();
+        await using var scope = services.CreateAsyncScope();
+        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
+        // The command is the operator at the server's console: it browses as an administrator.
+        var operatorSubject = AccessSubject.Create(Guid.Empty, [Roles.SuperAdmin]);
         // One warm-up page: the first query of a process also pays for EF's model and query compilation.
-        await browser.BrowseAsync(new BrowseQuery(folderId, sort, descending, PageSize: pageSize), CancellationToken.None);
+        await browser.BrowseAsync(operatorSubject, new BrowseQuery(folderId, sort, descending, PageSize: pageSize), CancellationToken.None);
 
         var pages = new List<double>();
         long children = 0;
@@ -59,7 +63,7 @@ public static class BrowseCommand
         do
         {
             var clock = Stopwatch.StartNew();
-            var page = await browser.BrowseAsync(new BrowseQuery(folderId, sort, descending, cursor, pageSize), CancellationToken.None);
+            var page = await browser.BrowseAsync(operatorSubject, new BrowseQuery(folderId, sort, descending, cursor, pageSize), CancellationToken.None);
             pages.Add(clock.Elapsed.TotalMilliseconds);
             children += page.Value.Items.Count;
             cursor = page.Value.NextCursor;

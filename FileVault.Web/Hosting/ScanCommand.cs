@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -76,6 +77,7 @@ public static class ScanCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFileVaultData();
         builder.Services.AddFileVaultRedis();
+        builder.Services.AddFileVaultAccess();
         builder.Services.AddScanning();
         var services = builder.Services.BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();

@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
@@ -24,6 +25,10 @@ public partial class EntryList
 
     [Parameter, EditorRequired]
     public long FolderId { get; set; }
+
+    /// <summary>The acting user: rows they cannot read are filtered out in SQL.</summary>
+    [Parameter, EditorRequired]
+    public AccessSubject Subject { get; set; } = default!;
 
     [Parameter]
     public long? SelectedId { get; set; }
@@ -52,8 +57,14 @@ public partial class EntryList
 
     private async ValueTask<ItemsProviderResult<Row>> LoadAsync(ItemsProviderRequest request)
     {
-        var (items, total) = await Browser.WindowAsync(FolderId, _sort, _descending, request.StartIndex, request.Count, request.CancellationToken);
-        _total = total;
+        var (items, total) = await Browser.WindowAsync(Subject, FolderId, _sort, _descending, request.StartIndex, request.Count, request.CancellationToken);
+        if (total != _total)
+        {
+            // The status line lives outside Virtualize, which only re-renders itself.
+            _total = total;
+            StateHasChanged();
+        }
+
         var rows = new List<Row>(items.Count);
         for (var i = 0; i < items.Count; i++)
         {

@@ -1,7 +1,9 @@
+using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Storage;
 using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 
 namespace FileVault.Web.Components.Pages.Files;
 
@@ -31,9 +33,21 @@ public partial class FolderPage
     [Inject] private StorageRootQueries Roots { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
 
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private AccessSubject? _subject;
+
     protected override async Task OnParametersSetAsync()
     {
         _error = null;
+        _subject ??= AccessSubject.FromPrincipal((await AuthenticationState).User);
+        if (_subject is null)
+        {
+            _error = L["Error_entry.not_found"];
+            return;
+        }
+
         _rootName = (await Roots.ListAsync(CancellationToken.None)).FirstOrDefault(r => r.Id == RootId)?.Name;
         if (_rootName is null)
         {
@@ -43,7 +57,7 @@ public partial class FolderPage
         }
 
         var path = Path ?? "";
-        var folder = await Browser.ResolveFolderAsync(RootId, path, CancellationToken.None);
+        var folder = await Browser.ResolveFolderAsync(_subject, RootId, path, CancellationToken.None);
         if (!folder.IsSuccess)
         {
             _folderId = null;
@@ -53,14 +67,14 @@ public partial class FolderPage
 
         _folderId = folder.Value;
         _folderName = path.Length == 0 ? _rootName : path[(path.LastIndexOf('/') + 1)..];
-        _details = Select is { } selected ? await Browser.GetAsync(selected, CancellationToken.None) : null;
+        _details = Select is { } selected ? await Browser.GetAsync(_subject, selected, CancellationToken.None) : null;
         _selectionCount = _details is null ? 0 : 1;
     }
 
     private async Task ShowDetailsAsync((long? Id, int Count) selection)
     {
         _selectionCount = selection.Count;
-        _details = selection.Id is { } id ? await Browser.GetAsync(id, CancellationToken.None) : null;
+        _details = selection.Id is { } id && _subject is not null ? await Browser.GetAsync(_subject, id, CancellationToken.None) : null;
     }
 
     private void OpenAsync(BrowseItem item)

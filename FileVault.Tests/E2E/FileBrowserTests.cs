@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using FileVault.Core.Access;
+using FileVault.Core.Scanning;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace FileVault.Tests.E2E;
+
+[Collection(BrowserCollection.Name)]
+public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>, IAsyncLifetime
+{
+    private int _rootId;
+
+    public async Task InitializeAsync()
+    {
+        void Write(string relative)
+        {
+            var path = Path.Combine(app.StorageDirectory, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, "내용: " + relative);
+        }
+
+        Write("영업부/견적서_2025.xlsx");
+        Write("영업부/2024/회의록.txt");
+        Write("영업부/비밀/급여.xlsx");
+        Write(Path.Combine("디자인".Normalize(NormalizationForm.FormD), "로고.png"));
+        for (var i = 0; i < 120; i++)
+        {
+            Write($"공용/문서_{i:000}.txt");
+        }
+
+        await using var db = app.Database.CreateDbContext();
+        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
+        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
+        Assert.Equal(ScanStatus.Completed, run.Status);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Admin_browses_folders_with_breadcrumbs_keyboard_details_and_deep_links()
+    {
+        var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "ko-KR");
+        await page.Locator("#roots-table a").First.ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/files/{_rootId}$"));
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        var rows = page.Locator("#entry-rows [data-entry-id]");
+        await Assertions.Expect(rows.First).ToContainTextAsync("공용");
+        await rows.Filter(new() { HasText = "영업부" }).DblClickAsync();
+        await page.WaitForURLAsync(new Regex($"/files/{_rootId}/{Uri.EscapeDataString("영업부")}$"));
+        await Assertions.Expect(page.Locator("#folder-breadcrumbs")).ToContainTextAsync("영업부");
+
+        // Folders first, then files; selecting a file shows its details.
+        await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("2024");
+        await rows.Filter(new() { HasText = "견적서_2025.xlsx" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
+        await BrowserFixture.ScreenshotAsync(page, "file-browser-ko");
+
+        // Backspace goes up.
+        await page.Locator("#entry-list").PressAsync("Backspace");
+        await page.WaitForURLAsync(new Regex($"/files/{_rootId}$"));
+
+        // A link typed in NFC opens the folder a Mac wrote in NFD.
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("디자인")}");
+        await Assertions.Expect(page.Locator("#entry-rows [data-entry-id]").First).ToContainTextAsync("로고.png");
+    }
+
+    [Fact]
+    public async Task A_crowded_folder_scrolls_through_all_rows()
+    {
+        var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "en-US");
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("공용")}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#entry-status")).ToContainTextAsync("120 items");
+
+        await page.Locator("#entry-rows").EvaluateAsync("el => el.scrollTop = el.scrollHeight");
+
+        await Assertions.Expect(page.Locator("#entry-rows [data-entry-id]").Filter(new() { HasText = "문서_119.txt" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task A_user_sees_only_the_folder_granted_to_them_and_nothing_under_a_deny()
+    {
+        var user = await app.CreateUserAsync("sales.user@filevault.test", Roles.User);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var grants = scope.ServiceProvider.GetRequiredService<GrantService>();
+            var admin = AccessSubject.Create(Guid.NewGuid(), [Roles.SuperAdmin]);
+            Assert.True((await grants.CreateAsync(admin, new NewGrant(_rootId, "영업부", user.Id, null, Permission.Read, GrantEffect.Allow), CancellationToken.None)).IsSuccess);
+            Assert.True((await grants.CreateAsync(admin, new NewGrant(_rootId, "영업부/비밀", user.Id, null, Permission.Read, GrantEffect.Deny), CancellationToken.None)).IsSuccess);
+        }
+
+        var page = await SignedInAsync("sales.user@filevault.test", FileVaultAppFactory.UserPassword, "ko-KR");
+
+        var cards = page.Locator("#roots-table a");
+        await Assertions.Expect(cards).ToHaveCountAsync(1);
+        await Assertions.Expect(cards).ToContainTextAsync("영업부");
+        await cards.ClickAsync();
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var rows = page.Locator("#entry-rows [data-entry-id]");
+        await Assertions.Expect(rows.Filter(new() { HasText = "2024" })).ToBeVisibleAsync();
+        await Assertions.Expect(rows.Filter(new() { HasText = "비밀" })).ToHaveCountAsync(0);
+
+        // The root and the denied folder do not exist for this user.
+        await page.GotoAsync($"/files/{_rootId}");
+        await Assertions.Expect(page.Locator("#folder-error")).ToBeVisibleAsync();
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("영업부")}/{Uri.EscapeDataString("비밀")}");
+        await Assertions.Expect(page.Locator("#folder-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#entry-rows")).ToHaveCountAsync(0);
+    }
+
+    private async Task<IPage> SignedInAsync(string email, string password, string locale)
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, locale);
+        await BrowserFixture.SignInAsync(page, email, password);
+        await page.WaitForURLAsync(new Regex("/files$"));
+        // Links clicked while blazor.web.js is still starting can be lost; a person is slower than that.
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        return page;
+    }
+}

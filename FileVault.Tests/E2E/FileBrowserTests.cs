@@ -58,7 +58,16 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("2024");
         await rows.Filter(new() { HasText = "견적서_2025.xlsx" }).ClickAsync();
         await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
+        await page.WaitForURLAsync(new Regex(@"\?select=\d+$"));
         await BrowserFixture.ScreenshotAsync(page, "file-browser-ko");
+
+        // The URL is a link to this view: opened fresh, it shows the same selection.
+        var link = page.Url;
+        var fresh = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(fresh, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        await fresh.WaitForURLAsync(new Regex("/files$"));
+        await fresh.GotoAsync(link);
+        await Assertions.Expect(fresh.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
 
         // Backspace goes up.
         await page.Locator("#entry-list").PressAsync("Backspace");

@@ -19,6 +19,8 @@ public partial class FolderPage
     private string? _error;
     private EntryDetails? _details;
     private int _selectionCount;
+    private (int RootId, string Path)? _loaded;
+    private int _navigations;
 
     [Parameter]
     public int RootId { get; set; }
@@ -57,6 +59,17 @@ public partial class FolderPage
         }
 
         var path = Path ?? "";
+        if (_loaded == (RootId, path) && _folderId is not null)
+        {
+            // Only ?select= changed (the list updates it as the user selects).
+            if (Select != _details?.Id)
+            {
+                _details = Select is { } id ? await Browser.GetAsync(_subject, id, CancellationToken.None) : null;
+            }
+
+            return;
+        }
+
         var folder = await Browser.ResolveFolderAsync(_subject, RootId, path, CancellationToken.None);
         if (!folder.IsSuccess)
         {
@@ -66,6 +79,7 @@ public partial class FolderPage
         }
 
         _folderId = folder.Value;
+        _loaded = (RootId, path);
         _folderName = path.Length == 0 ? _rootName : path[(path.LastIndexOf('/') + 1)..];
         _details = Select is { } selected ? await Browser.GetAsync(_subject, selected, CancellationToken.None) : null;
         _selectionCount = _details is null ? 0 : 1;
@@ -74,13 +88,22 @@ public partial class FolderPage
     private async Task ShowDetailsAsync((long? Id, int Count) selection)
     {
         _selectionCount = selection.Count;
+        var navigations = _navigations;
         _details = selection.Id is { } id && _subject is not null ? await Browser.GetAsync(_subject, id, CancellationToken.None) : null;
+
+        // Keep the URL a link to what is on screen, without a history entry per click; unless the user has meanwhile
+        // opened another folder (a double-click selects twice, then opens).
+        if (navigations == _navigations)
+        {
+            Navigation.NavigateTo(FolderLinks.Folder(RootId, Path ?? "", _details?.Id), replace: true);
+        }
     }
 
     private void OpenAsync(BrowseItem item)
     {
         if (item.Kind == EntryKind.Directory)
         {
+            _navigations++;
             Navigation.NavigateTo(FolderLinks.Folder(RootId, Join(Path, item.Name)));
         }
     }
@@ -90,6 +113,7 @@ public partial class FolderPage
         var path = Path ?? "";
         if (path.Length > 0)
         {
+            _navigations++;
             var slash = path.LastIndexOf('/');
             Navigation.NavigateTo(FolderLinks.Folder(RootId, slash < 0 ? "" : path[..slash]));
         }

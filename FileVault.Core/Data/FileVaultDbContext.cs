@@ -1,5 +1,6 @@
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
+using FileVault.Core.Devices;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -24,6 +25,14 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
     public DbSet<ScanError> ScanErrors => Set<ScanError>();
 
     public DbSet<ScanHeldMissing> ScanHeldMissing => Set<ScanHeldMissing>();
+
+    public DbSet<Device> Devices => Set<Device>();
+
+    public DbSet<DevicePhoto> DevicePhotos => Set<DevicePhoto>();
+
+    public DbSet<Rental> Rentals => Set<Rental>();
+
+    public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,4 +1,5 @@
 using FileVault.Core.Data;
+using FileVault.Core.Devices;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -44,6 +45,8 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
         services.AddScanning();
+        services.AddDevices();
+        services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
 
         services.AddDataProtection()
@@ -90,6 +93,7 @@ public static class FileVaultHostingExtensions
             ResponseWriter = HealthResponseWriter.WriteAsync,
         });
         app.MapAccountEndpoints();
+        app.MapDeskEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Services.UseScheduler(scheduler => scheduler.ScheduleScans(app.Services))
             .LogScheduledTaskProgress();

@@ -1,6 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
+using FileVault.Core.Devices;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -33,6 +34,14 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
     public DbSet<FolderGrant> FolderGrants => Set<FolderGrant>();
 
     public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
+
+    public DbSet<Device> Devices => Set<Device>();
+
+    public DbSet<DevicePhoto> DevicePhotos => Set<DevicePhoto>();
+
+    public DbSet<Rental> Rentals => Set<Rental>();
+
+    public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

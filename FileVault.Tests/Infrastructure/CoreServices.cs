@@ -1,5 +1,6 @@
 using FileVault.Core.Access;
 using FileVault.Core.Data;
+using FileVault.Core.Devices;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +11,7 @@ namespace FileVault.Tests.Infrastructure;
 /// <summary>Core's services as the app registers them, without the web host, over a test database.</summary>
 public static class CoreServices
 {
-    public static ServiceProvider Build(TestDatabase database, IDictionary<string, string?>? settings = null)
+    public static ServiceProvider Build(TestDatabase database, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -23,12 +24,13 @@ public static class CoreServices
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(time ?? TimeProvider.System);
         services.AddFileVaultData();
         services.AddFileVaultIdentity();
         services.AddFileVaultAccess();
         services.AddFileVaultRedis();
         services.AddScanning();
+        services.AddDevices();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

@@ -1,5 +1,6 @@
 using FileVault.Core.Access;
 using FileVault.Core.Data;
+using FileVault.Core.Devices;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -45,6 +46,8 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
         services.AddScanning();
+        services.AddDevices();
+        services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();
 
@@ -92,6 +95,7 @@ public static class FileVaultHostingExtensions
             ResponseWriter = HealthResponseWriter.WriteAsync,
         });
         app.MapAccountEndpoints();
+        app.MapDeskEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Services.UseScheduler(scheduler => scheduler.ScheduleScans(app.Services))
             .LogScheduledTaskProgress();

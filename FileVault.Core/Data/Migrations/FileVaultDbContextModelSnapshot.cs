@@ -405,6 +405,236 @@ namespace FileVault.Core.Data.Migrations
                     b.ToTable("entries", (string)null);
                 });
 
+            modelBuilder.Entity("FileVault.Core.Devices.Device", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("AssetTag")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("asset_tag");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Manufacturer")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("manufacturer");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Notes")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("notes");
+
+                    b.Property<string>("OsName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("os_name");
+
+                    b.Property<string>("OsVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("os_version");
+
+                    b.Property<DateOnly?>("PurchaseDate")
+                        .HasColumnType("date")
+                        .HasColumnName("purchase_date");
+
+                    b.Property<string>("SerialNumber")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("serial_number");
+
+                    b.Property<short>("Status")
+                        .HasColumnType("smallint")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_devices");
+
+                    b.HasIndex("AssetTag")
+                        .IsUnique()
+                        .HasDatabaseName("ux_devices_asset_tag");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_devices_status");
+
+                    b.ToTable("devices", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Devices.DeviceEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("detail");
+
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("device_id");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("smallint")
+                        .HasColumnName("kind");
+
+                    b.Property<long?>("RentalId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rental_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_device_events");
+
+                    b.HasIndex("DeviceId", "At")
+                        .HasDatabaseName("ix_device_events_device_id_at");
+
+                    b.ToTable("device_events", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Devices.DevicePhoto", b =>
+                {
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("device_id");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("bytes");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("DeviceId")
+                        .HasName("pk_device_photos");
+
+                    b.ToTable("device_photos", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Devices.Rental", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BorrowerDepartment")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("borrower_department");
+
+                    b.Property<string>("BorrowerName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("borrower_name");
+
+                    b.Property<Guid?>("BorrowerUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("borrower_user_id");
+
+                    b.Property<string>("CheckedInBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("checked_in_by");
+
+                    b.Property<string>("CheckedOutBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("checked_out_by");
+
+                    b.Property<int>("DeviceId")
+                        .HasColumnType("integer")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("due_at");
+
+                    b.Property<string>("Purpose")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("ReturnCondition")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("return_condition");
+
+                    b.Property<DateTimeOffset?>("ReturnedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("returned_at");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rentals");
+
+                    b.HasIndex("BorrowerUserId")
+                        .HasDatabaseName("ix_rentals_borrower_user_id");
+
+                    b.HasIndex("DeviceId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_rentals_one_open_per_device")
+                        .HasFilter("returned_at IS NULL");
+
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_rentals_due_at")
+                        .HasFilter("returned_at IS NULL");
+
+                    b.HasIndex("DeviceId", "StartedAt")
+                        .HasDatabaseName("ix_rentals_device_id_started_at");
+
+                    b.ToTable("rentals", (string)null);
+                });
+
             modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>
                 {
                     b.Property<long>("Id")
@@ -841,6 +1071,42 @@ namespace FileVault.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_group_members_users_user_id");
+                });
+
+            modelBuilder.Entity("FileVault.Core.Devices.DeviceEvent", b =>
+                {
+                    b.HasOne("FileVault.Core.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_device_events_devices_device_id");
+                });
+
+            modelBuilder.Entity("FileVault.Core.Devices.DevicePhoto", b =>
+                {
+                    b.HasOne("FileVault.Core.Devices.Device", null)
+                        .WithOne()
+                        .HasForeignKey("FileVault.Core.Devices.DevicePhoto", "DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_device_photos_devices_device_id");
+                });
+
+            modelBuilder.Entity("FileVault.Core.Devices.Rental", b =>
+                {
+                    b.HasOne("FileVault.Core.Access.FileVaultUser", null)
+                        .WithMany()
+                        .HasForeignKey("BorrowerUserId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_rentals_users_borrower_user_id");
+
+                    b.HasOne("FileVault.Core.Devices.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_rentals_devices_device_id");
                 });
 
             modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>

@@ -1,0 +1,237 @@
+using System.Linq.Expressions;
+using FileVault.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Core.Devices;
+
+public enum DeviceSort
+{
+    AssetTag,
+    Model,
+    Status,
+    DueAt,
+    PurchaseDate,
+}
+
+/// <summary>The device list's search, filters and sort; the same record drives the table and its CSV export.</summary>
+public sealed record DeviceFilter(
+    string? Search = null, DeviceStatus? Status = null, bool OverdueOnly = false, DeviceSort Sort = DeviceSort.AssetTag, bool Descending = false);
+
+public sealed record OpenRental(long Id, string BorrowerName, string? BorrowerDepartment, Guid? BorrowerUserId, DateTimeOffset StartedAt, DateTimeOffset DueAt, string? Purpose);
+
+public sealed record DeviceRow(
+    int Id, string AssetTag, string Manufacturer, string Model, string? OsName, string? OsVersion, string? SerialNumber,
+    DateOnly? PurchaseDate, DeviceStatus Status, string? Notes, bool HasPhoto, OpenRental? Rental, bool IsOverdue);
+
+public sealed record DevicePage(IReadOnlyList<DeviceRow> Rows, int Total);
+
+public sealed record RentalRow(
+    long Id, int DeviceId, string AssetTag, string Manufacturer, string Model, Guid? BorrowerUserId, string BorrowerName,
+    string? BorrowerDepartment, string? Purpose, DateTimeOffset StartedAt, DateTimeOffset DueAt, DateTimeOffset? ReturnedAt,
+    string CheckedOutBy, string? CheckedInBy, string? ReturnCondition, bool IsOverdue);
+
+public sealed record DeviceEventRow(long Id, DeviceEventKind Kind, DateTimeOffset At, string Actor, string? Detail);
+
+public sealed record DeskTiles(int Available, int Rented, int Overdue, int InRepair);
+
+public sealed record BorrowerOption(Guid Id, string DisplayName, string? Email);
+
+/// <summary>Read side of the desk: lists, tiles, overdue rentals, history, a user's own rentals.</summary>
+public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time)
+{
+    /// <summary>More rows than any desk has; exports stop here rather than hold an unbounded list.</summary>
+    public const int ExportLimit = 50_000;
+
+    public async Task<DevicePage> ListAsync(DeviceFilter filter, int skip, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var rows =
+            from d in db.Devices.AsNoTracking()
+            join r in db.Rentals.Where(r => r.ReturnedAt == null) on d.Id equals r.DeviceId into open
+            from r in open.DefaultIfEmpty()
+            select new { Device = d, Rental = r };
+
+        if (filter.Status is { } status)
+        {
+            rows = rows.Where(x => x.Device.Status == status);
+        }
+
+        if (filter.OverdueOnly)
+        {
+            rows = rows.Where(x => x.Rental != null && x.Rental.DueAt < now);
+        }
+
+        if (LikePattern(filter.Search) is { } pattern)
+        {
+            rows = rows.Where(x =>
+                EF.Functions.ILike(x.Device.AssetTag, pattern, LikeEscape) || EF.Functions.ILike(x.Device.Manufacturer, pattern, LikeEscape)
+                || EF.Functions.ILike(x.Device.Model, pattern, LikeEscape) || EF.Functions.ILike(x.Device.SerialNumber ?? "", pattern, LikeEscape)
+                || EF.Functions.ILike(x.Device.OsName ?? "", pattern, LikeEscape) || EF.Functions.ILike(x.Rental!.BorrowerName ?? "", pattern, LikeEscape));
+        }
+
+        rows = (filter.Sort, filter.Descending) switch
+        {
+            (DeviceSort.Model, false) => rows.OrderBy(x => x.Device.Manufacturer).ThenBy(x => x.Device.Model).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.Model, true) => rows.OrderByDescending(x => x.Device.Manufacturer).ThenByDescending(x => x.Device.Model).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.Status, false) => rows.OrderBy(x => x.Device.Status).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.Status, true) => rows.OrderByDescending(x => x.Device.Status).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.DueAt, false) => rows.OrderBy(x => x.Rental == null).ThenBy(x => x.Rental!.DueAt).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.DueAt, true) => rows.OrderBy(x => x.Rental == null).ThenByDescending(x => x.Rental!.DueAt).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.PurchaseDate, false) => rows.OrderBy(x => x.Device.PurchaseDate).ThenBy(x => x.Device.AssetTag),
+            (DeviceSort.PurchaseDate, true) => rows.OrderByDescending(x => x.Device.PurchaseDate).ThenBy(x => x.Device.AssetTag),
+            (_, true) => rows.OrderByDescending(x => x.Device.AssetTag),
+            _ => rows.OrderBy(x => x.Device.AssetTag),
+        };
+
+        var total = await rows.CountAsync(cancellationToken);
+        var page = await rows.Skip(skip).Take(Math.Clamp(take, 1, ExportLimit))
+            .Select(x => new DeviceRow(
+                x.Device.Id, x.Device.AssetTag, x.Device.Manufacturer, x.Device.Model, x.Device.OsName, x.Device.OsVersion,
+                x.Device.SerialNumber, x.Device.PurchaseDate, x.Device.Status, x.Device.Notes,
+                db.DevicePhotos.Any(p => p.DeviceId == x.Device.Id),
+                x.Rental == null ? null : new OpenRental(
+                    x.Rental.Id, x.Rental.BorrowerName, x.Rental.BorrowerDepartment, x.Rental.BorrowerUserId, x.Rental.StartedAt,
+                    x.Rental.DueAt, x.Rental.Purpose),
+                x.Rental != null && x.Rental.DueAt < now))
+            .ToListAsync(cancellationToken);
+        return new DevicePage(page, total);
+    }
+
+    /// <summary>The device a scanned or typed tag names, with its open rental.</summary>
+    public async Task<DeviceRow?> FindByTagAsync(string assetTag, CancellationToken cancellationToken)
+    {
+        var tag = DeviceInput.NormalizeAssetTag(assetTag);
+        if (tag.Length is 0 or > DeviceInput.AssetTagMaxLength)
+        {
+            return null;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var id = await db.Devices.Where(d => d.AssetTag == tag).Select(d => (int?)d.Id).FirstOrDefaultAsync(cancellationToken);
+        return id is null ? null : await GetAsync(id.Value, cancellationToken);
+    }
+
+    public async Task<DeviceRow?> GetAsync(int deviceId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var device = await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+        if (device is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var rental = await db.Rentals.AsNoTracking().Where(r => r.DeviceId == deviceId && r.ReturnedAt == null)
+            .Select(r => new OpenRental(r.Id, r.BorrowerName, r.BorrowerDepartment, r.BorrowerUserId, r.StartedAt, r.DueAt, r.Purpose))
+            .FirstOrDefaultAsync(cancellationToken);
+        var hasPhoto = await db.DevicePhotos.AnyAsync(p => p.DeviceId == deviceId, cancellationToken);
+        return new DeviceRow(
+            device.Id, device.AssetTag, device.Manufacturer, device.Model, device.OsName, device.OsVersion, device.SerialNumber,
+            device.PurchaseDate, device.Status, device.Notes, hasPhoto, rental, rental is not null && rental.DueAt < now);
+    }
+
+    public async Task<DeskTiles> TilesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var counts = await db.Devices.GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        var overdue = await db.Rentals.CountAsync(r => r.ReturnedAt == null && r.DueAt < now, cancellationToken);
+        return new DeskTiles(
+            counts.GetValueOrDefault(DeviceStatus.Available), counts.GetValueOrDefault(DeviceStatus.Rented), overdue,
+            counts.GetValueOrDefault(DeviceStatus.InRepair));
+    }
+
+    /// <summary>Open rentals past their due time, the longest overdue first.</summary>
+    public async Task<IReadOnlyList<RentalRow>> OverdueAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return await Rentals(db).Where(x => x.Rental.ReturnedAt == null && x.Rental.DueAt < now).OrderBy(x => x.Rental.DueAt)
+            .Take(ExportLimit).Select(Row(now)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>A user's own rentals: open ones first, then the most recent.</summary>
+    public async Task<IReadOnlyList<RentalRow>> RentalsOfAsync(Guid userId, int count, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Rentals(db).Where(x => x.Rental.BorrowerUserId == userId)
+            .OrderBy(x => x.Rental.ReturnedAt != null).ThenByDescending(x => x.Rental.StartedAt).Take(count)
+            .Select(Row(time.GetUtcNow())).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RentalRow>> RentalsOfDeviceAsync(int deviceId, int count, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Rentals(db).Where(x => x.Rental.DeviceId == deviceId)
+            .OrderByDescending(x => x.Rental.StartedAt).Take(count).Select(Row(time.GetUtcNow())).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DeviceEventRow>> HistoryAsync(int deviceId, int count, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.DeviceEvents.AsNoTracking().Where(e => e.DeviceId == deviceId)
+            .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(count)
+            .Select(e => new DeviceEventRow(e.Id, e.Kind, e.At, e.Actor, e.Detail))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Enabled employee accounts matching a name or e-mail, for the borrower picker.</summary>
+    public async Task<IReadOnlyList<BorrowerOption>> FindBorrowersAsync(string? text, int count, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var users = db.Users.AsNoTracking().Where(u => !u.IsDisabled);
+        if (LikePattern(text) is { } pattern)
+        {
+            users = users.Where(u => EF.Functions.ILike(u.DisplayName, pattern, LikeEscape) || EF.Functions.ILike(u.Email ?? "", pattern, LikeEscape));
+        }
+
+        return await users.OrderBy(u => u.DisplayName).ThenBy(u => u.Email).Take(count)
+            .Select(u => new BorrowerOption(u.Id, u.DisplayName, u.Email)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The device's photo, for the desk or for the person who has the device now; otherwise not found.</summary>
+    public async Task<DevicePhoto?> PhotoAsync(DeskActor actor, int deviceId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var allowed = actor.RunsDesk || await db.Rentals.AnyAsync(
+            r => r.DeviceId == deviceId && r.ReturnedAt == null && r.BorrowerUserId == actor.UserId, cancellationToken);
+        return allowed ? await db.DevicePhotos.AsNoTracking().FirstOrDefaultAsync(p => p.DeviceId == deviceId, cancellationToken) : null;
+    }
+
+    private static IQueryable<RentalWithDevice> Rentals(FileVaultDbContext db) =>
+        from r in db.Rentals.AsNoTracking()
+        join d in db.Devices on r.DeviceId equals d.Id
+        select new RentalWithDevice { Rental = r, Device = d };
+
+    private static Expression<Func<RentalWithDevice, RentalRow>> Row(DateTimeOffset now) => x => new RentalRow(
+        x.Rental.Id, x.Rental.DeviceId, x.Device.AssetTag, x.Device.Manufacturer, x.Device.Model, x.Rental.BorrowerUserId,
+        x.Rental.BorrowerName, x.Rental.BorrowerDepartment, x.Rental.Purpose, x.Rental.StartedAt, x.Rental.DueAt, x.Rental.ReturnedAt,
+        x.Rental.CheckedOutBy, x.Rental.CheckedInBy, x.Rental.ReturnCondition,
+        x.Rental.ReturnedAt == null ? x.Rental.DueAt < now : x.Rental.ReturnedAt > x.Rental.DueAt);
+
+    private sealed class RentalWithDevice
+    {
+        public required Rental Rental { get; init; }
+
+        public required Device Device { get; init; }
+    }
+
+    private const string LikeEscape = "\\";
+
+    /// <summary>A case-insensitive "contains" pattern with LIKE's wildcards in the text escaped.</summary>
+    internal static string? LikePattern(string? text)
+    {
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var escaped = text.Length > 100 ? text[..100] : text;
+        escaped = escaped.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal);
+        return "%" + escaped + "%";
+    }
+}

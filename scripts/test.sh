@@ -31,7 +31,8 @@ fi
 
 "$repo/scripts/services.sh" start
 
-results="${FILEVAULT_DATA_DIR:-$repo/.data}/test-results"
+# Per clone, not per data directory: worktrees sharing one PostgreSQL must not overwrite each other's results.
+results="${FILEVAULT_TEST_RESULTS:-$repo/.data/test-results}"
 rm -rf "$results"
 mkdir -p "$results"
 export FILEVAULT_TEST_ARTIFACTS="$results/artifacts"

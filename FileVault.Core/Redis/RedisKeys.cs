@@ -10,7 +10,8 @@ public sealed class RedisKeys(NpgsqlDataSource catalog)
 {
     private readonly string _scope = BuildScope(catalog.ConnectionString);
 
-    public string For(string name) => $"filevault:{_scope}:{name}";
+    /// <remarks>The scope is a Redis Cluster hash tag ({...}), so one Lua script may touch several of our keys.</remarks>
+    public string For(string name) => $"filevault:{{{_scope}}}:{name}";
 
     private static string BuildScope(string connectionString)
     {

@@ -25,6 +25,7 @@ public static class RedisServiceCollectionExtensions
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisKeys>();
+        services.AddSingleton<Locks.ResourceLocks>();
         return services;
     }
 }

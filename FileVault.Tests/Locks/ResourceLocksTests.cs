@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using FileVault.Core.Locks;
+using FileVault.Core.Redis;
+using FileVault.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace FileVault.Tests.Locks;
+
+/// <summary>Hierarchical path locks against the real Redis (R-OP-4, R-OP-5, R-DEG-1).</summary>
+public sealed class ResourceLocksTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
+    private ConnectionMultiplexer _redis = default!;
+    private ResourceLocks _locks = default!;
+    private FakeTimeProvider _time = default!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis);
+        _time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // A scope of its own per test instance: no other test's locks are visible.
+        var scope = new NpgsqlDataSourceBuilder($"Host=locks-test;Port=1;Database={Guid.NewGuid():N}").Build();
+        _locks = new ResourceLocks(_redis, new RedisKeys(scope), _time);
+    }
+
+    public async Task DisposeAsync() => await _redis.DisposeAsync();
+
+    [Theory]
+    [InlineData("a/b", "a", false)]
+    [InlineData("a/b", "a/b", false)]
+    [InlineData("a/b", "a/b/c", false)]
+    [InlineData("a/b", "", false)]
+    [InlineData("a/b", "a/c", true)]
+    [InlineData("a/b", "a/bc", true)]
+    [InlineData("a/b", "b", true)]
+    [InlineData("영업부/2024", "영업부/2024/회의록.txt", false)]
+    [InlineData("Sales", "Sales-Confidential", true)]
+    public async Task A_held_path_conflicts_with_its_ancestors_and_descendants_only(string held, string requested, bool granted)
+    {
+        await using var first = (await AcquireAsync(held, "move", "kim@corp")).Value;
+
+        var second = await AcquireAsync(requested, "rename", "lee@corp");
+
+        Assert.Equal(granted, second.IsSuccess);
+        if (granted)
+        {
+            await second.Value.DisposeAsync();
+        }
+        else
+        {
+            Assert.Equal("lock.conflict", second.Error!.Code);
+            Assert.Contains("move of kim@corp", second.Error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_same_path_on_another_root_does_not_conflict()
+    {
+        await using var first = (await AcquireAsync("a", "copy", "kim")).Value;
+
+        var other = await _locks.AcquireAsync(new LockRequest(2, ["a"], "copy", "lee"), Ttl, CancellationToken.None);
+
+        Assert.True(other.IsSuccess);
+        await other.Value.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task All_paths_of_an_operation_are_taken_or_none_is()
+    {
+        await using var held = (await AcquireAsync("x/y", "delete", "kim")).Value;
+
+        var move = await _locks.AcquireAsync(new LockRequest(1, ["free/one", "x/y/z"], "move", "lee"), Ttl, CancellationToken.None);
+
+        Assert.False(move.IsSuccess);
+        var free = await AcquireAsync("free/one", "rename", "park");
+        Assert.True(free.IsSuccess, "A refused multi-path request must not leave any of its paths locked.");
+        await free.Value.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Releasing_frees_the_path_and_its_ancestors()
+    {
+        var lease = (await AcquireAsync("a/b/c", "upload", "kim")).Value;
+        await lease.DisposeAsync();
+
+        var ancestor = await AcquireAsync("a", "move", "lee");
+
+        Assert.True(ancestor.IsSuccess);
+        await ancestor.Value.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task An_unrenewed_lease_expires_and_fencing_tokens_grow()
+    {
+        var stale = (await AcquireAsync("docs/report.pdf", "copy", "kim", TimeSpan.FromMilliseconds(300))).Value;
+        await Task.Delay(600);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var next = await AcquireAsync("docs", "move", "lee");
+
+        Assert.True(next.IsSuccess, next.Error?.ToString());
+        Assert.True(next.Value.FencingToken > stale.FencingToken);
+        Assert.False(await stale.RenewAsync());
+        await next.Value.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Renewing_keeps_a_lease_past_its_first_expiry()
+    {
+        await using var lease = (await AcquireAsync("keep/me", "compress", "kim", TimeSpan.FromMilliseconds(800))).Value;
+        for (var i = 0; i < 4; i++)
+        {
+            await Task.Delay(300);
+            _time.Advance(TimeSpan.FromMilliseconds(300));
+            Assert.True(await lease.RenewAsync());
+        }
+
+        Assert.False((await AcquireAsync("keep", "move", "lee")).IsSuccess);
+    }
+
+    [Fact]
+    public async Task Of_many_concurrent_requests_for_overlapping_paths_exactly_one_wins()
+    {
+        string[] paths = ["p", "p/q", "p/q/r", "p/q/s", "p/q/r/t"];
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 25).Select(i => AcquireAsync(paths[i % paths.Length], "op" + i, "user" + i)));
+
+        Assert.Single(attempts, a => a.IsSuccess);
+        Assert.All(attempts.Where(a => !a.IsSuccess), a => Assert.Equal("lock.conflict", a.Error!.Code));
+        await attempts.Single(a => a.IsSuccess).Value.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task With_redis_unreachable_acquiring_fails_fast_with_a_clear_code()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{port}");
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 500;
+        options.AsyncTimeout = 2000;
+        options.SyncTimeout = 2000;
+        await using var down = await ConnectionMultiplexer.ConnectAsync(options);
+        var locks = new ResourceLocks(down, new RedisKeys(new NpgsqlDataSourceBuilder("Host=x;Database=y").Build()), _time);
+        var clock = Stopwatch.StartNew();
+
+        var result = await locks.AcquireAsync(new LockRequest(1, ["a"], "move", "kim"), Ttl, CancellationToken.None);
+
+        Assert.Equal("lock.unavailable", result.Error?.Code);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    private Task<FileVault.Core.Result<ResourceLease>> AcquireAsync(string path, string operation, string user, TimeSpan? ttl = null) =>
+        _locks.AcquireAsync(new LockRequest(1, [path], operation, user), ttl ?? Ttl, CancellationToken.None);
+}

@@ -46,6 +46,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<StorageRootRegistry>();
         services.AddScoped<StorageRootQueries>();
         services.AddScoped<Catalog.CatalogBrowser>();
+        services.AddSingleton<Jobs.JobLedger>();
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

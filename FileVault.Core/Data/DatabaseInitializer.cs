@@ -84,6 +84,11 @@ public sealed class DatabaseInitializer(
         await DatabaseMigrator.MigrateAsync(db, cancellationToken);
         await services.GetRequiredService<AdminSeeder>().SeedAsync(Console.Out, cancellationToken);
         await SeedStorageRootAsync(db, services.GetRequiredService<StorageRootRegistry>(), cancellationToken);
+        var abandoned = await services.GetRequiredService<Jobs.JobLedger>().MarkAbandonedAsync(cancellationToken);
+        if (abandoned > 0)
+        {
+            logger.LogWarning("Marked {Count} jobs of stopped processes interrupted", abandoned);
+        }
     }
 
     private async Task SeedStorageRootAsync(FileVaultDbContext db, StorageRootRegistry registry, CancellationToken cancellationToken)

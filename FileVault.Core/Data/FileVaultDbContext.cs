@@ -21,6 +21,8 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<Entry> Entries => Set<Entry>();
 
+    public DbSet<Jobs.Job> Jobs => Set<Jobs.Job>();
+
     public DbSet<ScanRun> ScanRuns => Set<ScanRun>();
 
     public DbSet<ScanError> ScanErrors => Set<ScanError>();

@@ -1,0 +1,140 @@
+using FileVault.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace FileVault.Core.Jobs;
+
+public sealed record NewJob(string Type, string Queue, string Payload, string? IdempotencyKey = null);
+
+/// <summary>
+/// The jobs table as a queue: enqueue (idempotent per owner and key), claim with FOR UPDATE SKIP LOCKED so any number
+/// of instances can pull work without taking the same job twice, progress with heartbeat, finish, cancel, and the
+/// start-up sweep that marks the runs of dead processes interrupted.
+/// </summary>
+public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time)
+{
+    /// <summary>A running job whose heartbeat is older than this belonged to a process that died.</summary>
+    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMinutes(2);
+
+    public async Task<Result<long>> EnqueueAsync(Guid owner, NewJob job, CancellationToken cancellationToken)
+    {
+        if (job.IdempotencyKey is { Length: > 200 })
+        {
+            return new Error("job.idempotency_key_invalid", "An idempotency key has at most 200 characters.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // One statement: a concurrent duplicate loses the unique index race and the winner's id is returned. The
+        // winner can commit after this statement's snapshot was taken; the next attempt then sees it.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var id = await db.Database.SqlQuery<long>($"""
+            WITH inserted AS (
+                INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, idempotency_key, cancel_requested, created_at)
+                VALUES ({job.Type}, {job.Queue}, {job.Payload}::jsonb, {owner}, 0, 0, 0, {job.IdempotencyKey}, false, {time.GetUtcNow()})
+                ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                RETURNING id)
+            SELECT id AS "Value" FROM inserted
+            UNION ALL
+            SELECT id FROM jobs WHERE owner_id = {owner} AND idempotency_key = {job.IdempotencyKey} AND NOT EXISTS (SELECT 1 FROM inserted)
+            """).ToListAsync(cancellationToken);
+            if (id.Count > 0)
+            {
+                return id[0];
+            }
+        }
+
+        throw new InvalidOperationException($"Job {job.Type} with key {job.IdempotencyKey} was neither inserted nor found.");
+    }
+
+    /// <summary>The oldest queued job of a queue, now Running and claimed by <paramref name="instance"/>; null when none waits.</summary>
+    public async Task<Job?> ClaimNextAsync(string queue, string instance, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var claimed = await db.Jobs.FromSql($"""
+            UPDATE jobs SET status = 1, attempts = attempts + 1, claimed_by = {instance}, started_at = {now}, heartbeat_at = {now}
+            WHERE id = (SELECT id FROM jobs WHERE queue = {queue} AND status = 0 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+            RETURNING *
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        return claimed.SingleOrDefault();
+    }
+
+    /// <summary>Records progress and the heartbeat; returns false when the owner asked to cancel (stop at a safe point).</summary>
+    public async Task<bool> ReportProgressAsync(long id, double progress, string? text, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Progress, Math.Clamp(progress, 0, 1))
+            .SetProperty(j => j.ProgressText, text)
+            .SetProperty(j => j.HeartbeatAt, now), cancellationToken);
+        return !await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken);
+    }
+
+    public async Task FinishAsync(long id, JobStatus status, string? error, CancellationToken cancellationToken)
+    {
+        if (status is JobStatus.Queued or JobStatus.Running)
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A job finishes in a final state.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, status)
+            .SetProperty(j => j.Error, error)
+            .SetProperty(j => j.Progress, j => status == JobStatus.Succeeded ? 1 : j.Progress)
+            .SetProperty(j => j.FinishedAt, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// The owner (or an admin) cancels: a queued job never starts, a running one is asked to stop at its next safe
+    /// point. Another user's job answers not found (R-AUTH-1).
+    /// </summary>
+    public async Task<Result<JobStatus>> CancelAsync(Guid actor, bool actorIsAdmin, long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id && (actorIsAdmin || j.OwnerId == actor), cancellationToken);
+        if (job is null)
+        {
+            return new Error("job.not_found", "No such job.");
+        }
+
+        switch (job.Status)
+        {
+            case JobStatus.Queued:
+                job.Status = JobStatus.Cancelled;
+                job.FinishedAt = time.GetUtcNow();
+                break;
+            case JobStatus.Running:
+                job.CancelRequested = true;
+                break;
+            default:
+                return new Error("job.finished", "The job has already finished.");
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return job.Status;
+    }
+
+    /// <summary>Start-up: running jobs without a recent heartbeat belonged to a dead process; mark them for their handlers.</summary>
+    public async Task<int> MarkAbandonedAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var stale = time.GetUtcNow() - HeartbeatTimeout;
+        return await db.Jobs
+            .Where(j => j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Interrupted), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<Job>> ListAsync(Guid actor, bool actorIsAdmin, int count, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.AsNoTracking()
+            .Where(j => actorIsAdmin || j.OwnerId == actor)
+            .OrderByDescending(j => j.Id)
+            .Take(count)
+            .ToListAsync(cancellationToken);
+    }
+}

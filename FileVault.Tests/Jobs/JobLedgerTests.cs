@@ -1,0 +1,99 @@
+using FileVault.Core.Jobs;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FileVault.Tests.Jobs;
+
+/// <summary>The jobs table as a durable, multi-instance queue, against the real PostgreSQL.</summary>
+public sealed class JobLedgerTests : IAsyncLifetime
+{
+    private readonly Guid _owner = Guid.NewGuid();
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private TestDatabase _database = default!;
+    private ServiceProvider _services = default!;
+    private JobLedger _ledger = default!;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _services = CoreServices.Build(_database, time: _time);
+        _ledger = _services.GetRequiredService<JobLedger>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_from_the_same_owner_makes_one_job_even_when_sent_at_once()
+    {
+        var ids = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ =>
+            _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}", "click-42"), CancellationToken.None)));
+
+        Assert.Single(ids.Select(r => r.Value).Distinct());
+        var other = await _ledger.EnqueueAsync(Guid.NewGuid(), new NewJob("move", "move", "{}", "click-42"), CancellationToken.None);
+        Assert.NotEqual(ids[0].Value, other.Value);
+    }
+
+    [Fact]
+    public async Task Concurrent_claims_take_every_job_exactly_once_in_order()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            await _ledger.EnqueueAsync(_owner, new NewJob("copy", "copy", $$"""{"n":{{i}}}"""), CancellationToken.None);
+        }
+
+        await _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}"), CancellationToken.None);
+        var claims = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => _ledger.ClaimNextAsync("copy", "instance-" + (i % 3), CancellationToken.None)));
+
+        var claimed = claims.OfType<Job>().ToList();
+        Assert.Equal(20, claimed.Count);
+        Assert.Equal(20, claimed.Select(j => j.Id).Distinct().Count());
+        Assert.All(claimed, j => Assert.Equal((JobStatus.Running, 1, "copy"), (j.Status, j.Attempts, j.Queue)));
+        Assert.Null(await _ledger.ClaimNextAsync("copy", "instance-0", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_queued_job_stops_it_and_a_running_one_is_asked_to_stop()
+    {
+        var queued = (await _ledger.EnqueueAsync(_owner, new NewJob("rename", "rename", "{}"), CancellationToken.None)).Value;
+        var running = (await _ledger.EnqueueAsync(_owner, new NewJob("copy", "copy", "{}"), CancellationToken.None)).Value;
+        Assert.Equal(running, (await _ledger.ClaimNextAsync("copy", "a", CancellationToken.None))!.Id);
+
+        Assert.Equal(JobStatus.Cancelled, (await _ledger.CancelAsync(_owner, false, queued, CancellationToken.None)).Value);
+        Assert.Equal(JobStatus.Running, (await _ledger.CancelAsync(_owner, false, running, CancellationToken.None)).Value);
+
+        Assert.Null(await _ledger.ClaimNextAsync("rename", "a", CancellationToken.None));
+        Assert.False(await _ledger.ReportProgressAsync(running, 0.5, "half", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Another_users_job_is_not_found_but_an_admin_may_cancel_it()
+    {
+        var id = (await _ledger.EnqueueAsync(_owner, new NewJob("delete", "delete", "{}"), CancellationToken.None)).Value;
+
+        Assert.Equal("job.not_found", (await _ledger.CancelAsync(Guid.NewGuid(), false, id, CancellationToken.None)).Error?.Code);
+        Assert.True((await _ledger.CancelAsync(Guid.NewGuid(), true, id, CancellationToken.None)).IsSuccess);
+        Assert.Empty(await _ledger.ListAsync(Guid.NewGuid(), false, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Start_up_marks_running_jobs_without_a_recent_heartbeat_interrupted()
+    {
+        var dead = (await _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}"), CancellationToken.None)).Value;
+        await _ledger.ClaimNextAsync("move", "crashed-instance", CancellationToken.None);
+        _time.Advance(JobLedger.HeartbeatTimeout + TimeSpan.FromSeconds(1));
+        var alive = (await _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}"), CancellationToken.None)).Value;
+        await _ledger.ClaimNextAsync("move", "live-instance", CancellationToken.None);
+
+        Assert.Equal(1, await _ledger.MarkAbandonedAsync(CancellationToken.None));
+
+        await using var db = _database.CreateDbContext();
+        Assert.Equal(JobStatus.Interrupted, await db.Jobs.Where(j => j.Id == dead).Select(j => j.Status).SingleAsync());
+        Assert.Equal(JobStatus.Running, await db.Jobs.Where(j => j.Id == alive).Select(j => j.Status).SingleAsync());
+    }
+}

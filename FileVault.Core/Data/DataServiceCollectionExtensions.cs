@@ -47,6 +47,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<StorageRootQueries>();
         services.AddScoped<Catalog.CatalogBrowser>();
         services.AddSingleton<Jobs.JobLedger>();
+        services.AddScoped<Operations.EntryOperations>();
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

@@ -49,6 +49,9 @@ public class Job
 
     public bool CancelRequested { get; set; }
 
+    /// <summary>The entry a finished job created or changed, for answering a repeated request.</summary>
+    public long? ResultEntryId { get; set; }
+
     /// <summary>The instance that claimed it; with <see cref="HeartbeatAt"/>, how a crashed run is recognised.</summary>
     public string? ClaimedBy { get; set; }
 

@@ -60,6 +60,31 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return claimed.SingleOrDefault();
     }
 
+    /// <summary>Claims one particular queued job (an operation that runs at once, in the caller); null when it is not queued.</summary>
+    public async Task<Job?> StartAsync(long id, string instance, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var started = await db.Jobs.FromSql($"""
+            UPDATE jobs SET status = 1, attempts = attempts + 1, claimed_by = {instance}, started_at = {now}, heartbeat_at = {now}
+            WHERE id = {id} AND status = 0
+            RETURNING *
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        return started.SingleOrDefault();
+    }
+
+    public async Task<Job?> FindAsync(Guid owner, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.OwnerId == owner && j.IdempotencyKey == idempotencyKey, cancellationToken);
+    }
+
+    public async Task<Job?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+    }
+
     /// <summary>Records progress and the heartbeat; returns false when the owner asked to cancel (stop at a safe point).</summary>
     public async Task<bool> ReportProgressAsync(long id, double progress, string? text, CancellationToken cancellationToken)
     {
@@ -72,7 +97,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return !await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken);
     }
 
-    public async Task FinishAsync(long id, JobStatus status, string? error, CancellationToken cancellationToken)
+    public async Task FinishAsync(long id, JobStatus status, string? error, CancellationToken cancellationToken, long? resultEntryId = null)
     {
         if (status is JobStatus.Queued or JobStatus.Running)
         {
@@ -84,6 +109,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Status, status)
             .SetProperty(j => j.Error, error)
+            .SetProperty(j => j.ResultEntryId, resultEntryId)
             .SetProperty(j => j.Progress, j => status == JobStatus.Succeeded ? 1 : j.Progress)
             .SetProperty(j => j.FinishedAt, now), cancellationToken);
     }

@@ -700,6 +700,10 @@ namespace FileVault.Core.Data.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("queue");
 
+                    b.Property<long?>("ResultEntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("result_entry_id");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");

@@ -29,6 +29,7 @@ namespace FileVault.Core.Data.Migrations
                     attempts = table.Column<int>(type: "integer", nullable: false),
                     idempotency_key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     cancel_requested = table.Column<bool>(type: "boolean", nullable: false),
+                    result_entry_id = table.Column<long>(type: "bigint", nullable: true),
                     claimed_by = table.Column<string>(type: "text", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     started_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),

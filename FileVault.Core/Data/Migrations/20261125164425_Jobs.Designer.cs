@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FileVault.Core.Data.Migrations
 {
     [DbContext(typeof(FileVaultDbContext))]
-    [Migration("20261125163938_Jobs")]
+    [Migration("20261125164425_Jobs")]
     partial class Jobs
     {
         /// <inheritdoc />
@@ -702,6 +702,10 @@ namespace FileVault.Core.Data.Migrations
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
                         .HasColumnName("queue");
+
+                    b.Property<long?>("ResultEntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("result_entry_id");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")

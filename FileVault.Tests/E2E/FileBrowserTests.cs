@@ -27,6 +27,7 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         Write("영업부/2024/회의록.txt");
         Write("영업부/비밀/급여.xlsx");
         Write(Path.Combine("디자인".Normalize(NormalizationForm.FormD), "로고.png"));
+        Write("작업장/읽어보세요.txt");
         for (var i = 0; i < 120; i++)
         {
             Write($"공용/문서_{i:000}.txt");
@@ -110,6 +111,8 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         await Assertions.Expect(cards).ToContainTextAsync("영업부");
         await cards.ClickAsync();
         await BrowserFixture.WaitForInteractiveAsync(page);
+        // Read-only here: no button to create a folder.
+        await Assertions.Expect(page.Locator("#new-folder")).ToHaveCountAsync(0);
         var rows = page.Locator("#entry-rows [data-entry-id]");
         await Assertions.Expect(rows.Filter(new() { HasText = "2024" })).ToBeVisibleAsync();
         await Assertions.Expect(rows.Filter(new() { HasText = "비밀" })).ToHaveCountAsync(0);
@@ -120,6 +123,33 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("영업부")}/{Uri.EscapeDataString("비밀")}");
         await Assertions.Expect(page.Locator("#folder-error")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#entry-rows")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Admin_creates_a_folder_renames_it_with_F2_and_sees_a_refused_name_explained()
+    {
+        var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "ko-KR");
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("작업장")}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var rows = page.Locator("#entry-rows [data-entry-id]");
+        await Assertions.Expect(rows.First).ToContainTextAsync("읽어보세요.txt");
+
+        await page.ClickAsync("#new-folder");
+        await page.FillAsync("#name-field", "CON");
+        await page.ClickAsync("#name-save");
+        await Assertions.Expect(page.Locator("#name-error")).ToContainTextAsync("사용할 수 없는 이름");
+        await page.FillAsync("#name-field", "새 프로젝트");
+        await page.ClickAsync("#name-save");
+        await Assertions.Expect(rows.First).ToContainTextAsync("새 프로젝트");
+        Assert.True(Directory.Exists(Path.Combine(app.StorageDirectory, "작업장", "새 프로젝트")));
+
+        await rows.First.ClickAsync();
+        await page.Locator("#entry-list").PressAsync("F2");
+        await page.FillAsync("#name-field", "2025 프로젝트");
+        await page.Locator("#name-field").PressAsync("Enter");
+        await Assertions.Expect(rows.First).ToContainTextAsync("2025 프로젝트");
+        Assert.True(Directory.Exists(Path.Combine(app.StorageDirectory, "작업장", "2025 프로젝트")));
+        Assert.False(Directory.Exists(Path.Combine(app.StorageDirectory, "작업장", "새 프로젝트")));
     }
 
     private async Task<IPage> SignedInAsync(string email, string password, string locale)

@@ -39,6 +39,10 @@ public partial class EntryList
     [Parameter]
     public EventCallback OnUp { get; set; }
 
+    /// <summary>F2 on the focused entry.</summary>
+    [Parameter]
+    public EventCallback<BrowseItem> OnRename { get; set; }
+
     /// <summary>The single selected entry (null for none or many) and how many are selected.</summary>
     [Parameter]
     public EventCallback<(long? Id, int Count)> OnSelectionChanged { get; set; }
@@ -132,6 +136,9 @@ public partial class EntryList
             case "Backspace":
                 await OnUp.InvokeAsync();
                 break;
+            case "F2" when _focus >= 0 && _loaded.TryGetValue(_focus, out var renamed):
+                await OnRename.InvokeAsync(renamed);
+                break;
             case "a" or "A" when e.CtrlKey || e.MetaKey:
                 _allSelected = true;
                 _selected.Clear();
@@ -150,6 +157,18 @@ public partial class EntryList
 
                 break;
         }
+    }
+
+    /// <summary>Reloads the rows after a change in the folder.</summary>
+    public async Task RefreshAsync()
+    {
+        _loaded.Clear();
+        if (_virtualize is not null)
+        {
+            await _virtualize.RefreshDataAsync();
+        }
+
+        StateHasChanged();
     }
 
     private Task NotifySelectionAsync() =>

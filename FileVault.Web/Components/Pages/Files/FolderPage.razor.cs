@@ -1,5 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
+using FileVault.Core.Operations;
+using MudBlazor;
 using FileVault.Core.Storage;
 using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -21,6 +23,8 @@ public partial class FolderPage
     private int _selectionCount;
     private (int RootId, string Path)? _loaded;
     private int _navigations;
+    private bool _canWrite;
+    private EntryList? _list;
 
     [Parameter]
     public int RootId { get; set; }
@@ -34,6 +38,10 @@ public partial class FolderPage
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
     [Inject] private StorageRootQueries Roots { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private EntryOperations Operations { get; set; } = default!;
+    [Inject] private AccessEvaluator Access { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -80,6 +88,8 @@ public partial class FolderPage
 
         _folderId = folder.Value;
         _loaded = (RootId, path);
+        // The button is hidden from those who may not write; Core refuses them anyway.
+        _canWrite = await Access.CanWriteAsync(_subject, RootId, path, CancellationToken.None);
         _folderName = path.Length == 0 ? _rootName : path[(path.LastIndexOf('/') + 1)..];
         _details = Select is { } selected ? await Browser.GetAsync(_subject, selected, CancellationToken.None) : null;
         _selectionCount = _details is null ? 0 : 1;
@@ -105,6 +115,49 @@ public partial class FolderPage
         {
             _navigations++;
             Navigation.NavigateTo(FolderLinks.Folder(RootId, Join(Path, item.Name)));
+        }
+    }
+
+    private async Task NewFolderAsync()
+    {
+        if (_folderId is not { } parent || _subject is null)
+        {
+            return;
+        }
+
+        var parameters = new DialogParameters<NameDialog>
+        {
+            { d => d.ConfirmText, L["Files_Create"].Value },
+            { d => d.Submit, (name, key) => Operations.CreateFolderAsync(_subject, parent, name, key, CancellationToken.None) },
+        };
+        if (await (await Dialogs.ShowAsync<NameDialog>(L["Files_NewFolder"], parameters)).Result is { Canceled: false })
+        {
+            Snackbar.Add(L["Files_Created"], Severity.Success);
+            await (_list?.RefreshAsync() ?? Task.CompletedTask);
+        }
+    }
+
+    private async Task RenameAsync(BrowseItem item)
+    {
+        if (_subject is null)
+        {
+            return;
+        }
+
+        var parameters = new DialogParameters<NameDialog>
+        {
+            { d => d.InitialName, item.Name },
+            { d => d.ConfirmText, L["Files_Save"].Value },
+            { d => d.Submit, (name, key) => Operations.RenameAsync(_subject, item.Id, name, key, CancellationToken.None) },
+        };
+        if (await (await Dialogs.ShowAsync<NameDialog>(L["Files_Rename"], parameters)).Result is { Canceled: false })
+        {
+            Snackbar.Add(L["Files_Renamed"], Severity.Success);
+            await (_list?.RefreshAsync() ?? Task.CompletedTask);
+            if (_details?.Id == item.Id)
+            {
+                _details = await Browser.GetAsync(_subject, item.Id, CancellationToken.None);
+            }
         }
     }
 

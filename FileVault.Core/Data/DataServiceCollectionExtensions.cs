@@ -46,6 +46,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<StorageRootRegistry>();
         services.AddScoped<StorageRootQueries>();
         services.AddScoped<Catalog.CatalogBrowser>();
+        services.AddScoped<Catalog.EntryService>();
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

@@ -3,6 +3,7 @@ using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
+using FileVault.Core.Tokens;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -33,6 +34,12 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
     public DbSet<FolderGrant> FolderGrants => Set<FolderGrant>();
 
     public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
+
+    public DbSet<ApiSigningKey> ApiSigningKeys => Set<ApiSigningKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -60,8 +60,17 @@ public static class FileVaultHostingExtensions
         services.AddProblemDetails();
         services.AddSignInRateLimiting();
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
-        services.AddOpenApi("v1", options => options.ShouldInclude = description =>
-            description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true);
+        services.AddOpenApi("v1", options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "FileVault API";
+                document.Info.Description = "Send Authorization: Bearer with an access token from POST /api/v1/auth/token, or a personal access token "
+                    + "(fvp_...) made on the API tokens page. Errors are ProblemDetails with a stable `code`.";
+                return Task.CompletedTask;
+            });
+        });
         services.Configure<ForwardedHeadersOptions>(options =>
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
 
@@ -109,6 +118,7 @@ public static class FileVaultHostingExtensions
             .DisableDefaultFonts()
             .DisableTelemetry()
             .DisableAgent()
+            .HideDeveloperTools()
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .AddDocument("v1"));
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -32,7 +32,8 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
         ArgumentNullException.ThrowIfNull(context);
         if (context.Items[NonceItem] is not string nonce)
         {
-            nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            // Hex: no character that HTML encoding would change between the header and the attribute.
+            nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             context.Items[NonceItem] = nonce;
         }
 

@@ -71,6 +71,9 @@ public sealed class ApiSecurityTests(ApiAppFactory app) : IClassFixture<ApiAppFa
 
         Assert.Equal(HttpStatusCode.Forbidden, (await Put(client, url, "https://evil.example")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Put(client, url, "http://localhost")).StatusCode);
+        // The token endpoint ignores the cookie, so a signed-in browser's script may still ask for tokens.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/api/v1/auth/token",
+            new { email = "cookie@security.test", password = FileVaultAppFactory.UserPassword })).StatusCode);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
 using FileVault.Core.Access;
 using FileVault.Web.Account;
 
@@ -41,8 +42,10 @@ internal sealed class ApiRequestGuard : IEndpointFilter
     {
         var http = context.HttpContext;
         var request = http.Request;
+        // Anonymous endpoints (the token endpoint) act on their body's credentials, never on the cookie.
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
-            || http.User.Identity?.IsAuthenticated != true)
+            || http.User.Identity?.IsAuthenticated != true
+            || http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
         {
             return next(context);
         }

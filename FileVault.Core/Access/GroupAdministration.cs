@@ -52,8 +52,10 @@ public sealed class GroupAdministration(
         }
 
         return await db.GroupMembers.Where(m => m.GroupId == groupId)
-            .Join(db.Users, m => m.UserId, u => u.Id, (_, u) => new GroupMemberView(u.Id, u.Email ?? "", u.DisplayName))
-            .OrderBy(m => m.Email)
+            .Join(db.Users, m => m.UserId, u => u.Id, (_, u) => u)
+            // Ordered before the projection: EF cannot translate an order over a constructed record's property.
+            .OrderBy(u => u.Email)
+            .Select(u => new GroupMemberView(u.Id, u.Email ?? "", u.DisplayName))
             .ToListAsync(cancellationToken);
     }
 

@@ -4,6 +4,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Devices;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
+using FileVault.Core.Tokens;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -44,6 +45,12 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
     public DbSet<Rental> Rentals => Set<Rental>();
 
     public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
+
+    public DbSet<ApiSigningKey> ApiSigningKeys => Set<ApiSigningKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

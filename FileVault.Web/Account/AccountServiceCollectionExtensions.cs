@@ -1,4 +1,6 @@
 using FileVault.Core.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -18,9 +20,11 @@ public static class AccountServiceCollectionExtensions
 
         services.AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                // Bearer tokens for scripts, the cookie for everything else (ApiAuthentication picks per request).
+                options.DefaultScheme = ApiAuthentication.PolicyScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
+            .AddFileVaultApiAuthentication()
             .AddIdentityCookies();
 
         services.ConfigureApplicationCookie(cookie =>
@@ -34,6 +38,9 @@ public static class AccountServiceCollectionExtensions
             cookie.AccessDeniedPath = "/account/access-denied";
             cookie.ExpireTimeSpan = TimeSpan.FromHours(10);
             cookie.SlidingExpiration = true;
+            // The API answers 401/403 (ProblemDetails) instead of redirecting a script to the sign-in page.
+            cookie.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
         });
 
         services.AddFileVaultIdentity()
@@ -45,5 +52,19 @@ public static class AccountServiceCollectionExtensions
 
         services.AddAuthorizationBuilder().AddFileVaultPolicies();
         return services;
+    }
+
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
     }
 }

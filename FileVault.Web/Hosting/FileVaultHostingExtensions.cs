@@ -16,6 +16,8 @@ using Serilog;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Serilog.Formatting.Compact;
+using Scalar.AspNetCore;
+using System.Text.Json.Serialization;
 
 namespace FileVault.Web.Hosting;
 
@@ -59,6 +61,19 @@ public static class FileVaultHostingExtensions
         // Korean text goes out as characters, not as &#xXXXX; entities for every syllable.
         services.AddSingleton(HtmlEncoder.Create(UnicodeRanges.All));
         services.AddProblemDetails();
+        services.AddSignInRateLimiting();
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddOpenApi("v1", options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "FileVault API";
+                document.Info.Description = "Send Authorization: Bearer with an access token from POST /api/v1/auth/token, or a personal access token "
+                    + "(fvp_...) made on the API tokens page. Errors are ProblemDetails with a stable `code`.";
+                return Task.CompletedTask;
+            });
+        });
         services.Configure<ForwardedHeadersOptions>(options =>
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
 
@@ -82,7 +97,9 @@ public static class FileVaultHostingExtensions
         app.UseSerilogRequestLogging();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseRequestLocalization(Localization.CreateOptions());
+        app.UseMiddleware<ApiStatusCodeMiddleware>();
         app.UseMiddleware<StartupGateMiddleware>();
+        app.UseSignInRateLimiting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -96,6 +113,18 @@ public static class FileVaultHostingExtensions
         });
         app.MapAccountEndpoints();
         app.MapDeskEndpoints();
+        app.MapFileVaultApi();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        // Scalar serves its viewer from the app (embedded scalar.js); with its CDN fonts, telemetry and AI agent off it
+        // makes no request outside this origin, so the page works offline.
+        app.MapScalarApiReference(SecurityHeadersMiddleware.DocsPath, options => options
+            .WithTitle("FileVault API")
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .HideDeveloperTools()
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .AddDocument("v1"));
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Services.UseScheduler(scheduler => scheduler.ScheduleScans(app.Services))
             .LogScheduledTaskProgress();

@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using FileVault.Core.Access;
+using FileVault.Web.Account;
+
+namespace FileVault.Web.Endpoints;
+
+/// <summary>
+/// The REST API under /api/v1: one group per feature, every handler a call into the Core service the UI uses, with the
+/// caller as the acting user. Files need the Files policy, /admin the Admin policy; Core checks again.
+/// </summary>
+public static class ApiEndpoints
+{
+    public const string Prefix = "/api/v1";
+
+    public static IEndpointRouteBuilder MapFileVaultApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(Prefix).AddEndpointFilter<ApiRequestGuard>();
+        api.MapTokenEndpoints();
+        api.MapEntryEndpoints();
+        var admin = api.MapGroup("/admin").RequireAuthorization(Policies.Admin);
+        admin.MapUserAdminEndpoints();
+        admin.MapGroupAdminEndpoints();
+        admin.MapGrantEndpoints();
+        admin.MapStorageAdminEndpoints();
+        return app;
+    }
+
+    /// <summary>The caller as Core's services want them; endpoints that call this require an authenticated user.</summary>
+    public static AccessSubject Actor(this ClaimsPrincipal user) =>
+        AccessSubject.FromPrincipal(user) ?? throw new InvalidOperationException("The endpoint requires a signed-in user.");
+}
+
+/// <summary>
+/// Two checks before any API handler that changes state. A cookie-authenticated call must carry a header a cross-site
+/// form cannot send (X-Requested-With or the antiforgery header) and a same-origin Origin (R-AUTH-8); a bearer token is
+/// not sent by browsers on their own, so it needs neither. A read-only personal access token may only read.
+/// </summary>
+internal sealed class ApiRequestGuard : IEndpointFilter
+{
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var request = http.Request;
+        // Anonymous endpoints (the token endpoint) act on their body's credentials, never on the cookie.
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+            || http.User.Identity?.IsAuthenticated != true
+            || http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+        {
+            return next(context);
+        }
+
+        if (ApiAuthentication.BearerToken(request) is null)
+        {
+            if (!request.Headers.ContainsKey("X-Requested-With") && !request.Headers.ContainsKey("RequestVerificationToken"))
+            {
+                return Refuse("auth.csrf", "A cookie-authenticated change needs the X-Requested-With header.");
+            }
+
+            var origin = request.Headers.Origin.ToString();
+            if (!string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
+            {
+                return Refuse("auth.csrf", "A cookie-authenticated change must come from this site's own pages (Origin).");
+            }
+        }
+        else if (http.User.FindFirstValue(ApiAuthentication.ScopeClaim) == "read")
+        {
+            return Refuse("token.scope_insufficient", "This personal access token may only read.");
+        }
+
+        return next(context);
+    }
+
+    private static ValueTask<object?> Refuse(string code, string message) => ValueTask.FromResult<object?>(ApiProblems.From(code, message));
+}

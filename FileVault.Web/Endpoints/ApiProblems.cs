@@ -1,0 +1,46 @@
+using FileVault.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FileVault.Web.Endpoints;
+
+/// <summary>
+/// The one mapping from Core's error codes to HTTP: ProblemDetails with the code in <c>extensions.code</c>, so scripts
+/// branch on the code and people read the detail (DESIGN invariant 6).
+/// </summary>
+public static class ApiProblems
+{
+    public static ProblemHttpResult From(Error error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return From(error.Code, error.Message, StatusFor(error.Code));
+    }
+
+    public static ProblemHttpResult From(string code, string message) => From(code, message, StatusFor(code));
+
+    public static ProblemHttpResult From(string code, string message, int status) =>
+        TypedResults.Problem(statusCode: status, title: code, detail: message, extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    public static int StatusFor(string code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        return code switch
+        {
+            "auth.unauthenticated" or "token.invalid" => StatusCodes.Status401Unauthorized,
+            "auth.forbidden" or "auth.csrf" or "token.scope_insufficient" => StatusCodes.Status403Forbidden,
+            "rate_limited" => StatusCodes.Status429TooManyRequests,
+            "root.unhealthy" or "lock.unavailable" => StatusCodes.Status503ServiceUnavailable,
+            "scan.already_running" or "scan.not_running" or "root.exists" or "path.ambiguous" or "name.conflict" or "lock.conflict" or "pat.limit"
+                or "user.self" or "user.last_superadmin"
+                => StatusCodes.Status409Conflict,
+            _ when code.EndsWith(".not_found", StringComparison.Ordinal) => StatusCodes.Status404NotFound,
+            // user.email_taken, group.name_taken, grant.duplicate
+            _ when code.EndsWith("taken", StringComparison.Ordinal) || code.EndsWith(".duplicate", StringComparison.Ordinal)
+                => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        };
+    }
+
+    /// <summary>200 with the value, or the error's ProblemDetails.</summary>
+    public static Results<Ok<T>, ProblemHttpResult> ToOk<T>(this Result<T> result) =>
+        result.IsSuccess ? TypedResults.Ok(result.Value) : From(result.Error!);
+}

@@ -1,0 +1,40 @@
+using System.Security.Claims;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FileVault.Web.Endpoints;
+
+public sealed record RegisterRootRequest(string Name, string Path, bool IsReadOnly);
+
+public sealed record StartScanRequest(ScanKind Kind);
+
+public static class StorageAdminEndpoints
+{
+    public static RouteGroupBuilder MapStorageAdminEndpoints(this RouteGroupBuilder admin)
+    {
+        // StorageRootRegistry and ScanLauncher take no acting user yet: the Admin policy on the group is the check,
+        // as [Authorize(Policy = Admin)] is for the storage page.
+        var roots = admin.MapGroup("/roots").WithTags("Admin: storage");
+
+        roots.MapGet("", async (StorageRootQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.ListAsync(ct)))
+            .WithName("ListRoots").WithSummary("Lists the registered storage roots.");
+        roots.MapPost("", async Task<Results<Ok<StorageRootSummary>, ProblemHttpResult>> (
+                RegisterRootRequest request, StorageRootRegistry registry, CancellationToken ct) =>
+            {
+                var registered = await registry.RegisterAsync(request.Name ?? "", request.Path ?? "", request.IsReadOnly, ct);
+                return registered.IsSuccess
+                    ? TypedResults.Ok(new StorageRootSummary(registered.Value.Id, registered.Value.Name, registered.Value.Path, registered.Value.IsReadOnly))
+                    : ApiProblems.From(registered.Error!);
+            })
+            .WithName("RegisterRoot").WithSummary("Registers a mounted directory as a storage root and writes FileVault's marker into it.");
+        roots.MapPost("/{id:int}/scans", async Task<Results<Accepted, ProblemHttpResult>> (
+                int id, StartScanRequest request, ClaimsPrincipal user, ScanLauncher launcher, CancellationToken ct) =>
+            {
+                var started = await launcher.StartAsync(id, request.Kind, user.Actor().UserId.ToString(), ct);
+                return started.IsSuccess ? TypedResults.Accepted((string?)null) : ApiProblems.From(started.Error!);
+            })
+            .WithName("StartScan").WithSummary("Queues a full or incremental scan of a root; progress shows on the storage page.");
+        return admin;
+    }
+}

@@ -37,7 +37,7 @@ public sealed class NginxProxy : IAsyncDisposable
             $"nginx not found at {TestEnvironment.NginxPath}; scripts/test.sh installs Debian's nginx package.");
         var repositoryConfig = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "nginx.conf"));
         var directory = Directory.CreateTempSubdirectory("filevault-nginx-").FullName;
-        var port = FreeLoopbackPort();
+        var port = TestEnvironment.FreeLoopbackPort();
         var configPath = Path.Combine(directory, "nginx.conf");
         await File.WriteAllTextAsync(configPath, RenderConfig(repositoryConfig, directory, port, app, filesDirectory));
 
@@ -123,16 +123,6 @@ public sealed class NginxProxy : IAsyncDisposable
         }
 
         return regex.Replace(config, replacement);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        // Bind, read the port, close: nginx takes it a moment later.
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private async Task WaitUntilListeningAsync(int port)

@@ -134,11 +134,7 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     [Fact]
     public async Task With_redis_unreachable_acquiring_fails_fast_with_a_clear_code()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var options = ConfigurationOptions.Parse($"127.0.0.1:{port}");
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{TestEnvironment.FreeLoopbackPort()}");
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 500;
         options.AsyncTimeout = 2000;

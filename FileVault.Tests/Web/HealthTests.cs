@@ -33,15 +33,7 @@ public sealed class RedisDownAppFactory : FileVaultAppFactory
 {
     protected override string RedisConnectionString => $"127.0.0.1:{ClosedPort.Value},abortConnect=false,connectTimeout=500";
 
-    private static readonly Lazy<int> ClosedPort = new(() =>
-    {
-        // Bind, read the port, close: nothing listens there afterwards.
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    });
+    private static readonly Lazy<int> ClosedPort = new(TestEnvironment.FreeLoopbackPort);
 }
 
 public sealed class RedisDownTests(RedisDownAppFactory app) : IClassFixture<RedisDownAppFactory>

@@ -52,14 +52,29 @@ public sealed class AccessAdminTests(BrowserFixture browser, KestrelAppFactory a
         Assert.Equal(["Sales", "Sales/2024"], visible);
     }
 
-    /// <summary>Types into a MudAutocomplete and clicks the suggestion with the given text.</summary>
+    /// <summary>
+    /// Types into a MudAutocomplete and clicks the suggestion with the given text, until the field holds it: the
+    /// suggestion list re-renders as results arrive, and a click on an item being replaced is lost.
+    /// </summary>
     private static async Task PickAsync(IPage page, string id, string typed, string choice)
     {
         var input = page.Locator($"input{id}, {id} input").First;
-        await input.ClickAsync();
-        await input.FillAsync(typed);
-        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^\\s*" + Regex.Escape(choice) + "(\\s|$)") })
-            .First.ClickAsync();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await input.ClickAsync();
+            await input.FillAsync(typed);
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasTextRegex = new Regex("^\\s*" + Regex.Escape(choice) + "(\\s|$)") })
+                .First.ClickAsync();
+            try
+            {
+                await Assertions.Expect(input).ToHaveValueAsync(new Regex(Regex.Escape(choice)), new() { Timeout = 3000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 2)
+            {
+                // Pick again.
+            }
+        }
     }
 
     /// <summary>Creates folders in the app's storage root and scans it; returns the root's id.</summary>

@@ -6,6 +6,7 @@ using FileVault.Core.Storage;
 using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
 
 namespace FileVault.Web.Components.Pages.Files;
 
@@ -38,6 +39,8 @@ public partial class FolderPage
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
     [Inject] private StorageRootQueries Roots { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    private IJSObjectReference? _location;
     [Inject] private EntryOperations Operations { get; set; } = default!;
     [Inject] private AccessEvaluator Access { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
@@ -101,11 +104,12 @@ public partial class FolderPage
         var navigations = _navigations;
         _details = selection.Id is { } id && _subject is not null ? await Browser.GetAsync(_subject, id, CancellationToken.None) : null;
 
-        // Keep the URL a link to what is on screen, without a history entry per click; unless the user has meanwhile
+        // Keep the URL a link to what is on screen (no history entry, no re-render); unless the user has meanwhile
         // opened another folder (a double-click selects twice, then opens).
         if (navigations == _navigations)
         {
-            Navigation.NavigateTo(FolderLinks.Folder(RootId, Path ?? "", _details?.Id), replace: true);
+            _location ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/location.js");
+            await _location.InvokeVoidAsync("replaceUrl", FolderLinks.Folder(RootId, Path ?? "", _details?.Id));
         }
     }
 

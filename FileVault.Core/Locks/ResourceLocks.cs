@@ -20,10 +20,8 @@ public sealed record LockRequest(int RootId, IReadOnlyList<string> Paths, string
 /// </remarks>
 public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time)
 {
-    // KEYS: fence counter. ARGV: now, ttl, token, owner json, root, n, then n paths.
-    private const string AcquireScript = """
-        local now = tonumber(ARGV[1]); local ttl = tonumber(ARGV[2]); local token = ARGV[3]; local owner = ARGV[4]
-        local prefix = ARGV[5]; local n = tonumber(ARGV[6])
+    // The folders above a path, by whole components: "" (the root), "a", "a/b" for "a/b/c".
+    private const string AncestorsFunction = """
         local function ancestors(path)
           local result = { '' }
           local at = 0
@@ -35,6 +33,13 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
           end
           return result
         end
+
+        """;
+
+    // KEYS: fence counter. ARGV: now, ttl, token, owner json, root, n, then n paths.
+    private const string AcquireScript = AncestorsFunction + """
+        local now = tonumber(ARGV[1]); local ttl = tonumber(ARGV[2]); local token = ARGV[3]; local owner = ARGV[4]
+        local prefix = ARGV[5]; local n = tonumber(ARGV[6])
         for i = 1, n do
           local path = ARGV[6 + i]
           local held = redis.call('GET', prefix .. 'held:' .. path)
@@ -69,7 +74,7 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
         """;
 
     // ARGV: now, ttl, token, root prefix, n, paths. Renews (ttl > 0) or releases (ttl = 0) what the token holds.
-    private const string RefreshScript = """
+    private const string RefreshScript = AncestorsFunction + """
         local now = tonumber(ARGV[1]); local ttl = tonumber(ARGV[2]); local token = ARGV[3]; local prefix = ARGV[4]
         local n = tonumber(ARGV[5])
         local owner = redis.call('GET', prefix .. 'owner:' .. token)
@@ -79,15 +84,7 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
           local path = ARGV[5 + i]
           local key = prefix .. 'held:' .. path
           if redis.call('GET', key) ~= owner then kept = 0 end
-          local at = 0
-          local ancestors = { '' }
-          while true do
-            local slash = string.find(path, '/', at + 1, true)
-            if not slash then break end
-            table.insert(ancestors, string.sub(path, 1, slash - 1))
-            at = slash
-          end
-          for _, ancestor in ipairs(ancestors) do
+          for _, ancestor in ipairs(ancestors(path)) do
             if ancestor ~= path then
               local below = prefix .. 'below:' .. ancestor
               if ttl > 0 then redis.call('ZADD', below, 'XX', now + ttl, token); redis.call('PEXPIRE', below, ttl * 2)

@@ -43,6 +43,10 @@ public partial class EntryList
     [Parameter]
     public EventCallback<BrowseItem> OnRename { get; set; }
 
+    /// <summary>Delete on the selection.</summary>
+    [Parameter]
+    public EventCallback OnDelete { get; set; }
+
     /// <summary>The single selected entry (null for none or many) and how many are selected.</summary>
     [Parameter]
     public EventCallback<(long? Id, int Count)> OnSelectionChanged { get; set; }
@@ -139,6 +143,9 @@ public partial class EntryList
             case "F2" when _focus >= 0 && _loaded.TryGetValue(_focus, out var renamed):
                 await OnRename.InvokeAsync(renamed);
                 break;
+            case "Delete" when SelectionCount > 0:
+                await OnDelete.InvokeAsync();
+                break;
             case "a" or "A" when e.CtrlKey || e.MetaKey:
                 _allSelected = true;
                 _selected.Clear();
@@ -169,6 +176,37 @@ public partial class EntryList
         }
 
         StateHasChanged();
+    }
+
+    /// <summary>
+    /// The selected entries, in list order. After Ctrl+A that is every entry of the folder, fetched in pages of the
+    /// browser's largest window.
+    /// </summary>
+    public async Task<IReadOnlyList<BrowseItem>> SelectedItemsAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_allSelected)
+        {
+            return _loaded.OrderBy(pair => pair.Key).Select(pair => pair.Value).Where(item => _selected.Contains(item.Id)).ToList();
+        }
+
+        var all = new List<BrowseItem>(_total);
+        while (true)
+        {
+            var (items, total) = await Browser.WindowAsync(Subject, FolderId, _sort, _descending, all.Count, CatalogBrowser.MaxPageSize, cancellationToken);
+            all.AddRange(items);
+            if (items.Count == 0 || all.Count >= total)
+            {
+                return all;
+            }
+        }
+    }
+
+    /// <summary>Clears the selection (after the selected entries moved away).</summary>
+    public async Task ClearSelectionAsync()
+    {
+        _selected.Clear();
+        _allSelected = false;
+        await NotifySelectionAsync();
     }
 
     private Task NotifySelectionAsync() =>

@@ -38,6 +38,8 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
 
+    public DbSet<Trash.TrashItem> TrashItems => Set<Trash.TrashItem>();
+
     public DbSet<Device> Devices => Set<Device>();
 
     public DbSet<DevicePhoto> DevicePhotos => Set<DevicePhoto>();

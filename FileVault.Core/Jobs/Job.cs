@@ -33,6 +33,12 @@ public class Job
 
     public Guid OwnerId { get; set; }
 
+    /// <summary>The handler's own record of how far it got (JSON), written in the same transaction as each step's catalog change, so a resumed run skips what is done.</summary>
+    public string? Checkpoint { get; set; }
+
+    /// <summary>The path locks the job holds (JSON <see cref="Locks.HeldLocks"/>): taken when it is requested, renewed while it waits and runs.</summary>
+    public string? Locks { get; set; }
+
     public JobStatus Status { get; set; }
 
     /// <summary>0 to 1.</summary>
@@ -41,6 +47,9 @@ public class Job
     public string? ProgressText { get; set; }
 
     public string? Error { get; set; }
+
+    /// <summary>What a finished job did, as JSON for its owner (counts, skipped names, failures).</summary>
+    public string? Summary { get; set; }
 
     public int Attempts { get; set; }
 
@@ -72,6 +81,9 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         builder.Property(j => j.Type).HasMaxLength(40);
         builder.Property(j => j.Queue).HasMaxLength(40);
         builder.Property(j => j.Payload).HasColumnType("jsonb");
+        builder.Property(j => j.Checkpoint).HasColumnType("jsonb");
+        builder.Property(j => j.Locks).HasColumnType("jsonb");
+        builder.Property(j => j.Summary).HasColumnType("jsonb");
         builder.Property(j => j.IdempotencyKey).HasMaxLength(200);
         builder.HasIndex(j => new { j.OwnerId, j.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL");
         // The claim query: the oldest queued job of a queue.

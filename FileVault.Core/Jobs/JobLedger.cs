@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace FileVault.Core.Jobs;
 
-public sealed record NewJob(string Type, string Queue, string Payload, string? IdempotencyKey = null);
+public sealed record NewJob(string Type, string Queue, string Payload, string? IdempotencyKey = null, string? Locks = null);
 
 /// <summary>
 /// The jobs table as a queue: enqueue (idempotent per owner and key), claim with FOR UPDATE SKIP LOCKED so any number
@@ -15,6 +15,8 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
 {
     /// <summary>A running job whose heartbeat is older than this belonged to a process that died.</summary>
     public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromMinutes(2);
+
+    internal IDbContextFactory<FileVaultDbContext> Contexts => contexts;
 
     public async Task<Result<long>> EnqueueAsync(Guid owner, NewJob job, CancellationToken cancellationToken)
     {
@@ -30,8 +32,8 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         {
             var id = await db.Database.SqlQuery<long>($"""
             WITH inserted AS (
-                INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, idempotency_key, cancel_requested, created_at)
-                VALUES ({job.Type}, {job.Queue}, {job.Payload}::jsonb, {owner}, 0, 0, 0, {job.IdempotencyKey}, false, {time.GetUtcNow()})
+                INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, idempotency_key, cancel_requested, created_at, locks)
+                VALUES ({job.Type}, {job.Queue}, {job.Payload}::jsonb, {owner}, 0, 0, 0, {job.IdempotencyKey}, false, {time.GetUtcNow()}, {job.Locks}::jsonb)
                 ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING id)
             SELECT id AS "Value" FROM inserted
@@ -97,7 +99,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return !await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken);
     }
 
-    public async Task FinishAsync(long id, JobStatus status, string? error, CancellationToken cancellationToken, long? resultEntryId = null)
+    public async Task FinishAsync(long id, JobStatus status, string? error, CancellationToken cancellationToken, long? resultEntryId = null, string? summary = null)
     {
         if (status is JobStatus.Queued or JobStatus.Running)
         {
@@ -110,6 +112,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
             .SetProperty(j => j.Status, status)
             .SetProperty(j => j.Error, error)
             .SetProperty(j => j.ResultEntryId, resultEntryId)
+            .SetProperty(j => j.Summary, summary)
             .SetProperty(j => j.Progress, j => status == JobStatus.Succeeded ? 1 : j.Progress)
             .SetProperty(j => j.FinishedAt, now), cancellationToken);
     }
@@ -152,6 +155,91 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return await db.Jobs
             .Where(j => j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Interrupted), cancellationToken);
+    }
+
+    /// <summary>The runner's heartbeat for a running job; returns true when its owner asked to cancel.</summary>
+    public async Task<bool> HeartbeatAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), cancellationToken);
+        return await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken);
+    }
+
+    /// <summary>The host is stopping: a running job goes back to the queue, keeping its checkpoint, for the next start to resume.</summary>
+    public async Task RequeueAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Jobs of dead processes — interrupted, or running without a heartbeat for <paramref name="timeout"/> — go back
+    /// to the queue when a handler can resume them; the others (single-step operations that ran inline) fail, their
+    /// change either whole or not made, for the next scan to reconcile.
+    /// </summary>
+    public async Task<(int Resumed, int Failed)> RecoverAsync(IReadOnlyCollection<string> resumableTypes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var stale = time.GetUtcNow() - timeout;
+        var types = resumableTypes.ToArray();
+        var resumed = await db.Jobs
+            .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
+                        && types.Contains(j.Type))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken);
+        var failed = await db.Jobs
+            .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
+                        && !types.Contains(j.Type) && j.Queue != "operations")
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Failed)
+                .SetProperty(j => j.Error, "Its process stopped while it ran; it was rolled back.")
+                .SetProperty(j => j.FinishedAt, time.GetUtcNow()), cancellationToken);
+        return (resumed, failed);
+    }
+
+    /// <summary>Queues with work waiting.</summary>
+    public async Task<IReadOnlyList<string>> QueuesWithWorkAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.Where(j => j.Status == JobStatus.Queued).Select(j => j.Queue).Distinct().ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The locks of queued jobs, to keep them held while the jobs wait for a slot.</summary>
+    public async Task<IReadOnlyList<string>> QueuedLocksAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.Where(j => j.Status == JobStatus.Queued && j.Locks != null).Select(j => j.Locks!).ToListAsync(cancellationToken);
+    }
+
+    public async Task SaveLocksAsync(long id, string? locks, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Locks, locks), cancellationToken);
+    }
+
+    /// <summary>The owner (or an admin) runs a failed job again; it resumes from its checkpoint.</summary>
+    public async Task<Result<long>> RetryAsync(Guid actor, bool actorIsAdmin, long id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id && (actorIsAdmin || j.OwnerId == actor), cancellationToken);
+        if (job is null)
+        {
+            return new Error("job.not_found", "No such job.");
+        }
+
+        if (job.Status != JobStatus.Failed || job.Queue == "operations")
+        {
+            return new Error("job.not_retryable", "Only a failed job can be retried.");
+        }
+
+        job.Status = JobStatus.Queued;
+        job.Error = null;
+        job.FinishedAt = null;
+        job.CancelRequested = false;
+        await db.SaveChangesAsync(cancellationToken);
+        return job.Id;
     }
 
     public async Task<IReadOnlyList<Job>> ListAsync(Guid actor, bool actorIsAdmin, int count, CancellationToken cancellationToken)

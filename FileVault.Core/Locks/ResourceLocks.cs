@@ -7,6 +7,9 @@ namespace FileVault.Core.Locks;
 /// <summary>What an operation locks: paths of one root, and who asks, for the "in use by" message.</summary>
 public sealed record LockRequest(int RootId, IReadOnlyList<string> Paths, string Operation, string User);
 
+/// <summary>A lease as stored with its job, so whichever instance runs the job can renew it, or take it again after a crash.</summary>
+public sealed record HeldLocks(int RootId, IReadOnlyList<string> Paths, string Operation, string User, string Token, long FencingToken);
+
 /// <summary>
 /// Hierarchical locks on catalog paths in Redis (R-OP-4): locking "a/b" conflicts with "a" and with "a/b/c", not with
 /// "a/c" or "a/bc" (ancestry is by whole components). All paths of an operation are taken atomically by one Lua script,
@@ -126,8 +129,28 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
             return new Error("lock.conflict", $"In use by {holder.Operation} of {holder.User}.");
         }
 
-        return new ResourceLease(this, request.RootId, paths, token, long.Parse((string)reply[1]!, System.Globalization.CultureInfo.InvariantCulture), ttl);
+        return new ResourceLease(this, request.RootId, paths, token, long.Parse((string)reply[1]!, System.Globalization.CultureInfo.InvariantCulture), ttl,
+            request.Operation, request.User);
     }
+
+    /// <summary>
+    /// The lease a job stored: renewed under its token when it is still held, else (it expired while no process ran the
+    /// job) taken again, which fails with <c>lock.conflict</c> when someone else has the paths now.
+    /// </summary>
+    public async Task<Result<ResourceLease>> ResumeAsync(HeldLocks held, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var lease = new ResourceLease(this, held.RootId, held.Paths, held.Token, held.FencingToken, ttl, held.Operation, held.User);
+        if (await RefreshAsync(lease, ttl))
+        {
+            return lease;
+        }
+
+        return await AcquireAsync(new LockRequest(held.RootId, held.Paths, held.Operation, held.User), ttl, cancellationToken);
+    }
+
+    /// <summary>Renews a stored lease under its token; false when it is no longer held.</summary>
+    public Task<bool> RenewAsync(HeldLocks held, TimeSpan ttl) =>
+        RefreshAsync(new ResourceLease(this, held.RootId, held.Paths, held.Token, held.FencingToken, ttl, held.Operation, held.User), ttl);
 
     internal async Task<bool> RefreshAsync(ResourceLease lease, TimeSpan ttl)
     {
@@ -158,8 +181,11 @@ public sealed class ResourceLease : IAsyncDisposable
     private readonly TimeSpan _ttl;
     private bool _released;
 
-    internal ResourceLease(ResourceLocks locks, int rootId, IReadOnlyList<string> paths, string token, long fencingToken, TimeSpan ttl)
+    internal ResourceLease(ResourceLocks locks, int rootId, IReadOnlyList<string> paths, string token, long fencingToken, TimeSpan ttl,
+        string operation, string user)
     {
+        Operation = operation;
+        User = user;
         _locks = locks;
         RootId = rootId;
         Paths = paths;
@@ -176,6 +202,16 @@ public sealed class ResourceLease : IAsyncDisposable
     public long FencingToken { get; }
 
     internal string Token { get; }
+
+    public string Operation { get; }
+
+    public string User { get; }
+
+    /// <summary>What a job stores to renew or retake this lease from any instance.</summary>
+    public HeldLocks ToHeld() => new(RootId, Paths, Operation, User, Token, FencingToken);
+
+    /// <summary>Hands the lease over to a job: disposing no longer releases it (the job runner does, when the job ends).</summary>
+    public void Detach() => _released = true;
 
     /// <summary>Extends the lease; false when it was lost (expired and taken, or Redis unreachable): stop at a safe point.</summary>
     public Task<bool> RenewAsync() => _locks.RefreshAsync(this, _ttl);

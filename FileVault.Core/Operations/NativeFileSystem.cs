@@ -27,6 +27,41 @@ internal static partial class NativeFileSystem
         return rc == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    public const int EXDev = 18;
+    public const int ENoEnt = 2;
+    private const int OReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY
+    private const int AtSymlinkNoFollow = 0x100;
+
+    /// <summary>True when something (a dangling symlink too) has this name; never follows a link.</summary>
+    public static bool LinkExists(string path) => faccessat(AtFdCwd, path, 0, AtSymlinkNoFollow) == 0;
+
+    /// <summary>Flushes a folder's entries (a rename into it) to disk; 0 or the errno.</summary>
+    public static int SyncDirectory(string path)
+    {
+        var fd = open(path, OReadOnlyDirectory);
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        var rc = fsync(fd);
+        var errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+        close(fd);
+        return errno;
+    }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int faccessat(int dirfd, string path, int mode, int flags);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int mkdir(string path, uint mode);
 

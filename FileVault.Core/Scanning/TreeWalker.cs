@@ -115,7 +115,9 @@ internal sealed class TreeWalker(
         {
             var valid = EntryName.TryDecode(raw.NameBytes, out var name);
             // FileVault's own marker, trash and staging in the root's top folder are not the company's files (R-SCAN-6).
-            if (valid && directory.RelativePath.Length == 0 && Storage.PathGuard.IsReservedName(name))
+            // Files a copy or rename job is writing (not yet under their final names) are not catalogued either.
+            if (valid && ((directory.RelativePath.Length == 0 && Storage.PathGuard.IsReservedName(name))
+                          || name.StartsWith(Operations.FileTreeCopier.TemporaryPrefix, StringComparison.Ordinal)))
             {
                 continue;
             }

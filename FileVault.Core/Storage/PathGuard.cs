@@ -31,6 +31,9 @@ public static class PathGuard
     /// <summary>Kept for the trash folder FileVault will keep in a root.</summary>
     public const string TrashDirectoryName = ".filevault-trash";
 
+    /// <summary>Names of files a job is still writing (copies, uploads): never a user's name, never catalogued.</summary>
+    public const string TemporaryPrefix = ".filevault-part-";
+
     /// <summary>Kept for the upload staging folder FileVault will keep in a root.</summary>
     public const string StagingDirectoryName = ".filevault-staging";
 
@@ -202,7 +205,7 @@ public static class PathGuard
             return error;
         }
 
-        if (IsReservedName(name))
+        if (IsReservedName(name) || name.StartsWith(TemporaryPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return new Error("path.reserved_name", $"The name {name} is reserved for FileVault's own use.");
         }

@@ -1,6 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
+using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,7 @@ public static class CoreServices
         services.AddFileVaultRedis();
         services.AddScanning();
         services.AddDevices();
+        services.AddFileVaultJobs();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

@@ -1,3 +1,4 @@
+using FileVault.Core.Jobs;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
@@ -48,6 +49,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
         services.AddScanning();
+        services.AddFileVaultJobs();
         services.AddDevices();
         services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
@@ -126,7 +128,11 @@ public static class FileVaultHostingExtensions
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             .AddDocument("v1"));
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-        app.Services.UseScheduler(scheduler => scheduler.ScheduleScans(app.Services))
+        app.Services.UseScheduler(scheduler =>
+            {
+                scheduler.ScheduleScans(app.Services);
+                scheduler.ScheduleTrashPurge(app.Services);
+            })
             .LogScheduledTaskProgress();
         return app;
     }

@@ -1,0 +1,285 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using FileVault.Core.Locks;
+using FileVault.Core.Scanning;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FileVault.Core.Jobs;
+
+/// <summary>
+/// Runs the jobs table: claims queued jobs (any instance, FOR UPDATE SKIP LOCKED) within each queue's concurrency
+/// limit, keeps their heartbeats and path locks alive, finishes them, and on start and every heartbeat timeout puts
+/// the jobs of dead processes back in the queue for their handlers to resume.
+/// </summary>
+/// <remarks>
+/// Coravel's queue is in memory, consumed by one loop at a fixed delay, without per-queue limits; durable jobs that any
+/// instance can claim and a crash can resume need the table as the queue, so this loop is ours. Coravel still runs
+/// the schedules (scans, trash purge), which enqueue here.
+/// </remarks>
+public sealed class JobRunner(
+    IServiceScopeFactory scopes,
+    JobLedger ledger,
+    JobEvents events,
+    ResourceLocks locks,
+    ScanMonitor instance,
+    IOptions<JobOptions> options,
+    TimeProvider time,
+    ILogger<JobRunner> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, Task> _tasks = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _shutdown = new();
+    private IReadOnlyCollection<string> _types = [];
+
+    /// <summary>Jobs running in this instance.</summary>
+    public int RunningCount => _tasks.Count;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.RunnerEnabled)
+        {
+            return;
+        }
+
+        using (var scope = scopes.CreateScope())
+        {
+            _types = scope.ServiceProvider.GetServices<IJobHandler>().Select(h => h.Type).ToHashSet(StringComparer.Ordinal);
+        }
+
+        events.Queued += Wake;
+        stoppingToken.Register(() => _shutdown.Cancel());
+        var nextRecovery = DateTimeOffset.MinValue;
+        var nextRenewal = DateTimeOffset.MinValue;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var now = time.GetUtcNow();
+                    if (now >= nextRecovery)
+                    {
+                        nextRecovery = now + settings.HeartbeatTimeout / 2;
+                        var (resumed, failed) = await ledger.RecoverAsync(_types, settings.HeartbeatTimeout, stoppingToken);
+                        if (resumed + failed > 0)
+                        {
+                            logger.LogWarning("Jobs of stopped processes: {Resumed} queued to resume, {Failed} rolled back", resumed, failed);
+                        }
+                    }
+
+                    if (now >= nextRenewal)
+                    {
+                        nextRenewal = now + settings.HeartbeatInterval;
+                        await RenewQueuedLocksAsync(settings);
+                    }
+
+                    await ClaimAsync(settings, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // PostgreSQL restarting: keep polling.
+                    logger.LogWarning("Job runner loop: {Reason}", ex.Message);
+                }
+
+                await _wake.WaitAsync(settings.PollInterval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            events.Queued -= Wake;
+            await Task.WhenAll(_tasks.Values);
+        }
+    }
+
+    private void Wake() => _wake.Release();
+
+    private async Task ClaimAsync(JobOptions settings, CancellationToken stoppingToken)
+    {
+        foreach (var queue in await ledger.QueuesWithWorkAsync(stoppingToken))
+        {
+            while (_running.GetValueOrDefault(queue) < settings.ConcurrencyOf(queue))
+            {
+                var job = await ledger.ClaimNextAsync(queue, instance.InstanceId, stoppingToken);
+                if (job is null)
+                {
+                    break;
+                }
+
+                _running.AddOrUpdate(queue, 1, (_, n) => n + 1);
+                _tasks[job.Id] = Task.Run(() => RunAsync(job, settings), CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task RunAsync(Job job, JobOptions settings)
+    {
+        try
+        {
+            await RunJobAsync(job, settings);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId} ({Type}) could not be finished", job.Id, job.Type);
+        }
+        finally
+        {
+            _running.AddOrUpdate(job.Queue, 0, (_, n) => Math.Max(0, n - 1));
+            _tasks.TryRemove(job.Id, out _);
+            Wake();
+        }
+    }
+
+    private async Task RunJobAsync(Job job, JobOptions settings)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var handler = scope.ServiceProvider.GetServices<IJobHandler>().FirstOrDefault(h => h.Type == job.Type);
+        if (handler is null)
+        {
+            await FinishAsync(job, new JobOutcome(JobStatus.Failed, $"No handler for jobs of type {job.Type}."));
+            return;
+        }
+
+        ResourceLease? lease = null;
+        if (job.Locks is not null)
+        {
+            var held = JsonSerializer.Deserialize<HeldLocks>(job.Locks, JobRun.Json)!;
+            var resumed = await locks.ResumeAsync(held, settings.LockTtl, CancellationToken.None);
+            if (!resumed.IsSuccess)
+            {
+                await FinishAsync(job, new JobOutcome(JobStatus.Failed, resumed.Error!.Message));
+                return;
+            }
+
+            lease = resumed.Value;
+            if (lease.Token != held.Token)
+            {
+                await ledger.SaveLocksAsync(job.Id, JsonSerializer.Serialize(lease.ToHeld(), JobRun.Json), CancellationToken.None);
+            }
+        }
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        var run = new JobRun(job, lease, ledger, events, time, cancel);
+        using var heartbeat = new CancellationTokenSource();
+        var beating = HeartbeatAsync(job.Id, lease, cancel, settings.HeartbeatInterval, heartbeat.Token);
+        JobOutcome outcome;
+        try
+        {
+            logger.LogInformation("Job {JobId} ({Type}) started, attempt {Attempt}", job.Id, job.Type, job.Attempts);
+            await events.PublishAsync(JobEvent.From(job, JobStatus.Running));
+            outcome = await handler.RunAsync(run);
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            outcome = new JobOutcome(JobStatus.Queued);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            outcome = JobOutcome.Cancelled();
+        }
+        catch (JobLockLostException ex)
+        {
+            outcome = JobOutcome.Failed(ex.Message);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Job {JobId} ({Type}) failed", job.Id, job.Type);
+            outcome = JobOutcome.Failed(ex.Message);
+        }
+        finally
+        {
+            await heartbeat.CancelAsync();
+            await beating;
+        }
+
+        if (_shutdown.IsCancellationRequested && outcome.Status is JobStatus.Queued or JobStatus.Cancelled && !await CancelRequestedAsync(job.Id))
+        {
+            // The host stops: the job waits for the next start, its locks expire meanwhile and are taken again then.
+            await ledger.RequeueAsync(job.Id, CancellationToken.None);
+            logger.LogInformation("Job {JobId} ({Type}) put back in the queue: the host is stopping", job.Id, job.Type);
+            return;
+        }
+
+        await FinishAsync(job, outcome);
+        if (lease is not null)
+        {
+            await lease.DisposeAsync();
+        }
+    }
+
+    private async Task<bool> CancelRequestedAsync(long id) => (await ledger.GetAsync(id, CancellationToken.None))?.CancelRequested ?? false;
+
+    private async Task FinishAsync(Job job, JobOutcome outcome)
+    {
+        var summary = outcome.Summary is null ? null : JsonSerializer.Serialize(outcome.Summary, JobRun.Json);
+        await ledger.FinishAsync(job.Id, outcome.Status, outcome.Error, CancellationToken.None, outcome.ResultEntryId, summary);
+        job.Status = outcome.Status;
+        job.Error = outcome.Error;
+        job.Summary = summary;
+        if (outcome.Status == JobStatus.Succeeded)
+        {
+            job.Progress = 1;
+        }
+
+        logger.LogInformation("Job {JobId} ({Type}) {Status} {Error}", job.Id, job.Type, outcome.Status, outcome.Error);
+        await events.PublishAsync(JobEvent.From(job, outcome.Status));
+    }
+
+    private async Task HeartbeatAsync(long id, ResourceLease? lease, CancellationTokenSource cancel, TimeSpan interval, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    if (await ledger.HeartbeatAsync(id, stop))
+                    {
+                        await cancel.CancelAsync();
+                    }
+
+                    if (lease is not null)
+                    {
+                        // A lost lease is noticed by the handler's next guard; nothing to do here.
+                        await lease.RenewAsync();
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogDebug("Heartbeat of job {JobId} missed: {Reason}", id, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RenewQueuedLocksAsync(JobOptions settings)
+    {
+        foreach (var json in await ledger.QueuedLocksAsync(CancellationToken.None))
+        {
+            var held = JsonSerializer.Deserialize<HeldLocks>(json, JobRun.Json);
+            if (held is not null)
+            {
+                // Renew only: a lease that expired is taken again when its job is claimed.
+                await locks.RenewAsync(held, settings.LockTtl);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _shutdown.Dispose();
+        _wake.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+using FileVault.Core.Data;
+using FileVault.Core.Jobs;
+using FileVault.Core.Operations;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Core.Trash;
+
+internal sealed class TrashCheckpoint
+{
+    public List<string?> Outcomes { get; set; } = [];
+}
+
+/// <summary>What a finished trash job did, for its owner.</summary>
+public sealed record TrashSummary(int Done, IReadOnlyList<string> Skipped, IReadOnlyList<string> Failures);
+
+/// <summary>The shared loop of the trash jobs: one resumable step per item, failures collected, progress by item.</summary>
+internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbContext> contexts) : IJobHandler
+{
+    private const string DoneMark = "";
+
+    public abstract string Type { get; }
+
+    public async Task<JobOutcome> RunAsync(JobRun run)
+    {
+        var payload = run.Payload<TPayload>();
+        var (rootId, count, skipped) = Describe(payload);
+        StorageRoot root;
+        await using (var db = await contexts.CreateDbContextAsync(run.Stopping))
+        {
+            root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == rootId, run.Stopping);
+        }
+
+        if (!(await MountHealth.CheckAsync(root, MountHealth.DefaultTimeout, run.Stopping)).IsHealthy)
+        {
+            return JobOutcome.Failed("The storage is not available; nothing more was changed. Retry when it is back.");
+        }
+
+        var checkpoint = run.Checkpoint<TrashCheckpoint>() ?? new TrashCheckpoint { Outcomes = Enumerable.Repeat<string?>(null, count).ToList() };
+        for (var i = 0; i < count; i++)
+        {
+            if (checkpoint.Outcomes[i] is not null)
+            {
+                continue;
+            }
+
+            run.Stopping.ThrowIfCancellationRequested();
+            await run.ReportAsync(i, count, null);
+            var result = await StepAsync(run, root, payload, i);
+            checkpoint.Outcomes[i] = result.IsSuccess ? DoneMark : result.Error!.Message;
+            await run.SaveCheckpointAsync(checkpoint, CancellationToken.None);
+        }
+
+        await run.ReportAsync(count, count, null, force: true);
+        var failures = checkpoint.Outcomes.Where(o => o is { Length: > 0 }).Select(o => o!).ToList();
+        var summary = new TrashSummary(checkpoint.Outcomes.Count(o => o == DoneMark), skipped, failures);
+        return failures.Count == 0 ? JobOutcome.Succeeded(summary) : JobOutcome.Failed(string.Join("; ", failures.Take(5)), summary);
+    }
+
+    protected abstract (int RootId, int Count, IReadOnlyList<string> Skipped) Describe(TPayload payload);
+
+    protected abstract Task<Result<long>> StepAsync(JobRun run, StorageRoot root, TPayload payload, int index);
+}
+
+internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash) : TrashJobHandler<TrashPayload>(contexts)
+{
+    public override string Type => "delete";
+
+    protected override (int, int, IReadOnlyList<string>) Describe(TrashPayload payload) => (payload.RootId, payload.Items.Count, []);
+
+    protected override Task<Result<long>> StepAsync(JobRun run, StorageRoot root, TrashPayload payload, int index) =>
+        trash.TrashAsync(run, root, payload.Items[index].EntryId, payload.Items[index].Path, run.Job.OwnerId, run.Stopping);
+}
+
+internal sealed class RestoreJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash) : TrashJobHandler<RestorePayload>(contexts)
+{
+    public override string Type => "restore";
+
+    protected override (int, int, IReadOnlyList<string>) Describe(RestorePayload payload) => (payload.RootId, payload.Items.Count, payload.Skipped);
+
+    protected override async Task<Result<long>> StepAsync(JobRun run, StorageRoot root, RestorePayload payload, int index)
+    {
+        var item = payload.Items[index];
+        if (item.ReplaceEntryId is { } replaced)
+        {
+            var trashed = await trash.TrashAsync(run, root, replaced, item.ReplacePath!, run.Job.OwnerId, run.Stopping);
+            if (!trashed.IsSuccess && trashed.Error!.Code != "entry.not_found")
+            {
+                return trashed.Error;
+            }
+        }
+
+        return await trash.RestoreAsync(run, root, item.TrashId, item.Target, run.Job.OwnerId, run.Stopping);
+    }
+}
+
+internal sealed class PurgeJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash) : TrashJobHandler<PurgePayload>(contexts)
+{
+    public override string Type => "purge";
+
+    protected override (int, int, IReadOnlyList<string>) Describe(PurgePayload payload) => (payload.RootId, payload.TrashIds.Count, []);
+
+    protected override Task<Result<long>> StepAsync(JobRun run, StorageRoot root, PurgePayload payload, int index) =>
+        trash.PurgeAsync(run, root, payload.TrashIds[index], run.Job.OwnerId == Guid.Empty ? null : run.Job.OwnerId, run.Stopping);
+}

@@ -328,7 +328,7 @@ public sealed class FileOperations(
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var who = await db.Users.Where(u => u.Id == actor.UserId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) ?? actor.UserId.ToString();
-        var acquired = await locks.AcquireAsync(new LockRequest(root.Id, lockPaths, type, who), jobOptions.Value.LockTtl, cancellationToken);
+        var acquired = await locks.AcquireAsync(new LockRequest(root.Id, Coarsen(lockPaths), type, who), jobOptions.Value.LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
         {
             return acquired.Error!;
@@ -347,6 +347,26 @@ public sealed class FileOperations(
         lease.Detach();
         await events.NotifyQueuedAsync();
         return job.Value;
+    }
+
+    /// <summary>Most paths one job locks one by one; more are locked by their folders (each renewal and fencing check walks them all).</summary>
+    internal const int MaxLockPaths = 64;
+
+    /// <summary>
+    /// The paths to lock: as given, or — for a big selection — their parent folders, which covers them (locks are
+    /// hierarchical) at the price of also holding their siblings.
+    /// </summary>
+    internal static IReadOnlyList<string> Coarsen(IReadOnlyList<string> paths)
+    {
+        var distinct = paths.Distinct(StringComparer.Ordinal).ToList();
+        while (distinct.Count > MaxLockPaths)
+        {
+            var parents = distinct.Select(CatalogChanges.ParentOf).Distinct(StringComparer.Ordinal).ToList();
+            // A path and its ancestor would both be listed: keep the ancestor only.
+            distinct = parents.Where(p => !parents.Any(a => a != p && (a.Length == 0 || p.StartsWith(a + "/", StringComparison.Ordinal)))).ToList();
+        }
+
+        return distinct;
     }
 
     private sealed record PlannedTarget(string Name, long? ReplaceId, string? ReplacePath);

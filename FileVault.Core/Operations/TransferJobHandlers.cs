@@ -8,21 +8,35 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Core.Operations;
 
-/// <summary>How far a move or copy got, item by item; saved with each item's catalog change.</summary>
+/// <summary>
+/// How far a move or copy got: items before <see cref="Next"/> are finished (done, or failed with a reason), and the
+/// next one's own steps so far. Saved with each item's catalog change; small, whatever the number of items.
+/// </summary>
 internal sealed class TransferCheckpoint
 {
-    public List<TransferStep> Items { get; set; } = [];
-}
+    public int Next { get; set; }
 
-internal sealed class TransferStep
-{
-    public bool Replaced { get; set; }
+    public int Done { get; set; }
 
+    public Dictionary<int, string> Failures { get; set; } = [];
+
+    /// <summary>The next item was copied whole to another file system; what is left is removing its source.</summary>
     public bool Copied { get; set; }
 
-    public bool Done { get; set; }
+    public void Advance(string? failure)
+    {
+        if (failure is null)
+        {
+            Done++;
+        }
+        else
+        {
+            Failures[Next] = failure;
+        }
 
-    public string? Failure { get; set; }
+        Next++;
+        Copied = false;
+    }
 }
 
 /// <summary>What a finished move or copy did, for its owner.</summary>
@@ -36,6 +50,10 @@ public sealed record TransferSummary(int Done, int Failed, IReadOnlyList<string>
 /// </summary>
 internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, TimeProvider time) : IJobHandler
 {
+    // Catalog changes are committed for up to this many items, or this often, in one transaction with the checkpoint.
+    private const int BatchSize = 200;
+    private static readonly TimeSpan BatchTime = TimeSpan.FromMilliseconds(500);
+
     public abstract string Type { get; }
 
     protected abstract bool IsMove { get; }
@@ -43,7 +61,7 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
     public async Task<JobOutcome> RunAsync(JobRun run)
     {
         var payload = run.Payload<TransferPayload>();
-        var checkpoint = run.Checkpoint<TransferCheckpoint>() ?? new TransferCheckpoint { Items = payload.Items.Select(_ => new TransferStep()).ToList() };
+        var checkpoint = run.Checkpoint<TransferCheckpoint>() ?? new TransferCheckpoint();
         StorageRoot root;
         await using (var db = await contexts.CreateDbContextAsync(run.Stopping))
         {
@@ -56,60 +74,73 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
         }
 
         var copier = new FileTreeCopier(run, Math.Max(1, payload.TotalBytes), IsMove ? "move" : "copy");
-        for (var i = 0; i < payload.Items.Count; i++)
+        var pending = new List<TransferItem>();
+        var batchStarted = time.GetUtcNow();
+        for (var i = checkpoint.Next + pending.Count; i < payload.Items.Count; i = checkpoint.Next + pending.Count)
         {
-            var step = checkpoint.Items[i];
-            if (step.Done || step.Failure is not null)
+            run.Stopping.ThrowIfCancellationRequested();
+            var item = payload.Items[i];
+            await run.ReportAsync(IsMove ? i : copier.BytesDone, IsMove ? payload.Items.Count : payload.TotalBytes, item.Name);
+            var error = await DiskStepAsync(run, root, payload, item, checkpoint, pending, copier);
+            if (error is not null)
             {
+                await CommitAsync(run, root, payload, checkpoint, pending);
+                checkpoint.Advance(error.Message);
+                await run.SaveCheckpointAsync(checkpoint, CancellationToken.None);
                 continue;
             }
 
-            run.Stopping.ThrowIfCancellationRequested();
-            var item = payload.Items[i];
-            if (!IsMove)
+            pending.Add(item);
+            if (pending.Count >= BatchSize || time.GetUtcNow() - batchStarted > BatchTime)
             {
-                await run.ReportAsync(copier.BytesDone, payload.TotalBytes, item.Name, force: true);
-            }
-            else
-            {
-                await run.ReportAsync(i, payload.Items.Count, item.Name, force: true);
-            }
-
-            var error = await RunItemAsync(run, root, payload, item, step, checkpoint, copier);
-            if (error is not null)
-            {
-                step.Failure = error.Message;
-                await run.SaveCheckpointAsync(checkpoint, CancellationToken.None);
+                await CommitAsync(run, root, payload, checkpoint, pending);
+                batchStarted = time.GetUtcNow();
             }
         }
 
-        var failures = checkpoint.Items.Where(s => s.Failure is not null).Select(s => s.Failure!).Concat(copier.Failures).ToList();
-        var summary = new TransferSummary(checkpoint.Items.Count(s => s.Done), failures.Count, payload.Skipped, failures, copier.LinksSkipped);
+        await CommitAsync(run, root, payload, checkpoint, pending);
+        var failures = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).Concat(copier.Failures).Distinct().ToList();
+        var summary = new TransferSummary(checkpoint.Done, failures.Count, payload.Skipped, failures, copier.LinksSkipped);
         await run.ReportAsync(payload.Items.Count, payload.Items.Count, null, force: true);
         return failures.Count == 0
             ? JobOutcome.Succeeded(summary)
             : JobOutcome.Failed(string.Join("; ", failures.Take(5)) + (failures.Count > 5 ? $" (and {failures.Count - 5} more)" : ""), summary);
     }
 
-    private async Task<Error?> RunItemAsync(JobRun run, StorageRoot root, TransferPayload payload, TransferItem item, TransferStep step,
-        TransferCheckpoint checkpoint, FileTreeCopier copier)
+    /// <summary>
+    /// The disk side of one item; null when it is (now, or already) whole at its destination. Each branch first looks
+    /// at what an earlier, killed attempt may have done: the source gone and the target there means it was moved.
+    /// </summary>
+    private async Task<Error?> DiskStepAsync(JobRun run, StorageRoot root, TransferPayload payload, TransferItem item, TransferCheckpoint checkpoint,
+        List<TransferItem> pending, FileTreeCopier copier)
     {
         var targetPath = CatalogChanges.Join(payload.Destination, item.Target);
         var source = Path.Combine(root.Path, item.Path);
         var target = Path.Combine(root.Path, targetPath);
-        if (item.ReplaceEntryId is { } replaced && !step.Replaced)
+        if (item.ReplaceEntryId is { } replaced)
         {
+            // Idempotent per job and entry: a resumed job finds its own trash item.
             var trashed = await trash.TrashAsync(run, root, replaced, item.ReplacePath!, run.Job.OwnerId, run.Stopping);
             if (!trashed.IsSuccess && trashed.Error!.Code != "entry.not_found")
             {
                 return trashed.Error;
             }
-
-            step.Replaced = true;
-            await run.SaveCheckpointAsync(checkpoint, run.Stopping);
         }
 
-        if (IsMove && !step.Copied)
+        if (!IsMove)
+        {
+            if (!NativeFileSystem.LinkExists(source))
+            {
+                return new Error("entry.not_found", $"\"{item.Name}\" is no longer there.");
+            }
+
+            var failuresBefore = copier.Failures.Count;
+            await copier.CopyAsync(source, target);
+            return copier.Failures.Count > failuresBefore && !NativeFileSystem.LinkExists(target) ? new Error("io.failed", copier.Failures[^1]) : null;
+        }
+
+        var resumedCopy = checkpoint.Copied && pending.Count == 0;
+        if (!resumedCopy)
         {
             await run.GuardAsync();
             if (NativeFileSystem.LinkExists(source))
@@ -117,15 +148,17 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
                 var errno = NativeFileSystem.RenameNoReplace(source, target);
                 if (errno == NativeFileSystem.EXDev)
                 {
-                    // Another file system below the root: copy, then remove the source.
+                    // Another file system below the root: copy whole, record that, then remove the source.
+                    await CommitAsync(run, root, payload, checkpoint, pending);
                     await copier.CopyAsync(source, target);
                     if (copier.Failures.Count > 0)
                     {
                         return new Error("io.failed", $"\"{item.Name}\" was not moved: some files could not be copied.");
                     }
 
-                    step.Copied = true;
+                    checkpoint.Copied = true;
                     await run.SaveCheckpointAsync(checkpoint, run.Stopping);
+                    resumedCopy = true;
                 }
                 else if (errno != 0)
                 {
@@ -140,25 +173,21 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
             }
         }
 
-        if (IsMove && step.Copied && NativeFileSystem.LinkExists(source))
+        if (resumedCopy && NativeFileSystem.LinkExists(source))
         {
             await run.GuardAsync();
             DeleteTree(source);
         }
 
-        if (!IsMove)
-        {
-            if (!NativeFileSystem.LinkExists(source))
-            {
-                return new Error("entry.not_found", $"\"{item.Name}\" is no longer there.");
-            }
+        return null;
+    }
 
-            var failuresBefore = copier.Failures.Count;
-            await copier.CopyAsync(source, target);
-            if (copier.Failures.Count > failuresBefore && !NativeFileSystem.LinkExists(target))
-            {
-                return new Error("io.failed", copier.Failures[^1]);
-            }
+    /// <summary>The catalog side of the pending items, with their audit rows and the checkpoint, in one transaction.</summary>
+    private async Task CommitAsync(JobRun run, StorageRoot root, TransferPayload payload, TransferCheckpoint checkpoint, List<TransferItem> pending)
+    {
+        if (pending.Count == 0)
+        {
+            return;
         }
 
         await using var db = await contexts.CreateDbContextAsync(run.Stopping);
@@ -166,25 +195,39 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(run.Stopping);
             var now = time.GetUtcNow();
-            if (IsMove)
+            var next = new TransferCheckpoint { Next = checkpoint.Next, Done = checkpoint.Done, Failures = checkpoint.Failures };
+            var folders = new HashSet<string>(StringComparer.Ordinal) { payload.Destination };
+            foreach (var item in pending)
             {
-                await CatalogChanges.MoveSubtreeAsync(db, root.Id, item.EntryId, item.Path, targetPath, payload.DestinationId, item.Target, null, run.Stopping);
-                await CatalogChanges.TouchFolderAsync(db, root, CatalogChanges.ParentOf(item.Path), run.Stopping);
-            }
-            else
-            {
-                await CatalogChanges.CopySubtreeAsync(db, root, item.EntryId, item.Path, targetPath, payload.DestinationId, item.Target, run.Job.OwnerId, now, run.Stopping);
+                var targetPath = CatalogChanges.Join(payload.Destination, item.Target);
+                if (IsMove)
+                {
+                    await CatalogChanges.MoveSubtreeAsync(db, root.Id, item.EntryId, item.Path, targetPath, payload.DestinationId, item.Target, null, run.Stopping);
+                    folders.Add(CatalogChanges.ParentOf(item.Path));
+                }
+                else
+                {
+                    await CatalogChanges.CopySubtreeAsync(db, root, item.EntryId, item.Path, targetPath, payload.DestinationId, item.Target, run.Job.OwnerId, now, run.Stopping);
+                }
+
+                AuditTrail.Add(db, time, run.Job.OwnerId, IsMove ? "entry.move" : "entry.copy", $"{root.Name}/{item.Path}", new { to = targetPath, job = run.Job.Id });
+                next.Advance(null);
             }
 
-            await CatalogChanges.TouchFolderAsync(db, root, payload.Destination, run.Stopping);
-            AuditTrail.Add(db, time, run.Job.OwnerId, IsMove ? "entry.move" : "entry.copy", $"{root.Name}/{item.Path}",
-                new { to = targetPath, job = run.Job.Id });
-            step.Done = true;
-            await run.SaveCheckpointAsync(db, checkpoint, run.Stopping);
+            foreach (var folder in folders)
+            {
+                await CatalogChanges.TouchFolderAsync(db, root, folder, run.Stopping);
+            }
+
+            await run.SaveCheckpointAsync(db, next, run.Stopping);
             await db.SaveChangesAsync(run.Stopping);
             await transaction.CommitAsync(run.Stopping);
         });
-        return null;
+        var committed = run.Checkpoint<TransferCheckpoint>()!;
+        checkpoint.Next = committed.Next;
+        checkpoint.Done = committed.Done;
+        checkpoint.Copied = false;
+        pending.Clear();
     }
 
     /// <summary>Removes a tree without following links (the source of a cross-device move, once copied whole).</summary>

@@ -6,9 +6,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Core.Trash;
 
+/// <summary>Items before <see cref="Next"/> are finished: done, or failed with a reason.</summary>
 internal sealed class TrashCheckpoint
 {
-    public List<string?> Outcomes { get; set; } = [];
+    public int Next { get; set; }
+
+    public int Done { get; set; }
+
+    public Dictionary<int, string> Failures { get; set; } = [];
 }
 
 /// <summary>What a finished trash job did, for its owner.</summary>
@@ -17,8 +22,6 @@ public sealed record TrashSummary(int Done, IReadOnlyList<string> Skipped, IRead
 /// <summary>The shared loop of the trash jobs: one resumable step per item, failures collected, progress by item.</summary>
 internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbContext> contexts) : IJobHandler
 {
-    private const string DoneMark = "";
-
     public abstract string Type { get; }
 
     public async Task<JobOutcome> RunAsync(JobRun run)
@@ -36,24 +39,29 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
             return JobOutcome.Failed("The storage is not available; nothing more was changed. Retry when it is back.");
         }
 
-        var checkpoint = run.Checkpoint<TrashCheckpoint>() ?? new TrashCheckpoint { Outcomes = Enumerable.Repeat<string?>(null, count).ToList() };
-        for (var i = 0; i < count; i++)
+        // A step whose checkpoint was not saved before a crash runs again: each step finds its own earlier work.
+        var checkpoint = run.Checkpoint<TrashCheckpoint>() ?? new TrashCheckpoint();
+        for (var i = checkpoint.Next; i < count; i++)
         {
-            if (checkpoint.Outcomes[i] is not null)
-            {
-                continue;
-            }
-
             run.Stopping.ThrowIfCancellationRequested();
             await run.ReportAsync(i, count, null);
             var result = await StepAsync(run, root, payload, i);
-            checkpoint.Outcomes[i] = result.IsSuccess ? DoneMark : result.Error!.Message;
+            if (result.IsSuccess)
+            {
+                checkpoint.Done++;
+            }
+            else
+            {
+                checkpoint.Failures[i] = result.Error!.Message;
+            }
+
+            checkpoint.Next = i + 1;
             await run.SaveCheckpointAsync(checkpoint, CancellationToken.None);
         }
 
         await run.ReportAsync(count, count, null, force: true);
-        var failures = checkpoint.Outcomes.Where(o => o is { Length: > 0 }).Select(o => o!).ToList();
-        var summary = new TrashSummary(checkpoint.Outcomes.Count(o => o == DoneMark), skipped, failures);
+        var failures = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).ToList();
+        var summary = new TrashSummary(checkpoint.Done, skipped, failures);
         return failures.Count == 0 ? JobOutcome.Succeeded(summary) : JobOutcome.Failed(string.Join("; ", failures.Take(5)), summary);
     }
 

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Jobs;
+using FileVault.Core.Operations;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace FileVault.Tests.Operations;
+
+/// <summary>
+/// DESIGN invariant 4 under fire: a child process running the job runner (`FileVault.Web jobs --until-idle`) is killed
+/// with SIGKILL at random points while it moves and copies 2,000 files, and started again until the job ends. Then
+/// every file's SHA-256 matches what it was, every file is at exactly one place (no half-written file under any name),
+/// and the catalog agrees with the disk.
+/// </summary>
+public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int FileCount = 2000;
+    private const int Kills = 6;
+    private ScanHarness _harness = default!;
+    private AccessSubject _admin = default!;
+    private Dictionary<string, string> _hashes = default!;
+
+    public async Task InitializeAsync()
+    {
+        var random = new Random(20261125);
+        _harness = await ScanHarness.CreateAsync(root =>
+        {
+            for (var i = 0; i < FileCount; i++)
+            {
+                var folder = Path.Combine(root, "원본", $"폴더{i % 20:D2}");
+                Directory.CreateDirectory(folder);
+                var bytes = new byte[random.Next(1, 48 * 1024)];
+                random.NextBytes(bytes);
+                File.WriteAllBytes(Path.Combine(folder, $"파일 {i:D4}.bin"), bytes);
+            }
+
+            Directory.CreateDirectory(Path.Combine(root, "대상"));
+        });
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        _hashes = HashTree("원본");
+        Assert.Equal(FileCount, _hashes.Count);
+        var userId = Guid.NewGuid();
+        await using var db = _harness.Database.CreateDbContext();
+        db.Users.Add(new FileVaultUser { Id = userId, UserName = "kill@t", Email = "kill@t", NormalizedEmail = "KILL@T", NormalizedUserName = "KILL@T", SecurityStamp = "s" });
+        await db.SaveChangesAsync();
+        _admin = AccessSubject.Create(userId, [Roles.Admin]);
+    }
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    [Fact]
+    public async Task Moving_2000_selected_files_survives_sigkill_at_random_points()
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        var files = await db.Entries.Where(e => e.RootId == _harness.RootId && e.Kind == EntryKind.File && e.RelativePath.StartsWith("원본/"))
+            .Select(e => e.Id).ToListAsync();
+        var target = await IdOfAsync("대상");
+
+        var job = await RequestAsync(ops => ops.TransferAsync(_admin, TransferKind.Move, files, target, ConflictChoice.KeepBoth, null, default));
+        var finished = await RunWithKillsAsync(job);
+
+        Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
+        var moved = HashTree("대상");
+        Assert.Equal(FileCount, moved.Count);
+        // Every file once, whole, under its own name: the names are unique, so the flat target holds them by name.
+        Assert.Equal(_hashes.ToDictionary(h => Path.GetFileName(h.Key), h => h.Value).OrderBy(h => h.Key, StringComparer.Ordinal),
+            moved.ToDictionary(h => Path.GetFileName(h.Key), h => h.Value).OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Empty(Directory.EnumerateFiles(_harness.PathOf("원본"), "*", SearchOption.AllDirectories));
+        await AssertNoTemporariesAndCatalogAgreesAsync();
+    }
+
+    [Fact]
+    public async Task Copying_a_2000_file_folder_survives_sigkill_at_random_points()
+    {
+        var job = await RequestAsync(async ops => await ops.TransferAsync(_admin, TransferKind.Copy, [await IdOfAsync("원본")], await IdOfAsync("대상"), ConflictChoice.Ask, null, default));
+        var finished = await RunWithKillsAsync(job);
+
+        Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
+        Assert.Equal(_hashes, HashTree("원본"));
+        Assert.Equal(_hashes.OrderBy(h => h.Key, StringComparer.Ordinal),
+            HashTree("대상/원본").Select(h => KeyValuePair.Create(h.Key["대상/".Length..], h.Value)).OrderBy(h => h.Key, StringComparer.Ordinal));
+        await AssertNoTemporariesAndCatalogAgreesAsync();
+    }
+
+    /// <summary>Starts the runner process, kills it at a random moment once the job has begun, and again, then lets it finish.</summary>
+    private async Task<Job> RunWithKillsAsync(long jobId)
+    {
+        var random = new Random(jobId.GetHashCode());
+        var ledger = _harness.Get<JobLedger>();
+        var killedWhileRunning = 0;
+        for (var attempt = 0; attempt < Kills; attempt++)
+        {
+            using var child = StartRunner();
+            var claimedBefore = (await ledger.GetAsync(jobId, default))!.ClaimedBy;
+            // Wait until this process has claimed the job (resuming it), then kill it a random moment later.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!child.HasExited && DateTime.UtcNow < deadline)
+            {
+                var current = await ledger.GetAsync(jobId, default);
+                if (current is { Status: JobStatus.Running } && current.ClaimedBy != claimedBefore)
+                {
+                    break;
+                }
+
+                await Task.Delay(20);
+            }
+
+            await Task.Delay(random.Next(50, 700));
+            if (child.HasExited)
+            {
+                break;
+            }
+
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
+            var state = (await ledger.GetAsync(jobId, default))!;
+            output.WriteLine($"kill {attempt + 1}: job {state.Status}, progress {state.Progress:P0}");
+            if (state.Status == JobStatus.Running)
+            {
+                killedWhileRunning++;
+            }
+        }
+
+        using (var last = StartRunner())
+        {
+            await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            Assert.True(last.ExitCode == 0, await last.StandardError.ReadToEndAsync());
+        }
+
+        Assert.True(killedWhileRunning >= 2, $"only {killedWhileRunning} kills landed while the job ran");
+        return (await ledger.GetAsync(jobId, default))!;
+    }
+
+    private Process StartRunner()
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FileVault.Web.dll"), "jobs", "--until-idle"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ConnectionStrings__Postgres"] = _harness.Database.ConnectionString;
+        start.Environment["ConnectionStrings__Redis"] = TestEnvironment.Redis;
+        start.Environment["FileVault__Jobs__HeartbeatInterval"] = "00:00:00.250";
+        start.Environment["FileVault__Jobs__HeartbeatTimeout"] = "00:00:01";
+        start.Environment["FileVault__Jobs__PollInterval"] = "00:00:00.100";
+        start.Environment["FILEVAULT_ADMIN_EMAIL"] = "kill@t";
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { };
+        process.BeginOutputReadLine();
+        return process;
+    }
+
+    private async Task AssertNoTemporariesAndCatalogAgreesAsync()
+    {
+        Assert.Empty(Directory.EnumerateFiles(_harness.Root, PathGuard.TemporaryPrefix + "*", SearchOption.AllDirectories));
+        await _harness.AssertCatalogMatchesDiskAsync();
+        var rescan = await _harness.ScanAsync(ScanKind.Full);
+        Assert.Equal((0, 0, 0), (rescan.Added, rescan.Missing, rescan.Updated));
+    }
+
+    private Dictionary<string, string> HashTree(string relative)
+    {
+        var top = _harness.PathOf(relative);
+        return Directory.EnumerateFiles(top, "*", SearchOption.AllDirectories)
+            .ToDictionary(path => Path.GetRelativePath(_harness.Root, path), path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
+    }
+
+    private async Task<long> RequestAsync(Func<FileOperations, Task<FileVault.Core.Result<long>>> request)
+    {
+        await using var scope = _harness.CreateScope();
+        var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        return result.Value;
+    }
+
+    private async Task<long> IdOfAsync(string relativePath)
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
+    }
+}

@@ -1,0 +1,68 @@
+using FileVault.Core.Access;
+using FileVault.Core.Data;
+using FileVault.Core.Jobs;
+using FileVault.Core.Redis;
+using FileVault.Core.Scanning;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Web.Hosting;
+
+/// <summary>
+/// `FileVault.Web jobs [--until-idle]`: runs the job runner without the web host — resuming what a stopped process
+/// left — and, with --until-idle, exits once no job is queued or running. For operators, and for the kill tests,
+/// which SIGKILL this process at random points and start it again.
+/// </summary>
+public static class JobsCommand
+{
+    public static async Task<int?> TryRunAsync(string[] args)
+    {
+        if (args is not ["jobs", .. var options])
+        {
+            return null;
+        }
+
+        var untilIdle = options.Contains("--until-idle");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddFileVaultData();
+        builder.Services.AddFileVaultRedis();
+        builder.Services.AddFileVaultAccess();
+        builder.Services.AddScanning();
+        builder.Services.AddFileVaultJobs();
+        // Only the runner: no start-up seeding, no schedules.
+        builder.Services.RemoveAll<IHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        using var host = builder.Build();
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync())
+        {
+            await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
+        }
+
+        await host.StartAsync();
+        if (!untilIdle)
+        {
+            await host.WaitForShutdownAsync();
+            return 0;
+        }
+
+        var contexts = host.Services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>();
+        var runner = host.Services.GetRequiredService<JobRunner>();
+        var idleSince = DateTime.UtcNow;
+        while (DateTime.UtcNow - idleSince < TimeSpan.FromSeconds(1))
+        {
+            await Task.Delay(100);
+            await using var db = await contexts.CreateDbContextAsync();
+            var pending = await db.Jobs.AnyAsync(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Interrupted);
+            if (pending || runner.RunningCount > 0)
+            {
+                idleSince = DateTime.UtcNow;
+            }
+        }
+
+        await host.StopAsync();
+        return 0;
+    }
+}

@@ -80,8 +80,12 @@ say "starting the app on $url (log: $work/app.log)"
 (cd "$bin" && ASPNETCORE_URLS="$url" ASPNETCORE_ENVIRONMENT=Development FileVault__Scanner__SchedulesEnabled=false \
   exec dotnet "$app" > "$work/app.log" 2>&1) &
 app_pid=$!
-stop_app() { kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null; rm -rf "$work"; }
-trap stop_app EXIT
+# Stops the app; keeps its log when the run failed.
+stop_app() {
+  kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
+  if [ "$1" -eq 0 ]; then rm -rf "$work"; else say "app log kept: $work/app.log"; fi
+}
+trap 'stop_app $?' EXIT
 for _ in $(seq 120); do
   curl -sf -o /dev/null "$url/health/ready" && break
   kill -0 "$app_pid" 2>/dev/null || { tail -n 30 "$work/app.log" >&2; say "the app stopped"; exit 1; }
@@ -93,9 +97,10 @@ say "API: personal access token for $FILEVAULT_ADMIN_EMAIL, then GET /api/v1/ent
 jwt="$(jq -n --arg e "$FILEVAULT_ADMIN_EMAIL" --arg p "$FILEVAULT_ADMIN_PASSWORD" '{email: $e, password: $p}' \
   | curl -sS -H 'Content-Type: application/json' --data @- "$url/api/v1/auth/token" | jq -r '.access_token // empty')"
 [ -n "$jwt" ] || { say "sign-in as $FILEVAULT_ADMIN_EMAIL failed: set FILEVAULT_ADMIN_EMAIL/PASSWORD to the bench database's SuperAdmin, or drop filevault_bench_browse"; exit 1; }
-pat="$(curl -sS -H "Authorization: Bearer $jwt" -H 'Content-Type: application/json' \
-  --data '{"name": "bench/browse.sh", "scope": "read", "expiresInDays": 1}' "$url/api/v1/me/tokens" | jq -r '.secret // empty')"
-[ -n "$pat" ] || { say "could not create a personal access token"; exit 1; }
+curl -sS -o "$work/pat.json" -H "Authorization: Bearer $jwt" -H 'Content-Type: application/json' \
+  --data '{"name": "bench/browse.sh", "scope": "read", "expiresInDays": 1}' "$url/api/v1/me/tokens"
+pat="$(jq -r '.secret // empty' "$work/pat.json")"
+[ -n "$pat" ] || { say "could not create a personal access token: $(head -c 300 "$work/pat.json")"; exit 1; }
 first_page() {
   curl -sS -o "$work/page.json" -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $pat" \
     "$url/api/v1/entries/$folder_id/children?pageSize=200"
@@ -107,6 +112,7 @@ api_first_page_ms=$(for _ in 1 2 3 4 5; do
   awk -v s="$seconds" 'BEGIN { print s * 1000 }'
 done | median)
 api_items=$(jq '.items | length' "$work/page.json")
+curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $jwt" "$url/api/v1/me/tokens/$(jq -r '.token.id' "$work/pat.json")"
 
 say "browser: first rows and scroll to the end, in Chromium"
 path="$(jq -rn --arg p "$folder" '$p | @uri')"

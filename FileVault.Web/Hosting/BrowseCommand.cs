@@ -9,7 +9,8 @@ namespace FileVault.Web.Hosting;
 
 /// <summary>
 /// `FileVault.Web browse --root DIR --folder REL [--sort name|size|modified|uploaded|type] [--desc] [--page-size N]`:
-/// pages through one catalogued folder with the app's keyset browse and prints the timings as `name: value` lines.
+/// pages through one catalogued folder with the app's keyset browse and prints the timings as `name: value` lines,
+/// with the folder's entry id and root id.
 /// </summary>
 public static class BrowseCommand
 {
@@ -33,20 +34,21 @@ public static class BrowseCommand
 
         await using var services = await ScanCommand.BuildServicesAsync();
         long folderId;
+        int rootId;
         await using (var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync())
         {
             var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-            var id = await db.Entries
+            var found = await db.Entries
                 .Where(e => e.RelativePath == folder && db.StorageRoots.Any(r => r.Id == e.RootId && r.Path == fullPath))
-                .Select(e => (long?)e.Id)
+                .Select(e => new { e.Id, e.RootId })
                 .SingleOrDefaultAsync();
-            if (id is null)
+            if (found is null)
             {
                 await Console.Error.WriteLineAsync($"error: {folder} is not catalogued under {fullPath}; scan it first");
                 return 1;
             }
 
-            folderId = id.Value;
+            (folderId, rootId) = (found.Id, found.RootId);
         }
 
         await using var scope = services.CreateAsyncScope();
@@ -72,6 +74,9 @@ public static class BrowseCommand
 
         var ms = (double value) => value.ToString("F1", CultureInfo.InvariantCulture);
         ScanCommand.Print("children", children);
+        // For the API and browser halves of bench/browse.sh: /api/v1/entries/{folder_id}/children, /files/{root_id}/...
+        ScanCommand.Print("folder_id", folderId);
+        ScanCommand.Print("root_id", rootId);
         ScanCommand.Print("sort", $"{sort.ToString().ToLowerInvariant()}{(descending ? " desc" : "")}");
         ScanCommand.Print("page_size", pageSize);
         ScanCommand.Print("pages", pages.Count);

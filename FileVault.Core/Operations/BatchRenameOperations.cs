@@ -26,7 +26,7 @@ public sealed record BatchRenameSummary(long JobId, int Renamed, IReadOnlyList<B
 /// row (type <c>batch_rename</c>) holding path locks on every old and new name, and the entries are renamed one by one
 /// (renameat2 without replace) in an order where no entry needs a name another still holds: chains run from their
 /// free end, and a cycle (a swap) parks one entry under a temporary name in the same folder
-/// (<see cref="TemporaryPrefix"/>). After each disk rename the catalog follows in its own transaction, so the catalog
+/// (<c>.filevault-part-{job}-rename-{entry}</c>, see <see cref="PathGuard.TemporaryPrefix"/>). After each disk rename the catalog follows in its own transaction, so the catalog
 /// and the disk agree at every step; each entry that reaches its new name gets an audit row.
 /// </summary>
 public sealed class BatchRenameOperations(
@@ -42,11 +42,9 @@ public sealed class BatchRenameOperations(
     public const string JobType = "batch_rename";
     public const string JobQueue = "rename";
 
-    /// <summary>Names of entries parked during a swap start with this, so the scanner can leave them out.</summary>
-    public const string TemporaryPrefix = ".filevault-part-";
-
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
     private const int ProgressEvery = 25;
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     // For the nested run, which cannot see the constructor's parameters.
     private TimeProvider Time => time;
@@ -137,7 +135,8 @@ public sealed class BatchRenameOperations(
             var summary = await new Run(this, actor, batch, job.Id, lease, cancellationToken).ApplyAsync(steps);
             var failed = summary.Failed.Count == 0 ? null
                 : $"Renamed {summary.Renamed} of {steps.Count}; not renamed: " + Describe(summary.Failed.Select(f => $"{f.Name} ({f.Error.Code})"));
-            await jobs.FinishAsync(job.Id, failed is null ? JobStatus.Succeeded : JobStatus.Failed, failed, CancellationToken.None);
+            await jobs.FinishAsync(job.Id, failed is null ? JobStatus.Succeeded : JobStatus.Failed, failed, CancellationToken.None,
+                summary: JsonSerializer.Serialize(StoredSummary.From(summary), JsonOptions));
             logger.LogInformation("{User} renamed {Renamed} of {Count} entries in batch job {JobId}", actor.UserId, summary.Renamed, steps.Count, job.Id);
             return summary;
         }
@@ -161,10 +160,11 @@ public sealed class BatchRenameOperations(
             return new Error("job.idempotency_key_invalid", "This idempotency key was used for another kind of request.");
         }
 
-        return earlier.Status switch
+        return earlier switch
         {
-            JobStatus.Succeeded => new BatchRenameSummary(earlier.Id, RenameCount(earlier.Payload), []),
-            JobStatus.Failed => new Error("job.failed", earlier.Error ?? "The earlier request failed."),
+            { Status: JobStatus.Succeeded or JobStatus.Failed, Summary: { } summary } =>
+                JsonSerializer.Deserialize<StoredSummary>(summary, JsonOptions)!.ToSummary(earlier.Id),
+            { Status: JobStatus.Failed } => new Error("job.failed", earlier.Error ?? "The earlier request failed."),
             _ => new Error("job.in_progress", "The same request is already being carried out."),
         };
     }
@@ -300,12 +300,6 @@ public sealed class BatchRenameOperations(
         await db.Entries.Where(e => e.Id == batch.Folder.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), CancellationToken.None);
     }
 
-    private static int RenameCount(string payload)
-    {
-        using var document = JsonDocument.Parse(payload);
-        return document.RootElement.GetProperty("renames").GetArrayLength();
-    }
-
     private static string Describe(IEnumerable<string> items)
     {
         const int Shown = 20;
@@ -314,6 +308,18 @@ public sealed class BatchRenameOperations(
     }
 
     private static string Join(string folder, string name) => folder.Length == 0 ? name : folder + "/" + name;
+
+    /// <summary>The summary as kept in the job row, for answering the same request again.</summary>
+    private sealed record StoredSummary(int Renamed, IReadOnlyList<StoredFailure> Failed)
+    {
+        public static StoredSummary From(BatchRenameSummary summary) =>
+            new(summary.Renamed, summary.Failed.Select(f => new StoredFailure(f.EntryId, f.Name, f.Error.Code, f.Error.Message)).ToList());
+
+        public BatchRenameSummary ToSummary(long jobId) =>
+            new(jobId, Renamed, Failed.Select(f => new BatchRenameFailure(f.EntryId, f.Name, new Error(f.Code, f.Message))).ToList());
+    }
+
+    private sealed record StoredFailure(long EntryId, string Name, string Code, string Message);
 
     private sealed record Batch(StorageRoot Root, Entry Folder, string FolderOnDisk, IReadOnlyList<Entry> Entries);
 
@@ -417,7 +423,8 @@ public sealed class BatchRenameOperations(
 
         private async Task<bool> ParkAsync(Step step)
         {
-            var temporary = TemporaryPrefix + Guid.NewGuid().ToString("N");
+            // Named after the job and the entry, so whoever looks after an interrupted job can find it.
+            var temporary = $"{PathGuard.TemporaryPrefix}{jobId}-rename-{step.Entry.Id}";
             var errno = NativeFileSystem.RenameNoReplace(OnDisk(step.CurrentName), OnDisk(temporary));
             if (errno != 0)
             {

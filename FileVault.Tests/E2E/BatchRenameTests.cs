@@ -47,6 +47,14 @@ public sealed class BatchRenameTests(BrowserFixture browser, KestrelAppFactory a
         }
 
         await Assertions.Expect(page.Locator("#entry-status")).ToContainTextAsync("3개 선택됨");
+
+        // F2 with several entries selected opens the batch dialog, not the single rename.
+        await page.Locator("#entry-list").PressAsync("F2");
+        await Assertions.Expect(page.Locator("#batch-preview .fv-rename-old")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#name-field")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "취소" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#batch-preview")).ToHaveCountAsync(0);
+
         await page.ClickAsync("#batch-rename");
         await page.FillAsync("#batch-prefix", "현장_");
         await page.Locator("#batch-numbering").CheckAsync();

@@ -6,6 +6,7 @@ using FileVault.Core.Jobs;
 using FileVault.Core.Locks;
 using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -119,7 +120,7 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
         Assert.Equal("content of 1.txt", File.ReadAllText(_harness.PathOf("사진/3.txt")));
         Assert.Equal("content of 2.txt", File.ReadAllText(_harness.PathOf("사진/2.txt")));
         Assert.Equal("content of 3.txt", File.ReadAllText(_harness.PathOf("사진/1.txt")));
-        Assert.DoesNotContain(Directory.GetFileSystemEntries(_harness.PathOf("사진")), p => Path.GetFileName(p).StartsWith(BatchRenameOperations.TemporaryPrefix, StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(_harness.PathOf("사진")), p => Path.GetFileName(p).StartsWith(PathGuard.TemporaryPrefix, StringComparison.Ordinal));
         await _harness.AssertCatalogMatchesDiskAsync();
         var catalog = await _harness.CatalogAsync();
         Assert.Equal(ids[0], catalog["사진/3.txt"].Id);

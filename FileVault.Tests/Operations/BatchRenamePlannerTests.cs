@@ -212,6 +212,7 @@ public sealed class BatchRenamePlannerTests
     [InlineData("name.", "path.reserved_name")]
     [InlineData("what?", "path.reserved_name")]
     [InlineData(".filevault-trash", "path.reserved_name")]
+    [InlineData(".filevault-part-7-rename-1", "path.reserved_name")]
     public void Hostile_or_empty_results_get_the_path_guards_code_and_block_the_batch(string replacement, string code)
     {
         var plan = Plan([(1, "target", true), (2, "fine.txt", false)], Keep with { Find = "^target$", Replace = replacement, UseRegex = true });

@@ -48,6 +48,7 @@ public static class DataServiceCollectionExtensions
         services.AddScoped<Catalog.CatalogBrowser>();
         services.AddSingleton<Jobs.JobLedger>();
         services.AddScoped<Operations.EntryOperations>();
+        services.AddScoped<Operations.BatchRenameOperations>();
         services.AddScoped<Catalog.EntryService>();
         services.AddHostedService<DatabaseInitializer>();
         return services;

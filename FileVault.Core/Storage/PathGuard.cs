@@ -194,27 +194,14 @@ public static class PathGuard
     public static Result<string> ResolveForCreate(string rootPath, RelativePath parent, string newName, bool refuseWindowsNames = true)
     {
         ArgumentNullException.ThrowIfNull(parent);
-        ArgumentNullException.ThrowIfNull(newName);
-        if (newName.Contains('/', StringComparison.Ordinal))
+        var checkedName = CheckNewName(newName, refuseWindowsNames);
+        if (!checkedName.IsSuccess)
         {
-            return new Error("path.separator_in_name", "A name cannot contain '/'.");
+            return checkedName;
         }
 
-        if (CheckName(newName, out var name, out var nameBytes) is { } error)
-        {
-            return error;
-        }
-
-        if (IsReservedName(name) || name.StartsWith(TemporaryPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return new Error("path.reserved_name", $"The name {name} is reserved for FileVault's own use.");
-        }
-
-        if (refuseWindowsNames && WindowsNameProblem(name) is { } problem)
-        {
-            return new Error("path.reserved_name", $"The name {name} {problem}.");
-        }
-
+        var name = checkedName.Value;
+        var nameBytes = Encoding.UTF8.GetByteCount(name);
         var pathBytes = parent.IsRoot ? nameBytes : Encoding.UTF8.GetByteCount(parent.ToString()) + 1 + nameBytes;
         if (pathBytes > MaxPathBytes)
         {
@@ -233,6 +220,36 @@ public static class PathGuard
         }
 
         return Join(directory.Value, name);
+    }
+
+    /// <summary>
+    /// The rules of <see cref="ResolveForCreate"/> for the name alone, touching no file system: returns the name in NFC,
+    /// or why it cannot be created anywhere. For checking many names at once (a batch rename's preview).
+    /// </summary>
+    public static Result<string> CheckNewName(string newName, bool refuseWindowsNames = true)
+    {
+        ArgumentNullException.ThrowIfNull(newName);
+        if (newName.Contains('/', StringComparison.Ordinal))
+        {
+            return new Error("path.separator_in_name", "A name cannot contain '/'.");
+        }
+
+        if (CheckName(newName, out var name, out _) is { } error)
+        {
+            return error;
+        }
+
+        if (IsReservedName(name) || name.StartsWith(TemporaryPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return new Error("path.reserved_name", $"The name {name} is reserved for FileVault's own use.");
+        }
+
+        if (refuseWindowsNames && WindowsNameProblem(name) is { } problem)
+        {
+            return new Error("path.reserved_name", $"The name {name} {problem}.");
+        }
+
+        return name;
     }
 
     /// <summary>

@@ -143,6 +143,12 @@ public partial class FolderPage
 
     private async Task RenameAsync(BrowseItem item)
     {
+        if (_selectionCount > 1)
+        {
+            await BatchRenameAsync();
+            return;
+        }
+
         if (_subject is null)
         {
             return;

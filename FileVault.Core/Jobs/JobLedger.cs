@@ -50,13 +50,19 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     }
 
     /// <summary>The oldest queued job of a queue, now Running and claimed by <paramref name="instance"/>; null when none waits.</summary>
-    public async Task<Job?> ClaimNextAsync(string queue, string instance, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <paramref name="types"/>, only jobs of those types: operations that run inline in the request (new folder,
+    /// rename, batch rename) sit queued for a moment between their row and their start, and are not the runner's.
+    /// </remarks>
+    public async Task<Job?> ClaimNextAsync(string queue, string instance, CancellationToken cancellationToken, IReadOnlyCollection<string>? types = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
+        var typeList = types?.ToArray();
         var claimed = await db.Jobs.FromSql($"""
             UPDATE jobs SET status = 1, attempts = attempts + 1, claimed_by = {instance}, started_at = {now}, heartbeat_at = {now}
-            WHERE id = (SELECT id FROM jobs WHERE queue = {queue} AND status = 0 ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
+            WHERE id = (SELECT id FROM jobs WHERE queue = {queue} AND status = 0 AND ({typeList}::text[] IS NULL OR type = ANY({typeList}))
+                        ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);
         return claimed.SingleOrDefault();
@@ -200,10 +206,11 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     }
 
     /// <summary>Queues with work waiting.</summary>
-    public async Task<IReadOnlyList<string>> QueuesWithWorkAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> QueuesWithWorkAsync(IReadOnlyCollection<string> types, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Jobs.Where(j => j.Status == JobStatus.Queued).Select(j => j.Queue).Distinct().ToListAsync(cancellationToken);
+        var typeList = types.ToArray();
+        return await db.Jobs.Where(j => j.Status == JobStatus.Queued && typeList.Contains(j.Type)).Select(j => j.Queue).Distinct().ToListAsync(cancellationToken);
     }
 
     /// <summary>The locks of queued jobs, to keep them held while the jobs wait for a slot.</summary>

@@ -48,7 +48,7 @@ public sealed class JobRunner(
 
         using (var scope = scopes.CreateScope())
         {
-            _types = scope.ServiceProvider.GetServices<IJobHandler>().Select(h => h.Type).ToHashSet(StringComparer.Ordinal);
+            _types = scope.ServiceProvider.GetServices<IJobHandler>().Select(h => h.Type).ToArray();
         }
 
         events.Queued += Wake;
@@ -103,11 +103,11 @@ public sealed class JobRunner(
 
     private async Task ClaimAsync(JobOptions settings, CancellationToken stoppingToken)
     {
-        foreach (var queue in await ledger.QueuesWithWorkAsync(stoppingToken))
+        foreach (var queue in await ledger.QueuesWithWorkAsync(_types, stoppingToken))
         {
             while (_running.GetValueOrDefault(queue) < settings.ConcurrencyOf(queue))
             {
-                var job = await ledger.ClaimNextAsync(queue, instance.InstanceId, stoppingToken);
+                var job = await ledger.ClaimNextAsync(queue, instance.InstanceId, stoppingToken, _types);
                 if (job is null)
                 {
                     break;

@@ -46,19 +46,21 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
         for i = 1, n do
           local path = ARGV[6 + i]
           local held = redis.call('GET', prefix .. 'held:' .. path)
-          if held then return { 'conflict', held } end
+          if held and held ~= owner then return { 'conflict', held } end
           for _, ancestor in ipairs(ancestors(path)) do
             if ancestor ~= path then
               local above = redis.call('GET', prefix .. 'held:' .. ancestor)
-              if above then return { 'conflict', above } end
+              if above and above ~= owner then return { 'conflict', above } end
             end
           end
           local below = prefix .. 'below:' .. path
           redis.call('ZREMRANGEBYSCORE', below, '-inf', now)
-          local first = redis.call('ZRANGE', below, 0, 0)
-          if first[1] then
-            local holder = redis.call('GET', prefix .. 'owner:' .. first[1])
-            return { 'conflict', holder or '{}' }
+          -- A token is a member once: of the first two, one that is not ours is someone else's lock.
+          for _, member in ipairs(redis.call('ZRANGE', below, 0, 1)) do
+            if member ~= token then
+              local holder = redis.call('GET', prefix .. 'owner:' .. member)
+              return { 'conflict', holder or '{}' }
+            end
           end
         end
         local fence = redis.call('INCR', KEYS[1])
@@ -102,9 +104,15 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
         return kept
         """;
 
-    public async Task<Result<ResourceLease>> AcquireAsync(LockRequest request, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<Result<ResourceLease>> AcquireAsync(LockRequest request, TimeSpan ttl, CancellationToken cancellationToken) =>
+        AcquireAsync(request, Guid.NewGuid().ToString("N"), ttl, cancellationToken);
+
+    /// <remarks>
+    /// Locks already held under <paramref name="token"/> do not conflict: a job retaking its lease after a crash keeps
+    /// its token, so a lease half taken again by a process killed before it could record the result is still its own.
+    /// </remarks>
+    private async Task<Result<ResourceLease>> AcquireAsync(LockRequest request, string token, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var token = Guid.NewGuid().ToString("N");
         var owner = JsonSerializer.Serialize(new LockOwner(request.Operation, request.User, token));
         var paths = request.Paths.Distinct(StringComparer.Ordinal).ToArray();
         RedisValue[] arguments =
@@ -145,7 +153,7 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
             return lease;
         }
 
-        return await AcquireAsync(new LockRequest(held.RootId, held.Paths, held.Operation, held.User), ttl, cancellationToken);
+        return await AcquireAsync(new LockRequest(held.RootId, held.Paths, held.Operation, held.User), held.Token, ttl, cancellationToken);
     }
 
     /// <summary>Renews a stored lease under its token; false when it is no longer held.</summary>

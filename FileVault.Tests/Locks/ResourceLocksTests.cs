@@ -121,6 +121,37 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_job_retaking_an_expired_lease_keeps_its_token_so_a_retake_cut_short_is_still_its_own()
+    {
+        var stored = (await AcquireAsync("원본", "copy", "kim", TimeSpan.FromMilliseconds(300))).Value.ToHeld();
+        await Task.Delay(600);
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // A process retakes the expired lease and is killed before it records the result; the next one retakes it again.
+        var cutShort = await _locks.ResumeAsync(stored, Ttl, CancellationToken.None);
+        var again = await _locks.ResumeAsync(stored, Ttl, CancellationToken.None);
+
+        Assert.True(cutShort.IsSuccess, cutShort.Error?.ToString());
+        Assert.True(again.IsSuccess, again.Error?.ToString());
+        Assert.Equal("lock.conflict", (await AcquireAsync("원본/a", "move", "lee")).Error?.Code);
+        await again.Value.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Resuming_an_expired_lease_whose_paths_someone_else_took_is_a_conflict()
+    {
+        var stored = (await AcquireAsync("docs", "move", "kim", TimeSpan.FromMilliseconds(300))).Value.ToHeld();
+        await Task.Delay(600);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await using var taken = (await AcquireAsync("docs/a", "rename", "lee")).Value;
+
+        var resumed = await _locks.ResumeAsync(stored, Ttl, CancellationToken.None);
+
+        Assert.Equal("lock.conflict", resumed.Error?.Code);
+        Assert.Contains("rename of lee", resumed.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Of_many_concurrent_requests_for_overlapping_paths_exactly_one_wins()
     {
         string[] paths = ["p", "p/q", "p/q/r", "p/q/s", "p/q/r/t"];

@@ -47,6 +47,10 @@ public partial class EntryList
     [Parameter]
     public EventCallback OnDelete { get; set; }
 
+    /// <summary>Right-click on an entry, after it joined (or became) the selection; the arguments place the menu.</summary>
+    [Parameter]
+    public EventCallback<MouseEventArgs> OnContextMenu { get; set; }
+
     /// <summary>The single selected entry (null for none or many) and how many are selected.</summary>
     [Parameter]
     public EventCallback<(long? Id, int Count)> OnSelectionChanged { get; set; }
@@ -212,8 +216,23 @@ public partial class EntryList
     private Task NotifySelectionAsync() =>
         OnSelectionChanged.InvokeAsync((_selected.Count == 1 && !_allSelected ? _selected.First() : null, SelectionCount));
 
+    private async Task ContextMenuAsync(Row row, MouseEventArgs e)
+    {
+        if (!_allSelected && !_selected.Contains(row.Item.Id))
+        {
+            _selected.Clear();
+            _selected.Add(row.Item.Id);
+            _anchor = row.Index;
+            await NotifySelectionAsync();
+        }
+
+        _focus = row.Index;
+        await OnContextMenu.InvokeAsync(e);
+    }
+
     private string RowClass(Row row) =>
-        "fv-entry-row" + (_allSelected || _selected.Contains(row.Item.Id) ? " fv-selected" : "") + (row.Index == _focus ? " fv-focused" : "");
+        "fv-entry-row" + (_allSelected || _selected.Contains(row.Item.Id) ? " fv-selected" : "") + (row.Index == _focus ? " fv-focused" : "")
+        + (row.Index == _dropIndex ? " fv-drop-target" : "");
 
     private string TypeLabel(BrowseItem item) => item.Kind switch
     {

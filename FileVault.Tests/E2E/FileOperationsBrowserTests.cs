@@ -12,7 +12,8 @@ namespace FileVault.Tests.E2E;
 [Collection(BrowserCollection.Name)]
 public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>, IAsyncLifetime
 {
-    private const string Folder = "영업부";
+    // xunit runs InitializeAsync before every test, on one app per class: each test works in a folder of its own.
+    private readonly string Folder = "영업부 " + Guid.NewGuid().ToString("N")[..6];
     private int _rootId;
 
     public async Task InitializeAsync()
@@ -58,9 +59,9 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
         var (page, rows) = await OpenFolderAsync();
         await Row(rows, "회의록.txt").ClickAsync(new() { Button = MouseButton.Right });
         await page.ClickAsync("#menu-copy");
-        await Assertions.Expect(page.Locator("#picker-location")).ToHaveTextAsync(new Regex("/영업부$"));
+        await Assertions.Expect(page.Locator("#picker-location")).ToHaveTextAsync(new Regex("/" + Folder + "$"));
         await page.Locator("#folder-picker [data-picker-name='사본']").ClickAsync();
-        await Assertions.Expect(page.Locator("#picker-location")).ToContainTextAsync("영업부/사본");
+        await Assertions.Expect(page.Locator("#picker-location")).ToContainTextAsync(Folder + "/사본");
         await page.ClickAsync("#picker-choose");
 
         await Assertions.Expect(page.Locator("#conflict-names")).ToContainTextAsync("회의록.txt");
@@ -86,7 +87,7 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
         await Assertions.Expect(Row(rows, "회의록.txt")).ToHaveCountAsync(0);
         Assert.False(File.Exists(Path.Combine(app.StorageDirectory, Folder, "회의록.txt")));
         await using var db = app.Database.CreateDbContext();
-        var trashed = await db.TrashItems.SingleAsync(t => t.State == TrashItemState.InTrash);
+        var trashed = await db.TrashItems.SingleAsync(t => t.State == TrashItemState.InTrash && t.OriginalPath.StartsWith(Folder + "/"));
         Assert.Equal(Folder + "/회의록.txt", trashed.OriginalPath);
     }
 
@@ -95,13 +96,31 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
     {
         var (page, rows) = await OpenFolderAsync();
         await Row(rows, "계약서.pdf").ClickAsync();
+        var id = long.Parse(await Row(rows, "계약서.pdf").GetAttributeAsync("data-entry-id") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         await page.ClickAsync("#description-edit");
         await page.FillAsync("#description-field", "2026년 본계약 서명본");
         await page.ClickAsync("#description-save");
+        await Assertions.Expect(page.Locator("#description-field")).ToHaveCountAsync(0);
 
         await Assertions.Expect(page.Locator("#details-description")).ToContainTextAsync("2026년 본계약 서명본");
         await using var db = app.Database.CreateDbContext();
-        Assert.Equal("2026년 본계약 서명본", await db.Entries.Where(e => e.Name == "계약서.pdf").Select(e => e.Description).SingleAsync());
+        Assert.Equal("2026년 본계약 서명본", await db.Entries.Where(e => e.Id == id).Select(e => e.Description).SingleAsync());
+    }
+
+    [Fact]
+    public async Task The_folder_tree_opens_down_to_the_current_folder_and_a_click_opens_another()
+    {
+        var (page, rows) = await OpenFolderAsync();
+        var tree = page.Locator("#folder-tree");
+        await Assertions.Expect(tree.Locator(".fv-current")).ToHaveAttributeAsync("data-tree-path", Folder);
+        await Assertions.Expect(tree.Locator($"[data-tree-path='{Folder}/보관함']")).ToBeVisibleAsync();
+        await BrowserFixture.ScreenshotAsync(page, "file-browser-tree-ko");
+
+        await tree.Locator($"[data-tree-path='{Folder}/사본'] a").ClickAsync();
+
+        await page.WaitForURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString(Folder))}/{Regex.Escape(Uri.EscapeDataString("사본"))}$"));
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(tree.Locator(".fv-current")).ToHaveAttributeAsync("data-tree-path", Folder + "/사본");
     }
 
     private async Task<(IPage Page, ILocator Rows)> OpenFolderAsync()

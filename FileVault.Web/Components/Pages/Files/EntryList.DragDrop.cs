@@ -7,6 +7,10 @@ namespace FileVault.Web.Components.Pages.Files;
 /// Drag and drop to move: dragging a selected row drags the whole selection, an unselected row drags itself; folder
 /// rows other than the dragged ones take the drop. The page asks Core, which refuses what the user may not do.
 /// </summary>
+/// <remarks>
+/// Every folder row accepts a drop in the browser (dragover's default is prevented by markup, not by state that a
+/// round trip to the server would set too late for a quick drag); <see cref="DropAsync"/> decides.
+/// </remarks>
 public partial class EntryList
 {
     private Row? _dragged;

@@ -123,6 +123,23 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
         await Assertions.Expect(tree.Locator(".fv-current")).ToHaveAttributeAsync("data-tree-path", Folder + "/사본");
     }
 
+    [Fact]
+    public async Task The_grid_view_shows_tiles_that_select_and_open_like_rows()
+    {
+        var (page, rows) = await OpenFolderAsync();
+        await page.ClickAsync("#view-toggle");
+
+        var tiles = page.Locator("#entry-rows .fv-tile");
+        await Assertions.Expect(tiles).ToHaveCountAsync(5);
+        await tiles.Filter(new() { HasText = "견적서.xlsx" }).ClickAsync();
+        await tiles.Filter(new() { HasText = "회의록.txt" }).ClickAsync(new() { Modifiers = [KeyboardModifier.Shift] });
+        await Assertions.Expect(page.Locator("#entry-status")).ToContainTextAsync("3개 선택됨");
+        await BrowserFixture.ScreenshotAsync(page, "file-browser-grid-ko");
+
+        await tiles.Filter(new() { HasText = "보관함" }).DblClickAsync();
+        await Assertions.Expect(page.Locator("#folder-empty")).ToBeVisibleAsync();
+    }
+
     private async Task<(IPage Page, ILocator Rows)> OpenFolderAsync()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");

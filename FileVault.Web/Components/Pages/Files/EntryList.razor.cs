@@ -94,10 +94,7 @@ public partial class EntryList
         _sort = sort;
         _loaded.Clear();
         _anchor = _focus = -1;
-        if (_virtualize is not null)
-        {
-            await _virtualize.RefreshDataAsync();
-        }
+        await RefreshViewAsync();
     }
 
     private async Task Select(Row row, MouseEventArgs e)
@@ -155,8 +152,8 @@ public partial class EntryList
                 _selected.Clear();
                 await NotifySelectionAsync();
                 break;
-            case "ArrowDown" or "ArrowUp":
-                var next = Math.Clamp(_focus + (e.Key == "ArrowDown" ? 1 : -1), 0, Math.Max(0, _total - 1));
+            case "ArrowDown" or "ArrowUp" or "ArrowLeft" or "ArrowRight" when KeyStep(e.Key) != 0:
+                var next = Math.Clamp(_focus + KeyStep(e.Key), 0, Math.Max(0, _total - 1));
                 if (_loaded.TryGetValue(next, out var item))
                 {
                     _allSelected = false;
@@ -174,11 +171,7 @@ public partial class EntryList
     public async Task RefreshAsync()
     {
         _loaded.Clear();
-        if (_virtualize is not null)
-        {
-            await _virtualize.RefreshDataAsync();
-        }
-
+        await RefreshViewAsync();
         StateHasChanged();
     }
 
@@ -230,8 +223,8 @@ public partial class EntryList
         await OnContextMenu.InvokeAsync(e);
     }
 
-    private string RowClass(Row row) =>
-        "fv-entry-row" + (_allSelected || _selected.Contains(row.Item.Id) ? " fv-selected" : "") + (row.Index == _focus ? " fv-focused" : "")
+    private string ItemClass(Row row) =>
+        (Grid ? "fv-tile" : "fv-entry-row") + (_allSelected || _selected.Contains(row.Item.Id) ? " fv-selected" : "") + (row.Index == _focus ? " fv-focused" : "")
         + (row.Index == _dropIndex ? " fv-drop-target" : "");
 
     private string TypeLabel(BrowseItem item) => item.Kind switch

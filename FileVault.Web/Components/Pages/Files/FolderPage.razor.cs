@@ -26,6 +26,7 @@ public partial class FolderPage
     private int _navigations;
     private bool _canWrite;
     private bool _canDelete;
+    private bool _grid;
     private EntryList? _list;
 
     [Parameter]

@@ -48,20 +48,18 @@ public sealed class JobQueries(IDbContextFactory<FileVaultDbContext> contexts, J
         ArgumentNullException.ThrowIfNull(actor);
         var all = everyone && actor.IsAdministrator;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rows = await Query(db).Where(x => all || x.Job.OwnerId == actor.UserId)
-            .OrderByDescending(x => x.Job.Id)
-            .Take(Math.Clamp(count, 1, MaxList))
-            .ToListAsync(cancellationToken);
-        return rows.Select(x => ToItem(x.Job, x.Email)).ToList();
+        var jobs = await db.Jobs.AsNoTracking().Where(j => all || j.OwnerId == actor.UserId)
+            .OrderByDescending(j => j.Id).Take(Math.Clamp(count, 1, MaxList)).ToListAsync(cancellationToken);
+        var emails = await EmailsAsync(db, jobs, cancellationToken);
+        return jobs.Select(j => ToItem(j, emails.GetValueOrDefault(j.OwnerId))).ToList();
     }
 
     public async Task<Result<JobListItem>> GetAsync(AccessSubject actor, long id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await Query(db).Where(x => x.Job.Id == id && (actor.IsAdministrator || x.Job.OwnerId == actor.UserId))
-            .SingleOrDefaultAsync(cancellationToken);
-        return row is null ? NotFound : ToItem(row.Job, row.Email);
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id && (actor.IsAdministrator || j.OwnerId == actor.UserId), cancellationToken);
+        return job is null ? NotFound : ToItem(job, (await EmailsAsync(db, [job], cancellationToken)).GetValueOrDefault(job.OwnerId));
     }
 
     /// <summary>A queued job never starts (its path locks are released now); a running one stops at its next safe point.</summary>
@@ -115,13 +113,11 @@ public sealed class JobQueries(IDbContextFactory<FileVaultDbContext> contexts, J
 
     private static readonly Error NotFound = new("job.not_found", "No such job.");
 
-    private sealed record Row(Job Job, string? Email);
-
-    private static IQueryable<Row> Query(FileVaultDbContext db) =>
-        from j in db.Jobs.AsNoTracking()
-        join u in db.Users on j.OwnerId equals u.Id into owners
-        from u in owners.DefaultIfEmpty()
-        select new Row(j, u == null ? null : u.Email);
+    private static async Task<Dictionary<Guid, string?>> EmailsAsync(FileVaultDbContext db, IReadOnlyList<Job> jobs, CancellationToken cancellationToken)
+    {
+        var owners = jobs.Select(j => j.OwnerId).Distinct().ToArray();
+        return await db.Users.AsNoTracking().Where(u => owners.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email, cancellationToken);
+    }
 
     private static JobListItem ToItem(Job job, string? email) => new(
         job.Id, job.Type, job.Status, job.Progress, job.ProgressText, job.Error, job.Summary, Describe(job.Payload),

@@ -49,7 +49,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         await FinishAsync(job, JobStatus.Succeeded);
 
         var toasts = page.Locator(".mud-snackbar");
-        await Assertions.Expect(toasts.Filter(new() { HasText = "새 폴더 작업이 끝났습니다" })).ToBeVisibleAsync();
+        await Assertions.Expect(toasts.Filter(new() { HasText = "새 폴더 작업이 끝났습니다: 분기 보고서" })).ToBeVisibleAsync();
         await Assertions.Expect(toasts).ToHaveCountAsync(1);
         await Assertions.Expect(row.Locator(".fv-job-status")).ToHaveTextAsync("완료");
         await Assertions.Expect(row.Locator(".fv-job-text")).ToContainTextAsync("100%");

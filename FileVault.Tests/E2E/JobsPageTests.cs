@@ -79,6 +79,29 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
     }
 
     [Fact]
+    public async Task A_queued_job_is_cancelled_after_confirmation_and_its_owner_is_told()
+    {
+        var user = await app.CreateUserAsync("jobs.cancel@filevault.test", Roles.User);
+        var payload = System.Text.Json.JsonSerializer.Serialize(new { root = 1, parentId = 1, name = "취소할 폴더" });
+        var id = (await Ledger.EnqueueAsync(user.Id, new NewJob("mkdir", "operations", payload), CancellationToken.None)).Value;
+        var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(page, user.Email!, FileVaultAppFactory.UserPassword);
+        await page.WaitForURLAsync(new Regex("/files$"));
+        await page.GotoAsync("/jobs");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var row = page.Locator("#jobs-table tbody tr").Filter(new() { Has = page.Locator($"[data-job-id='{id}']") });
+        await Assertions.Expect(row.Locator(".fv-job-status")).ToHaveTextAsync("대기 중");
+
+        await row.Locator("[data-action='cancel']").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "작업 취소" }).ClickAsync();
+
+        await Assertions.Expect(row.Locator(".fv-job-status")).ToHaveTextAsync("취소됨");
+        await Assertions.Expect(row.Locator("[data-action='cancel']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "새 폴더 작업이 취소되었습니다: 취소할 폴더" })).ToBeVisibleAsync();
+        Assert.Equal(JobStatus.Cancelled, (await Ledger.GetAsync(id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task An_empty_list_says_so()
     {
         var user = await app.CreateUserAsync("jobs.none@filevault.test", Roles.User);

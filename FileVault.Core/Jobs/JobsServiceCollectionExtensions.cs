@@ -18,6 +18,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddScoped<FileOperations>();
+        services.AddScoped<CompressOperations>();
         services.AddSingleton<TrashMover>();
         services.AddSingleton<TrashQueries>();
         services.AddTransient<TrashPurgeSchedule>();

@@ -27,6 +27,7 @@ public static class JobsServiceCollectionExtensions
         services.AddScoped<IJobHandler, DeleteJobHandler>();
         services.AddScoped<IJobHandler, RestoreJobHandler>();
         services.AddScoped<IJobHandler, PurgeJobHandler>();
+        services.AddScoped<IJobHandler, CompressJobHandler>();
         return services;
     }
 

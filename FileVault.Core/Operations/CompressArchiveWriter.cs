@@ -22,10 +22,11 @@ internal sealed class CompressAbortedException(string message) : Exception(messa
 /// to the selection's folder, "/" only between components, UTF-8 (bit 11), a "\" in a name turned into U+FF3C, and
 /// names equal ignoring case or Unicode form numbered "name (1).ext". Folders are directory entries, so empty ones are
 /// kept. Links, devices, FIFOs and names that are not UTF-8 are left out and listed (R-LINK-1); FileVault's own
-/// temporaries are skipped. A file whose size, time or inode differs after reading from before, or that vanished, or
+/// temporaries, and folders the owner may not read (<paramref name="mayRead"/>, given a path relative to the selection's
+/// folder), are skipped without a word, as browsing hides them. A file whose size, time or inode differs after reading from before, or that vanished, or
 /// that cannot be read, aborts the whole archive (R-DL-4).
 /// </summary>
-internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, long totalBytes)
+internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, long totalBytes, Func<string, Task<bool>> mayRead)
 {
     /// <summary>Most left-out paths listed in the summary; the counts are complete.</summary>
     public const int MaxListed = 100;
@@ -82,6 +83,11 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
                 Note(relative);
                 return;
             case EntryKind.Directory:
+                if (!await mayRead(relative))
+                {
+                    return;
+                }
+
                 var folderName = archiveFolder + Claim(taken, Path.GetFileName(path), isFolder: true) + "/";
                 zip.CreateEntry(folderName).LastWriteTime = ZipTime(stat.ModifiedTicks);
                 Folders++;
@@ -313,8 +319,8 @@ internal sealed class HashingWriteStream(Stream inner) : Stream
 }
 
 /// <summary>
-/// Test hooks: code run after each read of one source file (by its real path), to change, remove or cancel at a known
-/// point of a compress job instead of racing it.
+/// Test hooks: code run once, after the first read of one source file (by its real path), to change, remove or cancel
+/// at a known point of a compress job instead of racing it.
 /// </summary>
 internal static class CompressFaults
 {
@@ -324,8 +330,6 @@ internal static class CompressFaults
 
     public static void Set(string path, Func<CancellationToken, Task> hook) => Hooks[path] = hook;
 
-    public static void Clear(string path) => Hooks.TryRemove(path, out _);
-
     public static Task AfterReadAsync(string path, CancellationToken cancellationToken) =>
-        Hooks.TryGetValue(path, out var hook) ? hook(cancellationToken) : Task.CompletedTask;
+        Hooks.TryRemove(path, out var hook) ? hook(cancellationToken) : Task.CompletedTask;
 }

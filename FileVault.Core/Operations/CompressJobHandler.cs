@@ -82,9 +82,10 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             return JobOutcome.Failed("The storage is not available; nothing was written. Retry when it is back.");
         }
 
-        if (await CheckAccessAsync(run, root, payload) is { } refused)
+        var owner = await CheckAccessAsync(run, root, payload);
+        if (!owner.IsSuccess)
         {
-            return JobOutcome.Failed(refused);
+            return JobOutcome.Failed(owner.Error!.Message);
         }
 
         if (!UnixRealPath.TryResolve(Path.Combine(root.Path, payload.Folder), out var folder, out var errno) || !UnixRealPath.TryResolve(root.Path, out var realRoot, out errno)
@@ -99,12 +100,19 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
         {
             try
             {
-                checkpoint = await WriteAsync(run, payload, folder, temporary, CatalogChanges.Join(payload.Folder, archiveName));
+                var mayRead = (string relative) => access.CanReadAsync(owner.Value, root.Id, CatalogChanges.Join(payload.Folder, relative), run.Stopping);
+                checkpoint = await WriteAsync(run, payload, folder, temporary, CatalogChanges.Join(payload.Folder, archiveName), mayRead);
             }
-            catch (CompressAbortedException ex)
+            catch (Exception ex)
             {
-                File.Delete(temporary);
-                return JobOutcome.Failed(ex.Message);
+                // The temporary file came and went (WriteAsync deleted it): the folder's mtime moved with it.
+                await TouchFolderAsync(root, payload.Folder);
+                if (ex is CompressAbortedException)
+                {
+                    return JobOutcome.Failed(ex.Message);
+                }
+
+                throw;
             }
         }
 
@@ -114,6 +122,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             var published = await PublishAsync(run, root, payload, temporary, final);
             if (published is not null)
             {
+                await TouchFolderAsync(root, payload.Folder);
                 return JobOutcome.Failed(published);
             }
         }
@@ -123,7 +132,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
     }
 
     /// <summary>The owner's current access (R-OP-6): still enabled, may read every source and write to the folder.</summary>
-    private async Task<string?> CheckAccessAsync(JobRun run, StorageRoot root, CompressPayload payload)
+    private async Task<Result<AccessSubject>> CheckAccessAsync(JobRun run, StorageRoot root, CompressPayload payload)
     {
         TokenUser? owner;
         await using (var db = await contexts.CreateDbContextAsync(run.Stopping))
@@ -133,28 +142,29 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
 
         if (owner is null)
         {
-            return "The account that asked for this archive is disabled; nothing was written.";
+            return new Error("auth.forbidden", "The account that asked for this archive is disabled; nothing was written.");
         }
 
         var subject = AccessSubject.Create(owner.UserId, owner.Roles);
         if (!await access.CanWriteAsync(subject, root.Id, payload.Folder, run.Stopping))
         {
-            return "You may no longer add to this folder; nothing was written.";
+            return new Error("auth.forbidden", "You may no longer add to this folder; nothing was written.");
         }
 
         foreach (var source in payload.Sources)
         {
             if (!await access.CanReadAsync(subject, root.Id, source.Path, run.Stopping))
             {
-                return $"\"{source.Name}\" is no longer there; nothing was written.";
+                return new Error("entry.not_found", $"\"{source.Name}\" is no longer there; nothing was written.");
             }
         }
 
-        return null;
+        return subject;
     }
 
     /// <summary>Writes the whole archive under <paramref name="temporary"/>, flushes it, and records it in the checkpoint.</summary>
-    private static async Task<CompressCheckpoint> WriteAsync(JobRun run, CompressPayload payload, string folder, string temporary, string archivePath)
+    private static async Task<CompressCheckpoint> WriteAsync(
+        JobRun run, CompressPayload payload, string folder, string temporary, string archivePath, Func<string, Task<bool>> mayRead)
     {
         await run.GuardAsync();
         // A killed earlier attempt's leftover: never trusted, written again.
@@ -171,7 +181,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
                 {
                     await using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8))
                     {
-                        writer = new CompressArchiveWriter(run, zip, payload.TotalBytes);
+                        writer = new CompressArchiveWriter(run, zip, payload.TotalBytes, mayRead);
                         await writer.AddAsync(folder, payload.Sources);
                     }
 
@@ -273,6 +283,12 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             await transaction.CommitAsync(CancellationToken.None);
             return ids[0];
         });
+    }
+
+    private async Task TouchFolderAsync(StorageRoot root, string folder)
+    {
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await CatalogChanges.TouchFolderAsync(db, root, folder, CancellationToken.None);
     }
 
     /// <summary>Whether <paramref name="path"/> is the archive this job wrote and flushed (same file, same size).</summary>

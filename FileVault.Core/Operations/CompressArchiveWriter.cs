@@ -220,10 +220,10 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
         }
     }
 
-    // ZIP keeps DOS times, 1980 to 2107.
+    // ZIP keeps DOS times, 1980 to 2107, in local time (what unzip tools show), so the server's time zone.
     private static DateTimeOffset ZipTime(long ticks)
     {
-        var time = new DateTimeOffset(ticks, TimeSpan.Zero);
+        var time = new DateTimeOffset(ticks, TimeSpan.Zero).ToLocalTime();
         return time < EarliestZipTime ? EarliestZipTime : time > LatestZipTime ? LatestZipTime : time;
     }
 

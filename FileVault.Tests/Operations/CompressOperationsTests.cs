@@ -156,6 +156,21 @@ public sealed class CompressOperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Default_names_come_from_the_one_entry_or_the_folder_and_a_top_folder_gives_archive_zip()
+    {
+        var top = new Entry { Name = "", NameKey = "", RelativePath = "" };
+        var sales = new Entry { Name = "영업부".Normalize(NormalizationForm.FormD), NameKey = "영업부", RelativePath = "영업부" };
+        var report = new Entry { Name = "보고서.pdf", NameKey = "보고서.pdf", RelativePath = "영업부/보고서.pdf" };
+        var device = new Entry { Name = "con", NameKey = "con", RelativePath = "영업부/con" };
+
+        Assert.Equal("보고서.pdf.zip", CompressOperations.ArchiveNameFor(null, [report], sales).Value);
+        Assert.Equal("영업부.zip", CompressOperations.ArchiveNameFor(" ", [report, device], sales).Value);
+        Assert.Equal(CompressOperations.DefaultArchiveName, CompressOperations.ArchiveNameFor(null, [sales, report], top).Value);
+        Assert.Equal(CompressOperations.DefaultArchiveName, CompressOperations.ArchiveNameFor(null, [device], sales).Value);
+        Assert.Equal("Q3.ZIP", CompressOperations.ArchiveNameFor("Q3.ZIP", [report], sales).Value);
+    }
+
+    [Fact]
     public async Task Read_only_users_are_refused_unreadable_sources_are_not_found_and_denied_subfolders_are_left_out()
     {
         var reader = await UserAsync(Roles.User, ("", Permission.Read, GrantEffect.Allow));

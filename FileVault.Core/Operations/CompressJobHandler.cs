@@ -88,10 +88,11 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             return JobOutcome.Failed(owner.Error!.Message);
         }
 
-        if (!UnixRealPath.TryResolve(Path.Combine(root.Path, payload.Folder), out var folder, out var errno) || !UnixRealPath.TryResolve(root.Path, out var realRoot, out errno)
-            || !PathGuard.IsInside(realRoot, folder))
+        // Every link on the way resolved once: the archive and the sources are addressed from the real folder.
+        if (!UnixRealPath.TryResolve(Path.Combine(root.Path, payload.Folder), out var folder, out _)
+            || !UnixRealPath.TryResolve(root.Path, out var realRoot, out _) || !PathGuard.IsInside(realRoot, folder))
         {
-            return JobOutcome.Failed($"The folder \"{payload.Folder}\" is no longer there ({NativeDirectory.ErrnoName(errno)}); nothing was written.");
+            return JobOutcome.Failed($"The folder \"{payload.Folder}\" is no longer there; nothing was written.");
         }
 
         var final = Path.Combine(folder, archiveName);

@@ -4,6 +4,17 @@ using Npgsql;
 
 namespace FileVault.Core.Jobs;
 
+/// <summary>Which run holds a job: the instance that claimed it and the attempt number the claim gave it.</summary>
+public sealed record JobClaim(string Instance, int Attempt);
+
+public enum Heartbeat
+{
+    Continue,
+    CancelRequested,
+    /// <summary>The job is no longer this run's: stop, touch nothing more, release nothing.</summary>
+    ClaimLost,
+}
+
 public sealed record NewJob(string Type, string Queue, string Payload, string? IdempotencyKey = null, string? Locks = null);
 
 /// <summary>
@@ -113,7 +124,12 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return !await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken);
     }
 
-    public async Task FinishAsync(long id, JobStatus status, string? error, CancellationToken cancellationToken, long? resultEntryId = null, string? summary = null)
+    /// <summary>
+    /// Ends a job. With <paramref name="claim"/> (the runner's), only while that claim still holds it: a run whose job
+    /// was put back in the queue and claimed again must not overwrite the newer run's state. False when nothing changed.
+    /// </summary>
+    public async Task<bool> FinishAsync(
+        long id, JobStatus status, string? error, CancellationToken cancellationToken, long? resultEntryId = null, string? summary = null, JobClaim? claim = null)
     {
         if (status is JobStatus.Queued or JobStatus.Running)
         {
@@ -122,14 +138,17 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s
+        return await Claimed(db.Jobs.Where(j => j.Id == id), claim).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Status, status)
             .SetProperty(j => j.Error, error)
             .SetProperty(j => j.ResultEntryId, resultEntryId)
             .SetProperty(j => j.Summary, summary)
             .SetProperty(j => j.Progress, j => status == JobStatus.Succeeded ? 1 : j.Progress)
-            .SetProperty(j => j.FinishedAt, now), cancellationToken);
+            .SetProperty(j => j.FinishedAt, now), cancellationToken) > 0;
     }
+
+    private static IQueryable<Job> Claimed(IQueryable<Job> jobs, JobClaim? claim) =>
+        claim is null ? jobs : jobs.Where(j => j.Status == JobStatus.Running && j.ClaimedBy == claim.Instance && j.Attempts == claim.Attempt);
 
     /// <summary>
     /// The owner (or an admin) cancels: a queued job never starts, a running one is asked to stop at its next safe
@@ -171,14 +190,20 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Interrupted), cancellationToken);
     }
 
-    /// <summary>The runner's heartbeat for a running job; returns true when its owner asked to cancel.</summary>
-    public async Task<bool> HeartbeatAsync(long id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The runner's heartbeat for a job it runs under <paramref name="claim"/>: whether to go on, stop because the owner
+    /// cancelled, or stop because the claim was lost (the job was recovered as abandoned and may run elsewhere now).
+    /// </summary>
+    public async Task<Heartbeat> HeartbeatAsync(long id, JobClaim claim, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), cancellationToken);
-        return await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken);
+        if (await Claimed(db.Jobs.Where(j => j.Id == id), claim).ExecuteUpdateAsync(s => s.SetProperty(j => j.HeartbeatAt, now), cancellationToken) == 0)
+        {
+            return Heartbeat.ClaimLost;
+        }
+
+        return await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken) ? Heartbeat.CancelRequested : Heartbeat.Continue;
     }
 
     /// <summary>The host is stopping: a running job goes back to the queue, keeping its checkpoint, for the next start to resume.</summary>
@@ -194,14 +219,17 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     /// to the queue when a handler can resume them; the others (single-step operations that ran inline) fail, their
     /// change either whole or not made, for the next scan to reconcile.
     /// </summary>
-    public async Task<(int Resumed, int Failed)> RecoverAsync(IReadOnlyCollection<string> resumableTypes, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <remarks>Jobs in <paramref name="runningHere"/> are this process's own, alive though their heartbeat lags (a long GC pause, a slow database): never recovered.</remarks>
+    public async Task<(int Resumed, int Failed)> RecoverAsync(
+        IReadOnlyCollection<string> resumableTypes, TimeSpan timeout, IReadOnlyCollection<long> runningHere, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var stale = time.GetUtcNow() - timeout;
         var types = resumableTypes.ToArray();
+        var own = runningHere.ToArray();
         var resumed = await db.Jobs
             .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
-                        && types.Contains(j.Type))
+                        && types.Contains(j.Type) && !own.Contains(j.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken);
         var failed = await db.Jobs
             .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))

@@ -83,11 +83,13 @@ public sealed class JobRun
     }
 
     /// <summary>
-    /// The fencing check before a disk change: the job's locks must still be its own (renewed now). Throws
+    /// The fencing check before a disk change: the run must not be cancelled, and the job's locks must still be its own (renewed now). Throws
     /// <see cref="JobLockLostException"/> when they are not, or Redis cannot be reached, so nothing changes unguarded.
     /// </summary>
     public async Task GuardAsync()
     {
+        // A cancel request, or a claim lost to another run, stops the job here, before the change.
+        _cancel.Token.ThrowIfCancellationRequested();
         if (Lease is not null && !await Lease.RenewAsync())
         {
             throw new JobLockLostException("The job's locks were lost (Redis unreachable or the lock expired); it stopped safely and can be retried.");

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FileVault.Core.Locks;
 using FileVault.Core.Scanning;
@@ -65,7 +66,7 @@ public sealed class JobRunner(
                     if (now >= nextRecovery)
                     {
                         nextRecovery = now + settings.HeartbeatTimeout / 2;
-                        var (resumed, failed) = await ledger.RecoverAsync(_types, settings.HeartbeatTimeout, stoppingToken);
+                        var (resumed, failed) = await ledger.RecoverAsync(_types, settings.HeartbeatTimeout, _tasks.Keys.ToArray(), stoppingToken);
                         if (resumed + failed > 0)
                         {
                             logger.LogWarning("Jobs of stopped processes: {Resumed} queued to resume, {Failed} rolled back", resumed, failed);
@@ -168,7 +169,9 @@ public sealed class JobRunner(
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         var run = new JobRun(job, lease, ledger, events, time, cancel);
         using var heartbeat = new CancellationTokenSource();
-        var beating = HeartbeatAsync(job.Id, lease, cancel, settings.HeartbeatInterval, heartbeat.Token);
+        var claim = new JobClaim(instance.InstanceId, job.Attempts);
+        var claimLost = new StrongBox<bool>();
+        var beating = HeartbeatAsync(job.Id, claim, claimLost, lease, cancel, settings.HeartbeatInterval, heartbeat.Token);
         JobOutcome outcome;
         try
         {
@@ -199,6 +202,13 @@ public sealed class JobRunner(
             await beating;
         }
 
+        if (claimLost.Value)
+        {
+            // Recovered as abandoned while it ran (its heartbeats did not land): the job and its lease are another run's now.
+            logger.LogWarning("Job {JobId} ({Type}) stopped: its claim was taken over after missed heartbeats", job.Id, job.Type);
+            return;
+        }
+
         if (_shutdown.IsCancellationRequested && outcome.Status is JobStatus.Queued or JobStatus.Cancelled && !await CancelRequestedAsync(job.Id))
         {
             // The host stops: the job waits for the next start, its locks expire meanwhile and are taken again then.
@@ -207,8 +217,7 @@ public sealed class JobRunner(
             return;
         }
 
-        await FinishAsync(job, outcome);
-        if (lease is not null)
+        if (await FinishAsync(job, outcome, claim) && lease is not null)
         {
             await lease.DisposeAsync();
         }
@@ -216,10 +225,16 @@ public sealed class JobRunner(
 
     private async Task<bool> CancelRequestedAsync(long id) => (await ledger.GetAsync(id, CancellationToken.None))?.CancelRequested ?? false;
 
-    private async Task FinishAsync(Job job, JobOutcome outcome)
+    private async Task<bool> FinishAsync(Job job, JobOutcome outcome, JobClaim? claim = null)
     {
         var summary = outcome.Summary is null ? null : JsonSerializer.Serialize(outcome.Summary, JobRun.Json);
-        await ledger.FinishAsync(job.Id, outcome.Status, outcome.Error, CancellationToken.None, outcome.ResultEntryId, summary);
+        if (!await ledger.FinishAsync(job.Id, outcome.Status, outcome.Error, CancellationToken.None, outcome.ResultEntryId, summary,
+                claim ?? new JobClaim(instance.InstanceId, job.Attempts)))
+        {
+            logger.LogWarning("Job {JobId} ({Type}) ended {Status} but is no longer this run's; its state is left to the run that holds it", job.Id, job.Type, outcome.Status);
+            return false;
+        }
+
         job.Status = outcome.Status;
         job.Error = outcome.Error;
         job.Summary = summary;
@@ -230,9 +245,11 @@ public sealed class JobRunner(
 
         logger.LogInformation("Job {JobId} ({Type}) {Status} {Error}", job.Id, job.Type, outcome.Status, outcome.Error);
         await events.PublishAsync(JobEvent.From(job, outcome.Status));
+        return true;
     }
 
-    private async Task HeartbeatAsync(long id, ResourceLease? lease, CancellationTokenSource cancel, TimeSpan interval, CancellationToken stop)
+    private async Task HeartbeatAsync(
+        long id, JobClaim claim, StrongBox<bool> claimLost, ResourceLease? lease, CancellationTokenSource cancel, TimeSpan interval, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(interval, time);
         try
@@ -241,9 +258,15 @@ public sealed class JobRunner(
             {
                 try
                 {
-                    if (await ledger.HeartbeatAsync(id, stop))
+                    var beat = await ledger.HeartbeatAsync(id, claim, stop);
+                    if (beat != Heartbeat.Continue)
                     {
+                        claimLost.Value = beat == Heartbeat.ClaimLost;
                         await cancel.CancelAsync();
+                        if (claimLost.Value)
+                        {
+                            return;
+                        }
                     }
 
                     if (lease is not null)

@@ -96,4 +96,38 @@ public sealed class JobLedgerTests : IAsyncLifetime
         Assert.Equal(JobStatus.Interrupted, await db.Jobs.Where(j => j.Id == dead).Select(j => j.Status).SingleAsync());
         Assert.Equal(JobStatus.Running, await db.Jobs.Where(j => j.Id == alive).Select(j => j.Status).SingleAsync());
     }
+
+    [Fact]
+    public async Task A_run_whose_job_was_recovered_and_claimed_again_learns_it_lost_the_claim_and_cannot_finish_it()
+    {
+        var id = (await _ledger.EnqueueAsync(_owner, new NewJob("copy", "copy", "{}"), CancellationToken.None)).Value;
+        var first = (await _ledger.ClaimNextAsync("copy", "slow-instance", CancellationToken.None))!;
+        var firstClaim = new JobClaim("slow-instance", first.Attempts);
+        Assert.Equal(Heartbeat.Continue, await _ledger.HeartbeatAsync(id, firstClaim, CancellationToken.None));
+
+        // Its heartbeats stop landing (a long pause); another instance recovers the job and claims it.
+        _time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal((1, 0), await _ledger.RecoverAsync(["copy"], TimeSpan.FromMinutes(2), [], CancellationToken.None));
+        var second = (await _ledger.ClaimNextAsync("copy", "other-instance", CancellationToken.None))!;
+
+        Assert.Equal(Heartbeat.ClaimLost, await _ledger.HeartbeatAsync(id, firstClaim, CancellationToken.None));
+        Assert.False(await _ledger.FinishAsync(id, JobStatus.Failed, "late", CancellationToken.None, claim: firstClaim));
+        Assert.Equal(Heartbeat.Continue, await _ledger.HeartbeatAsync(id, new JobClaim("other-instance", second.Attempts), CancellationToken.None));
+        Assert.Equal(JobStatus.Running, (await _ledger.GetAsync(id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task Recovery_leaves_alone_the_jobs_this_process_is_running_even_when_their_heartbeat_lags()
+    {
+        var mine = (await _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}"), CancellationToken.None)).Value;
+        await _ledger.ClaimNextAsync("move", "me", CancellationToken.None);
+        var dead = (await _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}"), CancellationToken.None)).Value;
+        await _ledger.ClaimNextAsync("move", "gone", CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(3));
+
+        Assert.Equal((1, 0), await _ledger.RecoverAsync(["move"], TimeSpan.FromMinutes(2), [mine], CancellationToken.None));
+
+        Assert.Equal(JobStatus.Running, (await _ledger.GetAsync(mine, CancellationToken.None))!.Status);
+        Assert.Equal(JobStatus.Queued, (await _ledger.GetAsync(dead, CancellationToken.None))!.Status);
+    }
 }

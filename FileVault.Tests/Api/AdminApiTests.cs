@@ -294,6 +294,40 @@ public sealed class AdminApiTests(ApiAppFactory app) : IClassFixture<ApiAppFacto
         Assert.Equal([Roles.User], await RolesAsync(target.Id));
     }
 
+    [Fact]
+    public async Task OpenApi_names_and_summarises_the_new_admin_operations()
+    {
+        await app.WaitUntilReadyAsync();
+        using var client = app.CreateClient();
+
+        var operations = await OperationsAsync(client);
+
+        foreach (var (path, method, name) in new[]
+        {
+            ("/api/v1/admin/users/{id}/roles", "put", "SetUserRoles"), ("/api/v1/admin/users/{id}/password", "post", "ResetUserPassword"),
+            ("/api/v1/admin/groups/{id}", "put", "RenameGroup"), ("/api/v1/admin/groups/{id}", "delete", "DeleteGroup"),
+            ("/api/v1/admin/grants/{id}", "put", "UpdateGrant"), ("/api/v1/admin/grants/explain", "get", "ExplainAccess"),
+            ("/api/v1/admin/roots/{id}/scans/cancel", "post", "CancelScan"),
+        })
+        {
+            Assert.True(operations.TryGetValue((path, method), out var operation), $"{method} {path} is not in the document");
+            Assert.Equal(name, operation.Id);
+            Assert.False(string.IsNullOrWhiteSpace(operation.Summary), $"{name} has no summary");
+        }
+    }
+
+    /// <summary>Every operation of /openapi/v1.json by path and method, with its operationId and summary.</summary>
+    internal static async Task<Dictionary<(string Path, string Method), (string? Id, string? Summary)>> OperationsAsync(HttpClient client)
+    {
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        return document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(m => m.Value.ValueKind == JsonValueKind.Object).Select(method => (
+                Key: (path.Name, method.Name),
+                Id: method.Value.TryGetProperty("operationId", out var id) ? id.GetString() : null,
+                Summary: method.Value.TryGetProperty("summary", out var summary) ? summary.GetString() : null)))
+            .ToDictionary(o => o.Key, o => (o.Id, o.Summary));
+    }
+
     private static (bool Allowed, string Source, long? GrantId) Decision(JsonElement explanation, string permission)
     {
         var decision = explanation.GetProperty("decisions").EnumerateArray().Single(d => d.GetProperty("permission").GetString() == permission);

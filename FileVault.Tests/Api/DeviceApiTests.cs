@@ -206,6 +206,28 @@ public sealed class DeviceApiTests(ApiAppFactory app) : IClassFixture<ApiAppFact
         Assert.Equal("report.range_invalid", await CodeAsync(backwards));
     }
 
+    [Fact]
+    public async Task OpenApi_names_and_summarises_every_device_operation()
+    {
+        await app.WaitUntilReadyAsync();
+        using var client = app.CreateClient();
+
+        var operations = await AdminApiTests.OperationsAsync(client);
+
+        foreach (var (path, method, name) in new[]
+        {
+            ("/api/v1/devices", "get", "ListDevices"), ("/api/v1/devices", "post", "RegisterDevice"), ("/api/v1/devices/{id}", "get", "GetDevice"),
+            ("/api/v1/devices/{id}", "put", "UpdateDevice"), ("/api/v1/devices/check-out", "post", "CheckOutDevice"),
+            ("/api/v1/devices/check-in", "post", "CheckInDevice"), ("/api/v1/devices/overdue", "get", "ListOverdueRentals"),
+            ("/api/v1/devices/my-rentals", "get", "ListMyRentals"), ("/api/v1/devices/report", "get", "GetUsageReport"),
+        })
+        {
+            Assert.True(operations.TryGetValue((path, method), out var operation), $"{method} {path} is not in the document");
+            Assert.Equal(name, operation.Id);
+            Assert.False(string.IsNullOrWhiteSpace(operation.Summary), $"{name} has no summary");
+        }
+    }
+
     private static object Input(string tag, string model = "Galaxy S24") =>
         new { assetTag = tag, manufacturer = "Samsung", model, osName = "Android", osVersion = "14", serialNumber = (string?)null, purchaseDate = (string?)null, notes = (string?)null };
 

@@ -1,17 +1,33 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using FileVault.Core.Access;
+using FileVault.Core.Audit;
 using FileVault.Core.Data;
 
 namespace FileVault.Core.Storage;
 
-/// <summary>Registers storage roots: checks the directory, writes FileVault's marker into it and records its device.</summary>
+/// <summary>
+/// Registers storage roots: checks the directory, writes FileVault's marker into it and records its device, with an
+/// audit row (<c>root.register</c>) in the same transaction.
+/// </summary>
+/// <remarks>Codes: <c>auth.forbidden</c>, <c>root.name_invalid</c>, <c>root.path_not_absolute</c>, <c>root.path_missing</c>,
+/// <c>root.exists</c>, <c>root.stat_failed</c>, <c>root.marker_unwritable</c>.</remarks>
 public sealed class StorageRootRegistry(FileVaultDbContext db, TimeProvider time, ILogger<StorageRootRegistry> logger)
 {
     /// <summary>The marker file in every root; the scanner treats a root without it as unhealthy.</summary>
     public const string MarkerFileName = ".filevault-root";
 
-    public async Task<Result<StorageRoot>> RegisterAsync(string name, string path, bool isReadOnly, CancellationToken cancellationToken)
+    /// <param name="actor">The admin registering the root; null for FileVault itself (start-up seeding, the command line).</param>
+    public async Task<Result<StorageRoot>> RegisterAsync(
+        AccessSubject? actor, string name, string path, bool isReadOnly, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(path);
+        if (actor is { IsAdministrator: false })
+        {
+            return AccessErrors.Forbidden("registering storage roots");
+        }
+
         name = name.Trim();
         if (name.Length is 0 or > 100)
         {
@@ -59,8 +75,18 @@ public sealed class StorageRootRegistry(FileVaultDbContext db, TimeProvider time
             return new Error("root.marker_unwritable", $"Cannot write the marker file into {fullPath}: {ex.Message}");
         }
 
-        db.StorageRoots.Add(root);
-        await db.SaveChangesAsync(cancellationToken);
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            // A retried attempt starts over: the id a rolled-back insert got is not ours.
+            db.ChangeTracker.Clear();
+            root.Id = 0;
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            db.StorageRoots.Add(root);
+            await db.SaveChangesAsync(ct);
+            AuditTrail.Add(db, time, actor?.UserId, "root.register", $"root:{root.Id}", new { root.Name, root.Path, root.IsReadOnly });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }, cancellationToken);
         logger.LogInformation("Registered storage root {Name} at {Path} (device {Device})", root.Name, root.Path, root.DeviceId);
         return root;
     }

@@ -26,4 +26,8 @@ public sealed class ApiTokenOptions
 
     [Range(typeof(TimeSpan), "1.00:00:00", "730.00:00:00")]
     public TimeSpan MaxPersonalTokenLifetime { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>When expired and revoked refresh tokens are deleted (cron, UTC).</summary>
+    [Required]
+    public string RefreshTokenPurgeCron { get; set; } = "45 3 * * *";
 }

@@ -1,3 +1,4 @@
+using Coravel.Invocable;
 using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -86,6 +87,43 @@ public sealed class RefreshTokens(
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Revokes every live refresh token of the user, whatever family (sign-out, R-AUTH-4), with its audit row in the
+    /// same transaction; returns how many were revoked.
+    /// </summary>
+    public async Task<int> RevokeAllAsync(Guid userId, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var revoked = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            var now = time.GetUtcNow();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var count = await db.RefreshTokens.Where(t => t.UserId == userId && t.RevokedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+            AuditTrail.Add(db, time, userId, "token.revoke_all", $"user:{userId}", new { Reason = reason, Revoked = count });
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return count;
+        }, cancellationToken);
+        logger.LogInformation("Revoked {Count} refresh tokens of user {UserId}: {Reason}", revoked, userId, reason);
+        return revoked;
+    }
+
+    /// <summary>
+    /// Deletes refresh tokens that can never be used again: expired or revoked. A consumed token that has not expired
+    /// stays, because presenting it again is how a stolen token is noticed and its family revoked.
+    /// </summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var purged = await db.RefreshTokens.Where(t => t.ExpiresAt <= now || t.RevokedAt != null).ExecuteDeleteAsync(cancellationToken);
+        logger.LogInformation("Purged {Count} expired or revoked refresh tokens", purged);
+        return purged;
+    }
+
     private IssuedRefreshToken Add(FileVaultDbContext db, TokenUser user, Guid familyId)
     {
         var secret = TokenSecrets.Create(TokenSecrets.RefreshPrefix);
@@ -111,4 +149,12 @@ public sealed class RefreshTokens(
         await db.SaveChangesAsync(cancellationToken);
         logger.LogWarning("Revoked refresh token family {FamilyId} of user {UserId}: {Reason}", row.FamilyId, row.UserId, reason);
     }
+}
+
+/// <summary>The daily purge of expired and revoked refresh tokens; a delete by condition, so any instance may run it.</summary>
+public sealed class RefreshTokenPurgeSchedule(RefreshTokens tokens) : IInvocable, ICancellableInvocable
+{
+    public CancellationToken CancellationToken { get; set; }
+
+    public Task Invoke() => tokens.PurgeAsync(CancellationToken);
 }

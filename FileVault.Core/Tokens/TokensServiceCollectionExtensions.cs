@@ -1,4 +1,6 @@
+using Coravel.Scheduling.Schedule.Interfaces;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Tokens;
 
@@ -14,6 +16,11 @@ public static class TokensServiceCollectionExtensions
         services.AddSingleton<ApiSigningKeyStore>();
         services.AddScoped<RefreshTokens>();
         services.AddScoped<PersonalAccessTokens>();
+        services.AddTransient<RefreshTokenPurgeSchedule>();
         return services;
     }
+
+    public static void ScheduleRefreshTokenPurge(this IScheduler scheduler, IServiceProvider services) =>
+        scheduler.Schedule<RefreshTokenPurgeSchedule>().Cron(services.GetRequiredService<IOptions<ApiTokenOptions>>().Value.RefreshTokenPurgeCron)
+            .PreventOverlapping(nameof(RefreshTokenPurgeSchedule));
 }

@@ -35,7 +35,7 @@ public sealed partial class ScanHarness : IAsyncDisposable
         populate?.Invoke(root);
         await using var scope = services.CreateAsyncScope();
         var registered = await scope.ServiceProvider.GetRequiredService<StorageRootRegistry>()
-            .RegisterAsync("root-" + Path.GetFileName(root), root, isReadOnly: false, CancellationToken.None);
+            .RegisterAsync(null, "root-" + Path.GetFileName(root), root, isReadOnly: false, CancellationToken.None);
         Assert.True(registered.IsSuccess, registered.Error?.ToString());
         return new ScanHarness(database, services, root, registered.Value.Id);
     }

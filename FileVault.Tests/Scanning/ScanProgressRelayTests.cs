@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,7 +61,7 @@ public sealed class ScanProgressRelayTests : IAsyncLifetime
         var seenFromB = await EventuallyAsync(() => monitorB.Running.Any(r => r.RootId == _instanceA.RootId));
         Assert.True(seenFromB, "Instance B never saw instance A's scan.");
 
-        var cancel = await _instanceB.GetRequiredService<ScanLauncher>().CancelAsync(_instanceA.RootId, "admin@b");
+        var cancel = await _instanceB.GetRequiredService<ScanLauncher>().CancelAsync(AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]), _instanceA.RootId, CancellationToken.None);
         Assert.True(cancel.IsSuccess, cancel.Error?.ToString());
         release.Set();
 

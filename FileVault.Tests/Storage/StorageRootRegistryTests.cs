@@ -73,6 +73,6 @@ public sealed class StorageRootRegistryTests : IAsyncLifetime
     private async Task<FileVault.Core.Result<StorageRoot>> RegisterAsync(string name, string path)
     {
         await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<StorageRootRegistry>().RegisterAsync(name, path, isReadOnly: false, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<StorageRootRegistry>().RegisterAsync(null, name, path, isReadOnly: false, CancellationToken.None);
     }
 }

@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Tokens;
 using FileVault.Web.Account;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
@@ -12,8 +13,16 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         // A form post with antiforgery (validated by UseAntiforgery for form-bound endpoints).
-        app.MapPost("/account/logout", async ([FromForm] string? returnUrl, SignInManager<FileVaultUser> signIn) =>
+        // Signing out also ends every refresh token of the user (R-AUTH-4): a script or app signed in with the same
+        // account must sign in again. Access tokens end within their 15 minutes; personal access tokens stay.
+        app.MapPost("/account/logout", async (
+                [FromForm] string? returnUrl, HttpContext context, SignInManager<FileVaultUser> signIn, RefreshTokens refreshTokens) =>
             {
+                if (AccessSubject.FromPrincipal(context.User) is { } user)
+                {
+                    await refreshTokens.RevokeAllAsync(user.UserId, "sign_out", CancellationToken.None);
+                }
+
                 await signIn.SignOutAsync();
                 return TypedResults.LocalRedirect("/account/login?signedOut=true");
             })

@@ -7,7 +7,8 @@ namespace FileVault.Web.Endpoints;
 
 /// <summary>
 /// The REST API under /api/v1: one group per feature, every handler a call into the Core service the UI uses, with the
-/// caller as the acting user. Files need the Files policy, /admin the Admin policy; Core checks again.
+/// caller as the acting user. Files need the Files policy, /admin the Admin policy, the device desk the Desk policy; Core
+/// checks again.
 /// </summary>
 public static class ApiEndpoints
 {
@@ -21,6 +22,7 @@ public static class ApiEndpoints
         api.MapOperationEndpoints();
         api.MapTrashEndpoints();
         api.MapJobEndpoints();
+        api.MapDeviceEndpoints();
         var admin = api.MapGroup("/admin").RequireAuthorization(Policies.Admin);
         admin.MapUserAdminEndpoints();
         admin.MapGroupAdminEndpoints();

@@ -36,6 +36,12 @@ public static class ApiProblems
             // user.email_taken, group.name_taken, grant.duplicate
             _ when code.EndsWith("taken", StringComparison.Ordinal) || code.EndsWith(".duplicate", StringComparison.Ordinal)
                 => StatusCodes.Status409Conflict,
+            // The device desk: a role that may not do the step, or a device whose state does not allow it (rented twice,
+            // checked in while not rented, ...).
+            "desk.forbidden" => StatusCodes.Status403Forbidden,
+            "device.already_rented" or "device.not_rented" or "device.rented" or "device.in_repair" or "device.not_in_repair"
+                or "device.retired" or "device.changed"
+                => StatusCodes.Status409Conflict,
             _ => StatusCodes.Status400BadRequest,
         };
     }

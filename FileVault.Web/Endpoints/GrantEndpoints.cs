@@ -3,6 +3,8 @@ using FileVault.Core.Access;
 
 namespace FileVault.Web.Endpoints;
 
+public sealed record UpdateGrantRequest(Permission Permissions, GrantEffect Effect);
+
 public static class GrantEndpoints
 {
     public static RouteGroupBuilder MapGrantEndpoints(this RouteGroupBuilder admin)
@@ -18,6 +20,13 @@ public static class GrantEndpoints
         grants.MapDelete("/{id:long}", async (long id, ClaimsPrincipal user, GrantService service, CancellationToken ct) =>
                 (await service.DeleteAsync(user.Actor(), id, ct)).ToOk())
             .WithName("DeleteGrant").WithSummary("Removes a grant and returns it as it was.");
+        grants.MapPut("/{id:long}", async (long id, UpdateGrantRequest request, ClaimsPrincipal user, GrantService service, CancellationToken ct) =>
+                (await service.UpdateAsync(user.Actor(), id, request.Permissions, request.Effect, ct)).ToOk())
+            .WithName("UpdateGrant").WithSummary("Changes a grant's permissions and effect (Allow or Deny); folder and principal stay.");
+        grants.MapGet("/explain", async (Guid userId, int rootId, ClaimsPrincipal user, GrantService service, CancellationToken ct, string path = "") =>
+                (await service.ExplainAsync(user.Actor(), userId, rootId, path, ct)).ToOk())
+            .WithName("ExplainAccess")
+            .WithSummary("What user `userId` may do on folder `path` of root `rootId`, and for each permission the grant (or role) that decided it.");
         return admin;
     }
 }

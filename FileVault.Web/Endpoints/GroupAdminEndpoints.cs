@@ -5,6 +5,8 @@ namespace FileVault.Web.Endpoints;
 
 public sealed record NewGroupRequest(string Name);
 
+public sealed record RenameGroupRequest(string Name);
+
 public static class GroupAdminEndpoints
 {
     public static RouteGroupBuilder MapGroupAdminEndpoints(this RouteGroupBuilder admin)
@@ -17,6 +19,12 @@ public static class GroupAdminEndpoints
         groups.MapPost("", async (NewGroupRequest request, ClaimsPrincipal user, GroupAdministration admin, CancellationToken ct) =>
                 (await admin.CreateAsync(user.Actor(), request.Name ?? "", ct)).ToOk())
             .WithName("CreateGroup").WithSummary("Creates a group.");
+        groups.MapPut("/{id:int}", async (int id, RenameGroupRequest request, ClaimsPrincipal user, GroupAdministration admin, CancellationToken ct) =>
+                (await admin.RenameAsync(user.Actor(), id, request.Name ?? "", ct)).ToOk())
+            .WithName("RenameGroup").WithSummary("Renames a group; its members and grants stay.");
+        groups.MapDelete("/{id:int}", async (int id, ClaimsPrincipal user, GroupAdministration admin, CancellationToken ct) =>
+                (await admin.DeleteAsync(user.Actor(), id, ct)).ToOk())
+            .WithName("DeleteGroup").WithSummary("Deletes a group with its memberships and its grants; returns the group as it was.");
         groups.MapGet("/{id:int}/members", async (int id, ClaimsPrincipal user, GroupAdministration admin, CancellationToken ct) =>
                 (await admin.ListMembersAsync(user.Actor(), id, ct)).ToOk())
             .WithName("ListGroupMembers").WithSummary("Lists a group's members.");

@@ -13,16 +13,14 @@ public static class StorageAdminEndpoints
 {
     public static RouteGroupBuilder MapStorageAdminEndpoints(this RouteGroupBuilder admin)
     {
-        // StorageRootRegistry and ScanLauncher take no acting user yet: the Admin policy on the group is the check,
-        // as [Authorize(Policy = Admin)] is for the storage page.
         var roots = admin.MapGroup("/roots").WithTags("Admin: storage");
 
         roots.MapGet("", async (StorageRootQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.ListAsync(ct)))
             .WithName("ListRoots").WithSummary("Lists the registered storage roots.");
         roots.MapPost("", async Task<Results<Ok<StorageRootSummary>, ProblemHttpResult>> (
-                RegisterRootRequest request, StorageRootRegistry registry, CancellationToken ct) =>
+                RegisterRootRequest request, ClaimsPrincipal user, StorageRootRegistry registry, CancellationToken ct) =>
             {
-                var registered = await registry.RegisterAsync(request.Name ?? "", request.Path ?? "", request.IsReadOnly, ct);
+                var registered = await registry.RegisterAsync(user.Actor(), request.Name ?? "", request.Path ?? "", request.IsReadOnly, ct);
                 return registered.IsSuccess
                     ? TypedResults.Ok(new StorageRootSummary(registered.Value.Id, registered.Value.Name, registered.Value.Path, registered.Value.IsReadOnly))
                     : ApiProblems.From(registered.Error!);
@@ -31,10 +29,14 @@ public static class StorageAdminEndpoints
         roots.MapPost("/{id:int}/scans", async Task<Results<Accepted, ProblemHttpResult>> (
                 int id, StartScanRequest request, ClaimsPrincipal user, ScanLauncher launcher, CancellationToken ct) =>
             {
-                var started = await launcher.StartAsync(id, request.Kind, user.Actor().UserId.ToString(), ct);
+                var started = await launcher.StartAsync(user.Actor(), id, request.Kind, ct);
                 return started.IsSuccess ? TypedResults.Accepted((string?)null) : ApiProblems.From(started.Error!);
             })
             .WithName("StartScan").WithSummary("Queues a full or incremental scan of a root; progress shows on the storage page.");
+        roots.MapPost("/{id:int}/scans/cancel", async (int id, ClaimsPrincipal user, ScanLauncher launcher, CancellationToken ct) =>
+                (await launcher.CancelAsync(user.Actor(), id, ct)).ToOk())
+            .WithName("CancelScan")
+            .WithSummary("Cancels the running scan of a root, on whichever instance runs it; the catalog stays as it was before the scan.");
         return admin;
     }
 }

@@ -9,6 +9,12 @@ public sealed record NewUserRequest(string Email, string DisplayName, string? Pa
 
 public sealed record CreatedUser(UserSummary User, string? GeneratedPassword);
 
+/// <summary>The complete set of roles the user should have; roles not listed are taken away.</summary>
+public sealed record SetRolesRequest(IReadOnlyList<string> Roles);
+
+/// <summary>A generated password, in this response only: FileVault keeps only its hash.</summary>
+public sealed record ResetPasswordResponse(string Password);
+
 public static class UserAdminEndpoints
 {
     public static RouteGroupBuilder MapUserAdminEndpoints(this RouteGroupBuilder admin)
@@ -38,6 +44,26 @@ public static class UserAdminEndpoints
         users.MapPost("/{id:guid}/unlock", async (Guid id, ClaimsPrincipal user, UserAdministration accounts, CancellationToken ct) =>
                 (await accounts.UnlockAsync(user.Actor(), id, ct)).ToOk())
             .WithName("UnlockUser").WithSummary("Ends a lock-out after failed sign-ins.");
+        users.MapPut("/{id:guid}/roles", async (Guid id, SetRolesRequest request, ClaimsPrincipal user, UserAdministration accounts, CancellationToken ct) =>
+                (await accounts.SetRolesAsync(user.Actor(), id, request.Roles ?? [], ct)).ToOk())
+            .WithName("SetUserRoles")
+            .WithSummary("Replaces the user's roles and ends their sessions and tokens. Only a SuperAdmin gives or takes Admin and SuperAdmin; "
+                + "the last enabled SuperAdmin keeps the role.");
+        users.MapPost("/{id:guid}/password", async Task<Results<Ok<ResetPasswordResponse>, ProblemHttpResult>> (
+                Guid id, ClaimsPrincipal user, UserAdministration accounts, HttpContext http, CancellationToken ct) =>
+            {
+                var reset = await accounts.ResetPasswordAsync(user.Actor(), id, ct);
+                if (!reset.IsSuccess)
+                {
+                    return ApiProblems.From(reset.Error!);
+                }
+
+                // The password is in this response only; nothing between here and the caller may keep it.
+                http.Response.Headers.CacheControl = "no-store";
+                return TypedResults.Ok(new ResetPasswordResponse(reset.Value));
+            })
+            .WithName("ResetUserPassword")
+            .WithSummary("Sets a generated password and returns it once; the user's sessions and tokens end.");
         return admin;
     }
 }

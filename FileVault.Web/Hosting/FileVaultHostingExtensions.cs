@@ -5,6 +5,7 @@ using FileVault.Core.Devices;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Tokens;
 using Coravel;
 using FileVault.Web.Account;
 using FileVault.Web.Components;
@@ -132,6 +133,7 @@ public static class FileVaultHostingExtensions
             {
                 scheduler.ScheduleScans(app.Services);
                 scheduler.ScheduleTrashPurge(app.Services);
+                scheduler.ScheduleRefreshTokenPurge(app.Services);
             })
             .LogScheduledTaskProgress();
         return app;

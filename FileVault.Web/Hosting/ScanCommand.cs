@@ -97,7 +97,7 @@ public static class ScanCommand
         }
 
         var registered = await ActivatorUtilities.CreateInstance<StorageRootRegistry>(scope.ServiceProvider)
-            .RegisterAsync(Path.GetFileName(fullPath), fullPath, isReadOnly: false, CancellationToken.None);
+            .RegisterAsync(null, Path.GetFileName(fullPath), fullPath, isReadOnly: false, CancellationToken.None);
         if (!registered.IsSuccess)
         {
             await Console.Error.WriteLineAsync($"error: {registered.Error}");

@@ -1,6 +1,7 @@
 using FileVault.Core;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
+using FileVault.Web.Account;
 using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -78,11 +79,12 @@ public partial class StoragePage
 
     private async Task StartAsync((int RootId, ScanKind Kind) request)
     {
-        var result = await Launcher.StartAsync(request.RootId, request.Kind, await ActingAdminAsync(), CancellationToken.None);
+        var result = await Launcher.StartAsync(await AuthenticationState.ActorAsync(), request.RootId, request.Kind, CancellationToken.None);
         Report(result.Error, "Storage_Queued");
     }
 
-    private async Task Cancel(int rootId) => Report((await Launcher.CancelAsync(rootId, await ActingAdminAsync())).Error, "Storage_Cancelled");
+    private async Task Cancel(int rootId) =>
+        Report((await Launcher.CancelAsync(await AuthenticationState.ActorAsync(), rootId, CancellationToken.None)).Error, "Storage_Cancelled");
 
     private async Task CheckHealthAsync()
     {

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FileVault.Core.Access;
+using FileVault.Core.Tokens;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Api;
+
+/// <summary>R-AUTH-4: signing out ends the user's refresh tokens; the schedule purges the ones that can never work again.</summary>
+public sealed class RefreshTokenRevocationTests(ApiAppFactory app) : IClassFixture<ApiAppFactory>
+{
+    [Fact]
+    public async Task Signing_out_revokes_the_users_refresh_tokens_and_no_one_elses()
+    {
+        var user = await app.CreateUserAsync("signout@revoke.test", Roles.User);
+        await app.CreateUserAsync("bystander@revoke.test", Roles.User);
+        var script = await app.TokenAsync("signout@revoke.test", FileVaultAppFactory.UserPassword);
+        var bystander = await app.TokenAsync("bystander@revoke.test", FileVaultAppFactory.UserPassword);
+        using var client = app.CreateClient();
+        // The script's refresh token works until the sign-out.
+        var rotated = await RefreshAsync(client, script.GetProperty("refresh_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var current = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!;
+
+        using var browser = app.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect,
+            (await FileVaultAppFactory.PostSignInAsync(browser, "signout@revoke.test", FileVaultAppFactory.UserPassword)).StatusCode);
+        var antiforgery = FileVaultAppFactory.ReadAntiforgeryToken(await browser.GetStringAsync("/account/login"));
+        var signOut = await browser.PostAsync("/account/logout",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = antiforgery }));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+
+        var refused = await RefreshAsync(client, current);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("auth.invalid_grant", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(client, bystander.GetProperty("refresh_token").GetString()!)).StatusCode);
+        await using var db = app.Database.CreateDbContext();
+        Assert.All(await db.RefreshTokens.Where(t => t.UserId == user.Id).ToListAsync(), t => Assert.NotNull(t.RevokedAt));
+        Assert.Contains(db.AuditLog, a => a.Action == "token.revoke_all" && a.Target == $"user:{user.Id}" && a.ActorId == user.Id);
+    }
+
+    [Fact]
+    public async Task The_purge_deletes_expired_and_revoked_refresh_tokens_and_keeps_what_reuse_detection_needs()
+    {
+        var user = await app.CreateUserAsync("purge@revoke.test", Roles.User);
+        using var client = app.CreateClient();
+        var first = (await app.TokenAsync("purge@revoke.test", FileVaultAppFactory.UserPassword)).GetProperty("refresh_token").GetString()!;
+        var rotated = await RefreshAsync(client, first);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var second = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!;
+        var now = DateTimeOffset.UtcNow;
+        long expired, revoked, consumedAndExpired;
+        await using (var db = app.Database.CreateDbContext())
+        {
+            var stamp = await db.Users.Where(u => u.Id == user.Id).Select(u => u.SecurityStamp!).SingleAsync();
+            RefreshToken Row(DateTimeOffset expiresAt, DateTimeOffset? consumedAt = null, DateTimeOffset? revokedAt = null) => new()
+            {
+                UserId = user.Id, FamilyId = Guid.NewGuid(), TokenHash = RandomNumberGenerator.GetBytes(32), SecurityStamp = stamp,
+                CreatedAt = now.AddDays(-20), ExpiresAt = expiresAt, ConsumedAt = consumedAt, RevokedAt = revokedAt,
+            };
+            var rows = new[] { Row(now.AddMinutes(-1)), Row(now.AddDays(1), revokedAt: now.AddMinutes(-1)), Row(now.AddDays(-1), consumedAt: now.AddDays(-5)) };
+            db.RefreshTokens.AddRange(rows);
+            await db.SaveChangesAsync();
+            (expired, revoked, consumedAndExpired) = (rows[0].Id, rows[1].Id, rows[2].Id);
+        }
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<RefreshTokenPurgeSchedule>().Invoke();
+        }
+
+        await using (var db = app.Database.CreateDbContext())
+        {
+            var left = await db.RefreshTokens.Where(t => t.UserId == user.Id).Select(t => t.Id).ToListAsync();
+            Assert.DoesNotContain(expired, left);
+            Assert.DoesNotContain(revoked, left);
+            Assert.DoesNotContain(consumedAndExpired, left);
+            // The consumed first token and its live successor stay.
+            Assert.Equal(2, left.Count);
+        }
+
+        // The consumed token is still known, so presenting it again is still caught as a reuse and ends its family.
+        Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(client, first)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(client, second)).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> RefreshAsync(HttpClient client, string refreshToken) =>
+        client.PostAsJsonAsync("/api/v1/auth/token", new { grant_type = "refresh_token", refresh_token = refreshToken });
+}

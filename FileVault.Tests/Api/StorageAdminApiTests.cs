@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FileVault.Core.Scanning;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Tests.Api;
+
+/// <summary>Storage roots and scans over the admin API, and the audit rows they leave.</summary>
+public sealed class StorageAdminApiTests(ApiAppFactory app) : IClassFixture<ApiAppFactory>, IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("filevault-api-root-").FullName;
+
+    [Fact]
+    public async Task Registering_a_root_is_audited_with_the_admin_and_a_refused_one_is_not()
+    {
+        using var admin = await app.BearerForAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        var adminId = await AdminIdAsync();
+
+        var registered = await admin.PostAsJsonAsync("/api/v1/admin/roots", new { name = "Audited root", path = _directory, isReadOnly = true });
+
+        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        var rootId = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        await using var db = app.Database.CreateDbContext();
+        var audit = Assert.Single(await db.AuditLog.Where(a => a.Action == "root.register" && a.Target == $"root:{rootId}").ToListAsync());
+        Assert.Equal(adminId, audit.ActorId);
+        Assert.Contains(_directory, audit.Detail, StringComparison.Ordinal);
+        var rowsBefore = await db.AuditLog.CountAsync();
+        var again = await admin.PostAsJsonAsync("/api/v1/admin/roots", new { name = "Audited again", path = _directory, isReadOnly = false });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal(rowsBefore, await db.AuditLog.CountAsync());
+    }
+
+    [Fact]
+    public async Task Starting_and_cancelling_a_scan_are_audited()
+    {
+        using var admin = await app.BearerForAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        var held = Path.Combine(_directory, "held");
+        Directory.CreateDirectory(held);
+        await File.WriteAllTextAsync(Path.Combine(held, "a.txt"), "a");
+        var registered = await admin.PostAsJsonAsync("/api/v1/admin/roots", new { name = "Scanned root", path = _directory, isReadOnly = false });
+        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        var rootId = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        var nothingRunning = await admin.PostAsync($"/api/v1/admin/roots/{rootId}/scans/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, nothingRunning.StatusCode);
+        Assert.Equal("scan.not_running", (await nothingRunning.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+        // Hold the walk inside one folder, so the scan is running when it is cancelled.
+        var inside = new TaskCompletionSource();
+        using var release = new ManualResetEventSlim();
+        NativeDirectoryFaults.Set(held, () =>
+        {
+            inside.TrySetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return null;
+        });
+        try
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsJsonAsync($"/api/v1/admin/roots/{rootId}/scans", new { kind = "Full" })).StatusCode);
+            await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            var cancelled = await admin.PostAsync($"/api/v1/admin/roots/{rootId}/scans/cancel", null);
+
+            Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        }
+        finally
+        {
+            release.Set();
+            NativeDirectoryFaults.ClearUnder(_directory);
+        }
+
+        Assert.Equal(ScanStatus.Cancelled, await FinishedStatusAsync(rootId));
+        await using var db = app.Database.CreateDbContext();
+        var adminId = await AdminIdAsync();
+        var audits = await db.AuditLog.Where(a => a.Target == $"root:{rootId}" && a.ActorId == adminId).OrderBy(a => a.Id).ToListAsync();
+        Assert.Equal(["root.register", "scan.start", "scan.cancel"], audits.Select(a => a.Action));
+        Assert.Contains("Full", audits[1].Detail, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        NativeDirectoryFaults.ClearUnder(_directory);
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private async Task<Guid> AdminIdAsync()
+    {
+        await using var db = app.Database.CreateDbContext();
+        return await db.Users.Where(u => u.Email == FileVaultAppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+    }
+
+    /// <summary>The status of the root's scan once it has finished (the cancelled walk unwinds on the queue's thread).</summary>
+    private async Task<ScanStatus> FinishedStatusAsync(int rootId)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            await using var db = app.Database.CreateDbContext();
+            var status = await db.ScanRuns.Where(r => r.RootId == rootId).Select(r => (ScanStatus?)r.Status).SingleOrDefaultAsync();
+            if (status is not null and not ScanStatus.Running)
+            {
+                return status.Value;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("The scan did not finish.");
+        return default;
+    }
+}

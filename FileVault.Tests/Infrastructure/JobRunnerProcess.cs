@@ -8,7 +8,7 @@ namespace FileVault.Tests.Infrastructure;
 /// </summary>
 public static class JobRunnerProcess
 {
-    public static Process Start(ScanHarness harness)
+    public static Process Start(ScanHarness harness, string? redis = null)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FileVault.Web.dll"), "jobs", "--until-idle"])
         {
@@ -17,7 +17,7 @@ public static class JobRunnerProcess
             UseShellExecute = false,
         };
         start.Environment["ConnectionStrings__Postgres"] = harness.Database.ConnectionString;
-        start.Environment["ConnectionStrings__Redis"] = TestEnvironment.Redis;
+        start.Environment["ConnectionStrings__Redis"] = redis ?? TestEnvironment.Redis;
         start.Environment["FileVault__Jobs__HeartbeatInterval"] = "00:00:00.250";
         start.Environment["FileVault__Jobs__HeartbeatTimeout"] = "00:00:01";
         start.Environment["FileVault__Jobs__PollInterval"] = "00:00:00.100";

@@ -45,7 +45,7 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsync
         _hashes = Directory.EnumerateFiles(_harness.PathOf("원본"), "*", SearchOption.AllDirectories)
             .ToDictionary(path => Path.GetRelativePath(_harness.Root, path), path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
         Assert.Equal(FileCount, _hashes.Count);
-        _admin = await CompressTestUsers.CreateAsync(_harness, "kill-zip@t", Roles.Admin);
+        _admin = await HarnessUsers.CreateAsync(_harness, "kill-zip@t", Roles.Admin);
     }
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();

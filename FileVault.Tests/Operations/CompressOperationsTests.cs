@@ -383,7 +383,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
     /// <summary>A user with a role recorded in the database (a job re-checks its owner's current roles and grants) and the given grants.</summary>
     private async Task<AccessSubject> UserAsync(string role, params (string Folder, Permission Permissions, GrantEffect Effect)[] grants)
     {
-        var user = await CompressTestUsers.CreateAsync(_harness, Guid.NewGuid() + "@t", role);
+        var user = await HarnessUsers.CreateAsync(_harness, Guid.NewGuid() + "@t", role);
         await using (var db = _harness.Database.CreateDbContext())
         {
             foreach (var (folder, permissions, effect) in grants)
@@ -399,29 +399,5 @@ public sealed class CompressOperationsTests : IAsyncLifetime
 
         await _harness.Get<AccessVersion>().BumpAsync();
         return user;
-    }
-}
-
-/// <summary>Users whose roles are rows in the database, as sign-up makes them: what a job sees when it re-checks its owner.</summary>
-internal static class CompressTestUsers
-{
-    public static async Task<AccessSubject> CreateAsync(ScanHarness harness, string email, string role)
-    {
-        var userId = Guid.NewGuid();
-        await using var db = harness.Database.CreateDbContext();
-        var roleId = await db.Roles.Where(r => r.Name == role).Select(r => (Guid?)r.Id).SingleOrDefaultAsync();
-        if (roleId is null)
-        {
-            roleId = Guid.NewGuid();
-            db.Roles.Add(new IdentityRole<Guid> { Id = roleId.Value, Name = role, NormalizedName = role.ToUpperInvariant() });
-        }
-
-        db.Users.Add(new FileVaultUser
-        {
-            Id = userId, UserName = email, Email = email, NormalizedEmail = email.ToUpperInvariant(), NormalizedUserName = email.ToUpperInvariant(), SecurityStamp = "s",
-        });
-        db.UserRoles.Add(new IdentityUserRole<Guid> { UserId = userId, RoleId = roleId.Value });
-        await db.SaveChangesAsync();
-        return AccessSubject.Create(userId, [role]);
     }
 }

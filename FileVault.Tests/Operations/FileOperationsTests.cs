@@ -261,7 +261,9 @@ public sealed class FileOperationsTests : IAsyncLifetime
         }));
 
         var winner = Assert.Single(results, r => r.IsSuccess);
-        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.Equal("lock.conflict", r.Error?.Code + (r.Error?.Code == "lock.conflict" ? "" : r.Error?.Message)));
+        // A loser that asks while the winner holds the locks hears lock.conflict; one so slow that the winner's move is
+        // already done finds the folder in the archive (transfer.same_folder). Either way: one job, no second move.
+        Assert.All(results.Where(r => !r.IsSuccess), r => Assert.True(r.Error?.Code is "lock.conflict" or "transfer.same_folder", r.Error?.ToString()));
         Assert.Equal(JobStatus.Succeeded, (await WaitAsync(winner.Value)).Status);
         await _harness.AssertCatalogMatchesDiskAsync();
     }

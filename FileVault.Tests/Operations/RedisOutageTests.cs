@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Jobs;
+using FileVault.Core.Operations;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Operations;
+
+/// <summary>
+/// Redis stops while a copy of 2,000 files runs (R-OP-5, R-DEG-1): the job stops at its next guard with every file
+/// whole and no temporary left, the catalog agrees with the disk, browsing goes on, new writes fail fast with
+/// lock.unavailable; when Redis is back, a retry finishes the copy.
+/// </summary>
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private const int FileCount = 2000;
+    private readonly PrivateRedis _redis = new();
+    private ScanHarness _harness = default!;
+    private AccessSubject _admin = default!;
+    private Dictionary<string, string> _hashes = default!;
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        var random = new Random(20261202);
+        _harness = await ScanHarness.CreateAsync(root =>
+        {
+            for (var i = 0; i < FileCount; i++)
+            {
+                var folder = Path.Combine(root, "원본", $"폴더{i % 20:D2}");
+                Directory.CreateDirectory(folder);
+                var bytes = new byte[random.Next(1, 48 * 1024)];
+                random.NextBytes(bytes);
+                File.WriteAllBytes(Path.Combine(folder, $"파일 {i:D4}.bin"), bytes);
+            }
+
+            Directory.CreateDirectory(Path.Combine(root, "대상"));
+        }, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionString });
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        _hashes = HashTree("원본");
+        _admin = await HarnessUsers.CreateAsync(_harness, "redis@t", Roles.Admin);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _harness.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_copy_stops_whole_when_redis_dies_and_a_retry_finishes_it_once_redis_is_back()
+    {
+        var source = await IdOfAsync("원본");
+        var destination = await IdOfAsync("대상");
+        var jobId = await RequestCopyAsync(source, destination);
+        var ledger = _harness.Get<JobLedger>();
+
+        using (var runner = JobRunnerProcess.Start(_harness, _redis.ConnectionString))
+        {
+            await WaitUntilAsync(async () => await ledger.GetAsync(jobId, default) is { Status: JobStatus.Running, Progress: > 0 }, "the copy to make progress");
+            await _redis.KillAsync();
+            await runner.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+
+        var stopped = (await ledger.GetAsync(jobId, default))!;
+        Assert.True(stopped.Status == JobStatus.Failed, $"{stopped.Status}: {stopped.Error}");
+        Assert.Contains("lock", stopped.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.InRange(stopped.Progress, 0.0001, 0.9999);
+        AssertEveryCopiedFileWhole();
+        await _harness.AssertCatalogMatchesDiskAsync();
+
+        // Redis down: browsing still answers, a new write is refused at once with a clear code.
+        await using (var scope = _harness.CreateScope())
+        {
+            var page = await scope.ServiceProvider.GetRequiredService<CatalogBrowser>().BrowseAsync(_admin, new BrowseQuery(source), default);
+            Assert.True(page.IsSuccess, page.Error?.ToString());
+            var clock = Stopwatch.StartNew();
+            var refused = await scope.ServiceProvider.GetRequiredService<FileOperations>()
+                .TransferAsync(_admin, TransferKind.Copy, [source], destination, ConflictChoice.KeepBoth, null, default);
+            Assert.Equal("lock.unavailable", refused.Error?.Code);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        }
+
+        await _redis.StartAsync();
+        Assert.True((await ledger.RetryAsync(_admin.UserId, true, jobId, default)).IsSuccess);
+        using (var runner = JobRunnerProcess.Start(_harness, _redis.ConnectionString))
+        {
+            await runner.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        }
+
+        var finished = (await ledger.GetAsync(jobId, default))!;
+        Assert.True(finished.Status == JobStatus.Succeeded, $"{finished.Status}: {finished.Error}");
+        Assert.Equal(_hashes.OrderBy(h => h.Key, StringComparer.Ordinal),
+            HashTree("대상/원본").Select(h => KeyValuePair.Create(h.Key["대상/".Length..], h.Value)).OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Equal(_hashes, HashTree("원본"));
+        Assert.Empty(Directory.EnumerateFiles(_harness.Root, PathGuard.TemporaryPrefix + "*", SearchOption.AllDirectories));
+        await _harness.AssertCatalogMatchesDiskAsync();
+    }
+
+    // Every file the stopped copy left in the destination is a whole copy of its source, and no partial file remains.
+    private void AssertEveryCopiedFileWhole()
+    {
+        Assert.Empty(Directory.EnumerateFiles(_harness.Root, PathGuard.TemporaryPrefix + "*", SearchOption.AllDirectories));
+        Assert.Equal(_hashes, HashTree("원본"));
+        var copied = Directory.Exists(_harness.PathOf("대상/원본")) ? HashTree("대상/원본") : [];
+        Assert.InRange(copied.Count, 0, FileCount - 1);
+        Assert.All(copied, c => Assert.Equal(_hashes[c.Key["대상/".Length..]], c.Value));
+    }
+
+    private async Task<long> RequestCopyAsync(long source, long destination)
+    {
+        await using var scope = _harness.CreateScope();
+        var result = await scope.ServiceProvider.GetRequiredService<FileOperations>()
+            .TransferAsync(_admin, TransferKind.Copy, [source], destination, ConflictChoice.Ask, null, default);
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        return result.Value;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Gave up waiting for {what}.");
+            await Task.Delay(20);
+        }
+    }
+
+    private Dictionary<string, string> HashTree(string relative) =>
+        Directory.EnumerateFiles(_harness.PathOf(relative), "*", SearchOption.AllDirectories)
+            .ToDictionary(path => Path.GetRelativePath(_harness.Root, path), path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
+
+    private async Task<long> IdOfAsync(string relativePath)
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
+    }
+}

@@ -19,7 +19,7 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddScoped<FileOperations>();
         services.AddSingleton<TrashMover>();
-        services.AddSingleton<TrashQueries>();
+        services.AddScoped<TrashQueries>();
         services.AddTransient<TrashPurgeSchedule>();
         services.AddScoped<IJobHandler, MoveJobHandler>();
         services.AddScoped<IJobHandler, CopyJobHandler>();

@@ -223,7 +223,7 @@ public sealed class FileOperations(
             var byFolder = group.GroupBy(i => CatalogChanges.ParentOf(i.OriginalPath));
             foreach (var folder in byFolder)
             {
-                if (!await access.CanWriteAsync(actor, root.Id, folder.Key, cancellationToken))
+                if (!await access.CanRestoreAsync(actor, root.Id, folder.First().OriginalPath, cancellationToken))
                 {
                     return new Error("auth.forbidden", $"You may not restore into \"{folder.Key}\".");
                 }
@@ -270,16 +270,60 @@ public sealed class FileOperations(
         return jobIds;
     }
 
-    /// <summary>Deletes trashed entries for good; with no ids, all of the actor's (an admin's: everyone's).</summary>
+    /// <summary>The names of <paramref name="trashIds"/> already taken in the folders they would be restored into.</summary>
+    public async Task<Result<IReadOnlyList<string>>> FindRestoreConflictsAsync(AccessSubject actor, IReadOnlyList<long> trashIds, CancellationToken cancellationToken)
+    {
+        var items = await LoadTrashAsync(actor, trashIds, cancellationToken);
+        if (!items.IsSuccess)
+        {
+            return items.Error!;
+        }
+
+        var names = new List<string>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var folder in items.Value.GroupBy(i => (i.RootId, Folder: CatalogChanges.ParentOf(i.OriginalPath))))
+        {
+            var parentId = await db.Entries.AsNoTracking()
+                .Where(e => e.RootId == folder.Key.RootId && e.RelativePath == folder.Key.Folder && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+                .Select(e => (long?)e.Id).SingleOrDefaultAsync(cancellationToken);
+            if (parentId is not { } id)
+            {
+                continue;
+            }
+
+            var taken = await TakenKeysAsync(db, id, cancellationToken);
+            names.AddRange(folder.Where(i => taken.ContainsKey(EntryName.Key(i.Name))).Select(i => i.Name));
+        }
+
+        return names;
+    }
+
+    /// <summary>Deletes trashed entries for good; with no ids, all of the actor's (an admin's: everyone's) that they may delete.</summary>
     public async Task<Result<IReadOnlyList<long>>> PurgeAsync(AccessSubject actor, IReadOnlyList<long>? trashIds, CancellationToken cancellationToken)
     {
         IReadOnlyList<TrashItem> items;
         if (trashIds is null)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            items = await db.TrashItems.AsNoTracking()
+            var all = await db.TrashItems.AsNoTracking()
                 .Where(t => t.State == TrashItemState.InTrash && (actor.IsAdministrator || t.DeletedById == actor.UserId))
                 .ToListAsync(cancellationToken);
+            // Emptying the trash takes what the actor may delete and leaves the rest.
+            var allowed = new List<TrashItem>(all.Count);
+            foreach (var item in all)
+            {
+                if (await access.CanPurgeAsync(actor, item.RootId, item.OriginalPath, cancellationToken))
+                {
+                    allowed.Add(item);
+                }
+            }
+
+            if (allowed.Count == 0 && all.Count > 0)
+            {
+                return new Error("auth.forbidden", "You may not delete these items for good.");
+            }
+
+            items = allowed;
         }
         else
         {
@@ -287,6 +331,14 @@ public sealed class FileOperations(
             if (!loaded.IsSuccess)
             {
                 return loaded.Error!;
+            }
+
+            foreach (var item in loaded.Value)
+            {
+                if (!await access.CanPurgeAsync(actor, item.RootId, item.OriginalPath, cancellationToken))
+                {
+                    return new Error("auth.forbidden", $"You may not delete \"{item.Name}\" for good.");
+                }
             }
 
             items = loaded.Value;

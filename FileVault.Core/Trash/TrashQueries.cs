@@ -26,7 +26,7 @@ public sealed record TrashListItem(
 public sealed record TrashQuery(string? NameContains = null, int Skip = 0, int Take = 50);
 
 /// <summary>One page of trash items and how many match the query in all.</summary>
-public sealed record TrashPage(IReadOnlyList<TrashListItem> Items, int Total);
+public sealed record TrashListing(IReadOnlyList<TrashListItem> Items, int Total);
 
 public sealed class TrashOptions
 {
@@ -49,7 +49,7 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
         return await ProjectAsync(db, actor, Visible(db, actor, null).Take(5000), cancellationToken);
     }
 
-    public async Task<Result<TrashPage>> PageAsync(AccessSubject actor, TrashQuery query, CancellationToken cancellationToken)
+    public async Task<Result<TrashListing>> PageAsync(AccessSubject actor, TrashQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(query);
@@ -63,7 +63,7 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
         var visible = Visible(db, actor, name);
         var total = await visible.CountAsync(cancellationToken);
         var items = await ProjectAsync(db, actor, visible.Skip(query.Skip).Take(query.Take), cancellationToken);
-        return new TrashPage(items, total);
+        return new TrashListing(items, total);
     }
 
     private static IQueryable<TrashItem> Visible(FileVaultDbContext db, AccessSubject actor, string? nameContains)

@@ -15,7 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FileVault.Tests.Trash;
 
 /// <summary>What the Trash page asks of Core: pages, the name filter, who sees what, and who may restore or purge.</summary>
-public sealed class TrashPageQueriesTests : IAsyncLifetime
+public sealed class TrashListingQueriesTests : IAsyncLifetime
 {
     private static readonly string[] Names = ["견적서.xlsx", "회의록.txt", "계약서.pdf", "메모.txt"];
     private ScanHarness _harness = default!;
@@ -150,7 +150,7 @@ public sealed class TrashPageQueriesTests : IAsyncLifetime
         Assert.EndsWith("/영업부/견적서.xlsx", row.Target, StringComparison.Ordinal);
     }
 
-    private async Task<Result<TrashPage>> PageAsync(AccessSubject actor, TrashQuery query)
+    private async Task<Result<TrashListing>> PageAsync(AccessSubject actor, TrashQuery query)
     {
         await using var scope = _harness.CreateScope();
         return await scope.ServiceProvider.GetRequiredService<TrashQueries>().PageAsync(actor, query, default);

@@ -17,14 +17,14 @@ public sealed record AuditEntry(
     long Id, DateTimeOffset At, Guid? ActorId, string? ActorEmail, string Action, string Target, string? To, AuditResult Result, long? JobId);
 
 /// <summary>A page of the audit trail and the cursor of the next one (null on the last page).</summary>
-public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, AuditCursor? Next);
+public sealed record AuditListing(IReadOnlyList<AuditEntry> Items, AuditCursor? Next);
 
 /// <summary>The audit trail for administrators: filtered in SQL, newest first, in keyset pages.</summary>
 public sealed class AuditQueries(IDbContextFactory<FileVaultDbContext> contexts)
 {
     public const int MaxPageSize = 200;
 
-    public async Task<Result<AuditPage>> PageAsync(AccessSubject actor, AuditFilter filter, AuditCursor? after, int pageSize, CancellationToken cancellationToken)
+    public async Task<Result<AuditListing>> PageAsync(AccessSubject actor, AuditFilter filter, AuditCursor? after, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(filter);
@@ -97,7 +97,7 @@ public sealed class AuditQueries(IDbContextFactory<FileVaultDbContext> contexts)
             .Select(a => new AuditEntry(a.Id, a.At, a.ActorId, a.ActorId is { } id ? emails.GetValueOrDefault(id) : null, a.Action, a.Target, a.To, a.Result, a.JobId))
             .ToList();
         var next = page.Count > pageSize ? new AuditCursor(items[^1].At, items[^1].Id) : null;
-        return new AuditPage(items, next);
+        return new AuditListing(items, next);
     }
 
     /// <summary>The actions recorded so far, for the filter's choices.</summary>

@@ -120,7 +120,7 @@ public sealed class AuditQueriesTests : IAsyncLifetime
 
     private static FixedTime Clock(int minutes) => new(At(minutes));
 
-    private async Task<Core.Result<AuditPage>> QueryAsync(AccessSubject actor, AuditFilter filter, AuditCursor? after = null, int pageSize = 50)
+    private async Task<Core.Result<AuditListing>> QueryAsync(AccessSubject actor, AuditFilter filter, AuditCursor? after = null, int pageSize = 50)
     {
         await using var scope = _world.NewScope();
         return await scope.ServiceProvider.GetRequiredService<AuditQueries>().PageAsync(actor, filter, after, pageSize, default);

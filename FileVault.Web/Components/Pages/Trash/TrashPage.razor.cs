@@ -75,8 +75,10 @@ public partial class TrashPage
             return;
         }
 
+        // A reload (another job ended) keeps what is still there selected.
+        var selected = _selected.Select(i => i.Id).ToHashSet();
         _listing = page.Value;
-        _selected = [];
+        _selected = _listing.Items.Where(i => selected.Contains(i.Id)).ToHashSet();
     }
 
     private static int PageCountOf(int total) => (total + PageSize - 1) / PageSize;

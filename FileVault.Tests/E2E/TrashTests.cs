@@ -139,6 +139,34 @@ public sealed class TrashTests(BrowserFixture browser, KestrelAppFactory app) : 
         }
     }
 
+    [Fact]
+    public async Task A_user_made_read_only_sees_their_trash_but_no_way_to_restore_or_purge()
+    {
+        const string email = "made.reader@filevault.test";
+        var reader = await app.CreateUserAsync(email, Roles.User);
+        var admin = AccessSubject.Create(Guid.NewGuid(), [Roles.SuperAdmin]);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var grants = scope.ServiceProvider.GetRequiredService<GrantService>();
+            var grant = await grants.CreateAsync(admin,
+                new NewGrant(_rootId, Folder, reader.Id, null, Permission.Read | Permission.Write | Permission.Delete, GrantEffect.Allow), CancellationToken.None);
+            await DeleteAsync("메모.txt", AccessSubject.Create(reader.Id, [Roles.User]));
+            Assert.True((await grants.UpdateAsync(admin, grant.Value.Id, Permission.Read, GrantEffect.Allow, CancellationToken.None)).IsSuccess);
+        }
+
+        var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(page, email, FileVaultAppFactory.UserPassword);
+        await page.WaitForURLAsync(new Regex("/files$"));
+        await page.GotoAsync("/trash");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        await Assertions.Expect(Row(page, "메모.txt")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#trash-table tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#trash-restore")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#trash-purge")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#trash-empty-all")).ToHaveCountAsync(0);
+    }
+
     private static ILocator Row(IPage page, string name) => page.Locator("#trash-table tbody tr").Filter(new() { HasText = name });
 
     private string PathOf(string name) => Path.Combine(app.StorageDirectory, Folder, name);
@@ -165,7 +193,7 @@ public sealed class TrashTests(BrowserFixture browser, KestrelAppFactory app) : 
     }
 
     /// <summary>Moves a file of the folder to the trash as the user would from the file browser, and waits for the app's runner to do it.</summary>
-    private async Task DeleteAsync(string name)
+    private async Task DeleteAsync(string name, AccessSubject? actor = null)
     {
         long entryId;
         await using (var db = app.Database.CreateDbContext())
@@ -175,7 +203,7 @@ public sealed class TrashTests(BrowserFixture browser, KestrelAppFactory app) : 
         }
 
         await using var scope = app.Services.CreateAsyncScope();
-        var job = await scope.ServiceProvider.GetRequiredService<FileOperations>().DeleteAsync(_user, [entryId], null, CancellationToken.None);
+        var job = await scope.ServiceProvider.GetRequiredService<FileOperations>().DeleteAsync(actor ?? _user, [entryId], null, CancellationToken.None);
         Assert.True(job.IsSuccess, job.Error?.ToString());
         var ledger = app.Services.GetRequiredService<JobLedger>();
         for (var i = 0; i < 300; i++)

@@ -139,7 +139,9 @@ public partial class TrashPage
 
     private async Task EmptyAsync()
     {
-        var total = _listing?.Total ?? 0;
+        // The whole trash goes, not only what the filter shows: count it all.
+        var all = await Trash.PageAsync(_actor, new TrashQuery(Take: 1), CancellationToken.None);
+        var total = all.IsSuccess ? all.Value.Total : _listing?.Total ?? 0;
         var text = _actor.IsAdministrator ? L["Trash_EmptyConfirmAdmin", total] : L["Trash_EmptyConfirm", total];
         if (await ConfirmAsync(L["Trash_EmptyAll"], text, L["Trash_EmptyAll"]))
         {

@@ -125,6 +125,13 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         return (items, total);
     }
 
+    /// <summary>A folder's readable subfolders by name (the first <see cref="MaxPageSize"/>), for folder trees and pickers.</summary>
+    public async Task<IReadOnlyList<BrowseItem>> ChildFoldersAsync(Access.AccessSubject subject, long folderId, CancellationToken cancellationToken)
+    {
+        var page = await BrowseAsync(subject, new BrowseQuery(folderId, PageSize: MaxPageSize), cancellationToken);
+        return page.IsSuccess ? page.Value.Items.TakeWhile(i => i.Kind == EntryKind.Directory).ToList() : [];
+    }
+
     public async Task<EntryDetails?> GetAsync(Access.AccessSubject subject, long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

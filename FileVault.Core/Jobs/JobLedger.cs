@@ -87,6 +87,14 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.OwnerId == owner && j.IdempotencyKey == idempotencyKey, cancellationToken);
     }
 
+    /// <summary>The ids of the owner's jobs whose idempotency key starts with <paramref name="prefix"/> (one request made one job per root).</summary>
+    public async Task<IReadOnlyList<long>> FindByKeyPrefixAsync(Guid owner, string prefix, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.AsNoTracking().Where(j => j.OwnerId == owner && j.IdempotencyKey != null && j.IdempotencyKey.StartsWith(prefix))
+            .OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(cancellationToken);
+    }
+
     public async Task<Job?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -226,7 +234,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         await db.Jobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Locks, locks), cancellationToken);
     }
 
-    /// <summary>The owner (or an admin) runs a failed job again; it resumes from its checkpoint.</summary>
+    /// <summary>The owner (or an admin) runs a failed or interrupted job again; it resumes from its checkpoint.</summary>
     public async Task<Result<long>> RetryAsync(Guid actor, bool actorIsAdmin, long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -236,9 +244,9 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
             return new Error("job.not_found", "No such job.");
         }
 
-        if (job.Status != JobStatus.Failed || job.Queue == "operations")
+        if (job.Status is not (JobStatus.Failed or JobStatus.Interrupted) || job.Queue == "operations")
         {
-            return new Error("job.not_retryable", "Only a failed job can be retried.");
+            return new Error("job.not_retryable", "Only a failed or interrupted job can be retried.");
         }
 
         job.Status = JobStatus.Queued;

@@ -16,6 +16,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobQueries>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddScoped<FileOperations>();
         services.AddSingleton<TrashMover>();

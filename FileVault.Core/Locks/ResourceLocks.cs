@@ -160,6 +160,9 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
     public Task<bool> RenewAsync(HeldLocks held, TimeSpan ttl) =>
         RefreshAsync(new ResourceLease(this, held.RootId, held.Paths, held.Token, held.FencingToken, ttl, held.Operation, held.User), ttl);
 
+    /// <summary>Releases a stored lease whose job will not run (cancelled while queued); a lease already taken by another token is left alone.</summary>
+    public Task<bool> ReleaseAsync(HeldLocks held) => RenewAsync(held, TimeSpan.Zero);
+
     internal async Task<bool> RefreshAsync(ResourceLease lease, TimeSpan ttl)
     {
         RedisValue[] arguments =

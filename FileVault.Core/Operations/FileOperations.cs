@@ -189,6 +189,11 @@ public sealed class FileOperations(
     public async Task<Result<IReadOnlyList<long>>> RestoreAsync(
         AccessSubject actor, IReadOnlyList<long> trashIds, ConflictChoice conflicts, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        if (await ReplayManyAsync(actor, idempotencyKey, cancellationToken) is { } replayedAll)
+        {
+            return replayedAll;
+        }
+
         var items = await LoadTrashAsync(actor, trashIds, cancellationToken);
         if (!items.IsSuccess)
         {
@@ -298,9 +303,18 @@ public sealed class FileOperations(
         return names;
     }
 
-    /// <summary>Deletes trashed entries for good; with no ids, all of the actor's (an admin's: everyone's) that they may delete.</summary>
-    public async Task<Result<IReadOnlyList<long>>> PurgeAsync(AccessSubject actor, IReadOnlyList<long>? trashIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes trashed entries for good; with no ids, all of the actor's (an admin's: everyone's) that they may still
+    /// purge. Needs Delete on each item's folder still (R-OP-8: a user whose grant was reduced to read cannot purge).
+    /// </summary>
+    public async Task<Result<IReadOnlyList<long>>> PurgeAsync(
+        AccessSubject actor, IReadOnlyList<long>? trashIds, CancellationToken cancellationToken, string? idempotencyKey = null)
     {
+        if (await ReplayManyAsync(actor, idempotencyKey, cancellationToken) is { } replayed)
+        {
+            return replayed;
+        }
+
         IReadOnlyList<TrashItem> items;
         if (trashIds is null)
         {
@@ -344,7 +358,7 @@ public sealed class FileOperations(
             items = loaded.Value;
         }
 
-        return await EnqueuePurgeAsync(actor.UserId, items, null, cancellationToken);
+        return await EnqueuePurgeAsync(actor.UserId, items, idempotencyKey, cancellationToken);
     }
 
     internal async Task<Result<IReadOnlyList<long>>> EnqueuePurgeAsync(Guid owner, IReadOnlyList<TrashItem> items, string? idempotencyKey, CancellationToken cancellationToken)
@@ -559,6 +573,23 @@ public sealed class FileOperations(
     {
         var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         return health.IsHealthy ? null : new Error("root.unhealthy", "The storage is not available right now; nothing was changed. " + health.Problem!.Message);
+    }
+
+    /// <summary>The jobs of an earlier restore or purge with the same key (one per root, keyed "key:root"); null when the key is new.</summary>
+    private async Task<Result<IReadOnlyList<long>>?> ReplayManyAsync(AccessSubject actor, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is null)
+        {
+            return null;
+        }
+
+        var earlier = await jobs.FindByKeyPrefixAsync(actor.UserId, idempotencyKey + ":", cancellationToken);
+        if (earlier.Count == 0)
+        {
+            return null;
+        }
+
+        return Result<IReadOnlyList<long>>.Success(earlier);
     }
 
     private async Task<Result<long>?> ReplayAsync(AccessSubject actor, string? idempotencyKey, CancellationToken cancellationToken)

@@ -105,8 +105,8 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
 }
 
 /// <summary>
-/// Who may take what out of the trash (R-OP-8), beyond owning the item (or being an admin): restoring writes into the
-/// folder it came from, purging deletes it for good. Read-only users, and everyone on a read-only root, may do neither.
+/// Who may take what out of the trash (R-OP-8), beyond owning the item (or being an admin): restoring needs Write on
+/// the folder it came from, purging needs Delete there still. Read-only users, and everyone on a read-only root, may do neither.
 /// </summary>
 public static class TrashRules
 {
@@ -120,7 +120,8 @@ public static class TrashRules
     public static Task<bool> CanPurgeAsync(this AccessEvaluator access, AccessSubject actor, int rootId, string originalPath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(access);
-        return access.CanDeleteAsync(actor, rootId, originalPath, cancellationToken);
+        ArgumentNullException.ThrowIfNull(originalPath);
+        return access.CanDeleteAsync(actor, rootId, CatalogChanges.ParentOf(originalPath), cancellationToken);
     }
 }
 

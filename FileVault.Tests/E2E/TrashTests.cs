@@ -73,8 +73,9 @@ public sealed class TrashTests(BrowserFixture browser, KestrelAppFactory app) : 
         await Assertions.Expect(page.Locator("#trash-status")).ToHaveTextAsync("1개 선택됨");
         await page.ClickAsync("#trash-restore");
 
-        // The list follows the restore job's end by itself.
+        // The list follows the restore job's end by itself, re-rendered from the job's thread still in Korean.
         await Assertions.Expect(row).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#trash-title")).ToHaveTextAsync("휴지통");
         Assert.Equal("원본 견적서.xlsx", await File.ReadAllTextAsync(PathOf("견적서.xlsx")));
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await Assertions.Expect(page.Locator("#entry-rows [data-entry-id]").Filter(new() { HasText = "견적서.xlsx" })).ToBeVisibleAsync();

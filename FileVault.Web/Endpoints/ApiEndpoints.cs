@@ -18,6 +18,9 @@ public static class ApiEndpoints
         var api = app.MapGroup(Prefix).AddEndpointFilter<ApiRequestGuard>();
         api.MapTokenEndpoints();
         api.MapEntryEndpoints();
+        api.MapOperationEndpoints();
+        api.MapTrashEndpoints();
+        api.MapJobEndpoints();
         var admin = api.MapGroup("/admin").RequireAuthorization(Policies.Admin);
         admin.MapUserAdminEndpoints();
         admin.MapGroupAdminEndpoints();

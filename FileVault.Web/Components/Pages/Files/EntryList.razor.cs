@@ -47,6 +47,10 @@ public partial class EntryList
     [Parameter]
     public EventCallback OnDelete { get; set; }
 
+    /// <summary>Right-click on an entry, after it joined (or became) the selection; the arguments place the menu.</summary>
+    [Parameter]
+    public EventCallback<MouseEventArgs> OnContextMenu { get; set; }
+
     /// <summary>The single selected entry (null for none or many) and how many are selected.</summary>
     [Parameter]
     public EventCallback<(long? Id, int Count)> OnSelectionChanged { get; set; }
@@ -90,10 +94,7 @@ public partial class EntryList
         _sort = sort;
         _loaded.Clear();
         _anchor = _focus = -1;
-        if (_virtualize is not null)
-        {
-            await _virtualize.RefreshDataAsync();
-        }
+        await RefreshViewAsync();
     }
 
     private async Task Select(Row row, MouseEventArgs e)
@@ -151,8 +152,8 @@ public partial class EntryList
                 _selected.Clear();
                 await NotifySelectionAsync();
                 break;
-            case "ArrowDown" or "ArrowUp":
-                var next = Math.Clamp(_focus + (e.Key == "ArrowDown" ? 1 : -1), 0, Math.Max(0, _total - 1));
+            case "ArrowDown" or "ArrowUp" or "ArrowLeft" or "ArrowRight" when KeyStep(e.Key) != 0:
+                var next = Math.Clamp(_focus + KeyStep(e.Key), 0, Math.Max(0, _total - 1));
                 if (_loaded.TryGetValue(next, out var item))
                 {
                     _allSelected = false;
@@ -170,11 +171,7 @@ public partial class EntryList
     public async Task RefreshAsync()
     {
         _loaded.Clear();
-        if (_virtualize is not null)
-        {
-            await _virtualize.RefreshDataAsync();
-        }
-
+        await RefreshViewAsync();
         StateHasChanged();
     }
 
@@ -212,8 +209,23 @@ public partial class EntryList
     private Task NotifySelectionAsync() =>
         OnSelectionChanged.InvokeAsync((_selected.Count == 1 && !_allSelected ? _selected.First() : null, SelectionCount));
 
-    private string RowClass(Row row) =>
-        "fv-entry-row" + (_allSelected || _selected.Contains(row.Item.Id) ? " fv-selected" : "") + (row.Index == _focus ? " fv-focused" : "");
+    private async Task ContextMenuAsync(Row row, MouseEventArgs e)
+    {
+        if (!_allSelected && !_selected.Contains(row.Item.Id))
+        {
+            _selected.Clear();
+            _selected.Add(row.Item.Id);
+            _anchor = row.Index;
+            await NotifySelectionAsync();
+        }
+
+        _focus = row.Index;
+        await OnContextMenu.InvokeAsync(e);
+    }
+
+    private string ItemClass(Row row) =>
+        (Grid ? "fv-tile" : "fv-entry-row") + (_allSelected || _selected.Contains(row.Item.Id) ? " fv-selected" : "") + (row.Index == _focus ? " fv-focused" : "")
+        + (row.Index == _dropIndex ? " fv-drop-target" : "");
 
     private string TypeLabel(BrowseItem item) => item.Kind switch
     {

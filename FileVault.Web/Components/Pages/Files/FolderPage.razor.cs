@@ -25,6 +25,8 @@ public partial class FolderPage
     private (int RootId, string Path)? _loaded;
     private int _navigations;
     private bool _canWrite;
+    private bool _canDelete;
+    private bool _grid;
     private EntryList? _list;
 
     [Parameter]
@@ -93,6 +95,7 @@ public partial class FolderPage
         _loaded = (RootId, path);
         // The button is hidden from those who may not write; Core refuses them anyway.
         _canWrite = await Access.CanWriteAsync(_subject, RootId, path, CancellationToken.None);
+        _canDelete = await Access.CanDeleteAsync(_subject, RootId, path, CancellationToken.None);
         _folderName = path.Length == 0 ? _rootName : path[(path.LastIndexOf('/') + 1)..];
         _details = Select is { } selected ? await Browser.GetAsync(_subject, selected, CancellationToken.None) : null;
         _selectionCount = _details is null ? 0 : 1;

@@ -24,7 +24,7 @@ public partial class TrashPage
     private AccessSubject _actor = default!;
     private TrashListing? _listing;
     private HashSet<TrashListItem> _selected = [];
-    private readonly HashSet<long> _startedJobs = [];
+    private CircuitCulture _culture;
     private string? _filter;
     private int _pageIndex;
     private bool _loading;
@@ -47,6 +47,7 @@ public partial class TrashPage
     protected override async Task OnInitializedAsync()
     {
         _actor = await AuthenticationState.ActorAsync();
+        _culture = CircuitCulture.Capture();
         Events.Changed += OnJobChanged;
         await LoadAsync();
     }
@@ -176,7 +177,7 @@ public partial class TrashPage
             return jobs.Error;
         }
 
-        _startedJobs.UnionWith(jobs.Value);
+        // The layout's job toasts tell when they end.
         Snackbar.Add(message, Severity.Info);
         return null;
     }
@@ -186,18 +187,14 @@ public partial class TrashPage
     {
         if (change.IsFinished && (change.Type is "delete" or "restore" or "purge") && (change.OwnerId == _actor.UserId || _actor.IsAdministrator))
         {
-            _ = InvokeAsync(() => JobFinishedAsync(change));
+            _ = InvokeAsync(JobFinishedAsync);
         }
     }
 
-    private async Task JobFinishedAsync(JobEvent change)
+    private async Task JobFinishedAsync()
     {
-        if (_startedJobs.Remove(change.Id))
-        {
-            Snackbar.Add(change.Status == JobStatus.Succeeded ? L["Trash_Done_" + change.Type] : L["Trash_Failed"],
-                change.Status == JobStatus.Succeeded ? Severity.Success : Severity.Warning);
-        }
-
+        // The event's thread carried its own culture here: render in the circuit's.
+        _culture.Apply();
         await LoadAsync();
         StateHasChanged();
     }

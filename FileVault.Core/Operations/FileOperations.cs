@@ -200,7 +200,10 @@ public sealed class FileOperations(
             return items.Error!;
         }
 
+        // Every root is planned before any job is queued: a conflict in the second root must not leave the first one's
+        // job behind, which the same request sent again with a choice (and the same key) would answer with.
         var jobIds = new List<long>();
+        var planned = new List<(StorageRoot Root, RestorePayload Payload, List<string> LockPaths, string? Key)>();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         foreach (var group in items.Value.GroupBy(i => i.RootId))
         {
@@ -243,13 +246,13 @@ public sealed class FileOperations(
                 }
                 else
                 {
-                    var planned = await PlanTargetsAsync(db, root, parent, folder.Select(i => (i.EntryId, i.Name, i.Kind, false)).ToList(), conflicts, cancellationToken);
-                    if (!planned.IsSuccess)
+                    var folderPlan = await PlanTargetsAsync(db, root, parent, folder.Select(i => (i.EntryId, i.Name, i.Kind, false)).ToList(), conflicts, cancellationToken);
+                    if (!folderPlan.IsSuccess)
                     {
-                        return planned.Error!;
+                        return folderPlan.Error!;
                     }
 
-                    plan = planned.Value;
+                    plan = folderPlan.Value;
                 }
 
                 skipped.AddRange(plan.Skipped);
@@ -263,7 +266,12 @@ public sealed class FileOperations(
             }
 
             var lockPaths = targets.Select(t => t.Target).Concat(group.Select(i => i.TrashPath)).ToList();
-            var job = await EnqueueAsync(actor, "restore", JobQueues.Restore, new RestorePayload(root.Id, targets, skipped), root, lockPaths, key, cancellationToken);
+            planned.Add((root, new RestorePayload(root.Id, targets, skipped), lockPaths, key));
+        }
+
+        foreach (var (root, payload, lockPaths, key) in planned)
+        {
+            var job = await EnqueueAsync(actor, "restore", JobQueues.Restore, payload, root, lockPaths, key, cancellationToken);
             if (!job.IsSuccess)
             {
                 return job.Error!;

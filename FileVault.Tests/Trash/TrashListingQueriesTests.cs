@@ -6,6 +6,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
 using FileVault.Core.Trash;
 using FileVault.Tests.Infrastructure;
 using FileVault.Tests.Operations;
@@ -134,6 +135,54 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_conflict_in_one_root_queues_no_restore_in_another_so_the_choice_can_be_sent_again()
+    {
+        var second = Directory.CreateTempSubdirectory("filevault-second-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(second, "도면.dwg"), "원본 도면");
+            int secondRoot;
+            await using (var scope = _harness.CreateScope())
+            {
+                secondRoot = (await scope.ServiceProvider.GetRequiredService<StorageRootRegistry>().RegisterAsync("second", second, false, default)).Value.Id;
+            }
+
+            Assert.Equal(ScanStatus.Completed, (await _harness.Get<Scanner>().RunAsync(secondRoot, ScanKind.Full, "test", default)).Status);
+            await RunAsync(async ops => await ops.DeleteAsync(_admin, [await IdOfAsync("도면.dwg", secondRoot)], null, default));
+            File.WriteAllText(Path.Combine(second, "도면.dwg"), "새 도면");
+            Assert.Equal(ScanStatus.Completed, (await _harness.Get<Scanner>().RunAsync(secondRoot, ScanKind.Full, "test", default)).Status);
+            var ids = (await PageAsync(_admin, new TrashQuery())).Value.Items.Where(i => i.Name is "도면.dwg" or "견적서.xlsx").Select(i => i.Id).ToList();
+            long jobsBefore;
+            await using (var db = _harness.Database.CreateDbContext())
+            {
+                jobsBefore = await db.Jobs.CountAsync(j => j.Type == "restore");
+            }
+
+            await using (var scope = _harness.CreateScope())
+            {
+                var asked = await scope.ServiceProvider.GetRequiredService<FileOperations>().RestoreAsync(_admin, ids, ConflictChoice.Ask, "click-7", default);
+                Assert.Equal("name.conflict", asked.Error?.Code);
+            }
+
+            await using (var db = _harness.Database.CreateDbContext())
+            {
+                Assert.Equal(jobsBefore, await db.Jobs.CountAsync(j => j.Type == "restore"));
+            }
+
+            var jobs = await RunManyAsync(ops => ops.RestoreAsync(_admin, ids, ConflictChoice.KeepBoth, "click-7", default));
+
+            Assert.Equal(2, jobs.Count);
+            Assert.All(jobs, j => Assert.True(j.Status == JobStatus.Succeeded, j.Error));
+            Assert.Equal("원본 도면", File.ReadAllText(Path.Combine(second, "도면 (1).dwg")));
+            Assert.Equal("내용 견적서.xlsx", File.ReadAllText(_harness.PathOf("영업부/견적서.xlsx")));
+        }
+        finally
+        {
+            Directory.Delete(second, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_failed_restore_step_is_in_the_audit_trail_as_failed_with_its_job()
     {
         var item = (await PageAsync(_kim, new TrashQuery("견적서"))).Value.Items.Single();
@@ -186,10 +235,25 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
         throw new TimeoutException($"Job {id} did not finish.");
     }
 
-    private async Task<long> IdOfAsync(string relativePath)
+    private async Task<List<Job>> RunManyAsync(Func<FileOperations, Task<Result<IReadOnlyList<long>>>> request)
     {
+        await using var scope = _harness.CreateScope();
+        var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        var jobs = new List<Job>();
+        foreach (var id in result.Value)
+        {
+            jobs.Add(await WaitAsync(id));
+        }
+
+        return jobs;
+    }
+
+    private async Task<long> IdOfAsync(string relativePath, int? rootId = null)
+    {
+        var root = rootId ?? _harness.RootId;
         await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath && e.State == EntryState.Active)
+        return await db.Entries.Where(e => e.RootId == root && e.RelativePath == relativePath && e.State == EntryState.Active)
             .Select(e => e.Id).SingleAsync();
     }
 

@@ -42,7 +42,7 @@ public partial class TrashPage
 
     private int RetentionDays => Options.Value.RetentionDays;
 
-    private int PageCount => _listing is null ? 0 : (_listing.Total + PageSize - 1) / PageSize;
+    private int PageCount => _listing is null ? 0 : PageCountOf(_listing.Total);
 
     protected override async Task OnInitializedAsync()
     {

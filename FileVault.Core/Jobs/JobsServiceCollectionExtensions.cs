@@ -19,6 +19,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobQueries>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddScoped<FileOperations>();
+        services.AddScoped<CompressOperations>();
         services.AddSingleton<TrashMover>();
         services.AddScoped<TrashQueries>();
         services.AddTransient<TrashPurgeSchedule>();
@@ -27,6 +28,7 @@ public static class JobsServiceCollectionExtensions
         services.AddScoped<IJobHandler, DeleteJobHandler>();
         services.AddScoped<IJobHandler, RestoreJobHandler>();
         services.AddScoped<IJobHandler, PurgeJobHandler>();
+        services.AddScoped<IJobHandler, CompressJobHandler>();
         return services;
     }
 

@@ -391,7 +391,7 @@ public sealed class FileOperations(
         return jobIds;
     }
 
-    private async Task<Result<long>> EnqueueAsync<T>(
+    internal async Task<Result<long>> EnqueueAsync<T>(
         AccessSubject actor, string type, string queue, T payload, StorageRoot root, IReadOnlyList<string> lockPaths, string? idempotencyKey,
         CancellationToken cancellationToken)
     {
@@ -443,12 +443,12 @@ public sealed class FileOperations(
         return distinct;
     }
 
-    private sealed record PlannedTarget(string Name, long? ReplaceId, string? ReplacePath);
+    internal sealed record PlannedTarget(string Name, long? ReplaceId, string? ReplacePath);
 
-    private sealed record TargetPlan(Dictionary<long, PlannedTarget> Targets, List<string> Skipped);
+    internal sealed record TargetPlan(Dictionary<long, PlannedTarget> Targets, List<string> Skipped);
 
     /// <summary>Each source's name in the destination, by the conflict choice; <c>name.conflict</c> listing the names for Ask.</summary>
-    private static async Task<Result<TargetPlan>> PlanTargetsAsync(
+    internal static async Task<Result<TargetPlan>> PlanTargetsAsync(
         FileVaultDbContext db, StorageRoot root, Entry destination, IReadOnlyList<(long Id, string Name, EntryKind Kind, bool SameFolder)> sources,
         ConflictChoice conflicts, CancellationToken cancellationToken)
     {
@@ -493,9 +493,9 @@ public sealed class FileOperations(
         return new TargetPlan(targets, skipped);
     }
 
-    private sealed record TakenEntry(long Id, string Name, string RelativePath);
+    internal sealed record TakenEntry(long Id, string Name, string RelativePath);
 
-    private static async Task<Dictionary<string, TakenEntry>> TakenKeysAsync(FileVaultDbContext db, long folderId, CancellationToken cancellationToken)
+    internal static async Task<Dictionary<string, TakenEntry>> TakenKeysAsync(FileVaultDbContext db, long folderId, CancellationToken cancellationToken)
     {
         var rows = await db.Entries.AsNoTracking()
             .Where(e => e.ParentId == folderId && e.State == EntryState.Active)
@@ -510,7 +510,7 @@ public sealed class FileOperations(
         return taken;
     }
 
-    private async Task<Result<(StorageRoot Root, List<Entry> Entries)>> LoadAsync(AccessSubject actor, IReadOnlyList<long> entryIds, CancellationToken cancellationToken)
+    internal async Task<Result<(StorageRoot Root, List<Entry> Entries)>> LoadAsync(AccessSubject actor, IReadOnlyList<long> entryIds, CancellationToken cancellationToken)
     {
         var ids = entryIds.Distinct().ToArray();
         if (ids.Length is 0 or > MaxItems)
@@ -562,7 +562,7 @@ public sealed class FileOperations(
         return items.Count == ids.Length ? items : new Error("trash.not_found", "Some of the items are no longer in the trash.");
     }
 
-    private static async Task<long> SubtreeBytesAsync(FileVaultDbContext db, int rootId, IEnumerable<string> paths, CancellationToken cancellationToken)
+    internal static async Task<long> SubtreeBytesAsync(FileVaultDbContext db, int rootId, IEnumerable<string> paths, CancellationToken cancellationToken)
     {
         long total = 0;
         foreach (var path in paths)
@@ -600,7 +600,7 @@ public sealed class FileOperations(
         return Result<IReadOnlyList<long>>.Success(earlier);
     }
 
-    private async Task<Result<long>?> ReplayAsync(AccessSubject actor, string? idempotencyKey, CancellationToken cancellationToken)
+    internal async Task<Result<long>?> ReplayAsync(AccessSubject actor, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (idempotencyKey is null || await jobs.FindAsync(actor.UserId, idempotencyKey, cancellationToken) is not { } earlier)
         {

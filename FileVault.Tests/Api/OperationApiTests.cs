@@ -40,6 +40,38 @@ public sealed class OperationApiTests(OperationMatrixFixture app) : IClassFixtur
         Assert.Equal(1, firstRestore.GetProperty("jobIds").GetArrayLength());
     }
 
+    [Theory]
+    [InlineData(OperationMatrixFixture.None, HttpStatusCode.NotFound)]
+    [InlineData(OperationMatrixFixture.Read, HttpStatusCode.Forbidden)]
+    [InlineData(OperationMatrixFixture.Write, HttpStatusCode.Accepted)]
+    [InlineData(OperationMatrixFixture.Admin, HttpStatusCode.Accepted)]
+    public async Task Compress_queues_a_job_for_those_who_may_write_in_the_folder(string who, HttpStatusCode expected)
+    {
+        // Each user their own file: a queued job keeps its source locked (the runner is off in this fixture).
+        var body = new { entryIds = new[] { app.PathId($"Sales/copy-{who}.txt") }, name = $"보고서-{who}", conflict = "ask" };
+
+        var response = await PostAsync(who, "/api/v1/operations/compress", body);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.Accepted)
+        {
+            var id = await JobIdAsync(response);
+            await using var db = app.Database.CreateDbContext();
+            var job = await db.Jobs.SingleAsync(j => j.Id == id);
+            Assert.Equal(("compress", app.UserIds[who]), (job.Type, job.OwnerId));
+            Assert.Contains($"보고서-{who}.zip", job.Payload, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Compress_with_an_unknown_conflict_choice_is_a_bad_request()
+    {
+        var response = await PostAsync(A, "/api/v1/operations/compress", new { entryIds = new[] { app.PathId("Sales/report.txt") }, conflict = "merge" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("operation.conflict_invalid", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task Conflict_ask_answers_409_listing_the_taken_names_and_keep_both_is_accepted()
     {

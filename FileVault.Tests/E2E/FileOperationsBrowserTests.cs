@@ -140,6 +140,24 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
         await Assertions.Expect(page.Locator("#folder-empty")).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task Compress_from_the_context_menu_adds_a_zip_holding_the_selection()
+    {
+        var (page, rows) = await OpenFolderAsync();
+        await Row(rows, "견적서.xlsx").ClickAsync();
+        await Row(rows, "계약서.pdf").ClickAsync(new() { Modifiers = [KeyboardModifier.Control] });
+        await Row(rows, "계약서.pdf").ClickAsync(new() { Button = MouseButton.Right });
+        await page.ClickAsync("#menu-compress");
+
+        await Assertions.Expect(page.Locator("#name-field")).ToHaveValueAsync(Folder + ".zip");
+        await page.FillAsync("#name-field", "계약 묶음");
+        await page.ClickAsync("#name-save");
+
+        await Assertions.Expect(Row(rows, "계약 묶음.zip")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(app.StorageDirectory, Folder, "계약 묶음.zip"));
+        Assert.Equal(["견적서.xlsx", "계약서.pdf"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+    }
+
     private async Task<(IPage Page, ILocator Rows)> OpenFolderAsync()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");

@@ -138,25 +138,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         return (await ledger.GetAsync(jobId, default))!;
     }
 
-    private Process StartRunner()
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FileVault.Web.dll"), "jobs", "--until-idle"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ConnectionStrings__Postgres"] = _harness.Database.ConnectionString;
-        start.Environment["ConnectionStrings__Redis"] = TestEnvironment.Redis;
-        start.Environment["FileVault__Jobs__HeartbeatInterval"] = "00:00:00.250";
-        start.Environment["FileVault__Jobs__HeartbeatTimeout"] = "00:00:01";
-        start.Environment["FileVault__Jobs__PollInterval"] = "00:00:00.100";
-        start.Environment["FILEVAULT_ADMIN_EMAIL"] = "kill@t";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { };
-        process.BeginOutputReadLine();
-        return process;
-    }
+    private Process StartRunner() => JobRunnerProcess.Start(_harness);
 
     private async Task AssertNoTemporariesAndCatalogAgreesAsync()
     {

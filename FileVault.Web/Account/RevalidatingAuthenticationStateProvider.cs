@@ -22,6 +22,19 @@ internal sealed class RevalidatingAuthenticationStateProvider(
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await IsStillValidAsync(authenticationState);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host is stopping and its services are gone; the circuit goes with it.
+            return true;
+        }
+    }
+
+    private async Task<bool> IsStillValidAsync(AuthenticationState authenticationState)
+    {
         await using var scope = scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<FileVaultUser>>();
         var user = await users.GetUserAsync(authenticationState.User);

@@ -30,7 +30,7 @@ public static class ApiProblems
             "rate_limited" => StatusCodes.Status429TooManyRequests,
             "root.unhealthy" or "lock.unavailable" => StatusCodes.Status503ServiceUnavailable,
             "scan.already_running" or "scan.not_running" or "root.exists" or "path.ambiguous" or "name.conflict" or "lock.conflict" or "pat.limit"
-                or "user.self" or "user.last_superadmin" or "job.finished" or "job.not_retryable" or "job.in_progress" or "job.failed"
+                or "user.self" or "user.last_superadmin" or "job.finished" or "job.not_retryable" or "job.in_progress" or "job.failed" or "compress.replaces_source"
                 => StatusCodes.Status409Conflict,
             _ when code.EndsWith(".not_found", StringComparison.Ordinal) => StatusCodes.Status404NotFound,
             // user.email_taken, group.name_taken, grant.duplicate

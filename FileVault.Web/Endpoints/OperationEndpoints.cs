@@ -12,6 +12,9 @@ public sealed record TransferRequest(IReadOnlyList<long>? EntryIds, long Destina
 
 public sealed record DeleteRequest(IReadOnlyList<long>? EntryIds);
 
+/// <summary><c>name</c>: the archive's name (".zip" added when missing; default "&lt;name&gt;.zip" or "&lt;folder&gt;.zip").</summary>
+public sealed record CompressRequest(IReadOnlyList<long>? EntryIds, string? Name, string? Conflict);
+
 public sealed record NewFolderRequest(long ParentId, string? Name);
 
 public sealed record RenameRequest(string? Name);
@@ -49,6 +52,14 @@ public static class OperationEndpoints
                 Accepted(await operations.DeleteAsync(user.Actor(), body.EntryIds ?? [], key, ct)))
             .WithName("DeleteEntries")
             .WithSummary("Queues moving entries to the trash; 202 with the job id.");
+
+        files.MapPost("/operations/compress", async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> (
+                CompressRequest body, ClaimsPrincipal user, CompressOperations compressions, [FromHeader(Name = IdempotencyHeader)] string? key, CancellationToken ct) =>
+                ParseConflict(body.Conflict) is { } conflict
+                    ? Accepted(await compressions.CompressAsync(user.Actor(), body.EntryIds ?? [], body.Name, conflict, key, ct))
+                    : ConflictInvalid())
+            .WithName("CompressEntries")
+            .WithSummary("Queues compressing sibling entries into a .zip in their folder; 202 with the job id (its result entry is the archive), 409 name.conflict when the name is taken and conflict is ask.");
 
         files.MapPost("/folders", async Task<Results<Created<EntryChanged>, ProblemHttpResult>> (
                 NewFolderRequest body, ClaimsPrincipal user, EntryOperations entries, [FromHeader(Name = IdempotencyHeader)] string? key, CancellationToken ct) =>

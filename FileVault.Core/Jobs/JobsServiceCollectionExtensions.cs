@@ -21,7 +21,7 @@ public static class JobsServiceCollectionExtensions
         services.AddScoped<FileOperations>();
         services.AddScoped<CompressOperations>();
         services.AddSingleton<TrashMover>();
-        services.AddScoped<TrashQueries>();
+        services.AddSingleton<TrashQueries>();
         services.AddTransient<TrashPurgeSchedule>();
         services.AddScoped<IJobHandler, MoveJobHandler>();
         services.AddScoped<IJobHandler, CopyJobHandler>();

@@ -5,6 +5,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using FileVault.Core.Operations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +40,11 @@ public sealed class TrashOptions
 }
 
 /// <summary>The trash as its pages show it: the actor's own items, or everyone's for admins.</summary>
-public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, IOptions<TrashOptions> options)
+/// <remarks>
+/// A singleton, as callers resolve it from anywhere; each listing asks an access evaluator of its own (the scoped one
+/// caches per circuit, which a singleton must not hold).
+/// </remarks>
+public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts, IServiceProvider services, IOptions<TrashOptions> options)
 {
     public const int MaxPageSize = 200;
 
@@ -82,6 +87,7 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
 
     private async Task<IReadOnlyList<TrashListItem>> ProjectAsync(FileVaultDbContext context, AccessSubject actor, IQueryable<TrashItem> page, CancellationToken cancellationToken)
     {
+        var access = ActivatorUtilities.CreateInstance<AccessEvaluator>(services);
         var retention = TimeSpan.FromDays(options.Value.RetentionDays);
         var rows = await (
             from t in page

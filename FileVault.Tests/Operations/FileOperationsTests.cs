@@ -287,11 +287,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
         return await db.TrashItems.Where(t => t.Id == trashId).Select(t => t.EntryId).SingleAsync();
     }
 
-    private async Task<IReadOnlyList<TrashListItem>> TrashAsync()
-    {
-        await using var scope = _harness.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<TrashQueries>().ListAsync(_admin, default);
-    }
+    private Task<IReadOnlyList<TrashListItem>> TrashAsync() => _harness.Get<TrashQueries>().ListAsync(_admin, default);
 
     private async Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request)
     {

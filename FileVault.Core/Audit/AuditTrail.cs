@@ -8,7 +8,13 @@ public static class AuditTrail
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    public static void Add(FileVaultDbContext db, TimeProvider time, Guid? actorId, string action, string target, object? detail = null) =>
+    /// <summary>
+    /// A <paramref name="detail"/> with a <c>to</c> (where the target went) and a <c>job</c> (the job's id) shows them in
+    /// their own columns on the audit page.
+    /// </summary>
+    public static void Add(
+        FileVaultDbContext db, TimeProvider time, Guid? actorId, string action, string target, object? detail = null,
+        AuditResult result = AuditResult.Succeeded) =>
         db.AuditLog.Add(new AuditRecord
         {
             At = time.GetUtcNow(),
@@ -16,5 +22,6 @@ public static class AuditTrail
             Action = action,
             Target = target,
             Detail = detail is null ? "{}" : JsonSerializer.Serialize(detail, JsonOptions),
+            Result = result,
         });
 }

@@ -43,6 +43,7 @@ public static class DataServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddSingleton<DatabaseState>();
+        services.AddSingleton<Audit.AuditQueries>();
         services.AddScoped<StorageRootRegistry>();
         services.AddScoped<StorageRootQueries>();
         services.AddScoped<Catalog.CatalogBrowser>();

@@ -200,7 +200,10 @@ public sealed class FileOperations(
             return items.Error!;
         }
 
+        // Every root is planned before any job is queued: a conflict in the second root must not leave the first one's
+        // job behind, which the same request sent again with a choice (and the same key) would answer with.
         var jobIds = new List<long>();
+        var planned = new List<(StorageRoot Root, RestorePayload Payload, List<string> LockPaths, string? Key)>();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         foreach (var group in items.Value.GroupBy(i => i.RootId))
         {
@@ -228,7 +231,7 @@ public sealed class FileOperations(
             var byFolder = group.GroupBy(i => CatalogChanges.ParentOf(i.OriginalPath));
             foreach (var folder in byFolder)
             {
-                if (!await access.CanWriteAsync(actor, root.Id, folder.Key, cancellationToken))
+                if (!await access.CanRestoreAsync(actor, root.Id, folder.First().OriginalPath, cancellationToken))
                 {
                     return new Error("auth.forbidden", $"You may not restore into \"{folder.Key}\".");
                 }
@@ -243,13 +246,13 @@ public sealed class FileOperations(
                 }
                 else
                 {
-                    var planned = await PlanTargetsAsync(db, root, parent, folder.Select(i => (i.EntryId, i.Name, i.Kind, false)).ToList(), conflicts, cancellationToken);
-                    if (!planned.IsSuccess)
+                    var folderPlan = await PlanTargetsAsync(db, root, parent, folder.Select(i => (i.EntryId, i.Name, i.Kind, false)).ToList(), conflicts, cancellationToken);
+                    if (!folderPlan.IsSuccess)
                     {
-                        return planned.Error!;
+                        return folderPlan.Error!;
                     }
 
-                    plan = planned.Value;
+                    plan = folderPlan.Value;
                 }
 
                 skipped.AddRange(plan.Skipped);
@@ -263,7 +266,12 @@ public sealed class FileOperations(
             }
 
             var lockPaths = targets.Select(t => t.Target).Concat(group.Select(i => i.TrashPath)).ToList();
-            var job = await EnqueueAsync(actor, "restore", JobQueues.Restore, new RestorePayload(root.Id, targets, skipped), root, lockPaths, key, cancellationToken);
+            planned.Add((root, new RestorePayload(root.Id, targets, skipped), lockPaths, key));
+        }
+
+        foreach (var (root, payload, lockPaths, key) in planned)
+        {
+            var job = await EnqueueAsync(actor, "restore", JobQueues.Restore, payload, root, lockPaths, key, cancellationToken);
             if (!job.IsSuccess)
             {
                 return job.Error!;
@@ -275,9 +283,37 @@ public sealed class FileOperations(
         return jobIds;
     }
 
+    /// <summary>The names of <paramref name="trashIds"/> already taken in the folders they would be restored into.</summary>
+    public async Task<Result<IReadOnlyList<string>>> FindRestoreConflictsAsync(AccessSubject actor, IReadOnlyList<long> trashIds, CancellationToken cancellationToken)
+    {
+        var items = await LoadTrashAsync(actor, trashIds, cancellationToken);
+        if (!items.IsSuccess)
+        {
+            return items.Error!;
+        }
+
+        var names = new List<string>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        foreach (var folder in items.Value.GroupBy(i => (i.RootId, Folder: CatalogChanges.ParentOf(i.OriginalPath))))
+        {
+            var parentId = await db.Entries.AsNoTracking()
+                .Where(e => e.RootId == folder.Key.RootId && e.RelativePath == folder.Key.Folder && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+                .Select(e => (long?)e.Id).SingleOrDefaultAsync(cancellationToken);
+            if (parentId is not { } id)
+            {
+                continue;
+            }
+
+            var taken = await TakenKeysAsync(db, id, cancellationToken);
+            names.AddRange(folder.Where(i => taken.ContainsKey(EntryName.Key(i.Name))).Select(i => i.Name));
+        }
+
+        return names;
+    }
+
     /// <summary>
-    /// Deletes trashed entries for good; with no ids, all of the actor's (an admin's: everyone's). Needs Delete on each
-    /// item's folder still (R-OP-8: a user whose grant was reduced to read cannot purge).
+    /// Deletes trashed entries for good; with no ids, all of the actor's (an admin's: everyone's) that they may still
+    /// purge. Needs Delete on each item's folder still (R-OP-8: a user whose grant was reduced to read cannot purge).
     /// </summary>
     public async Task<Result<IReadOnlyList<long>>> PurgeAsync(
         AccessSubject actor, IReadOnlyList<long>? trashIds, CancellationToken cancellationToken, string? idempotencyKey = null)
@@ -291,9 +327,25 @@ public sealed class FileOperations(
         if (trashIds is null)
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            items = await db.TrashItems.AsNoTracking()
+            var all = await db.TrashItems.AsNoTracking()
                 .Where(t => t.State == TrashItemState.InTrash && (actor.IsAdministrator || t.DeletedById == actor.UserId))
                 .ToListAsync(cancellationToken);
+            // Emptying the trash takes what the actor may delete and leaves the rest.
+            var allowed = new List<TrashItem>(all.Count);
+            foreach (var item in all)
+            {
+                if (await access.CanPurgeAsync(actor, item.RootId, item.OriginalPath, cancellationToken))
+                {
+                    allowed.Add(item);
+                }
+            }
+
+            if (allowed.Count == 0 && all.Count > 0)
+            {
+                return new Error("auth.forbidden", "You may not delete these items for good.");
+            }
+
+            items = allowed;
         }
         else
         {
@@ -303,15 +355,15 @@ public sealed class FileOperations(
                 return loaded.Error!;
             }
 
-            items = loaded.Value;
-        }
-
-        foreach (var item in items)
-        {
-            if (!await access.CanDeleteAsync(actor, item.RootId, CatalogChanges.ParentOf(item.OriginalPath), cancellationToken))
+            foreach (var item in loaded.Value)
             {
-                return new Error("auth.forbidden", $"You may no longer delete in \"{CatalogChanges.ParentOf(item.OriginalPath)}\".");
+                if (!await access.CanPurgeAsync(actor, item.RootId, item.OriginalPath, cancellationToken))
+                {
+                    return new Error("auth.forbidden", $"You may not delete \"{item.Name}\" for good.");
+                }
             }
+
+            items = loaded.Value;
         }
 
         return await EnqueuePurgeAsync(actor.UserId, items, idempotencyKey, cancellationToken);

@@ -1,3 +1,4 @@
+using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
@@ -20,9 +21,12 @@ internal sealed class TrashCheckpoint
 public sealed record TrashSummary(int Done, IReadOnlyList<string> Skipped, IReadOnlyList<string> Failures);
 
 /// <summary>The shared loop of the trash jobs: one resumable step per item, failures collected, progress by item.</summary>
-internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbContext> contexts) : IJobHandler
+internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time) : IJobHandler
 {
     public abstract string Type { get; }
+
+    /// <summary>The audit action of one step ("entry.trash", …); a failed step is recorded under it as failed.</summary>
+    protected abstract string AuditAction { get; }
 
     public async Task<JobOutcome> RunAsync(JobRun run)
     {
@@ -53,6 +57,7 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
             else
             {
                 checkpoint.Failures[i] = result.Error!.Message;
+                await AuditFailureAsync(run, root, await TargetOfAsync(payload, i, run.Stopping), result.Error);
             }
 
             checkpoint.Next = i + 1;
@@ -67,12 +72,29 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
 
     protected abstract (int RootId, int Count, IReadOnlyList<string> Skipped) Describe(TPayload payload);
 
+    /// <summary>The path, relative to the root, that step <paramref name="index"/> was about.</summary>
+    protected abstract Task<string> TargetOfAsync(TPayload payload, int index, CancellationToken cancellationToken);
+
+    protected IDbContextFactory<FileVaultDbContext> Contexts => contexts;
+
+    private async Task AuditFailureAsync(JobRun run, StorageRoot root, string path, Error error)
+    {
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        AuditTrail.Add(db, time, run.Job.OwnerId == Guid.Empty ? null : run.Job.OwnerId, AuditAction, $"{root.Name}/{path}",
+            new { job = run.Job.Id, error = error.Code, error.Message }, AuditResult.Failed);
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
     protected abstract Task<Result<long>> StepAsync(JobRun run, StorageRoot root, TPayload payload, int index);
 }
 
-internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash) : TrashJobHandler<TrashPayload>(contexts)
+internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash) : TrashJobHandler<TrashPayload>(contexts, time)
 {
     public override string Type => "delete";
+
+    protected override string AuditAction => "entry.trash";
+
+    protected override Task<string> TargetOfAsync(TrashPayload payload, int index, CancellationToken cancellationToken) => Task.FromResult(payload.Items[index].Path);
 
     protected override (int, int, IReadOnlyList<string>) Describe(TrashPayload payload) => (payload.RootId, payload.Items.Count, []);
 
@@ -80,9 +102,13 @@ internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> con
         trash.TrashAsync(run, root, payload.Items[index].EntryId, payload.Items[index].Path, run.Job.OwnerId, run.Stopping);
 }
 
-internal sealed class RestoreJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash) : TrashJobHandler<RestorePayload>(contexts)
+internal sealed class RestoreJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash) : TrashJobHandler<RestorePayload>(contexts, time)
 {
     public override string Type => "restore";
+
+    protected override string AuditAction => "entry.restore";
+
+    protected override Task<string> TargetOfAsync(RestorePayload payload, int index, CancellationToken cancellationToken) => Task.FromResult(payload.Items[index].Target);
 
     protected override (int, int, IReadOnlyList<string>) Describe(RestorePayload payload) => (payload.RootId, payload.Items.Count, payload.Skipped);
 
@@ -102,9 +128,18 @@ internal sealed class RestoreJobHandler(IDbContextFactory<FileVaultDbContext> co
     }
 }
 
-internal sealed class PurgeJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash) : TrashJobHandler<PurgePayload>(contexts)
+internal sealed class PurgeJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash) : TrashJobHandler<PurgePayload>(contexts, time)
 {
     public override string Type => "purge";
+
+    protected override string AuditAction => "entry.purge";
+
+    protected override async Task<string> TargetOfAsync(PurgePayload payload, int index, CancellationToken cancellationToken)
+    {
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var id = payload.TrashIds[index];
+        return await db.TrashItems.Where(t => t.Id == id).Select(t => t.OriginalPath).SingleOrDefaultAsync(cancellationToken) ?? $"trash:{id}";
+    }
 
     protected override (int, int, IReadOnlyList<string>) Describe(PurgePayload payload) => (payload.RootId, payload.TrashIds.Count, []);
 

@@ -5,15 +5,29 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using FileVault.Core.Operations;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Trash;
 
-/// <summary>One line of the Trash page.</summary>
+/// <summary>One line of the Trash page; <see cref="CanRestore"/> and <see cref="CanPurge"/> say what the actor may do with it now.</summary>
 public sealed record TrashListItem(
     long Id, int RootId, string RootName, string OriginalPath, string Name, EntryKind Kind, long Size, int EntryCount,
-    Guid DeletedById, string? DeletedBy, DateTimeOffset DeletedAt, DateTimeOffset PurgeAt);
+    Guid DeletedById, string? DeletedBy, DateTimeOffset DeletedAt, DateTimeOffset PurgeAt, bool CanRestore = false, bool CanPurge = false)
+{
+    /// <summary>The folder it came from, relative to its root ("" for the root itself).</summary>
+    public string OriginalFolder => CatalogChanges.ParentOf(OriginalPath);
+
+    /// <summary>"pdf" for "report.PDF"; null for folders and names without one.</summary>
+    public string? Extension => Kind == EntryKind.File && Path.GetExtension(Name) is { Length: > 1 } ext ? ext[1..].ToLowerInvariant() : null;
+}
+
+/// <summary>A page of the trash: items whose name contains <see cref="NameContains"/>, newest first.</summary>
+public sealed record TrashQuery(string? NameContains = null, int Skip = 0, int Take = 50);
+
+/// <summary>One page of trash items and how many match the query in all.</summary>
+public sealed record TrashListing(IReadOnlyList<TrashListItem> Items, int Total);
 
 public sealed class TrashOptions
 {
@@ -26,24 +40,94 @@ public sealed class TrashOptions
 }
 
 /// <summary>The trash as its pages show it: the actor's own items, or everyone's for admins.</summary>
-public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts, IOptions<TrashOptions> options)
+/// <remarks>
+/// A singleton, as callers resolve it from anywhere; each listing asks an access evaluator of its own (the scoped one
+/// caches per circuit, which a singleton must not hold).
+/// </remarks>
+public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts, IServiceProvider services, IOptions<TrashOptions> options)
 {
+    public const int MaxPageSize = 200;
+
     public async Task<IReadOnlyList<TrashListItem>> ListAsync(AccessSubject actor, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await ProjectAsync(db, actor, Visible(db, actor, null).Take(5000), cancellationToken);
+    }
+
+    public async Task<Result<TrashListing>> PageAsync(AccessSubject actor, TrashQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Skip < 0 || query.Take is < 1 or > MaxPageSize)
+        {
+            return new Error("operation.selection", $"A page has 1 to {MaxPageSize} items.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var name = string.IsNullOrWhiteSpace(query.NameContains) ? null : query.NameContains.Trim();
+        var visible = Visible(db, actor, name);
+        var total = await visible.CountAsync(cancellationToken);
+        var items = await ProjectAsync(db, actor, visible.Skip(query.Skip).Take(query.Take), cancellationToken);
+        return new TrashListing(items, total);
+    }
+
+    private static IQueryable<TrashItem> Visible(FileVaultDbContext db, AccessSubject actor, string? nameContains)
+    {
+        var items = db.TrashItems.AsNoTracking()
+            .Where(t => t.State == TrashItemState.InTrash && (actor.IsAdministrator || t.DeletedById == actor.UserId));
+        if (nameContains is not null)
+        {
+            // Names are stored in NFC; the filter typed on a Mac may not be.
+            var pattern = LikePatterns.Containing(nameContains.Normalize(System.Text.NormalizationForm.FormC));
+            items = items.Where(t => EF.Functions.ILike(t.Name, pattern, LikePatterns.Escape));
+        }
+
+        return items.OrderByDescending(t => t.DeletedAt).ThenByDescending(t => t.Id);
+    }
+
+    private async Task<IReadOnlyList<TrashListItem>> ProjectAsync(FileVaultDbContext context, AccessSubject actor, IQueryable<TrashItem> page, CancellationToken cancellationToken)
+    {
+        var access = ActivatorUtilities.CreateInstance<AccessEvaluator>(services);
         var retention = TimeSpan.FromDays(options.Value.RetentionDays);
         var rows = await (
-            from t in db.TrashItems.AsNoTracking()
-            where t.State == TrashItemState.InTrash && (actor.IsAdministrator || t.DeletedById == actor.UserId)
-            join r in db.StorageRoots on t.RootId equals r.Id
-            join u in db.Users on t.DeletedById equals u.Id into users
+            from t in page
+            join r in context.StorageRoots on t.RootId equals r.Id
+            join u in context.Users on t.DeletedById equals u.Id into users
             from u in users.DefaultIfEmpty()
             orderby t.DeletedAt descending, t.Id descending
             select new { t, RootName = r.Name, Email = u == null ? null : u.Email })
-            .Take(5000)
             .ToListAsync(cancellationToken);
-        return rows.Select(x => new TrashListItem(x.t.Id, x.t.RootId, x.RootName, x.t.OriginalPath, x.t.Name, x.t.Kind, x.t.Size, x.t.EntryCount,
-            x.t.DeletedById, x.Email, x.t.DeletedAt, x.t.DeletedAt + retention)).ToList();
+        var items = new List<TrashListItem>(rows.Count);
+        foreach (var x in rows)
+        {
+            items.Add(new TrashListItem(x.t.Id, x.t.RootId, x.RootName, x.t.OriginalPath, x.t.Name, x.t.Kind, x.t.Size, x.t.EntryCount,
+                x.t.DeletedById, x.Email, x.t.DeletedAt, x.t.DeletedAt + retention,
+                await access.CanRestoreAsync(actor, x.t.RootId, x.t.OriginalPath, cancellationToken),
+                await access.CanPurgeAsync(actor, x.t.RootId, x.t.OriginalPath, cancellationToken)));
+        }
+
+        return items;
+    }
+}
+
+/// <summary>
+/// Who may take what out of the trash (R-OP-8), beyond owning the item (or being an admin): restoring needs Write on
+/// the folder it came from, purging needs Delete there still. Read-only users, and everyone on a read-only root, may do neither.
+/// </summary>
+public static class TrashRules
+{
+    public static Task<bool> CanRestoreAsync(this AccessEvaluator access, AccessSubject actor, int rootId, string originalPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(originalPath);
+        return access.CanWriteAsync(actor, rootId, CatalogChanges.ParentOf(originalPath), cancellationToken);
+    }
+
+    public static Task<bool> CanPurgeAsync(this AccessEvaluator access, AccessSubject actor, int rootId, string originalPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(originalPath);
+        return access.CanDeleteAsync(actor, rootId, CatalogChanges.ParentOf(originalPath), cancellationToken);
     }
 }
 

@@ -65,7 +65,7 @@ public sealed class PasswordSignIn(
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         var target = userId is { } id ? $"user:{id}" : "email:" + (email.Length > 190 ? email[..190] : email);
-        AuditTrail.Add(db, time, userId, action, target, new { Channel = channel, Reason = reason });
+        AuditTrail.Add(db, time, userId, action, target, new { Channel = channel, Reason = reason }, reason is null ? AuditResult.Succeeded : AuditResult.Failed);
         await db.SaveChangesAsync();
     }
 

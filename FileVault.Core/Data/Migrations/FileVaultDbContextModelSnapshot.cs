@@ -270,20 +270,50 @@ namespace FileVault.Core.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("detail");
 
+                    b.Property<long?>("JobId")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("bigint")
+                        .HasColumnName("job_id")
+                        .HasComputedColumnSql("CASE WHEN jsonb_typeof(detail -> 'job') = 'number' THEN (detail ->> 'job')::numeric::bigint END", true);
+
+                    b.Property<short>("Result")
+                        .HasColumnType("smallint")
+                        .HasColumnName("result");
+
                     b.Property<string>("Target")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("text")
                         .HasColumnName("target");
+
+                    b.Property<string>("To")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasColumnName("to_path")
+                        .HasComputedColumnSql("detail ->> 'to'", true);
 
                     b.HasKey("Id")
                         .HasName("pk_audit_log");
 
-                    b.HasIndex("At")
-                        .HasDatabaseName("ix_audit_log_at");
+                    b.HasIndex("Target")
+                        .HasDatabaseName("ix_audit_log_target_trgm");
 
-                    b.HasIndex("Target", "At")
-                        .HasDatabaseName("ix_audit_log_target_at");
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Target"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Target"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("To")
+                        .HasDatabaseName("ix_audit_log_to_path_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("To"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("To"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("At", "Id")
+                        .HasDatabaseName("ix_audit_log_at_id");
+
+                    b.HasIndex("Action", "At", "Id")
+                        .HasDatabaseName("ix_audit_log_action_at_id");
+
+                    b.HasIndex("ActorId", "At", "Id")
+                        .HasDatabaseName("ix_audit_log_actor_id_at_id");
 
                     b.ToTable("audit_log", (string)null);
                 });

@@ -147,6 +147,20 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
             .SetProperty(j => j.FinishedAt, now), cancellationToken) > 0;
     }
 
+    /// <summary>
+    /// A run stops before its next disk change because its locks are gone (Redis unreachable, lease expired): the job
+    /// waits, Interrupted with the reason, for recovery to queue it again, and resumes from its checkpoint once its
+    /// locks can be taken again (R-OP-5). False when the claim no longer holds the job.
+    /// </summary>
+    public async Task<bool> InterruptAsync(long id, string reason, JobClaim claim, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Claimed(db.Jobs.Where(j => j.Id == id), claim).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Interrupted)
+            .SetProperty(j => j.Error, reason)
+            .SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken) > 0;
+    }
+
     private static IQueryable<Job> Claimed(IQueryable<Job> jobs, JobClaim? claim) =>
         claim is null ? jobs : jobs.Where(j => j.Status == JobStatus.Running && j.ClaimedBy == claim.Instance && j.Attempts == claim.Attempt);
 

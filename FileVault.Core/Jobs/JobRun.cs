@@ -92,7 +92,7 @@ public sealed class JobRun
         _cancel.Token.ThrowIfCancellationRequested();
         if (Lease is not null && !await Lease.RenewAsync())
         {
-            throw new JobLockLostException("The job's locks were lost (Redis unreachable or the lock expired); it stopped safely and can be retried.");
+            throw new JobLockLostException("The job's locks were lost (Redis unreachable or the lock expired); it stopped safely and resumes once they can be taken again.");
         }
     }
 }

@@ -155,7 +155,14 @@ public sealed class JobRunner(
             var resumed = await locks.ResumeAsync(held, settings.LockTtl, CancellationToken.None);
             if (!resumed.IsSuccess)
             {
-                await FinishAsync(job, new JobOutcome(JobStatus.Failed, resumed.Error!.Message));
+                if (resumed.Error!.Code == "lock.unavailable")
+                {
+                    // Redis is still away: wait for the next recovery round rather than give up (R-OP-5).
+                    await InterruptAsync(job, "Waiting for the locks: " + resumed.Error.Message);
+                    return;
+                }
+
+                await FinishAsync(job, new JobOutcome(JobStatus.Failed, resumed.Error.Message));
                 return;
             }
 
@@ -189,7 +196,7 @@ public sealed class JobRunner(
         }
         catch (JobLockLostException ex)
         {
-            outcome = JobOutcome.Failed(ex.Message);
+            outcome = new JobOutcome(JobStatus.Interrupted, ex.Message);
         }
         catch (Exception ex)
         {
@@ -217,6 +224,13 @@ public sealed class JobRunner(
             return;
         }
 
+        if (outcome.Status == JobStatus.Interrupted)
+        {
+            // Every file is whole (the guard stopped it before a change); the lease is retaken under its token on resume.
+            await InterruptAsync(job, outcome.Error!, claim);
+            return;
+        }
+
         if (await FinishAsync(job, outcome, claim) && lease is not null)
         {
             await lease.DisposeAsync();
@@ -224,6 +238,16 @@ public sealed class JobRunner(
     }
 
     private async Task<bool> CancelRequestedAsync(long id) => (await ledger.GetAsync(id, CancellationToken.None))?.CancelRequested ?? false;
+
+    private async Task InterruptAsync(Job job, string reason, JobClaim? claim = null)
+    {
+        if (await ledger.InterruptAsync(job.Id, reason, claim ?? new JobClaim(instance.InstanceId, job.Attempts), CancellationToken.None))
+        {
+            logger.LogWarning("Job {JobId} ({Type}) interrupted, to resume later: {Reason}", job.Id, job.Type, reason);
+            job.Error = reason;
+            await events.PublishAsync(JobEvent.From(job, JobStatus.Interrupted));
+        }
+    }
 
     private async Task<bool> FinishAsync(Job job, JobOutcome outcome, JobClaim? claim = null)
     {

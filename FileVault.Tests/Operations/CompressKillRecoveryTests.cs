@@ -29,21 +29,9 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsync
 
     public async Task InitializeAsync()
     {
-        var random = new Random(20261201);
-        _harness = await ScanHarness.CreateAsync(root =>
-        {
-            for (var i = 0; i < FileCount; i++)
-            {
-                var folder = Path.Combine(root, "원본", $"폴더{i % 20:D2}");
-                Directory.CreateDirectory(folder);
-                var bytes = new byte[random.Next(1, 128 * 1024)];
-                random.NextBytes(bytes);
-                File.WriteAllBytes(Path.Combine(folder, $"파일 {i:D4}.bin"), bytes);
-            }
-        });
+        _harness = await ScanHarness.CreateAsync(root => RandomTree.Write(root, "원본", FileCount, 128 * 1024, seed: 20261201));
         Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
-        _hashes = Directory.EnumerateFiles(_harness.PathOf("원본"), "*", SearchOption.AllDirectories)
-            .ToDictionary(path => Path.GetRelativePath(_harness.Root, path), path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
+        _hashes = RandomTree.Hashes(_harness.Root, "원본");
         Assert.Equal(FileCount, _hashes.Count);
         _admin = await HarnessUsers.CreateAsync(_harness, "kill-zip@t", Roles.Admin);
     }

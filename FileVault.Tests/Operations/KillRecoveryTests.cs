@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
@@ -29,28 +28,15 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var random = new Random(20261125);
         _harness = await ScanHarness.CreateAsync(root =>
         {
-            for (var i = 0; i < FileCount; i++)
-            {
-                var folder = Path.Combine(root, "원본", $"폴더{i % 20:D2}");
-                Directory.CreateDirectory(folder);
-                var bytes = new byte[random.Next(1, 48 * 1024)];
-                random.NextBytes(bytes);
-                File.WriteAllBytes(Path.Combine(folder, $"파일 {i:D4}.bin"), bytes);
-            }
-
+            RandomTree.Write(root, "원본", FileCount, 48 * 1024, seed: 20261125);
             Directory.CreateDirectory(Path.Combine(root, "대상"));
         });
         Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
         _hashes = HashTree("원본");
         Assert.Equal(FileCount, _hashes.Count);
-        var userId = Guid.NewGuid();
-        await using var db = _harness.Database.CreateDbContext();
-        db.Users.Add(new FileVaultUser { Id = userId, UserName = "kill@t", Email = "kill@t", NormalizedEmail = "KILL@T", NormalizedUserName = "KILL@T", SecurityStamp = "s" });
-        await db.SaveChangesAsync();
-        _admin = AccessSubject.Create(userId, [Roles.Admin]);
+        _admin = await HarnessUsers.CreateAsync(_harness, "kill@t", Roles.Admin);
     }
 
     public async Task DisposeAsync() => await _harness.DisposeAsync();
@@ -148,12 +134,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal((0, 0, 0), (rescan.Added, rescan.Missing, rescan.Updated));
     }
 
-    private Dictionary<string, string> HashTree(string relative)
-    {
-        var top = _harness.PathOf(relative);
-        return Directory.EnumerateFiles(top, "*", SearchOption.AllDirectories)
-            .ToDictionary(path => Path.GetRelativePath(_harness.Root, path), path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
-    }
+    private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(_harness.Root, relative);
 
     private async Task<long> RequestAsync(Func<FileOperations, Task<FileVault.Core.Result<long>>> request)
     {

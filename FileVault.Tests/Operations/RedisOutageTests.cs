@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
@@ -28,18 +27,9 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _redis.StartAsync();
-        var random = new Random(20261202);
         _harness = await ScanHarness.CreateAsync(root =>
         {
-            for (var i = 0; i < FileCount; i++)
-            {
-                var folder = Path.Combine(root, "원본", $"폴더{i % 20:D2}");
-                Directory.CreateDirectory(folder);
-                var bytes = new byte[random.Next(1, 48 * 1024)];
-                random.NextBytes(bytes);
-                File.WriteAllBytes(Path.Combine(folder, $"파일 {i:D4}.bin"), bytes);
-            }
-
+            RandomTree.Write(root, "원본", FileCount, 48 * 1024, seed: 20261202);
             Directory.CreateDirectory(Path.Combine(root, "대상"));
         }, new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = _redis.ConnectionString });
         Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
@@ -125,10 +115,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         }
     }
 
-    private Dictionary<string, string> HashTree(string relative) =>
-        Directory.EnumerateFiles(_harness.PathOf(relative), "*", SearchOption.AllDirectories)
-            .ToDictionary(path => Path.GetRelativePath(_harness.Root, path), path => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
-
+    private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(_harness.Root, relative);
     private async Task<long> IdOfAsync(string relativePath)
     {
         await using var db = _harness.Database.CreateDbContext();

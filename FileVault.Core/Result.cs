@@ -1,7 +1,10 @@
 namespace FileVault.Core;
 
-/// <summary>A failure the user can cause: a stable code (for ProblemDetails and localisation) and a message for logs.</summary>
-public sealed record Error(string Code, string Message)
+/// <summary>
+/// A failure the user can cause: a stable code (for ProblemDetails and localisation), a message for logs and the API,
+/// and the values a localised text fills in (who holds a lock, say), when it has any.
+/// </summary>
+public sealed record Error(string Code, string Message, IReadOnlyList<string>? Args = null)
 {
     public override string ToString() => $"{Code}: {Message}";
 }

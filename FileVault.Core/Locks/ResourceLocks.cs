@@ -1,11 +1,21 @@
 using System.Text.Json;
+using FileVault.Core.Data;
 using FileVault.Core.Redis;
+using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 
 namespace FileVault.Core.Locks;
 
 /// <summary>What an operation locks: paths of one root, and who asks, for the "in use by" message.</summary>
-public sealed record LockRequest(int RootId, IReadOnlyList<string> Paths, string Operation, string User);
+public sealed record LockRequest(int RootId, IReadOnlyList<string> Paths, string Operation, string User)
+{
+    /// <summary>How a lock names its holder to others: the user's e-mail (their id when the account has none).</summary>
+    public static async Task<string> HolderNameAsync(IDbContextFactory<FileVaultDbContext> contexts, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) ?? userId.ToString();
+    }
+}
 
 /// <summary>A lease as stored with its job, so whichever instance runs the job can renew it, or take it again after a crash.</summary>
 public sealed record HeldLocks(int RootId, IReadOnlyList<string> Paths, string Operation, string User, string Token, long FencingToken);
@@ -134,7 +144,7 @@ public sealed class ResourceLocks(IConnectionMultiplexer redis, RedisKeys keys, 
         if ((string?)reply[0] == "conflict")
         {
             var holder = JsonSerializer.Deserialize<LockOwner>((string)reply[1]!) ?? new LockOwner("?", "?", "");
-            return new Error("lock.conflict", $"In use by {holder.Operation} of {holder.User}.");
+            return new Error("lock.conflict", $"In use by {holder.Operation} of {holder.User}.", [holder.Operation, holder.User]);
         }
 
         return new ResourceLease(this, request.RootId, paths, token, long.Parse((string)reply[1]!, System.Globalization.CultureInfo.InvariantCulture), ttl,

@@ -122,7 +122,7 @@ public sealed class BatchRenameOperations(
         }
 
         var lockPaths = steps.SelectMany(s => new[] { Join(batch.Folder.RelativePath, s.Entry.Name), Join(batch.Folder.RelativePath, s.NewName) }).ToList();
-        var acquired = await locks.AcquireAsync(new LockRequest(batch.Root.Id, lockPaths, JobType, actor.UserId.ToString()), LockTtl, cancellationToken);
+        var acquired = await locks.AcquireAsync(new LockRequest(batch.Root.Id, lockPaths, JobType, await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
         {
             await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);

@@ -265,7 +265,7 @@ public sealed class EntryOperations(
             return await ReplayAsync(actor, idempotencyKey, cancellationToken) ?? new Error("job.in_progress", "The same request is already being carried out.");
         }
 
-        var acquired = await locks.AcquireAsync(new LockRequest(rootId, lockPaths, type, actor.UserId.ToString()), LockTtl, cancellationToken);
+        var acquired = await locks.AcquireAsync(new LockRequest(rootId, lockPaths, type, await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
         {
             await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);

@@ -400,8 +400,7 @@ public sealed class FileOperations(
             return unhealthy;
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var who = await db.Users.Where(u => u.Id == actor.UserId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) ?? actor.UserId.ToString();
+        var who = await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken);
         var acquired = await locks.AcquireAsync(new LockRequest(root.Id, Coarsen(lockPaths), type, who), jobOptions.Value.LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
         {

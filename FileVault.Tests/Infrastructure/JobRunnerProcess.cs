@@ -8,6 +8,16 @@ namespace FileVault.Tests.Infrastructure;
 /// </summary>
 public static class JobRunnerProcess
 {
+    private static string LogDirectory()
+    {
+        var directory = Path.Combine(Environment.GetEnvironmentVariable("FILEVAULT_TEST_ARTIFACTS") ?? Path.GetTempPath(), "job-runner-logs");
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>Where a child's output goes.</summary>
+    public static string LogOf(Process process) => Path.Combine(LogDirectory(), $"jobs-{process.Id}.log");
+
     public static Process Start(ScanHarness harness, string? redis = null)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FileVault.Web.dll"), "jobs", "--until-idle"])
@@ -23,8 +33,35 @@ public static class JobRunnerProcess
         start.Environment["FileVault__Jobs__PollInterval"] = "00:00:00.100";
         start.Environment["FILEVAULT_ADMIN_EMAIL"] = "kill@t";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { };
+        // Its log, kept beside the test results for a failed run to be read; both streams drained, so it never blocks on a full pipe.
+        var log = new StreamWriter(LogOf(process)) { AutoFlush = true };
+        var gate = new object();
+        DataReceivedEventHandler write = (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (gate)
+                {
+                    log.WriteLine(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += write;
+        process.ErrorDataReceived += write;
+        process.Exited += (_, _) => { lock (gate) { log.Dispose(); } };
+        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         return process;
     }
+}
+
+/// <summary>
+/// The tests that start `jobs --until-idle` children (kill and outage tests) run one at a time: each child is a whole
+/// .NET process, and several at once on a small machine starve the browser tests running beside them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class JobRunnerProcessCollection
+{
+    public const string Name = "job runner processes";
 }

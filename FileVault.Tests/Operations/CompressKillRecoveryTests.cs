@@ -19,6 +19,7 @@ namespace FileVault.Tests.Operations;
 /// size. Whenever the final name exists it holds the whole archive; at the end the archive is complete and correct, no
 /// temporary file is left, and the catalog agrees with the disk.
 /// </summary>
+[Collection(JobRunnerProcessCollection.Name)]
 public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int FileCount = 1000;
@@ -70,7 +71,7 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsync
 
             if (child.HasExited)
             {
-                Assert.True(child.ExitCode == 0, await child.StandardError.ReadToEndAsync());
+                Assert.True(child.ExitCode == 0, $"exit code {child.ExitCode}; its log: {JobRunnerProcess.LogOf(child)}");
                 break;
             }
 
@@ -93,7 +94,7 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsync
         using (var last = JobRunnerProcess.Start(_harness))
         {
             await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(last.ExitCode == 0, await last.StandardError.ReadToEndAsync());
+            Assert.True(last.ExitCode == 0, $"exit code {last.ExitCode}; its log: {JobRunnerProcess.LogOf(last)}");
         }
 
         var finished = (await ledger.GetAsync(jobId, default))!;

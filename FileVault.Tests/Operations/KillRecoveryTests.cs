@@ -18,6 +18,7 @@ namespace FileVault.Tests.Operations;
 /// every file's SHA-256 matches what it was, every file is at exactly one place (no half-written file under any name),
 /// and the catalog agrees with the disk.
 /// </summary>
+[Collection(JobRunnerProcessCollection.Name)]
 public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int FileCount = 2000;
@@ -117,7 +118,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         using (var last = StartRunner())
         {
             await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(last.ExitCode == 0, await last.StandardError.ReadToEndAsync());
+            Assert.True(last.ExitCode == 0, $"exit code {last.ExitCode}; its log: {JobRunnerProcess.LogOf(last)}");
         }
 
         Assert.True(killedWhileRunning >= 2, $"only {killedWhileRunning} kills landed while the job ran");

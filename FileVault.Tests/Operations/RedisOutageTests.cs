@@ -16,6 +16,7 @@ namespace FileVault.Tests.Operations;
 /// with every file whole and no temporary left; browsing goes on and new writes fail fast with lock.unavailable; when
 /// Redis is back the job takes its locks again, finishes, and the catalog agrees with the disk.
 /// </summary>
+[Collection(JobRunnerProcessCollection.Name)]
 public sealed class RedisOutageTests : IAsyncLifetime
 {
     private const int FileCount = 2000;

@@ -10,7 +10,6 @@ public static class ErrorMessages
     {
         ArgumentNullException.ThrowIfNull(localizer);
         ArgumentNullException.ThrowIfNull(error);
-        var text = localizer["Error_" + error.Code];
-        return text.ResourceNotFound ? localizer["Error_Refused", error.Code].Value : text.Value;
+        return localizer["Error_" + error.Code].ResourceNotFound ? localizer["Error_Refused", error.Code].Value : localizer.Describe(error);
     }
 }

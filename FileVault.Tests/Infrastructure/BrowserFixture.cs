@@ -8,6 +8,7 @@ namespace FileVault.Tests.Infrastructure;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
+    private readonly List<(Uri Address, IBrowserContext Context)> _contexts = [];
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = default!;
@@ -30,8 +31,18 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh context (cookies, storage) in the given browser language.</summary>
+    /// <remarks>
+    /// The browser tests run one at a time (one collection) and each class serves its own app: contexts left open by
+    /// earlier classes belong to apps that are gone, and their pages would keep trying to reconnect, so they are closed.
+    /// </remarks>
     public async Task<IPage> NewPageAsync(Uri baseAddress, string locale)
     {
+        foreach (var stale in _contexts.Where(c => c.Address != baseAddress).ToList())
+        {
+            _contexts.Remove(stale);
+            await stale.Context.CloseAsync();
+        }
+
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
@@ -40,6 +51,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
         context.SetDefaultTimeout(15_000);
+        _contexts.Add((baseAddress, context));
         return await context.NewPageAsync();
     }
 

@@ -26,6 +26,9 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
     private AsyncServiceScope _scope;
     private AccessSubject _user = default!;
 
+    // Here, not in the async InitializeAsync: a culture set inside an async method does not outlive it.
+    public FileBrowserDialogTests() => CultureInfo.CurrentUICulture = new CultureInfo("ko-KR");
+
     public async Task InitializeAsync()
     {
         _harness = await ScanHarness.CreateAsync(root =>
@@ -51,7 +54,6 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
         _bunit.Services.AddLocalization();
         _bunit.Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<CatalogBrowser>());
         _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        CultureInfo.CurrentUICulture = new CultureInfo("ko-KR");
     }
 
     public async Task DisposeAsync()

@@ -77,6 +77,30 @@ public class ApiAppFactory : FileVaultAppFactory
         await db.SaveChangesAsync();
     }
 
+    /// <summary>
+    /// The grants of one matrix case on <c>Sales</c>: none, read, write, delete, or write with a deny on
+    /// <c>Sales/Secret</c> under it (admins need none).
+    /// </summary>
+    public async Task GrantMatrixCaseAsync(string matrixCase, Guid userId)
+    {
+        switch (matrixCase)
+        {
+            case "read":
+                await GrantAsync(userId, "Sales", Permission.Read);
+                break;
+            case "write":
+                await GrantAsync(userId, "Sales", Permission.Read | Permission.Write);
+                break;
+            case "delete":
+                await GrantAsync(userId, "Sales", Permission.Read | Permission.Delete);
+                break;
+            case "deny-under-allow":
+                await GrantAsync(userId, "Sales", Permission.Read | Permission.Write);
+                await GrantAsync(userId, "Sales/Secret", Permission.Read | Permission.Write, GrantEffect.Deny);
+                break;
+        }
+    }
+
     /// <summary>POST /api/v1/auth/token with a password; the parsed JSON response.</summary>
     public async Task<JsonElement> TokenAsync(string email, string password)
     {

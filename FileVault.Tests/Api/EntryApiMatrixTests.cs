@@ -18,22 +18,7 @@ public sealed class EntryMatrixFixture : ApiAppFactory
         foreach (var who in new[] { None, Read, Write, Delete, DenyUnderAllow, Admin })
         {
             var user = await CreateUserAsync($"{who}@matrix.test", who == Admin ? Roles.Admin : Roles.User);
-            switch (who)
-            {
-                case Read:
-                    await GrantAsync(user.Id, "Sales", Permission.Read);
-                    break;
-                case Write:
-                    await GrantAsync(user.Id, "Sales", Permission.Read | Permission.Write);
-                    break;
-                case Delete:
-                    await GrantAsync(user.Id, "Sales", Permission.Read | Permission.Delete);
-                    break;
-                case DenyUnderAllow:
-                    await GrantAsync(user.Id, "Sales", Permission.Read | Permission.Write);
-                    await GrantAsync(user.Id, "Sales/Secret", Permission.Read | Permission.Write, GrantEffect.Deny);
-                    break;
-            }
+            await GrantMatrixCaseAsync(who, user.Id);
 
             Clients[who] = await BearerForAsync(user.Email!);
         }

@@ -79,22 +79,7 @@ public sealed class OperationMatrixFixture : ApiAppFactory
         {
             var user = await CreateUserAsync($"{who}@ops.test", who == Admin ? Roles.Admin : Roles.User);
             UserIds[who] = user.Id;
-            switch (who)
-            {
-                case Read:
-                    await GrantAsync(user.Id, "Sales", Permission.Read);
-                    break;
-                case Write:
-                    await GrantAsync(user.Id, "Sales", Permission.Read | Permission.Write);
-                    break;
-                case Delete:
-                    await GrantAsync(user.Id, "Sales", Permission.Read | Permission.Delete);
-                    break;
-                case DenyUnderAllow:
-                    await GrantAsync(user.Id, "Sales", Permission.Read | Permission.Write);
-                    await GrantAsync(user.Id, "Sales/Secret", Permission.Read | Permission.Write, GrantEffect.Deny);
-                    break;
-            }
+            await GrantMatrixCaseAsync(who, user.Id);
 
             await AddJobsAndTrashAsync(who, user.Id);
             Clients[who] = await BearerForAsync(user.Email!);

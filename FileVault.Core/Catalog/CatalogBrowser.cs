@@ -125,11 +125,25 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         return (items, total);
     }
 
-    /// <summary>A folder's readable subfolders by name (the first <see cref="MaxPageSize"/>), for folder trees and pickers.</summary>
-    public async Task<IReadOnlyList<BrowseItem>> ChildFoldersAsync(Access.AccessSubject subject, long folderId, CancellationToken cancellationToken)
+    /// <summary>A folder's readable subfolders by name (the first <paramref name="limit"/>, at most <see cref="MaxPageSize"/>), for folder trees and pickers.</summary>
+    /// <remarks>Folders only (group 0), never a page of files: a folder of 100,000 files costs what an empty one does.</remarks>
+    public async Task<IReadOnlyList<BrowseItem>> ChildFoldersAsync(
+        Access.AccessSubject subject, long folderId, CancellationToken cancellationToken, int limit = MaxPageSize)
     {
-        var page = await BrowseAsync(subject, new BrowseQuery(folderId, PageSize: MaxPageSize), cancellationToken);
-        return page.IsSuccess ? page.Value.Items.TakeWhile(i => i.Kind == EntryKind.Directory).ToList() : [];
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var folder = await db.Entries.AsNoTracking()
+            .Where(e => e.Id == folderId && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+            .Select(e => new { e.RootId, e.RelativePath })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (folder is null || !await access.CanReadAsync(subject, folder.RootId, folder.RelativePath, cancellationToken))
+        {
+            return [];
+        }
+
+        var subfolders = db.Entries.AsNoTracking()
+            .Where(e => e.ParentId == folderId && e.State == EntryState.Active && e.SortGroup == 0)
+            .WhereReadable(db, subject);
+        return await PageAsync(subfolders, new BrowseQuery(folderId), null, Math.Clamp(limit, 1, MaxPageSize), 0, cancellationToken);
     }
 
     public async Task<EntryDetails?> GetAsync(Access.AccessSubject subject, long id, CancellationToken cancellationToken)

@@ -19,7 +19,8 @@ namespace FileVault.Tests.Components;
 /// </summary>
 public sealed class FileBrowserDialogTests : IAsyncLifetime
 {
-    private static readonly string[] Folders = ["영업부/2024/1분기", "영업부/2025", "영업부/기밀", "인사부"];
+    private static readonly string[] Folders =
+        ["영업부/2024/1분기", "영업부/2025", "영업부/기밀", "인사부", .. Enumerable.Range(0, 105).Select(i => $"영업부/2024/1분기/현장{i:D3}")];
     private readonly BunitContext _bunit = new();
     private readonly CultureInfo _previousCulture = CultureInfo.CurrentUICulture;
     private ScanHarness _harness = default!;
@@ -129,6 +130,19 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
         tree.WaitForAssertion(() => Assert.Equal(["영업부", "영업부/2024", "영업부/2024/1분기", "영업부/2025"],
             tree.FindAll("[data-tree-path]").Select(n => n.GetAttribute("data-tree-path")!)));
         Assert.Equal("영업부/2024", tree.Find(".fv-current").GetAttribute("data-tree-path"));
+    }
+
+    [Fact]
+    public void A_folder_with_more_than_a_hundred_subfolders_shows_a_hundred_and_a_link_to_the_rest()
+    {
+        var tree = _bunit.Render<FolderTree>(p => p
+            .Add(t => t.Subject, _user)
+            .Add(t => t.CurrentRootId, _harness.RootId)
+            .Add(t => t.CurrentPath, "영업부/2024/1분기"));
+
+        tree.WaitForAssertion(() => Assert.Equal(100, tree.FindAll("[data-tree-path^='영업부/2024/1분기/']").Count));
+        Assert.Equal("현장099", tree.FindAll("[data-tree-path^='영업부/2024/1분기/']")[^1].GetAttribute("data-tree-path")!.Split('/')[^1]);
+        Assert.Single(tree.FindAll(".fv-tree-more"));
     }
 
     private async Task<(IRenderedComponent<MudDialogProvider> Provider, IDialogReference Dialog)> OpenPickerAsync(string start, long[] excluded)

@@ -141,10 +141,12 @@ public sealed class JobRunner(
     private async Task RunJobAsync(Job job, JobOptions settings)
     {
         await using var scope = scopes.CreateAsyncScope();
+        // Every change this run makes to the job's row holds only while the job is still this run's.
+        var claim = new JobClaim(instance.InstanceId, job.Attempts);
         var handler = scope.ServiceProvider.GetServices<IJobHandler>().FirstOrDefault(h => h.Type == job.Type);
         if (handler is null)
         {
-            await FinishAsync(job, new JobOutcome(JobStatus.Failed, $"No handler for jobs of type {job.Type}."));
+            await FinishAsync(job, new JobOutcome(JobStatus.Failed, $"No handler for jobs of type {job.Type}."), claim);
             return;
         }
 
@@ -158,11 +160,11 @@ public sealed class JobRunner(
                 if (resumed.Error!.Code == "lock.unavailable")
                 {
                     // Redis is still away: wait for the next recovery round rather than give up (R-OP-5).
-                    await InterruptAsync(job, "Waiting for the locks: " + resumed.Error.Message);
+                    await InterruptAsync(job, "Waiting for the locks: " + resumed.Error.Message, claim);
                     return;
                 }
 
-                await FinishAsync(job, new JobOutcome(JobStatus.Failed, resumed.Error.Message));
+                await FinishAsync(job, new JobOutcome(JobStatus.Failed, resumed.Error.Message), claim);
                 return;
             }
 
@@ -176,7 +178,6 @@ public sealed class JobRunner(
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         var run = new JobRun(job, lease, ledger, events, time, cancel);
         using var heartbeat = new CancellationTokenSource();
-        var claim = new JobClaim(instance.InstanceId, job.Attempts);
         var claimLost = new StrongBox<bool>();
         var beating = HeartbeatAsync(job.Id, claim, claimLost, lease, cancel, settings.HeartbeatInterval, heartbeat.Token);
         JobOutcome outcome;
@@ -239,9 +240,9 @@ public sealed class JobRunner(
 
     private async Task<bool> CancelRequestedAsync(long id) => (await ledger.GetAsync(id, CancellationToken.None))?.CancelRequested ?? false;
 
-    private async Task InterruptAsync(Job job, string reason, JobClaim? claim = null)
+    private async Task InterruptAsync(Job job, string reason, JobClaim claim)
     {
-        if (await ledger.InterruptAsync(job.Id, reason, claim ?? new JobClaim(instance.InstanceId, job.Attempts), CancellationToken.None))
+        if (await ledger.InterruptAsync(job.Id, reason, claim, CancellationToken.None))
         {
             logger.LogWarning("Job {JobId} ({Type}) interrupted, to resume later: {Reason}", job.Id, job.Type, reason);
             job.Error = reason;
@@ -249,11 +250,10 @@ public sealed class JobRunner(
         }
     }
 
-    private async Task<bool> FinishAsync(Job job, JobOutcome outcome, JobClaim? claim = null)
+    private async Task<bool> FinishAsync(Job job, JobOutcome outcome, JobClaim claim)
     {
         var summary = outcome.Summary is null ? null : JsonSerializer.Serialize(outcome.Summary, JobRun.Json);
-        if (!await ledger.FinishAsync(job.Id, outcome.Status, outcome.Error, CancellationToken.None, outcome.ResultEntryId, summary,
-                claim ?? new JobClaim(instance.InstanceId, job.Attempts)))
+        if (!await ledger.FinishAsync(job.Id, outcome.Status, outcome.Error, CancellationToken.None, outcome.ResultEntryId, summary, claim))
         {
             logger.LogWarning("Job {JobId} ({Type}) ended {Status} but is no longer this run's; its state is left to the run that holds it", job.Id, job.Type, outcome.Status);
             return false;

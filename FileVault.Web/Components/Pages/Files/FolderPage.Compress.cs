@@ -42,16 +42,11 @@ public partial class FolderPage
     // A taken name asks skip / keep both / replace; a refused name stays in the dialog with its reason.
     private async Task<Result<long>> CompressAsync(Core.Access.AccessSubject subject, IReadOnlyList<long> ids, string name, string key)
     {
-        var result = await Compressions.CompressAsync(subject, ids, name, ConflictChoice.Ask, key, CancellationToken.None);
-        if (result.Error is not { Code: "name.conflict" })
-        {
-            return result;
-        }
-
-        var answer = await (await Dialogs.ShowAsync<ConflictDialog>(L["Conflict_Title"],
-            new DialogParameters<ConflictDialog> { { d => d.Names, [name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? name : name + ".zip"] } })).Result;
-        return answer is { Canceled: false, Data: ConflictChoice choice }
-            ? await Compressions.CompressAsync(subject, ids, name, choice, key, CancellationToken.None)
-            : result;
+        IReadOnlyList<string> taken = [name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? name : name + ".zip"];
+        var result = await Dialogs.SendAsync(L["Conflict_Title"],
+            choice => Compressions.CompressAsync(subject, ids, name, choice, key, CancellationToken.None),
+            () => Task.FromResult(Result<IReadOnlyList<string>>.Success(taken)));
+        // Closing the question leaves the name dialog open, with the conflict said.
+        return result ?? new Error("name.conflict", $"\"{taken[0]}\" already exists in this folder.");
     }
 }

@@ -90,38 +90,22 @@ public partial class FolderPage : IDisposable
         // One key per request, kept across the conflict question: a double submit is one job (R-OP-7).
         var key = Guid.NewGuid().ToString("N");
         var ids = items.Select(i => i.Id).ToList();
-        var choice = ConflictChoice.Ask;
-        while (true)
+        var result = await Dialogs.SendAsync(L["Conflict_Title"],
+            choice => FileOperations.TransferAsync(subject, kind, ids, destination, choice, key, CancellationToken.None),
+            () => FileOperations.FindConflictsAsync(subject, ids, destination, CancellationToken.None));
+        if (result is not { } sent)
         {
-            var result = await FileOperations.TransferAsync(subject, kind, ids, destination, choice, key, CancellationToken.None);
-            if (result.IsSuccess)
-            {
-                Snackbar.Add(L[kind == TransferKind.Move ? "Transfer_Moving" : "Transfer_Copying", items.Count], Severity.Info);
-                await WatchAsync(result.Value);
-                return;
-            }
-
-            if (result.Error!.Code != "name.conflict" || choice != ConflictChoice.Ask)
-            {
-                Snackbar.Add(L.Describe(result.Error), Severity.Warning);
-                return;
-            }
-
-            if (await AskConflictsAsync(subject, ids, destination) is not { } chosen)
-            {
-                return;
-            }
-
-            choice = chosen;
+            return;
         }
-    }
 
-    private async Task<ConflictChoice?> AskConflictsAsync(Core.Access.AccessSubject subject, IReadOnlyList<long> ids, long destination)
-    {
-        var names = await FileOperations.FindConflictsAsync(subject, ids, destination, CancellationToken.None);
-        var parameters = new DialogParameters<ConflictDialog> { { d => d.Names, names.IsSuccess ? names.Value : [] } };
-        var answer = await (await Dialogs.ShowAsync<ConflictDialog>(L["Conflict_Title"], parameters)).Result;
-        return answer is { Canceled: false, Data: ConflictChoice choice } ? choice : null;
+        if (!sent.IsSuccess)
+        {
+            Snackbar.Add(L.Describe(sent.Error!), Severity.Warning);
+            return;
+        }
+
+        Snackbar.Add(L[kind == TransferKind.Move ? "Transfer_Moving" : "Transfer_Copying", items.Count], Severity.Info);
+        await WatchAsync(sent.Value);
     }
 
     private async Task DeleteSelectionAsync()

@@ -103,27 +103,15 @@ public partial class TrashPage
         var key = "trash-restore:" + Guid.NewGuid().ToString("N");
         await RunAsync(async () =>
         {
-            var started = await Operations.RestoreAsync(_actor, ids, ConflictChoice.Ask, key, CancellationToken.None);
-            if (started.Error?.Code == "name.conflict")
+            var started = await Dialogs.SendAsync(L["Conflict_Title"],
+                choice => Operations.RestoreAsync(_actor, ids, choice, key, CancellationToken.None),
+                () => Operations.FindRestoreConflictsAsync(_actor, ids, CancellationToken.None));
+            if (started is null)
             {
-                var names = await Operations.FindRestoreConflictsAsync(_actor, ids, CancellationToken.None);
-                if (!names.IsSuccess)
-                {
-                    return names.Error;
-                }
-
-                var dialog = await Dialogs.ShowAsync<ConflictDialog>(L["Conflict_Title"],
-                    new DialogParameters<ConflictDialog> { { d => d.Names, names.Value } },
-                    new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
-                if (await dialog.Result is not { Canceled: false, Data: ConflictChoice choice })
-                {
-                    return null;
-                }
-
-                started = await Operations.RestoreAsync(_actor, ids, choice, key, CancellationToken.None);
+                return null;
             }
 
-            return Started(started, L["Trash_Restoring", ids.Count]);
+            return Started(started.Value, L["Trash_Restoring", ids.Count]);
         });
     }
 

@@ -71,7 +71,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         var toast = page.Locator(".mud-snackbar").Filter(new() { HasText = "New folder failed: The share was disconnected" });
         await Assertions.Expect(toast).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "jobs-failed-toast-en");
-        await toast.GetByRole(AriaRole.Button, new() { Name = "Jobs" }).ClickAsync();
+        await toast.GetByRole(AriaRole.Link, new() { Name = "Jobs" }).ClickAsync();
         await page.WaitForURLAsync(new Regex("/jobs$"));
         var row = page.Locator("#jobs-table tbody tr").Filter(new() { Has = page.Locator($"[data-job-id='{job.Id}']") });
         await Assertions.Expect(row.Locator(".fv-job-status")).ToHaveTextAsync("Failed");

@@ -33,7 +33,9 @@ public sealed class JobRunner(
     private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Task> _tasks = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly CancellationTokenSource _shutdown = new();
+    // The host's stopping token itself, not a copy kept in a CancellationTokenSource of ours: a callback cancelling
+    // such a copy could run after it was disposed, and failed the host's stop.
+    private CancellationToken _stopping;
     private IReadOnlyCollection<string> _types = [];
 
     /// <summary>Jobs running in this instance.</summary>
@@ -53,7 +55,7 @@ public sealed class JobRunner(
         }
 
         events.Queued += Wake;
-        stoppingToken.Register(() => _shutdown.Cancel());
+        _stopping = stoppingToken;
         var nextRecovery = DateTimeOffset.MinValue;
         var nextRenewal = DateTimeOffset.MinValue;
         try
@@ -175,7 +177,7 @@ public sealed class JobRunner(
             }
         }
 
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
         var run = new JobRun(job, lease, ledger, events, time, cancel);
         using var heartbeat = new CancellationTokenSource();
         var claimLost = new StrongBox<bool>();
@@ -187,7 +189,7 @@ public sealed class JobRunner(
             await events.PublishAsync(JobEvent.From(job, JobStatus.Running));
             outcome = await handler.RunAsync(run);
         }
-        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             outcome = new JobOutcome(JobStatus.Queued);
         }
@@ -217,7 +219,7 @@ public sealed class JobRunner(
             return;
         }
 
-        if (_shutdown.IsCancellationRequested && outcome.Status is JobStatus.Queued or JobStatus.Cancelled && !await CancelRequestedAsync(job.Id))
+        if (_stopping.IsCancellationRequested && outcome.Status is JobStatus.Queued or JobStatus.Cancelled && !await CancelRequestedAsync(job.Id))
         {
             // The host stops: the job waits for the next start, its locks expire meanwhile and are taken again then.
             await ledger.RequeueAsync(job.Id, CancellationToken.None);
@@ -325,7 +327,6 @@ public sealed class JobRunner(
 
     public override void Dispose()
     {
-        _shutdown.Dispose();
         _wake.Dispose();
         base.Dispose();
     }

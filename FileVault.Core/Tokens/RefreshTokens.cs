@@ -88,30 +88,6 @@ public sealed class RefreshTokens(
     }
 
     /// <summary>
-    /// Revokes every live refresh token of the user, whatever family (sign-out, R-AUTH-4), with its audit row in the
-    /// same transaction; returns how many were revoked.
-    /// </summary>
-    public async Task<int> RevokeAllAsync(Guid userId, string reason, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(reason);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var revoked = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-        {
-            db.ChangeTracker.Clear();
-            var now = time.GetUtcNow();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var count = await db.RefreshTokens.Where(t => t.UserId == userId && t.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
-            AuditTrail.Add(db, time, userId, "token.revoke_all", $"user:{userId}", new { Reason = reason, Revoked = count });
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-            return count;
-        }, cancellationToken);
-        logger.LogInformation("Revoked {Count} refresh tokens of user {UserId}: {Reason}", revoked, userId, reason);
-        return revoked;
-    }
-
-    /// <summary>
     /// Deletes refresh tokens that can never be used again: expired or revoked. A consumed token that has not expired
     /// stays, because presenting it again is how a stolen token is noticed and its family revoked.
     /// </summary>

@@ -16,6 +16,7 @@ public static class TokensServiceCollectionExtensions
         services.AddSingleton<ApiSigningKeyStore>();
         services.AddScoped<RefreshTokens>();
         services.AddScoped<PersonalAccessTokens>();
+        services.AddScoped<UserSessions>();
         services.AddTransient<RefreshTokenPurgeSchedule>();
         return services;
     }

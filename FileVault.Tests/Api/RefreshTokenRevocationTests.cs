@@ -5,16 +5,31 @@ using System.Text.Json;
 using FileVault.Core.Access;
 using FileVault.Core.Tokens;
 using FileVault.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Api;
 
-/// <summary>R-AUTH-4: signing out ends the user's refresh tokens; the schedule purges the ones that can never work again.</summary>
-public sealed class RefreshTokenRevocationTests(ApiAppFactory app) : IClassFixture<ApiAppFactory>
+/// <summary>Sessions checked every 5 s, so a test sees another device's cookie refused without waiting a minute.</summary>
+public sealed class QuickRevalidationAppFactory : ApiAppFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("FileVault:Security:RevalidationInterval", "00:00:05");
+    }
+}
+
+/// <summary>
+/// R-AUTH-4: signing out ends the user's sessions everywhere (cookies, access and refresh tokens) but not their personal
+/// tokens; the schedule purges refresh tokens that can never work again.
+/// </summary>
+public sealed class RefreshTokenRevocationTests(QuickRevalidationAppFactory app) : IClassFixture<QuickRevalidationAppFactory>
 {
     [Fact]
-    public async Task Signing_out_revokes_the_users_refresh_tokens_and_no_one_elses()
+    public async Task Signing_out_ends_every_session_of_the_user_and_keeps_personal_tokens_and_other_users()
     {
         var user = await app.CreateUserAsync("signout@revoke.test", Roles.User);
         await app.CreateUserAsync("bystander@revoke.test", Roles.User);
@@ -25,6 +40,16 @@ public sealed class RefreshTokenRevocationTests(ApiAppFactory app) : IClassFixtu
         var rotated = await RefreshAsync(client, script.GetProperty("refresh_token").GetString()!);
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         var current = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!;
+        using var accessToken = app.Bearer(script.GetProperty("access_token").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, (await accessToken.GetAsync("/api/v1/roots")).StatusCode);
+        using var personal = app.Bearer(await CreatePersonalTokenAsync(accessToken));
+        Assert.Equal(HttpStatusCode.OK, (await personal.GetAsync("/api/v1/roots")).StatusCode);
+
+        // The same user in a second browser (another device), signed in before the first one signs out.
+        using var otherDevice = app.CreateBrowserLikeClient();
+        Assert.Equal(HttpStatusCode.Redirect,
+            (await FileVaultAppFactory.PostSignInAsync(otherDevice, "signout@revoke.test", FileVaultAppFactory.UserPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await otherDevice.GetAsync("/api/v1/roots")).StatusCode);
 
         using var browser = app.CreateBrowserLikeClient();
         Assert.Equal(HttpStatusCode.Redirect,
@@ -37,10 +62,49 @@ public sealed class RefreshTokenRevocationTests(ApiAppFactory app) : IClassFixtu
         var refused = await RefreshAsync(client, current);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("auth.invalid_grant", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        // The access token is refused at once, not when its 15 minutes are up.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await accessToken.GetAsync("/api/v1/roots")).StatusCode);
+        // A personal token is a credential for scripts: it outlives a sign-out (it dies on password change or disable).
+        Assert.Equal(HttpStatusCode.OK, (await personal.GetAsync("/api/v1/roots")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(client, bystander.GetProperty("refresh_token").GetString()!)).StatusCode);
-        await using var db = app.Database.CreateDbContext();
-        Assert.All(await db.RefreshTokens.Where(t => t.UserId == user.Id).ToListAsync(), t => Assert.NotNull(t.RevokedAt));
-        Assert.Contains(db.AuditLog, a => a.Action == "token.revoke_all" && a.Target == $"user:{user.Id}" && a.ActorId == user.Id);
+        await using (var db = app.Database.CreateDbContext())
+        {
+            Assert.All(await db.RefreshTokens.Where(t => t.UserId == user.Id).ToListAsync(), t => Assert.NotNull(t.RevokedAt));
+            Assert.Contains(db.AuditLog, a => a.Action == "session.end_all" && a.Target == $"user:{user.Id}" && a.ActorId == user.Id);
+        }
+
+        // The other device's cookie is refused once it is re-checked (FileVault:Security:RevalidationInterval, 5 s here).
+        var status = HttpStatusCode.OK;
+        for (var waited = TimeSpan.Zero; status == HttpStatusCode.OK && waited < TimeSpan.FromSeconds(15); waited += TimeSpan.FromMilliseconds(500))
+        {
+            await Task.Delay(500);
+            status = (await otherDevice.GetAsync("/api/v1/roots")).StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
+    [Fact]
+    public async Task A_password_change_after_a_sign_out_still_ends_personal_tokens()
+    {
+        var user = await app.CreateUserAsync("later@revoke.test", Roles.User);
+        using var accessToken = await app.BearerForAsync("later@revoke.test");
+        using var personal = app.Bearer(await CreatePersonalTokenAsync(accessToken));
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UserSessions>().EndAllAsync(user.Id, "test", CancellationToken.None);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await personal.GetAsync("/api/v1/roots")).StatusCode);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<FileVaultUser>>();
+            var stored = await users.FindByIdAsync(user.Id.ToString());
+            var changed = await users.ChangePasswordAsync(stored!, FileVaultAppFactory.UserPassword, FileVaultAppFactory.UserPassword + "-new");
+            Assert.True(changed.Succeeded, string.Join("; ", changed.Errors.Select(e => e.Description)));
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await personal.GetAsync("/api/v1/roots")).StatusCode);
     }
 
     [Fact]
@@ -86,6 +150,13 @@ public sealed class RefreshTokenRevocationTests(ApiAppFactory app) : IClassFixtu
         // The consumed token is still known, so presenting it again is still caught as a reuse and ends its family.
         Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(client, first)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(client, second)).StatusCode);
+    }
+
+    private static async Task<string> CreatePersonalTokenAsync(HttpClient owner)
+    {
+        var created = await owner.PostAsJsonAsync("/api/v1/me/tokens", new { name = "backup script", scope = "read", expiresInDays = 30 });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
     }
 
     private static Task<HttpResponseMessage> RefreshAsync(HttpClient client, string refreshToken) =>

@@ -5,7 +5,7 @@ namespace FileVault.Web.Account;
 /// <summary>FileVault:Security in appsettings.json.</summary>
 public sealed class AccountOptions
 {
-    /// <summary>How often open circuits re-check their user (R-AUTH-5: at most a minute).</summary>
+    /// <summary>How often open circuits and sign-in cookies re-check their user (R-AUTH-4/5: at most a minute).</summary>
     [Range(typeof(TimeSpan), "00:00:05", "00:01:00")]
     public TimeSpan RevalidationInterval { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -46,7 +46,9 @@ public static class AccountServiceCollectionExtensions
         services.AddFileVaultIdentity()
             .AddSignInManager()
             .AddDefaultTokenProviders();
-        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
+        // Sign-in cookies on other devices re-check the security stamp as often as circuits do (R-AUTH-4/5).
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<AccountOptions>>((options, account) =>
+            options.ValidationInterval = account.Value.RevalidationInterval);
         services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((options, account) =>
             options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(account.Value.LockoutMinutes));
 

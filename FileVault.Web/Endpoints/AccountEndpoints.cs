@@ -13,14 +13,14 @@ public static class AccountEndpoints
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
         // A form post with antiforgery (validated by UseAntiforgery for form-bound endpoints).
-        // Signing out also ends every refresh token of the user (R-AUTH-4): a script or app signed in with the same
-        // account must sign in again. Access tokens end within their 15 minutes; personal access tokens stay.
+        // Signing out ends every session of the user (R-AUTH-4): other browsers within a minute, API access and
+        // refresh tokens at once. Personal access tokens stay (UserSessions).
         app.MapPost("/account/logout", async (
-                [FromForm] string? returnUrl, HttpContext context, SignInManager<FileVaultUser> signIn, RefreshTokens refreshTokens) =>
+                [FromForm] string? returnUrl, HttpContext context, SignInManager<FileVaultUser> signIn, UserSessions sessions) =>
             {
                 if (AccessSubject.FromPrincipal(context.User) is { } user)
                 {
-                    await refreshTokens.RevokeAllAsync(user.UserId, "sign_out", CancellationToken.None);
+                    await sessions.EndAllAsync(user.UserId, "sign_out", CancellationToken.None);
                 }
 
                 await signIn.SignOutAsync();

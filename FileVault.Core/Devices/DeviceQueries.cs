@@ -36,14 +36,23 @@ public sealed record DeskTiles(int Available, int Rented, int Overdue, int InRep
 
 public sealed record BorrowerOption(Guid Id, string DisplayName, string? Email);
 
-/// <summary>Read side of the desk: lists, tiles, overdue rentals, history, a user's own rentals.</summary>
+/// <summary>
+/// Read side of the desk: lists, tiles, overdue rentals, history, a user's own rentals. Every method takes the acting
+/// <see cref="DeskActor"/>: the desk's views answer only desk staff and admins (anyone else gets nothing, as if there
+/// were no devices), and a user's rentals are only ever their own (R-AUTH-2: Core refuses what the UI hides).
+/// </summary>
 public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time)
 {
     /// <summary>More rows than any desk has; exports stop here rather than hold an unbounded list.</summary>
     public const int ExportLimit = 50_000;
 
-    public async Task<DevicePage> ListAsync(DeviceFilter filter, int skip, int take, CancellationToken cancellationToken)
+    public async Task<DevicePage> ListAsync(DeskActor actor, DeviceFilter filter, int skip, int take, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return new DevicePage([], 0);
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         var rows =
@@ -99,21 +108,26 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
     }
 
     /// <summary>The device a scanned or typed tag names, with its open rental.</summary>
-    public async Task<DeviceRow?> FindByTagAsync(string assetTag, CancellationToken cancellationToken)
+    public async Task<DeviceRow?> FindByTagAsync(DeskActor actor, string assetTag, CancellationToken cancellationToken)
     {
         var tag = DeviceInput.NormalizeAssetTag(assetTag);
-        if (tag.Length is 0 or > DeviceInput.AssetTagMaxLength)
+        if (!RunsDesk(actor) || tag.Length is 0 or > DeviceInput.AssetTagMaxLength)
         {
             return null;
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var id = await db.Devices.Where(d => d.AssetTag == tag).Select(d => (int?)d.Id).FirstOrDefaultAsync(cancellationToken);
-        return id is null ? null : await GetAsync(id.Value, cancellationToken);
+        return id is null ? null : await GetAsync(actor, id.Value, cancellationToken);
     }
 
-    public async Task<DeviceRow?> GetAsync(int deviceId, CancellationToken cancellationToken)
+    public async Task<DeviceRow?> GetAsync(DeskActor actor, int deviceId, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return null;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var device = await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
         if (device is null)
@@ -131,8 +145,13 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
             device.PurchaseDate, device.Status, device.Notes, hasPhoto, rental, rental is not null && rental.DueAt < now);
     }
 
-    public async Task<DeskTiles> TilesAsync(CancellationToken cancellationToken)
+    public async Task<DeskTiles> TilesAsync(DeskActor actor, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return new DeskTiles(0, 0, 0, 0);
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         var counts = await db.Devices.GroupBy(d => d.Status).Select(g => new { g.Key, Count = g.Count() })
@@ -144,32 +163,48 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
     }
 
     /// <summary>Open rentals past their due time, the longest overdue first.</summary>
-    public async Task<IReadOnlyList<RentalRow>> OverdueAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RentalRow>> OverdueAsync(DeskActor actor, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return [];
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         return await Rentals(db).Where(x => x.Rental.ReturnedAt == null && x.Rental.DueAt < now).OrderBy(x => x.Rental.DueAt)
             .Take(ExportLimit).Select(Row(now)).ToListAsync(cancellationToken);
     }
 
-    /// <summary>A user's own rentals: open ones first, then the most recent.</summary>
-    public async Task<IReadOnlyList<RentalRow>> RentalsOfAsync(Guid userId, int count, CancellationToken cancellationToken)
+    /// <summary>The actor's own rentals: open ones first, then the most recent.</summary>
+    public async Task<IReadOnlyList<RentalRow>> MyRentalsAsync(DeskActor actor, int count, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await Rentals(db).Where(x => x.Rental.BorrowerUserId == userId)
+        return await Rentals(db).Where(x => x.Rental.BorrowerUserId == actor.UserId)
             .OrderBy(x => x.Rental.ReturnedAt != null).ThenByDescending(x => x.Rental.StartedAt).Take(count)
             .Select(Row(time.GetUtcNow())).ToListAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<RentalRow>> RentalsOfDeviceAsync(int deviceId, int count, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RentalRow>> RentalsOfDeviceAsync(DeskActor actor, int deviceId, int count, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return [];
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await Rentals(db).Where(x => x.Rental.DeviceId == deviceId)
             .OrderByDescending(x => x.Rental.StartedAt).Take(count).Select(Row(time.GetUtcNow())).ToListAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<DeviceEventRow>> HistoryAsync(int deviceId, int count, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeviceEventRow>> HistoryAsync(DeskActor actor, int deviceId, int count, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return [];
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.DeviceEvents.AsNoTracking().Where(e => e.DeviceId == deviceId)
             .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(count)
@@ -177,9 +212,14 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
             .ToListAsync(cancellationToken);
     }
 
-    /// <summary>Enabled employee accounts matching a name or e-mail, for the borrower picker.</summary>
-    public async Task<IReadOnlyList<BorrowerOption>> FindBorrowersAsync(string? text, int count, CancellationToken cancellationToken)
+    /// <summary>Enabled employee accounts matching a name or e-mail, for the desk's borrower picker (nobody else may list accounts).</summary>
+    public async Task<IReadOnlyList<BorrowerOption>> FindBorrowersAsync(DeskActor actor, string? text, int count, CancellationToken cancellationToken)
     {
+        if (!RunsDesk(actor))
+        {
+            return [];
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var users = db.Users.AsNoTracking().Where(u => !u.IsDisabled);
         if (LikePattern(text) is { } pattern)
@@ -198,6 +238,12 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
         var allowed = actor.RunsDesk || await db.Rentals.AnyAsync(
             r => r.DeviceId == deviceId && r.ReturnedAt == null && r.BorrowerUserId == actor.UserId, cancellationToken);
         return allowed ? await db.DevicePhotos.AsNoTracking().FirstOrDefaultAsync(p => p.DeviceId == deviceId, cancellationToken) : null;
+    }
+
+    private static bool RunsDesk(DeskActor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.RunsDesk;
     }
 
     private static IQueryable<RentalWithDevice> Rentals(FileVaultDbContext db) =>

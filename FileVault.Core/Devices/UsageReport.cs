@@ -19,8 +19,15 @@ public sealed class UsageReport(IDbContextFactory<FileVaultDbContext> contexts, 
 
     public static readonly Error InvalidRange = new("report.range_invalid", "The range must start on or before its end and span at most ten years.");
 
-    public async Task<Result<UsageSummary>> BuildAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    /// <summary>Usage per device and per borrower over whole days; for desk staff and admins only.</summary>
+    public async Task<Result<UsageSummary>> BuildAsync(DeskActor actor, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!actor.RunsDesk)
+        {
+            return DeviceLifecycle.Errors.Forbidden;
+        }
+
         if (to < from || to.DayNumber - from.DayNumber > MaxDays)
         {
             return InvalidRange;

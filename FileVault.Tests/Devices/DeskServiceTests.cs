@@ -45,7 +45,7 @@ public sealed class DeskServiceTests : IAsyncLifetime
         var id = await _desk.RegisterAsync("FV-0001");
         var rentalId = await _desk.CheckOutAsync(" fv-0001 ", "김민수", "영업부");
 
-        var rented = await _desk.Queries.GetAsync(id, default);
+        var rented = await _desk.Queries.GetAsync(DeskHarness.Desk, id, default);
         Assert.Equal(DeviceStatus.Rented, rented!.Status);
         Assert.Equal("김민수", rented.Rental!.BorrowerName);
         Assert.Equal(rentalId, rented.Rental.Id);
@@ -55,15 +55,15 @@ public sealed class DeskServiceTests : IAsyncLifetime
 
         Assert.True(checkIn.IsSuccess, checkIn.Error?.ToString());
         Assert.Equal(rentalId, checkIn.Value);
-        var back = await _desk.Queries.GetAsync(id, default);
+        var back = await _desk.Queries.GetAsync(DeskHarness.Desk, id, default);
         Assert.Equal(DeviceStatus.Available, back!.Status);
         Assert.Null(back.Rental);
-        var rental = Assert.Single(await _desk.Queries.RentalsOfDeviceAsync(id, 10, default));
+        var rental = Assert.Single(await _desk.Queries.RentalsOfDeviceAsync(DeskHarness.Desk, id, 10, default));
         Assert.Equal(_desk.Time.GetUtcNow(), rental.ReturnedAt);
         Assert.Equal("화면 긁힘 없음", rental.ReturnCondition);
         Assert.Equal(
             [DeviceEventKind.CheckedIn, DeviceEventKind.CheckedOut, DeviceEventKind.Registered],
-            (await _desk.Queries.HistoryAsync(id, 10, default)).Select(e => e.Kind));
+            (await _desk.Queries.HistoryAsync(DeskHarness.Desk, id, 10, default)).Select(e => e.Kind));
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class DeskServiceTests : IAsyncLifetime
         var result = await _desk.Desk_.CheckInAsync(DeskHarness.Desk, new CheckInRequest("FV-0002", null, false), default);
 
         Assert.Equal("device.not_rented", result.Error?.Code);
-        Assert.Equal(DeviceStatus.Available, (await _desk.Queries.GetAsync(id, default))!.Status);
-        Assert.Single(await _desk.Queries.HistoryAsync(id, 10, default));
+        Assert.Equal(DeviceStatus.Available, (await _desk.Queries.GetAsync(DeskHarness.Desk, id, default))!.Status);
+        Assert.Single(await _desk.Queries.HistoryAsync(DeskHarness.Desk, id, 10, default));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class DeskServiceTests : IAsyncLifetime
 
         var refused = await _desk.Desk_.ChangeStatusAsync(DeskHarness.Admin, id, DeviceAction.Retire, null, default);
         Assert.Equal("device.rented", refused.Error?.Code);
-        Assert.Equal(DeviceStatus.Rented, (await _desk.Queries.GetAsync(id, default))!.Status);
+        Assert.Equal(DeviceStatus.Rented, (await _desk.Queries.GetAsync(DeskHarness.Desk, id, default))!.Status);
 
         Assert.True((await _desk.Desk_.CheckInAsync(DeskHarness.Desk, new CheckInRequest("FV-0004", null, false), default)).IsSuccess);
         var retired = await _desk.Desk_.ChangeStatusAsync(DeskHarness.Admin, id, DeviceAction.Retire, "배터리 불량", default);
@@ -118,8 +118,8 @@ public sealed class DeskServiceTests : IAsyncLifetime
         var result = await _desk.Desk_.CheckInAsync(DeskHarness.Desk, new CheckInRequest("FV-0005", "액정 파손", NeedsRepair: true), default);
 
         Assert.True(result.IsSuccess);
-        Assert.Equal(DeviceStatus.InRepair, (await _desk.Queries.GetAsync(id, default))!.Status);
-        var tiles = await _desk.Queries.TilesAsync(default);
+        Assert.Equal(DeviceStatus.InRepair, (await _desk.Queries.GetAsync(DeskHarness.Desk, id, default))!.Status);
+        var tiles = await _desk.Queries.TilesAsync(DeskHarness.Desk, default);
         Assert.Equal(new DeskTiles(Available: 0, Rented: 0, Overdue: 0, InRepair: 1), tiles);
     }
 
@@ -170,7 +170,7 @@ public sealed class DeskServiceTests : IAsyncLifetime
 
         Assert.Equal("device.asset_tag_taken", duplicate.Error?.Code);
         Assert.Equal("device.asset_tag_taken", renamed.Error?.Code);
-        Assert.Equal("FV-0010", (await _desk.Queries.GetAsync(id, default))!.AssetTag);
+        Assert.Equal("FV-0010", (await _desk.Queries.GetAsync(DeskHarness.Desk, id, default))!.AssetTag);
     }
 
     [Fact]
@@ -199,13 +199,44 @@ public sealed class DeskServiceTests : IAsyncLifetime
 
         _desk.Time.Advance(TimeSpan.FromDays(2));
 
-        Assert.Equal(new DeskTiles(Available: 1, Rented: 2, Overdue: 1, InRepair: 0), await _desk.Queries.TilesAsync(default));
-        var overdue = Assert.Single(await _desk.Queries.OverdueAsync(default));
+        Assert.Equal(new DeskTiles(Available: 1, Rented: 2, Overdue: 1, InRepair: 0), await _desk.Queries.TilesAsync(DeskHarness.Desk, default));
+        var overdue = Assert.Single(await _desk.Queries.OverdueAsync(DeskHarness.Desk, default));
         Assert.Equal("FV-0013", overdue.AssetTag);
-        var list = await _desk.Queries.ListAsync(new DeviceFilter(), 0, 50, default);
+        var list = await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(), 0, 50, default);
         Assert.Equal(["FV-0013"], list.Rows.Where(r => r.IsOverdue).Select(r => r.AssetTag));
-        var filtered = await _desk.Queries.ListAsync(new DeviceFilter(OverdueOnly: true), 0, 50, default);
+        var filtered = await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(OverdueOnly: true), 0, 50, default);
         Assert.Equal(["FV-0013"], filtered.Rows.Select(r => r.AssetTag));
+    }
+
+    [Fact]
+    public async Task An_employee_reads_nothing_of_the_desk_and_only_their_own_rentals()
+    {
+        var employee = await _desk.CreateUserAsync("borrower@filevault.test", "박지훈");
+        var actor = DeskHarness.Employee with { UserId = employee.Id };
+        var id = await _desk.RegisterAsync("FV-0020");
+        await _desk.RegisterAsync("FV-0021");
+        var mine = await _desk.Desk_.CheckOutAsync(DeskHarness.Desk,
+            new CheckOutRequest("FV-0020", new Borrower(employee.Id, null, null), "출장", _desk.Time.GetUtcNow().AddDays(1)), default);
+        Assert.True(mine.IsSuccess, mine.Error?.ToString());
+        await _desk.CheckOutAsync("FV-0021", "김민수", dueIn: TimeSpan.FromHours(1));
+        _desk.Time.Advance(TimeSpan.FromHours(2));
+
+        // Core answers as if there were no desk, whatever page or endpoint asks (R-AUTH-2).
+        Assert.Empty((await _desk.Queries.ListAsync(actor, new DeviceFilter(), 0, 50, default)).Rows);
+        Assert.Null(await _desk.Queries.GetAsync(actor, id, default));
+        Assert.Null(await _desk.Queries.FindByTagAsync(actor, "FV-0020", default));
+        Assert.Equal(new DeskTiles(0, 0, 0, 0), await _desk.Queries.TilesAsync(actor, default));
+        Assert.Empty(await _desk.Queries.OverdueAsync(actor, default));
+        Assert.Empty(await _desk.Queries.HistoryAsync(actor, id, 10, default));
+        Assert.Empty(await _desk.Queries.RentalsOfDeviceAsync(actor, id, 10, default));
+        Assert.Empty(await _desk.Queries.FindBorrowersAsync(actor, "", 10, default));
+        Assert.Equal("desk.forbidden", (await _desk.Report.BuildAsync(actor, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31), default)).Error?.Code);
+
+        var own = Assert.Single(await _desk.Queries.MyRentalsAsync(actor, 10, default));
+        Assert.Equal("FV-0020", own.AssetTag);
+        // The desk itself still sees everything.
+        Assert.Equal(2, (await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(), 0, 50, default)).Total);
+        Assert.NotEmpty(await _desk.Queries.FindBorrowersAsync(DeskHarness.Desk, "박지훈", 10, default));
     }
 
     [Fact]
@@ -216,12 +247,12 @@ public sealed class DeskServiceTests : IAsyncLifetime
         await _desk.RegisterAsync("FV-0103", "Galaxy_Tab");
         await _desk.CheckOutAsync("FV-0101", "김민수");
 
-        Assert.Equal(["FV-0101", "FV-0102", "FV-0103"], (await _desk.Queries.ListAsync(new DeviceFilter(), 0, 50, default)).Rows.Select(r => r.AssetTag));
-        Assert.Equal(["FV-0103", "FV-0102", "FV-0101"], (await _desk.Queries.ListAsync(new DeviceFilter(Descending: true), 0, 50, default)).Rows.Select(r => r.AssetTag));
-        Assert.Equal(["FV-0101"], (await _desk.Queries.ListAsync(new DeviceFilter(Search: "민수"), 0, 50, default)).Rows.Select(r => r.AssetTag));
-        Assert.Equal(["FV-0103"], (await _desk.Queries.ListAsync(new DeviceFilter(Search: "y_t"), 0, 50, default)).Rows.Select(r => r.AssetTag));
-        Assert.Equal(["FV-0102", "FV-0103"], (await _desk.Queries.ListAsync(new DeviceFilter(Status: DeviceStatus.Available), 0, 50, default)).Rows.Select(r => r.AssetTag));
-        var page = await _desk.Queries.ListAsync(new DeviceFilter(Sort: DeviceSort.Model), 1, 1, default);
+        Assert.Equal(["FV-0101", "FV-0102", "FV-0103"], (await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(), 0, 50, default)).Rows.Select(r => r.AssetTag));
+        Assert.Equal(["FV-0103", "FV-0102", "FV-0101"], (await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(Descending: true), 0, 50, default)).Rows.Select(r => r.AssetTag));
+        Assert.Equal(["FV-0101"], (await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(Search: "민수"), 0, 50, default)).Rows.Select(r => r.AssetTag));
+        Assert.Equal(["FV-0103"], (await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(Search: "y_t"), 0, 50, default)).Rows.Select(r => r.AssetTag));
+        Assert.Equal(["FV-0102", "FV-0103"], (await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(Status: DeviceStatus.Available), 0, 50, default)).Rows.Select(r => r.AssetTag));
+        var page = await _desk.Queries.ListAsync(DeskHarness.Desk, new DeviceFilter(Sort: DeviceSort.Model), 1, 1, default);
         Assert.Equal(3, page.Total);
         Assert.Equal(["FV-0101"], page.Rows.Select(r => r.AssetTag));
     }
@@ -240,10 +271,10 @@ public sealed class DeskServiceTests : IAsyncLifetime
             new CheckOutRequest("FV-0201", new Borrower(employee.Id, null, "개발팀"), "출장", _desk.Time.GetUtcNow().AddDays(3)), default);
 
         Assert.True(result.IsSuccess);
-        var mine = Assert.Single(await _desk.Queries.RentalsOfAsync(employee.Id, 10, default));
+        var mine = Assert.Single(await _desk.Queries.MyRentalsAsync(actor, 10, default));
         Assert.Equal("김민수", mine.BorrowerName);
         Assert.Equal("image/png", (await _desk.Queries.PhotoAsync(actor, id, default))!.ContentType);
-        Assert.Empty(await _desk.Queries.RentalsOfAsync(Guid.NewGuid(), 10, default));
+        Assert.Empty(await _desk.Queries.MyRentalsAsync(DeskHarness.Employee, 10, default));
     }
 
     [Theory]

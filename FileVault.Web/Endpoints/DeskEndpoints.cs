@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using FileVault.Core;
 using FileVault.Core.Access;
 using FileVault.Core.Devices;
@@ -16,33 +17,35 @@ public static class DeskEndpoints
 
         export.MapGet("/devices.csv", async (
                 string? search, DeviceStatus? status, bool? overdue, DeviceSort? sort, bool? desc,
-                DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
+                ClaimsPrincipal user, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
             {
                 var filter = new DeviceFilter(search, status, overdue ?? false, sort ?? DeviceSort.AssetTag, desc ?? false);
-                var page = await queries.ListAsync(filter, 0, DeviceQueries.ExportLimit, cancellationToken);
+                var page = await queries.ListAsync(DeskActor.From(user), filter, 0, DeviceQueries.ExportLimit, cancellationToken);
                 return await CsvAsync(csv.Devices(), page.Rows, csv.FileName("Csv_Devices"), cancellationToken);
             })
             .WithName("ExportDevices").WithSummary("The device list with the same search, filters and sort as the desk page.");
 
-        export.MapGet("/overdue.csv", async (DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
-                await CsvAsync(csv.Rentals(), await queries.OverdueAsync(cancellationToken), csv.FileName("Csv_Overdue"), cancellationToken))
+        export.MapGet("/overdue.csv", async (ClaimsPrincipal user, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
+                await CsvAsync(csv.Rentals(), await queries.OverdueAsync(DeskActor.From(user), cancellationToken), csv.FileName("Csv_Overdue"), cancellationToken))
             .WithName("ExportOverdue").WithSummary("Open rentals past their due time.");
 
-        export.MapGet("/devices/{id:int}/history.csv", async (int id, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
-                await CsvAsync(csv.History(), await queries.HistoryAsync(id, DeviceQueries.ExportLimit, cancellationToken),
+        export.MapGet("/devices/{id:int}/history.csv", async (
+                int id, ClaimsPrincipal user, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
+                await CsvAsync(csv.History(), await queries.HistoryAsync(DeskActor.From(user), id, DeviceQueries.ExportLimit, cancellationToken),
                     csv.FileName("Csv_History"), cancellationToken))
             .WithName("ExportDeviceHistory").WithSummary("Everything that happened to one device.");
 
-        export.MapGet("/devices/{id:int}/rentals.csv", async (int id, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
-                await CsvAsync(csv.Rentals(), await queries.RentalsOfDeviceAsync(id, DeviceQueries.ExportLimit, cancellationToken),
+        export.MapGet("/devices/{id:int}/rentals.csv", async (
+                int id, ClaimsPrincipal user, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
+                await CsvAsync(csv.Rentals(), await queries.RentalsOfDeviceAsync(DeskActor.From(user), id, DeviceQueries.ExportLimit, cancellationToken),
                     csv.FileName("Csv_Rentals"), cancellationToken))
             .WithName("ExportDeviceRentals").WithSummary("The rentals of one device.");
 
         export.MapGet("/report.csv", async (
-                DateOnly from, DateOnly to, string? by, UsageReport report, DeskCsv csv, IStringLocalizer<SharedResource> l,
+                DateOnly from, DateOnly to, string? by, ClaimsPrincipal user, UsageReport report, DeskCsv csv, IStringLocalizer<SharedResource> l,
                 CancellationToken cancellationToken) =>
             {
-                var summary = await report.BuildAsync(from, to, cancellationToken);
+                var summary = await report.BuildAsync(DeskActor.From(user), from, to, cancellationToken);
                 if (!summary.IsSuccess)
                 {
                     return Problem(summary.Error!, l);
@@ -54,12 +57,9 @@ public static class DeskEndpoints
             })
             .WithName("ExportUsageReport").WithSummary("Usage per device (by=device) or per borrower (by=borrower) over a date range.");
 
-        app.MapGet("/devices/export/my-rentals.csv", async (HttpContext context, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
-            {
-                var actor = DeskActor.From(context.User);
-                return await CsvAsync(csv.Rentals(), await queries.RentalsOfAsync(actor.UserId, DeviceQueries.ExportLimit, cancellationToken),
-                    csv.FileName("Csv_MyRentals"), cancellationToken);
-            })
+        app.MapGet("/devices/export/my-rentals.csv", async (ClaimsPrincipal user, DeviceQueries queries, DeskCsv csv, CancellationToken cancellationToken) =>
+                await CsvAsync(csv.Rentals(), await queries.MyRentalsAsync(DeskActor.From(user), DeviceQueries.ExportLimit, cancellationToken),
+                    csv.FileName("Csv_MyRentals"), cancellationToken))
             .RequireAuthorization()
             .WithName("ExportMyRentals").WithSummary("The signed-in user's own rentals.");
 

@@ -33,8 +33,8 @@ public partial class DeskView
 
     private async Task ReloadSummaryAsync()
     {
-        _tiles = await Queries.TilesAsync(CancellationToken.None);
-        _overdue = await Queries.OverdueAsync(CancellationToken.None);
+        _tiles = await Queries.TilesAsync(_actor, CancellationToken.None);
+        _overdue = await Queries.OverdueAsync(_actor, CancellationToken.None);
     }
 
     private async Task ReloadAsync()
@@ -57,7 +57,7 @@ public partial class DeskView
     /// <summary>A scanned tag opens what the device needs next: check-out when it is available, check-in when it is out.</summary>
     private async Task ScannedAsync(string tag)
     {
-        var device = await Queries.FindByTagAsync(tag, CancellationToken.None);
+        var device = await Queries.FindByTagAsync(_actor, tag, CancellationToken.None);
         if (device is null)
         {
             Snackbar.Add(L.Describe(DeviceLifecycle.Errors.NotFound) + $" ({tag})", Severity.Warning);
@@ -104,7 +104,7 @@ public partial class DeskView
         {
             case "history":
                 await Dialogs.ShowAsync<DeviceHistoryDialog>(Format("Desk_HistoryOf", device.AssetTag),
-                    new DialogParameters<DeviceHistoryDialog> { { d => d.Device, device } },
+                    new DialogParameters<DeviceHistoryDialog> { { d => d.Device, device }, { d => d.Actor, _actor } },
                     new DialogOptions { MaxWidth = MaxWidth.Large, FullWidth = true, CloseButton = true });
                 break;
             case "edit":

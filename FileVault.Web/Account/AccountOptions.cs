@@ -11,4 +11,8 @@ public sealed class AccountOptions
 
     [Range(1, 1440)]
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Open windows (Blazor circuits) one user may hold in one app process (R-BLAZOR-1); the next gets a "too many windows" page.</summary>
+    [Range(1, 1000)]
+    public int MaxCircuitsPerUser { get; set; } = 20;
 }

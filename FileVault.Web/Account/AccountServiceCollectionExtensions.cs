@@ -2,6 +2,7 @@ using FileVault.Core.Access;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,9 @@ public static class AccountServiceCollectionExtensions
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingAuthenticationStateProvider>();
         services.AddScoped<PasswordSignIn>();
+        services.AddSingleton<UserCircuitRegistry>();
+        services.AddScoped<UserCircuitLimit>();
+        services.AddScoped<CircuitHandler>(provider => provider.GetRequiredService<UserCircuitLimit>());
 
         services.AddAuthentication(options =>
             {

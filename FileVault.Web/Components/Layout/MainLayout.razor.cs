@@ -1,5 +1,7 @@
+using FileVault.Web.Account;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using MudBlazor;
 
@@ -16,6 +18,12 @@ public partial class MainLayout : IAsyncDisposable
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
+
+    [Inject]
+    private UserCircuitLimit CircuitLimit { get; set; } = default!;
+
+    [Inject]
+    private IOptions<AccountOptions> AccountOptions { get; set; } = default!;
 
     protected override void OnParametersSet() => _errorBoundary?.Recover();
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using FileVault.Core.Access;
 using FileVault.Web.Account;
+using FileVault.Web.Hosting;
 
 namespace FileVault.Web.Endpoints;
 
@@ -62,8 +63,7 @@ internal sealed class ApiRequestGuard : IEndpointFilter
                 return Refuse("auth.csrf", "A cookie-authenticated change needs the X-Requested-With header.");
             }
 
-            var origin = request.Headers.Origin.ToString();
-            if (!string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
+            if (!SameOrigin.Matches(request))
             {
                 return Refuse("auth.csrf", "A cookie-authenticated change must come from this site's own pages (Origin).");
             }

@@ -97,6 +97,7 @@ public static class FileVaultHostingExtensions
         }
 
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseMiddleware<BlazorOriginGuardMiddleware>();
         app.UseSerilogRequestLogging();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseRequestLocalization(Localization.CreateOptions());

@@ -57,7 +57,7 @@ public sealed class GrantService(
         if (!string.IsNullOrWhiteSpace(text))
         {
             var pattern = LikePatterns.Containing(text.Trim());
-            folders = folders.Where(e => EF.Functions.ILike(e.RelativePath, pattern));
+            folders = folders.Where(e => EF.Functions.ILike(e.RelativePath, pattern, LikePatterns.Escape));
         }
 
         return await folders.WhereReadable(db, actor)

@@ -52,7 +52,7 @@ public sealed class UserAdministration(
         if (!string.IsNullOrWhiteSpace(search))
         {
             var pattern = LikePatterns.Containing(search.Trim());
-            users = users.Where(u => EF.Functions.ILike(u.Email!, pattern) || EF.Functions.ILike(u.DisplayName, pattern));
+            users = users.Where(u => EF.Functions.ILike(u.Email!, pattern, LikePatterns.Escape) || EF.Functions.ILike(u.DisplayName, pattern, LikePatterns.Escape));
         }
 
         var rows = await Summaries(db, users.OrderBy(u => u.Email)).ToListAsync(cancellationToken);

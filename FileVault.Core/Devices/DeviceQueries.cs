@@ -74,9 +74,9 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
         if (LikePattern(filter.Search) is { } pattern)
         {
             rows = rows.Where(x =>
-                EF.Functions.ILike(x.Device.AssetTag, pattern, LikeEscape) || EF.Functions.ILike(x.Device.Manufacturer, pattern, LikeEscape)
-                || EF.Functions.ILike(x.Device.Model, pattern, LikeEscape) || EF.Functions.ILike(x.Device.SerialNumber ?? "", pattern, LikeEscape)
-                || EF.Functions.ILike(x.Device.OsName ?? "", pattern, LikeEscape) || EF.Functions.ILike(x.Rental!.BorrowerName ?? "", pattern, LikeEscape));
+                EF.Functions.ILike(x.Device.AssetTag, pattern, LikePatterns.Escape) || EF.Functions.ILike(x.Device.Manufacturer, pattern, LikePatterns.Escape)
+                || EF.Functions.ILike(x.Device.Model, pattern, LikePatterns.Escape) || EF.Functions.ILike(x.Device.SerialNumber ?? "", pattern, LikePatterns.Escape)
+                || EF.Functions.ILike(x.Device.OsName ?? "", pattern, LikePatterns.Escape) || EF.Functions.ILike(x.Rental!.BorrowerName ?? "", pattern, LikePatterns.Escape));
         }
 
         rows = (filter.Sort, filter.Descending) switch
@@ -224,7 +224,7 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
         var users = db.Users.AsNoTracking().Where(u => !u.IsDisabled);
         if (LikePattern(text) is { } pattern)
         {
-            users = users.Where(u => EF.Functions.ILike(u.DisplayName, pattern, LikeEscape) || EF.Functions.ILike(u.Email ?? "", pattern, LikeEscape));
+            users = users.Where(u => EF.Functions.ILike(u.DisplayName, pattern, LikePatterns.Escape) || EF.Functions.ILike(u.Email ?? "", pattern, LikePatterns.Escape));
         }
 
         return await users.OrderBy(u => u.DisplayName).ThenBy(u => u.Email).Take(count)
@@ -238,6 +238,13 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
         var allowed = actor.RunsDesk || await db.Rentals.AnyAsync(
             r => r.DeviceId == deviceId && r.ReturnedAt == null && r.BorrowerUserId == actor.UserId, cancellationToken);
         return allowed ? await db.DevicePhotos.AsNoTracking().FirstOrDefaultAsync(p => p.DeviceId == deviceId, cancellationToken) : null;
+    }
+
+    /// <summary>A case-insensitive "contains" pattern for the search box's text (its first 100 characters), or null for none.</summary>
+    private static string? LikePattern(string? text)
+    {
+        text = text?.Trim();
+        return string.IsNullOrEmpty(text) ? null : LikePatterns.Containing(text.Length > 100 ? text[..100] : text);
     }
 
     private static bool RunsDesk(DeskActor actor)
@@ -262,22 +269,5 @@ public sealed class DeviceQueries(IDbContextFactory<FileVaultDbContext> contexts
         public required Rental Rental { get; init; }
 
         public required Device Device { get; init; }
-    }
-
-    private const string LikeEscape = "\\";
-
-    /// <summary>A case-insensitive "contains" pattern with LIKE's wildcards in the text escaped.</summary>
-    internal static string? LikePattern(string? text)
-    {
-        text = text?.Trim();
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        var escaped = text.Length > 100 ? text[..100] : text;
-        escaped = escaped.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
-            .Replace("_", "\\_", StringComparison.Ordinal);
-        return "%" + escaped + "%";
     }
 }

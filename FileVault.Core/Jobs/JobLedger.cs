@@ -171,27 +171,24 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     public async Task<Result<JobStatus>> CancelAsync(Guid actor, bool actorIsAdmin, long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var job = await db.Jobs.SingleOrDefaultAsync(j => j.Id == id && (actorIsAdmin || j.OwnerId == actor), cancellationToken);
-        if (job is null)
+        var mine = db.Jobs.Where(j => j.Id == id && (actorIsAdmin || j.OwnerId == actor));
+        // Each step is one conditional UPDATE, so a runner claiming the job in between cannot be overwritten: a job
+        // claimed a moment ago is no longer Queued, and is asked to stop instead of being called cancelled while it runs.
+        if (await mine.Where(j => j.Status == JobStatus.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.FinishedAt, time.GetUtcNow()), cancellationToken) == 1)
         {
-            return new Error("job.not_found", "No such job.");
+            return JobStatus.Cancelled;
         }
 
-        switch (job.Status)
+        if (await mine.Where(j => j.Status == JobStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), cancellationToken) == 1)
         {
-            case JobStatus.Queued:
-                job.Status = JobStatus.Cancelled;
-                job.FinishedAt = time.GetUtcNow();
-                break;
-            case JobStatus.Running:
-                job.CancelRequested = true;
-                break;
-            default:
-                return new Error("job.finished", "The job has already finished.");
+            return JobStatus.Running;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        return job.Status;
+        return await mine.AnyAsync(cancellationToken)
+            ? new Error("job.finished", "The job has already finished.")
+            : new Error("job.not_found", "No such job.");
     }
 
     /// <summary>Start-up: running jobs without a recent heartbeat belonged to a dead process; mark them for their handlers.</summary>
@@ -220,11 +217,15 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return await db.Jobs.AnyAsync(j => j.Id == id && j.CancelRequested, cancellationToken) ? Heartbeat.CancelRequested : Heartbeat.Continue;
     }
 
-    /// <summary>The host is stopping: a running job goes back to the queue, keeping its checkpoint, for the next start to resume.</summary>
-    public async Task RequeueAsync(long id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The host is stopping: a job still held under <paramref name="claim"/> goes back to the queue, keeping its
+    /// checkpoint, for the next start to resume. One recovered and claimed by another run meanwhile stays theirs.
+    /// </summary>
+    public async Task RequeueAsync(long id, JobClaim claim, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(claim);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Jobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
+        await Claimed(db.Jobs.Where(j => j.Id == id), claim)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken);
     }
 

@@ -222,7 +222,7 @@ public sealed class JobRunner(
         if (_stopping.IsCancellationRequested && outcome.Status is JobStatus.Queued or JobStatus.Cancelled && !await CancelRequestedAsync(job.Id))
         {
             // The host stops: the job waits for the next start, its locks expire meanwhile and are taken again then.
-            await ledger.RequeueAsync(job.Id, CancellationToken.None);
+            await ledger.RequeueAsync(job.Id, claim, CancellationToken.None);
             logger.LogInformation("Job {JobId} ({Type}) put back in the queue: the host is stopping", job.Id, job.Type);
             return;
         }

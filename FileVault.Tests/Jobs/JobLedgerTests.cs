@@ -72,6 +72,57 @@ public sealed class JobLedgerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancel_racing_a_claim_never_calls_a_running_job_cancelled()
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            var id = (await _ledger.EnqueueAsync(_owner, new NewJob("copy", "copy", $$"""{"n":{{i}}}"""), CancellationToken.None)).Value;
+            var claiming = _ledger.ClaimNextAsync("copy", "runner", CancellationToken.None);
+            var cancelling = _ledger.CancelAsync(_owner, false, id, CancellationToken.None);
+            var (claimed, cancelled) = (await claiming, await cancelling);
+
+            await using var db = _database.CreateDbContext();
+            var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+            if (claimed is null)
+            {
+                // The cancel came first: the job never starts.
+                Assert.Equal((JobStatus.Cancelled, JobStatus.Cancelled), (cancelled.Value, job.Status));
+            }
+            else
+            {
+                // The claim came first: the job runs and is asked to stop; it is not recorded as cancelled under the runner.
+                Assert.Equal((JobStatus.Running, JobStatus.Running, true), (cancelled.Value, job.Status, job.CancelRequested));
+                Assert.True(await _ledger.FinishAsync(id, JobStatus.Cancelled, null, CancellationToken.None, claim: new JobClaim("runner", 1)));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_stopping_run_requeues_only_a_job_it_still_holds()
+    {
+        var id = (await _ledger.EnqueueAsync(_owner, new NewJob("copy", "copy", "{}"), CancellationToken.None)).Value;
+        var first = (await _ledger.ClaimNextAsync("copy", "old", CancellationToken.None))!;
+        // The old run missed its heartbeats; the job was recovered and another instance runs it now.
+        _time.Advance(JobLedger.HeartbeatTimeout + TimeSpan.FromSeconds(1));
+        await _ledger.RecoverAsync(["copy"], JobLedger.HeartbeatTimeout, [], CancellationToken.None);
+        var second = (await _ledger.ClaimNextAsync("copy", "new", CancellationToken.None))!;
+
+        await _ledger.RequeueAsync(id, new JobClaim("old", first.Attempts), CancellationToken.None);
+
+        await using (var db = _database.CreateDbContext())
+        {
+            var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+            Assert.Equal((JobStatus.Running, "new"), (job.Status, job.ClaimedBy));
+        }
+
+        await _ledger.RequeueAsync(id, new JobClaim("new", second.Attempts), CancellationToken.None);
+        await using (var db = _database.CreateDbContext())
+        {
+            Assert.Equal(JobStatus.Queued, await db.Jobs.Where(j => j.Id == id).Select(j => j.Status).SingleAsync());
+        }
+    }
+
+    [Fact]
     public async Task Another_users_job_is_not_found_but_an_admin_may_cancel_it()
     {
         var id = (await _ledger.EnqueueAsync(_owner, new NewJob("delete", "delete", "{}"), CancellationToken.None)).Value;

@@ -72,7 +72,8 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
 
     /// <summary>
     /// The folder itself and every ancestor up to the root (""), deepest first, split on whole components. Null for a
-    /// spelling no catalog path can have (leading, trailing or doubled '/', "." or ".." components).
+    /// spelling no catalog path can have (leading, trailing or doubled '/', "." or ".." components, NUL, which
+    /// PostgreSQL text cannot even hold).
     /// </summary>
     public static string[]? AncestorsAndSelf(string relativePath)
     {
@@ -83,7 +84,7 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
         }
 
         var components = relativePath.Split('/');
-        if (components.Any(c => c is "" or "." or ".."))
+        if (components.Any(c => c is "" or "." or "..") || relativePath.Contains('\0', StringComparison.Ordinal))
         {
             return null;
         }

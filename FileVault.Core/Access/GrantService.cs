@@ -31,6 +31,11 @@ public sealed class GrantService(
     public async Task<Result<IReadOnlyList<GrantView>>> ListAsync(AccessSubject actor, int rootId, string relativePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        if (PathGuard.Parse(relativePath).Error is { } spelling)
+        {
+            return spelling;
+        }
+
         if (!await evaluator.CanManageAsync(actor, rootId, relativePath, cancellationToken))
         {
             return AccessErrors.Forbidden("listing the grants of this folder");
@@ -169,6 +174,11 @@ public sealed class GrantService(
         AccessSubject actor, Guid userId, int rootId, string relativePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        if (PathGuard.Parse(relativePath).Error is { } spelling)
+        {
+            return spelling;
+        }
+
         if (!await evaluator.CanManageAsync(actor, rootId, relativePath, cancellationToken))
         {
             return AccessErrors.Forbidden("explaining permissions on this folder");

@@ -176,6 +176,13 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// </summary>
     public async Task<Result<long>> ResolveFolderAsync(Access.AccessSubject subject, int rootId, string relativePath, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        if (relativePath.Contains('\0', StringComparison.Ordinal))
+        {
+            // No file system name holds NUL, and PostgreSQL text cannot either: no such folder, not a database error.
+            return new Error("entry.not_found", "No such folder.");
+        }
+
         var resolved = await ResolveFolderPathAsync(rootId, relativePath, cancellationToken);
         return resolved.IsSuccess && !await access.CanReadAsync(subject, rootId, resolved.Value.Path, cancellationToken)
             ? new Error("entry.not_found", "No such folder.")

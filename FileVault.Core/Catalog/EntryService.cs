@@ -30,6 +30,13 @@ public sealed class EntryService(
             return new Error("entry.description_too_long", $"A description has at most {MaxDescriptionLength} characters, not {description.Length}.");
         }
 
+        // Line breaks and tabs belong in a description; other control characters (NUL above all, which PostgreSQL
+        // cannot store) do not.
+        if (description is not null && description.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            return new Error("entry.description_invalid", "A description cannot contain control characters.");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var entry = await db.Entries.AsNoTracking()
             .Where(e => e.Id == entryId && e.State == EntryState.Active)

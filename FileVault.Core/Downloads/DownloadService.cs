@@ -74,14 +74,14 @@ public sealed class DownloadService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var found = await db.Entries.AsNoTracking()
             .Where(e => e.Id == entryId && e.State == EntryState.Active)
-            .Select(e => new { Entry = e, Root = db.StorageRoots.FirstOrDefault(r => r.Id == e.RootId) })
+            .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Entry = e, Root = r })
             .SingleOrDefaultAsync(cancellationToken);
-        if (found?.Root is not { } root || !await access.CanReadAsync(actor, root.Id, found.Entry.RelativePath, cancellationToken))
+        if (found is null || !await access.CanReadAsync(actor, found.Root.Id, found.Entry.RelativePath, cancellationToken))
         {
             return NotFound("No such file.");
         }
 
-        var entry = found.Entry;
+        var (entry, root) = (found.Entry, found.Root);
         if (entry.Kind != EntryKind.File)
         {
             return NotAFile(entry.Name);

@@ -15,32 +15,6 @@ using Microsoft.Extensions.Options;
 namespace FileVault.Core.Downloads;
 
 /// <summary>
-/// A ZIP download checked and planned (<see cref="DownloadService.PrepareZipAsync"/>): what goes in, in the order asked,
-/// and the archive's name; <see cref="DownloadService.WriteZipAsync"/> sends it.
-/// </summary>
-public sealed class ZipDownload
-{
-    internal ZipDownload(AccessSubject actor, string fileName, IReadOnlyList<ZipItem> items)
-    {
-        Actor = actor;
-        FileName = fileName;
-        Items = items;
-    }
-
-    /// <summary>The archive's name, ".zip" included, in NFC.</summary>
-    public string FileName { get; }
-
-    public int ItemCount => Items.Count;
-
-    internal AccessSubject Actor { get; }
-
-    internal IReadOnlyList<ZipItem> Items { get; }
-}
-
-/// <summary>One selected entry of a ZIP download: its root, the real path of its folder, and the entry (its catalog path for access checks).</summary>
-internal sealed record ZipItem(int RootId, string RootName, string Folder, CompressSource Source);
-
-/// <summary>
 /// Downloads (DESIGN "Download: access check → one file by Range (or X-Accel-Redirect behind nginx); several as a ZIP
 /// streamed while it is built"). Every request asks the access evaluator with the acting user (R-DL-6): what they cannot
 /// read answers <c>entry.not_found</c> and names nothing (R-AUTH-1). The root's mount must be healthy, so an empty mount
@@ -109,7 +83,7 @@ public sealed class DownloadService(
         {
             return error switch
             {
-                NoFollowFile.ENoEnt => NotFound($"\"{entry.Name}\" is no longer on the disk; the next scan removes it."),
+                NoFollowFile.ENoEnt or UnixRealPath.ENOTDIR => NotFound($"\"{entry.Name}\" is no longer on the disk; the next scan removes it."),
                 NoFollowFile.Moved => NotFound($"\"{entry.Name}\" was moved while it was being opened."),
                 // O_NOFOLLOW: a link now stands where the scanner saw a file.
                 NoFollowFile.ELoop => NotAFile(entry.Name),

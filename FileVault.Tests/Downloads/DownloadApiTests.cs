@@ -320,6 +320,38 @@ public sealed class DownloadApiTests(DownloadFixture app) : IClassFixture<Downlo
         Assert.Contains("B/case.txt", zip.Entries.Select(e => e.FullName));
     }
 
+    [Fact]
+    public async Task A_read_only_personal_token_may_post_for_a_zip_since_it_changes_nothing()
+    {
+        using var admin = app.Admin();
+        var created = await admin.PostAsJsonAsync("/api/v1/me/tokens", new { name = "backup script", scope = "read", expiresInDays = 30 });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        using var script = app.Client((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString());
+
+        var zip = await script.PostAsJsonAsync("/api/v1/downloads/zip", new { ids = new[] { await app.IdAsync("Zip/C") } });
+        var change = await script.PostAsJsonAsync("/api/v1/folders", new { parentId = await app.IdAsync("Zip/C"), name = "new" });
+
+        Assert.Equal(HttpStatusCode.OK, zip.StatusCode);
+        Assert.Equal((HttpStatusCode.Forbidden, "token.scope_insufficient"), (change.StatusCode, await CodeAsync(change)));
+    }
+
+    [Fact]
+    public async Task OpenApi_names_and_summarises_the_downloads()
+    {
+        using var client = app.Client();
+
+        var operations = await Api.AdminApiTests.OperationsAsync(client);
+
+        foreach (var (path, method, name) in new[] { ("/api/v1/entries/{id}/content", "get", "DownloadEntry"), ("/api/v1/downloads/zip", "post", "DownloadZip") })
+        {
+            Assert.True(operations.TryGetValue((path, method), out var operation), $"{method} {path} is not in the document");
+            Assert.Equal(name, operation.Id);
+            Assert.False(string.IsNullOrWhiteSpace(operation.Summary), $"{name} has no summary");
+        }
+
+        Assert.DoesNotContain(operations.Keys, o => o.Path.Contains("download/zip", StringComparison.Ordinal) && !o.Path.StartsWith("/api/", StringComparison.Ordinal));
+    }
+
     private async Task<string> ContentUrlAsync(string relativePath) => $"/api/v1/entries/{await app.IdAsync(relativePath)}/content";
 
     private static async Task<HttpResponseMessage> GetAsync(HttpClient client, string url, RangeHeaderValue range, RangeConditionHeaderValue? ifRange = null)

@@ -2,11 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.IO.Compression;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using FileVault.Core.Catalog;
-using FileVault.Core.Jobs;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.Win32.SafeHandles;
@@ -17,16 +15,19 @@ namespace FileVault.Core.Operations;
 internal sealed class CompressAbortedException(string message) : Exception(message);
 
 /// <summary>
-/// Writes the selection into a ZIP, streaming: one entry open at a time, a fixed buffer, CRC and sizes from the bytes
-/// actually read, ZIP64 when sizes need it (System.IO.Compression). Entry names (R-DL-3) are the on-disk names relative
-/// to the selection's folder, "/" only between components, UTF-8 (bit 11), a "\" in a name turned into U+FF3C, and
-/// names equal ignoring case or Unicode form numbered "name (1).ext". Folders are directory entries, so empty ones are
-/// kept. Links, devices, FIFOs and names that are not UTF-8 are left out and listed (R-LINK-1); FileVault's own
-/// temporaries, and folders the owner may not read (<paramref name="mayRead"/>, given a path relative to the selection's
-/// folder), are skipped without a word, as browsing hides them. A file whose size, time or inode differs after reading from before, or that vanished, or
-/// that cannot be read, aborts the whole archive (R-DL-4).
+/// Writes entries into a ZIP, streaming: one entry open at a time, a fixed buffer, CRC and sizes from the bytes actually
+/// read, ZIP64 when sizes need it (System.IO.Compression). Entry names (R-DL-3) are the on-disk names relative to each
+/// source's folder, "/" only between components, UTF-8 (bit 11), a "\" in a name turned into U+FF3C, and names equal
+/// ignoring case or Unicode form numbered "name (1).ext" (at the top level across every <see cref="AddAsync"/> call).
+/// Folders are directory entries, so empty ones are kept. Links, devices, FIFOs and names that are not UTF-8 are left
+/// out and listed (R-LINK-1); FileVault's own temporaries, and folders the reader may not read (<paramref name="mayRead"/>,
+/// given the folder's path in its root), are skipped without a word, as browsing hides them. A file whose size, time or
+/// inode differs after reading from before, or that vanished, or that cannot be read, aborts the whole archive (R-DL-4).
+/// The compress job writes it to a file, a ZIP download to the response (<see cref="Downloads.DownloadService"/>).
 /// </summary>
-internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, long totalBytes, Func<string, Task<bool>> mayRead)
+/// <param name="report">Told the bytes read so far and the file being read, after each block; null when nobody watches.</param>
+internal sealed class CompressArchiveWriter(
+    ZipArchive zip, Func<string, Task<bool>> mayRead, Func<long, string, Task>? report, CancellationToken cancellationToken)
 {
     /// <summary>Most left-out paths listed in the summary; the counts are complete.</summary>
     public const int MaxListed = 100;
@@ -43,6 +44,9 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
     private static readonly DateTimeOffset EarliestZipTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset LatestZipTime = new(2107, 12, 31, 0, 0, 0, TimeSpan.Zero);
 
+    // The archive's top-level names, shared by sources from different folders.
+    private readonly HashSet<string> _topLevel = new(StringComparer.Ordinal);
+
     public long BytesRead { get; private set; }
 
     public int Files { get; private set; }
@@ -53,25 +57,25 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
 
     public int OthersSkipped { get; private set; }
 
-    /// <summary>Relative paths of what was left out (links, special files, names that are not UTF-8), the first <see cref="MaxListed"/>.</summary>
+    /// <summary>Paths of what was left out (links, special files, names that are not UTF-8) relative to their source's folder, the first <see cref="MaxListed"/>.</summary>
     public List<string> NotIncluded { get; } = [];
 
-    /// <summary>Adds the sources, entries of <paramref name="folder"/> (a real path: every link on the way resolved).</summary>
+    /// <summary>Adds the sources, entries of <paramref name="folder"/> (a real path: every link on the way resolved), at the archive's top level.</summary>
     public async Task AddAsync(string folder, IReadOnlyList<CompressSource> sources)
     {
-        var taken = new HashSet<string>(StringComparer.Ordinal);
         foreach (var source in sources)
         {
             var path = Join(folder, source.Name);
             var stat = NativeDirectory.Stat(Terminate(path))
                 ?? throw new CompressAbortedException($"\"{source.Name}\" is no longer there; no archive was made.");
-            await AddAsync(path, source.Name, stat, "", taken);
+            await AddAsync(new Item(path, source.Name, source.Path), stat, "", _topLevel);
         }
     }
 
-    private async Task AddAsync(string path, string relative, RawEntry stat, string archiveFolder, HashSet<string> taken)
+    private async Task AddAsync(Item item, RawEntry stat, string archiveFolder, HashSet<string> taken)
     {
-        run.Stopping.ThrowIfCancellationRequested();
+        cancellationToken.ThrowIfCancellationRequested();
+        var (path, relative, catalogPath) = item;
         switch (stat.Kind)
         {
             case EntryKind.Symlink:
@@ -83,7 +87,7 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
                 Note(relative);
                 return;
             case EntryKind.Directory:
-                if (!await mayRead(relative))
+                if (!await mayRead(catalogPath))
                 {
                     return;
                 }
@@ -91,7 +95,7 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
                 var folderName = archiveFolder + Claim(taken, Path.GetFileName(path), isFolder: true) + "/";
                 zip.CreateEntry(folderName).LastWriteTime = ZipTime(stat.ModifiedTicks);
                 Folders++;
-                await AddChildrenAsync(path, relative, folderName);
+                await AddChildrenAsync(item, folderName);
                 return;
             default:
                 await AddFileAsync(path, relative, stat, archiveFolder + Claim(taken, Path.GetFileName(path), isFolder: false));
@@ -99,8 +103,9 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
         }
     }
 
-    private async Task AddChildrenAsync(string path, string relative, string archiveFolder)
+    private async Task AddChildrenAsync(Item folder, string archiveFolder)
     {
+        var (path, relative, catalogPath) = folder;
         var children = new List<RawEntry>();
         var errno = NativeDirectory.List(Terminate(path), children);
         if (errno != 0)
@@ -125,7 +130,7 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
                 continue;
             }
 
-            await AddAsync(Join(path, name), relative + "/" + name, child, archiveFolder, taken);
+            await AddAsync(new Item(Join(path, name), relative + "/" + name, catalogPath + "/" + name), child, archiveFolder, taken);
         }
     }
 
@@ -140,17 +145,21 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
         try
         {
             await using var input = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-            await using var output = await entry.OpenAsync(run.Stopping);
+            await using var output = await entry.OpenAsync(cancellationToken);
             int count;
-            while ((count = await input.ReadAsync(buffer.AsMemory(0, BufferSize), run.Stopping)) > 0)
+            while ((count = await input.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
             {
-                await output.WriteAsync(buffer.AsMemory(0, count), run.Stopping);
+                await output.WriteAsync(buffer.AsMemory(0, count), cancellationToken);
                 read += count;
                 BytesRead += count;
-                await run.ReportAsync(BytesRead, totalBytes, relative);
+                if (report is not null)
+                {
+                    await report(BytesRead, relative);
+                }
+
                 if (!CompressFaults.IsEmpty)
                 {
-                    await CompressFaults.AfterReadAsync(path, run.Stopping);
+                    await CompressFaults.AfterReadAsync(path, cancellationToken);
                 }
             }
         }
@@ -174,30 +183,14 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
         Files++;
     }
 
-    /// <summary>
-    /// Opens a file without following a final link and without blocking on a FIFO swapped in, then checks that the
-    /// opened file is the one at <paramref name="path"/> (no folder on the way replaced by a link since it was listed).
-    /// </summary>
-    private static SafeFileHandle OpenForReading(string path, string relative)
-    {
-        var fd = open(path, ORdOnly | ONonBlock | OCloExec | ONoFollow);
-        if (fd < 0)
+    /// <summary>Opens a file without following a link at its name or on its way (<see cref="NoFollowFile"/>), or aborts the archive.</summary>
+    private static SafeFileHandle OpenForReading(string path, string relative) =>
+        NoFollowFile.TryOpen(path, out var error) ?? throw new CompressAbortedException(error switch
         {
-            var errno = Marshal.GetLastPInvokeError();
-            throw new CompressAbortedException(errno is NativeFileSystem.ENoEnt or ELoop
-                ? $"\"{relative}\" changed or vanished while it was being compressed; no archive was made."
-                : $"\"{relative}\" could not be read ({NativeDirectory.ErrnoName(errno)}); no archive was made.");
-        }
-
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (new FileInfo($"/proc/self/fd/{fd}").LinkTarget != path)
-        {
-            handle.Dispose();
-            throw new CompressAbortedException($"\"{relative}\" was moved while it was being compressed; no archive was made.");
-        }
-
-        return handle;
-    }
+            NoFollowFile.ENoEnt or NoFollowFile.ELoop => $"\"{relative}\" changed or vanished while it was being compressed; no archive was made.",
+            NoFollowFile.Moved => $"\"{relative}\" was moved while it was being compressed; no archive was made.",
+            _ => $"\"{relative}\" could not be read ({NativeDirectory.ErrnoName(error)}); no archive was made.",
+        });
 
     /// <summary>The entry's name in its archive folder: "\" made U+FF3C, a name taken there (ignoring case and Unicode form) numbered.</summary>
     internal static string Claim(HashSet<string> taken, string diskName, bool isFolder)
@@ -243,14 +236,8 @@ internal sealed partial class CompressArchiveWriter(JobRun run, ZipArchive zip, 
         public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 
-    private const int ORdOnly = 0;
-    private const int ONonBlock = 0x800;
-    private const int OCloExec = 0x80000;
-    private const int ELoop = 40;
-    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int open(string path, int flags);
+    /// <summary>A file or folder on its way into the archive: its real path, its path relative to its source's folder (for messages) and its path in its root (for access).</summary>
+    private sealed record Item(string Path, string Relative, string CatalogPath);
 }
 
 /// <summary>

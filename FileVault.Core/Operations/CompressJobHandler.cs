@@ -101,7 +101,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
         {
             try
             {
-                var mayRead = (string relative) => access.CanReadAsync(owner.Value, root.Id, CatalogChanges.Join(payload.Folder, relative), run.Stopping);
+                var mayRead = (string path) => access.CanReadAsync(owner.Value, root.Id, path, run.Stopping);
                 checkpoint = await WriteAsync(run, payload, folder, temporary, CatalogChanges.Join(payload.Folder, archiveName), mayRead);
             }
             catch (Exception ex)
@@ -182,7 +182,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
                 {
                     await using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true, Encoding.UTF8))
                     {
-                        writer = new CompressArchiveWriter(run, zip, payload.TotalBytes, mayRead);
+                        writer = new CompressArchiveWriter(zip, mayRead, (bytes, file) => run.ReportAsync(bytes, payload.TotalBytes, file), run.Stopping);
                         await writer.AddAsync(folder, payload.Sources);
                     }
 

@@ -109,13 +109,19 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
     {
         if (!string.IsNullOrWhiteSpace(requested))
         {
-            var trimmed = requested.Trim();
-            return PathGuard.CheckNewName(trimmed.EndsWith(ZipExtension, StringComparison.OrdinalIgnoreCase) ? trimmed : trimmed + ZipExtension);
+            return RequestedArchiveName(requested);
         }
 
         var stem = sources.Count == 1 ? sources[0].Name : folder.RelativePath.Length == 0 ? null : folder.Name;
         // A name that cannot take ".zip" (too long, a Windows device name) falls back to the neutral default.
         return stem is not null && PathGuard.CheckNewName(stem + ZipExtension) is { IsSuccess: true } fromEntry ? fromEntry : DefaultArchiveName;
+    }
+
+    /// <summary>A name a user gave an archive: trimmed, ".zip" added when missing, in NFC, through the path guard's rules for new names.</summary>
+    internal static Result<string> RequestedArchiveName(string requested)
+    {
+        var trimmed = requested.Trim();
+        return PathGuard.CheckNewName(trimmed.EndsWith(ZipExtension, StringComparison.OrdinalIgnoreCase) ? trimmed : trimmed + ZipExtension);
     }
 
     /// <summary>

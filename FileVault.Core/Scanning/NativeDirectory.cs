@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using FileVault.Core.Catalog;
+using Microsoft.Win32.SafeHandles;
 
 namespace FileVault.Core.Scanning;
 
@@ -22,6 +23,7 @@ internal readonly record struct RawEntry(
 internal static unsafe partial class NativeDirectory
 {
     private const int AtSymlinkNoFollow = 0x100;
+    private const int AtEmptyPath = 0x1000;
     private const int AtStatxDontSync = 0x4000;
     private const uint StatxBasicStats = 0x7ff;
     private const int StatxBufferSize = 256;
@@ -107,6 +109,29 @@ internal static unsafe partial class NativeDirectory
         return rc == 0 ? ToRawEntry([], statx, DtUnknown) : null;
     }
 
+    /// <summary>
+    /// statx of an open file, like fstat: what it is now, and its modification time in nanoseconds since 1970 (the entry
+    /// keeps microseconds, as the catalog does); null when it cannot be stat'ed.
+    /// </summary>
+    public static (RawEntry Entry, long ModifiedNanos)? Stat(SafeFileHandle handle)
+    {
+        Span<byte> statx = stackalloc byte[StatxBufferSize];
+        byte emptyPath = 0;
+        int rc;
+        fixed (byte* buffer = statx)
+        {
+            rc = StatxOfHandle(handle, &emptyPath, AtEmptyPath | AtStatxDontSync, StatxBasicStats, buffer);
+        }
+
+        if (rc != 0)
+        {
+            return null;
+        }
+
+        var nanos = (MemoryMarshal.Read<long>(statx[112..]) * 1_000_000_000) + MemoryMarshal.Read<uint>(statx[120..]);
+        return (ToRawEntry([], statx, DtUnknown), nanos);
+    }
+
     /// <summary>The target stored in a symlink, or null.</summary>
     public static string? ReadLink(byte[] path)
     {
@@ -175,6 +200,9 @@ internal static unsafe partial class NativeDirectory
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static partial int Statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int StatxOfHandle(SafeFileHandle fd, byte* path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint readlink(byte* path, byte* buffer, nint size);

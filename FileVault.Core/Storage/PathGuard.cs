@@ -146,7 +146,7 @@ public static class PathGuard
         {
             if (IsReservedName(component))
             {
-                return NotFound(path);
+                return NotFound(path.ToString());
             }
 
             // Listing the real directory, already known to be inside the root, follows no link.
@@ -159,7 +159,7 @@ public static class PathGuard
             found = Join(found, name.Value);
             if (!UnixRealPath.TryResolve(Join(real, name.Value), out var next, out errno))
             {
-                return RealPathError(errno, path);
+                return RealPathError(errno, path.ToString());
             }
 
             if (!IsInside(realRoot, next))
@@ -170,13 +170,51 @@ public static class PathGuard
             // A link can lead into FileVault's own folders by a name the user never typed.
             if (HasReservedComponent(next.AsSpan(realRoot.Length)))
             {
-                return NotFound(path);
+                return NotFound(path.ToString());
             }
 
             real = next;
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Maps a catalogued entry, addressed by id, onto its root for reading: the real path of its folder (every link on the
+    /// way resolved, which must be the root or inside it and pass none of FileVault's reserved names) joined with the
+    /// entry's own name, which is not followed. Unlike <see cref="ResolveExisting"/> it takes names <see cref="Parse"/>
+    /// refuses but a disk can hold (a "\", a control character; R-PATH-1): <paramref name="catalogPath"/> comes from the
+    /// scanner, spelled as on disk, never from a user's typing. The result must be opened without following a link at its
+    /// name, and the opened handle checked (<see cref="NoFollowFile"/>, R-LINK-2).
+    /// </summary>
+    /// <remarks>Codes: <c>path.not_found</c> (also for the root itself and reserved names), <c>path.symlink_outside_root</c>, and the on-disk codes of <see cref="ResolveExisting"/>.</remarks>
+    public static Result<string> ResolveEntry(string rootPath, string catalogPath)
+    {
+        ArgumentNullException.ThrowIfNull(catalogPath);
+        var root = CheckRootPath(rootPath);
+        var components = catalogPath.Split('/');
+        if (catalogPath.Length == 0 || components.Any(c => c is "" or "." or ".." || c.Contains('\0', StringComparison.Ordinal) || IsReservedName(c)))
+        {
+            return NotFound(catalogPath);
+        }
+
+        if (!UnixRealPath.TryResolve(root, out var realRoot, out var errno))
+        {
+            return new Error("root.unavailable", $"The storage root {root} cannot be resolved: {Marshal.GetPInvokeErrorMessage(errno)}.");
+        }
+
+        var folder = components.Length == 1 ? root : Join(root, string.Join('/', components[..^1]));
+        if (!UnixRealPath.TryResolve(folder, out var realFolder, out errno))
+        {
+            return RealPathError(errno, catalogPath);
+        }
+
+        if (!IsInside(realRoot, realFolder))
+        {
+            return new Error("path.symlink_outside_root", $"{catalogPath} leads through a symbolic link to a place outside its storage root.");
+        }
+
+        return HasReservedComponent(realFolder.AsSpan(realRoot.Length)) ? NotFound(catalogPath) : Join(realFolder, components[^1]);
     }
 
     /// <summary>
@@ -393,14 +431,14 @@ public static class PathGuard
         catch (DirectoryNotFoundException)
         {
             // Also what listing a file gives: a file where the path needs a folder.
-            return NotFound(path);
+            return NotFound(path.ToString());
         }
         catch (UnauthorizedAccessException)
         {
-            return AccessDenied(path);
+            return AccessDenied(path.ToString());
         }
 
-        return found is null ? NotFound(path) : found;
+        return found is null ? NotFound(path.ToString()) : found;
     }
 
     private static bool NameMatches(ReadOnlySpan<char> name, string component)
@@ -461,7 +499,7 @@ public static class PathGuard
     private static string Join(string directory, string name) =>
         directory.EndsWith('/') ? directory + name : string.Concat(directory, "/", name);
 
-    private static Error RealPathError(int errno, RelativePath path) => errno switch
+    private static Error RealPathError(int errno, string path) => errno switch
     {
         // A dangling link, or an entry removed since the directory was listed.
         UnixRealPath.ENOENT or UnixRealPath.ENOTDIR => NotFound(path),
@@ -472,9 +510,9 @@ public static class PathGuard
         _ => throw new IOException($"Cannot resolve {path}: {Marshal.GetPInvokeErrorMessage(errno)}"),
     };
 
-    private static Error NotFound(RelativePath path) => new("path.not_found", $"Nothing at {path} in this storage root.");
+    private static Error NotFound(string path) => new("path.not_found", $"Nothing at {path} in this storage root.");
 
-    private static Error AccessDenied(RelativePath path) => new("path.access_denied", $"FileVault may not read {path}.");
+    private static Error AccessDenied(string path) => new("path.access_denied", $"FileVault may not read {path}.");
 
     private static Error PathTooLong(int bytes) =>
         new("path.too_long", $"The path is {bytes} bytes in UTF-8; the limit is {MaxPathBytes}.");

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -15,6 +16,14 @@ public sealed class EntryMatrixFixture : ApiAppFactory
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
+        // The catalog rows exist already; downloads read the bytes from the disk.
+        foreach (var path in new[] { "Sales/report.txt", "Sales/Secret/plan.txt", "Public/readme.txt" })
+        {
+            var file = Path.Combine(StorageDirectory, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, "content of " + path);
+        }
+
         foreach (var who in new[] { None, Read, Write, Delete, DenyUnderAllow, Admin })
         {
             var user = await CreateUserAsync($"{who}@matrix.test", who == Admin ? Roles.Admin : Roles.User);
@@ -26,8 +35,8 @@ public sealed class EntryMatrixFixture : ApiAppFactory
 }
 
 /// <summary>
-/// Every entry endpoint for every grant case (R-AUTH-1): what the caller cannot read answers 404 and names nothing;
-/// what they can read but not write answers 403 to a change.
+/// Every entry endpoint for every grant case (R-AUTH-1): what the caller cannot read answers 404 and names nothing,
+/// downloads and ZIPs included (R-DL-6); what they can read but not write answers 403 to a change.
 /// </summary>
 public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<EntryMatrixFixture>
 {
@@ -62,6 +71,15 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
         Row("PUT", "description:Public/readme.txt", 404, 404, 404, 404, 404, 200);
         Row("PUT", "description:missing", 404, 404, 404, 404, 404, 404);
         Row("GET", "roots", 200, 200, 200, 200, 200, 200);
+        Row("GET", "content:Sales/report.txt", 404, 200, 200, 200, 200, 200);
+        Row("GET", "content:Sales/Secret/plan.txt", 404, 200, 200, 200, 404, 200);
+        Row("GET", "content:Public/readme.txt", 404, 404, 404, 404, 404, 200);
+        Row("GET", "content:Sales", 404, 400, 400, 400, 400, 400);
+        Row("GET", "content:missing", 404, 404, 404, 404, 404, 404);
+        Row("POST", "zip:Sales/report.txt", 404, 200, 200, 200, 200, 200);
+        Row("POST", "zip:Sales/Secret", 404, 200, 200, 200, 404, 200);
+        Row("POST", "zip:Sales/report.txt+Public/readme.txt", 404, 404, 404, 404, 404, 200);
+        Row("POST", "zip:Sales/report.txt+missing", 404, 404, 404, 404, 404, 404);
         return data;
     }
 
@@ -70,20 +88,24 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
     public async Task Entry_endpoint_answers_by_grant(string who, string method, string target, int expected)
     {
         var (kind, path) = target.Split(':') switch { [var k, var p] => (k, p), [var k] => (k, ""), _ => throw new ArgumentException(target) };
-        var id = path == "missing" ? 999_999_999 : kind == "roots" ? 0 : app.Id(path);
+        var ids = kind == "roots" ? [] : path.Split('+').Select(p => p == "missing" ? 999_999_999 : app.Id(p)).ToArray();
         var url = kind switch
         {
-            "entry" => $"/api/v1/entries/{id}",
-            "children" => $"/api/v1/entries/{id}/children",
-            "description" => $"/api/v1/entries/{id}/description",
+            "entry" => $"/api/v1/entries/{ids[0]}",
+            "children" => $"/api/v1/entries/{ids[0]}/children",
+            "description" => $"/api/v1/entries/{ids[0]}/description",
+            "content" => $"/api/v1/entries/{ids[0]}/content",
+            "zip" => "/api/v1/downloads/zip",
             _ => "/api/v1/roots",
         };
 
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
-        if (method == "PUT")
+        request.Content = kind switch
         {
-            request.Content = JsonContent.Create(new { description = $"note by {who}" });
-        }
+            "description" => JsonContent.Create(new { description = $"note by {who}" }),
+            "zip" => JsonContent.Create(new { ids }),
+            _ => null,
+        };
 
         var response = await app.Clients[who].SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
@@ -97,6 +119,7 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
             Assert.DoesNotContain("plan.txt", body, StringComparison.Ordinal);
             Assert.DoesNotContain("readme", body, StringComparison.Ordinal);
             Assert.DoesNotContain("Secret", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("content of", body, StringComparison.Ordinal);
         }
     }
 
@@ -113,6 +136,22 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
         Assert.Empty((await app.Clients[N].GetFromJsonAsync<JsonElement>("/api/v1/roots")).EnumerateArray());
         var roots = await app.Clients[R].GetFromJsonAsync<JsonElement>("/api/v1/roots");
         Assert.Equal(["Sales"], roots.EnumerateArray().Select(r => r.GetProperty("relativePath").GetString()).ToList());
+    }
+
+    [Fact]
+    public async Task A_zip_of_a_readable_folder_leaves_out_a_denied_subfolder_and_an_unreadable_id_sends_nothing()
+    {
+        var allowed = await app.Clients[X].PostAsJsonAsync("/api/v1/downloads/zip", new { ids = new[] { app.Id("Sales") } });
+        var mixed = await app.Clients[R].PostAsJsonAsync("/api/v1/downloads/zip", new { ids = new[] { app.Id("Sales/report.txt"), app.Id("Public/readme.txt") } });
+
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        using var zip = new ZipArchive(await allowed.Content.ReadAsStreamAsync());
+        Assert.Equal(["Sales/", "Sales/report.txt"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, mixed.StatusCode);
+        Assert.Equal("application/problem+json", mixed.Content.Headers.ContentType?.MediaType);
+        var body = await mixed.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("content of", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("readme", body, StringComparison.Ordinal);
     }
 
     [Fact]

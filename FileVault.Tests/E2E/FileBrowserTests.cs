@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using FileVault.Core.Access;
@@ -150,6 +151,34 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         await Assertions.Expect(rows.First).ToContainTextAsync("2025 프로젝트");
         Assert.True(Directory.Exists(Path.Combine(app.StorageDirectory, "작업장", "2025 프로젝트")));
         Assert.False(Directory.Exists(Path.Combine(app.StorageDirectory, "작업장", "새 프로젝트")));
+    }
+
+    [Fact]
+    public async Task Download_gives_the_selected_file_and_a_zip_of_two_selected_items()
+    {
+        var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "ko-KR");
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("영업부")}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var rows = page.Locator("#entry-rows [data-entry-id]");
+        await rows.Filter(new() { HasText = "견적서_2025.xlsx" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
+
+        var file = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-selection"));
+
+        Assert.Equal("견적서_2025.xlsx", file.SuggestedFilename);
+        Assert.Equal("내용: 영업부/견적서_2025.xlsx", await File.ReadAllTextAsync(await file.PathAsync()));
+
+        await rows.Filter(new() { HasText = "2024" }).ClickAsync(new() { Modifiers = [KeyboardModifier.Control] });
+        await Assertions.Expect(page.Locator("#entry-status")).ToContainTextAsync("2개 선택됨");
+        var zip = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-selection"));
+
+        Assert.Matches(@"^FileVault-\d{8}-\d{6}\.zip$", zip.SuggestedFilename);
+        using var archive = ZipFile.OpenRead(await zip.PathAsync());
+        Assert.Equal(["2024/", "2024/회의록.txt", "견적서_2025.xlsx"], archive.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+        using var minutes = new StreamReader(archive.GetEntry("2024/회의록.txt")!.Open());
+        Assert.Equal("내용: 영업부/2024/회의록.txt", await minutes.ReadToEndAsync());
+        // The page stayed where it was, its circuit alive.
+        await Assertions.Expect(page.Locator("#entry-status")).ToContainTextAsync("2개 선택됨");
     }
 
     private async Task<IPage> SignedInAsync(string email, string password, string locale)

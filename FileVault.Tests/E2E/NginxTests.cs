@@ -1,7 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using FileVault.Core.Catalog;
+using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FileVault.Tests.E2E;
@@ -62,6 +69,41 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
     }
 
     [Fact]
+    public async Task A_download_is_handed_to_nginx_which_sends_the_bytes_and_ranges_under_the_app_s_name()
+    {
+        // '#', '?', '%', a space and Korean: each breaks an X-Accel-Redirect URI that is not percent-encoded.
+        const string Name = "견적 #3? 100% 최종.txt";
+        var bytes = Enumerable.Range(0, 5000).Select(i => (byte)(i * 7)).ToArray();
+        var file = Path.Combine(site.App.StorageDirectory, "내려받기", Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllBytesAsync(file, bytes);
+        var id = await ScanAndFindAsync("내려받기/" + Name);
+        using var client = site.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(client));
+        using var app = new HttpClient { BaseAddress = site.App.BaseAddress };
+        app.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+
+        var whole = await client.GetAsync($"/api/v1/entries/{id}/content");
+        using var range = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/entries/{id}/content") { Headers = { Range = new RangeHeaderValue(10, 19) } };
+        var part = await client.SendAsync(range);
+        var handedOver = await app.GetAsync($"/api/v1/entries/{id}/content");
+        var direct = await client.GetAsync(Assert.Single(handedOver.Headers.GetValues("X-Accel-Redirect")));
+
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(bytes, await whole.Content.ReadAsByteArrayAsync());
+        Assert.Equal(Name, whole.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.Equal("text/plain", whole.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("nosniff", Assert.Single(whole.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("sandbox", Assert.Single(whole.Headers.GetValues("Content-Security-Policy")));
+        Assert.False(whole.Headers.Contains("X-Accel-Redirect"));
+        Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+        Assert.Equal(bytes[10..20], await part.Content.ReadAsByteArrayAsync());
+        // The app itself sent no bytes, only where nginx finds them; asked directly, that place is not served.
+        Assert.Empty(await handedOver.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.NotFound, direct.StatusCode);
+    }
+
+    [Fact]
     public async Task A_new_browser_gets_one_route_cookie_and_keeps_it()
     {
         using var client = site.CreateClient();
@@ -72,6 +114,21 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         var route = Assert.Single(RouteCookies(first));
         Assert.Matches("^fv_route=[0-9a-f]{32};", route);
         Assert.Empty(RouteCookies(second));
+    }
+
+    private async Task<long> ScanAndFindAsync(string relativePath)
+    {
+        await using var db = site.App.Database.CreateDbContext();
+        var rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
+        Assert.Equal(ScanStatus.Completed, (await site.App.Services.GetRequiredService<Scanner>().RunAsync(rootId, ScanKind.Full, "test", CancellationToken.None)).Status);
+        return await db.Entries.Where(e => e.RootId == rootId && e.RelativePath == relativePath && e.State == EntryState.Active).Select(e => e.Id).SingleAsync();
+    }
+
+    private static async Task<string> AdminTokenAsync(HttpClient client)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/auth/token", new { email = FileVaultAppFactory.AdminEmail, password = FileVaultAppFactory.AdminPassword });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
     private static IEnumerable<string> RouteCookies(HttpResponseMessage response) =>

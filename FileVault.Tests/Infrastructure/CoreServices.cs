@@ -1,6 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
+using FileVault.Core.Downloads;
 using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -33,6 +34,7 @@ public static class CoreServices
         services.AddScanning();
         services.AddDevices();
         services.AddFileVaultJobs();
+        services.AddDownloads();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

@@ -27,6 +27,9 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
 
     public string StorageDirectory { get; } = Directory.CreateTempSubdirectory("filevault-root-").FullName;
 
+    /// <summary>More configuration for the app (key as in appsettings, ':' separated), set before it starts.</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
     /// <summary>Redis connection string; a test of the outage path points it at a closed port.</summary>
     protected virtual string RedisConnectionString => TestEnvironment.Redis;
 
@@ -51,6 +54,10 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("FileVault:Seed:StorageRoot", StorageDirectory);
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         builder.UseSetting("FileVault:Scanner:SchedulesEnabled", "false");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>Waits until start-up migration and seeding are done.</summary>

@@ -185,7 +185,10 @@ public sealed class NginxProxy : IAsyncDisposable
     }
 }
 
-/// <summary>The app on Kestrel with the repository's nginx.conf in front of it; tests go through <see cref="Nginx"/>.</summary>
+/// <summary>
+/// The app on Kestrel with the repository's nginx.conf in front of it, downloads handed to nginx by X-Accel-Redirect
+/// (nginx's files are the app's storage root); tests go through <see cref="Nginx"/>.
+/// </summary>
 public sealed class AppBehindNginx : IAsyncLifetime
 {
     private NginxProxy? _nginx;
@@ -196,6 +199,7 @@ public sealed class AppBehindNginx : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        App.Settings["FileVault:Downloads:AccelRedirectRoot"] = App.StorageDirectory;
         await App.InitializeAsync();
         _nginx = await NginxProxy.StartAsync(App.BaseAddress, App.StorageDirectory);
     }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -342,26 +341,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
     }
 
     /// <summary>The UTF-8 flag (bit 11) of every central directory record.</summary>
-    private List<bool> Utf8Flags(string relative)
-    {
-        var bytes = File.ReadAllBytes(_harness.PathOf(relative)).AsSpan();
-        var end = bytes[^22..]; // end of central directory, no comment
-        Assert.Equal(0x06054b50u, BinaryPrimitives.ReadUInt32LittleEndian(end));
-        var count = BinaryPrimitives.ReadUInt16LittleEndian(end[10..]);
-        var offset = (int)BinaryPrimitives.ReadUInt32LittleEndian(end[16..]);
-        var flags = new List<bool>();
-        for (var i = 0; i < count; i++)
-        {
-            var record = bytes[offset..];
-            Assert.Equal(0x02014b50u, BinaryPrimitives.ReadUInt32LittleEndian(record));
-            flags.Add((BinaryPrimitives.ReadUInt16LittleEndian(record[8..]) & 0x800) != 0);
-            offset += 46 + BinaryPrimitives.ReadUInt16LittleEndian(record[28..]) + BinaryPrimitives.ReadUInt16LittleEndian(record[30..])
-                      + BinaryPrimitives.ReadUInt16LittleEndian(record[32..]);
-        }
-
-        Assert.NotEmpty(flags);
-        return flags;
-    }
+    private Dictionary<string, bool>.ValueCollection Utf8Flags(string relative) => ZipRecords.Utf8Flags(File.ReadAllBytes(_harness.PathOf(relative))).Values;
 
     private string Hash(string relative) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(_harness.PathOf(relative))));
 

@@ -20,6 +20,7 @@ public static class ApiEndpoints
         var api = app.MapGroup(Prefix).AddEndpointFilter<ApiRequestGuard>();
         api.MapTokenEndpoints();
         api.MapEntryEndpoints();
+        api.MapDownloadEndpoints();
         api.MapOperationEndpoints();
         api.MapTrashEndpoints();
         api.MapJobEndpoints();
@@ -36,6 +37,9 @@ public static class ApiEndpoints
     public static AccessSubject Actor(this ClaimsPrincipal user) =>
         AccessSubject.FromPrincipal(user) ?? throw new InvalidOperationException("The endpoint requires a signed-in user.");
 }
+
+/// <summary>Marks a POST that only reads (a ZIP download): a read-only personal access token may call it.</summary>
+public sealed class ReadOnlyPost;
 
 /// <summary>
 /// Two checks before any API handler that changes state. A cookie-authenticated call must carry a header a cross-site
@@ -68,7 +72,7 @@ internal sealed class ApiRequestGuard : IEndpointFilter
                 return Refuse("auth.csrf", "A cookie-authenticated change must come from this site's own pages (Origin).");
             }
         }
-        else if (http.User.FindFirstValue(ApiAuthentication.ScopeClaim) == "read")
+        else if (http.User.FindFirstValue(ApiAuthentication.ScopeClaim) == "read" && http.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyPost>() is null)
         {
             return Refuse("token.scope_insufficient", "This personal access token may only read.");
         }

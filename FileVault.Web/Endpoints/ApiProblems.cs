@@ -26,7 +26,7 @@ public static class ApiProblems
         return code switch
         {
             "auth.unauthenticated" or "token.invalid" => StatusCodes.Status401Unauthorized,
-            "auth.forbidden" or "auth.csrf" or "token.scope_insufficient" => StatusCodes.Status403Forbidden,
+            "auth.forbidden" or "auth.csrf" or "token.scope_insufficient" or "path.symlink_outside_root" => StatusCodes.Status403Forbidden,
             "rate_limited" => StatusCodes.Status429TooManyRequests,
             "root.unhealthy" or "lock.unavailable" => StatusCodes.Status503ServiceUnavailable,
             "scan.already_running" or "scan.not_running" or "root.exists" or "path.ambiguous" or "name.conflict" or "lock.conflict" or "pat.limit"

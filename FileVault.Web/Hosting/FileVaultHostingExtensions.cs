@@ -2,6 +2,7 @@ using FileVault.Core.Jobs;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
+using FileVault.Core.Downloads;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -51,6 +52,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultHealthChecks();
         services.AddScanning();
         services.AddFileVaultJobs();
+        services.AddDownloads();
         services.AddDevices();
         services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
@@ -117,6 +119,7 @@ public static class FileVaultHostingExtensions
         });
         app.MapAccountEndpoints();
         app.MapDeskEndpoints();
+        app.MapDownloadForm();
         app.MapFileVaultApi();
         app.MapOpenApi("/openapi/{documentName}.json");
         // Scalar serves its viewer from the app (embedded scalar.js); with its CDN fonts, telemetry and AI agent off it

@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FileVault.Core.Catalog;
+using FileVault.Core.Scanning;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Downloads;
+
+/// <summary>
+/// The app on a real socket (curl talks to it) over a scanned root of files to download: data whose bytes are known,
+/// names that try the Content-Disposition header, links, and folders to zip.
+/// </summary>
+public sealed class DownloadFixture : FileVaultAppFactory
+{
+    public static readonly string NfdName = "보고서.txt".Normalize(NormalizationForm.FormD);
+
+    /// <summary>Names a header must carry exactly: quote, semicolon, percent, hash, NFD Korean, CR and LF.</summary>
+    public static readonly string[] HardNames = ["quote\"d.txt", "semi;colon.txt", "per%cent 50%.txt", "hash#tag?.txt", NfdName, "line\nbreak.txt", "carriage\rreturn.txt"];
+
+    /// <summary>The bytes of Files/data.bin: 300,000 seeded random ones.</summary>
+    public static readonly byte[] Data = SeededBytes(300_000);
+
+    public Uri BaseAddress { get; private set; } = default!;
+
+    public int RootId { get; private set; }
+
+    /// <summary>A bearer token of the first admin.</summary>
+    public string AdminToken { get; private set; } = default!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Write("Files/data.bin", Data);
+        Write("Files/notes.txt", "hello"u8.ToArray());
+        Write("Files/photo.png", [0x89, (byte)'P', (byte)'N', (byte)'G']);
+        Write("Files/changing.txt", "version 1"u8.ToArray());
+        foreach (var name in HardNames)
+        {
+            Write("Names/" + name, Encoding.UTF8.GetBytes(name));
+        }
+
+        Write("Links/target.txt", "target"u8.ToArray());
+        File.CreateSymbolicLink(PathOf("Links/link.txt"), "target.txt");
+        Write("Links/swap.txt", "ordinary"u8.ToArray());
+        Write("Links/swapdir/inner.txt", "ordinary"u8.ToArray());
+        Write("Zip/A/Case.txt", "A upper"u8.ToArray());
+        Write("Zip/A/a\\b.txt", "backslash"u8.ToArray());
+        Write("Zip/A/" + NfdName, "nfd"u8.ToArray());
+        Directory.CreateDirectory(PathOf("Zip/A/empty"));
+        File.CreateSymbolicLink(PathOf("Zip/A/outside"), "/etc");
+        Write("Zip/B/case.txt", "B lower"u8.ToArray());
+        Write("Zip/B/a/x.txt", "B a x"u8.ToArray());
+        Write("Zip/C/Case.txt", "C upper"u8.ToArray());
+        Write("Zip/Grow/grow.bin", Data);
+
+        BaseAddress = StartKestrel();
+        await WaitUntilReadyAsync();
+        await using (var db = Database.CreateDbContext())
+        {
+            RootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
+        }
+
+        await ScanAsync();
+        using var client = Client();
+        var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { email = AdminEmail, password = AdminPassword });
+        Assert.True(token.IsSuccessStatusCode, await token.Content.ReadAsStringAsync());
+        AdminToken = (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    public async Task ScanAsync()
+    {
+        var run = await Services.GetRequiredService<Scanner>().RunAsync(RootId, ScanKind.Full, "test", CancellationToken.None);
+        Assert.Equal(ScanStatus.Completed, run.Status);
+    }
+
+    /// <summary>A client of the real socket, with a bearer token when given one.</summary>
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    public HttpClient Admin() => Client(AdminToken);
+
+    public async Task<long> IdAsync(string relativePath)
+    {
+        await using var db = Database.CreateDbContext();
+        return await db.Entries.Where(e => e.RootId == RootId && e.RelativePath == relativePath && e.State == EntryState.Active).Select(e => e.Id).SingleAsync();
+    }
+
+    private static byte[] SeededBytes(int count)
+    {
+        var bytes = new byte[count];
+        new Random(20261202).NextBytes(bytes);
+        return bytes;
+    }
+
+    public string PathOf(string relative) => Path.Combine(StorageDirectory, relative);
+
+    public void Write(string relative, byte[] content)
+    {
+        var path = PathOf(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+    }
+}

@@ -26,6 +26,16 @@ public static class EntryName
     }
 
     /// <summary>NFC, lower-cased with the invariant culture: equal for "보고서.PDF" written by a Mac (NFD) and by Windows.</summary>
+    /// <summary>
+    /// The name as it should leave FileVault for another machine (a download's file name, a ZIP entry): NFC, the form
+    /// Windows and Linux expect; a Mac's NFD name would show there as loose jamo (ㅂㅗㄱㅗㅅㅓ). Macs read NFC as well.
+    /// </summary>
+    public static string Portable(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.IsNormalized(NormalizationForm.FormC) ? name : name.Normalize(NormalizationForm.FormC);
+    }
+
     public static string Key(string name)
     {
         var nfc = name.IsNormalized(NormalizationForm.FormC) ? name : name.Normalize(NormalizationForm.FormC);

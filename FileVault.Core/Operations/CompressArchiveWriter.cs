@@ -16,8 +16,8 @@ internal sealed class CompressAbortedException(string message) : Exception(messa
 
 /// <summary>
 /// Writes entries into a ZIP, streaming: one entry open at a time, a fixed buffer, CRC and sizes from the bytes actually
-/// read, ZIP64 when sizes need it (System.IO.Compression). Entry names (R-DL-3) are the on-disk names relative to each
-/// source's folder, "/" only between components, UTF-8 (bit 11), a "\" in a name turned into U+FF3C, and names equal
+/// read, ZIP64 when sizes need it (System.IO.Compression). Entry names (R-DL-3) are the on-disk names in NFC (a Mac's
+/// NFD names unpack readably on Windows) relative to each source's folder, "/" only between components, UTF-8 (bit 11), a "\" in a name turned into U+FF3C, and names equal
 /// ignoring case or Unicode form numbered "name (1).ext" (at the top level across every <see cref="AddAsync"/> call).
 /// Folders are directory entries, so empty ones are kept. Links, devices, FIFOs and names that are not UTF-8 are left
 /// out and listed (R-LINK-1); FileVault's own temporaries, and folders the reader may not read (<paramref name="mayRead"/>,
@@ -192,10 +192,10 @@ internal sealed class CompressArchiveWriter(
             _ => $"\"{relative}\" could not be read ({NativeDirectory.ErrnoName(error)}); no archive was made.",
         });
 
-    /// <summary>The entry's name in its archive folder: "\" made U+FF3C, a name taken there (ignoring case and Unicode form) numbered.</summary>
+    /// <summary>The entry's name in its archive folder: NFC, "\" made U+FF3C, a name taken there (ignoring case and Unicode form) numbered.</summary>
     internal static string Claim(HashSet<string> taken, string diskName, bool isFolder)
     {
-        var name = diskName.Replace('\\', '\uFF3C');
+        var name = EntryName.Portable(diskName).Replace('\\', '\uFF3C');
         if (!taken.Add(EntryName.Key(name)))
         {
             name = CatalogChanges.KeepBothName(name, isFolder, candidate => taken.Contains(EntryName.Key(candidate)));

@@ -116,7 +116,7 @@ public sealed class DownloadApiTests(DownloadFixture app) : IClassFixture<Downlo
 
     [Theory]
     [MemberData(nameof(HardNames))]
-    public async Task A_name_with_quotes_semicolons_percent_hash_korean_or_line_breaks_comes_back_exact_in_one_header(string name)
+    public async Task A_name_with_quotes_semicolons_percent_hash_korean_or_line_breaks_comes_back_whole_in_one_header(string name)
     {
         using var client = app.Admin();
 
@@ -125,8 +125,10 @@ public sealed class DownloadApiTests(DownloadFixture app) : IClassFixture<Downlo
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var header = Assert.Single(response.Content.Headers.GetValues("Content-Disposition"));
         Assert.True(header.All(c => c is >= ' ' and < '\x7F'), $"printable ASCII only: {header}");
-        Assert.Equal(name, Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.Parse(header).FileNameStar.Value);
-        Assert.Equal(name, response.Content.Headers.ContentDisposition?.FileNameStar);
+        // The exact name, in NFC: a browser on Windows saves a Mac's NFD name readably.
+        var sent = name.Normalize(NormalizationForm.FormC);
+        Assert.Equal(sent, Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.Parse(header).FileNameStar.Value);
+        Assert.Equal(sent, response.Content.Headers.ContentDisposition?.FileNameStar);
         Assert.Equal(Encoding.UTF8.GetBytes(name), await response.Content.ReadAsByteArrayAsync());
     }
 
@@ -206,7 +208,8 @@ public sealed class DownloadApiTests(DownloadFixture app) : IClassFixture<Downlo
             ["A/"] = null,
             ["A/Case.txt"] = "Zip/A/Case.txt",
             ["A/a\uFF3Cb.txt"] = "Zip/A/a\\b.txt",
-            ["A/" + DownloadFixture.NfdName] = "Zip/A/" + DownloadFixture.NfdName,
+            // In NFC, so it unpacks readably on Windows.
+            ["A/" + DownloadFixture.NfdName.Normalize(NormalizationForm.FormC)] = "Zip/A/" + DownloadFixture.NfdName,
             ["A/empty/"] = null,
             ["Case.txt"] = "Zip/C/Case.txt",
             ["case (1).txt"] = "Zip/B/case.txt",

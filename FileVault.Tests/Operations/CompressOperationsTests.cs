@@ -68,7 +68,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
             ["2024/인사/"] = null,
             ["2024/인사/급여.txt"] = "영업부/2024/인사/급여.txt",
             ["2024/회의록.txt"] = "영업부/2024/회의록.txt",
-            ["2024/" + NfdName] = "영업부/2024/" + NfdName,
+            ["2024/" + NfdName.Normalize(NormalizationForm.FormC)] = "영업부/2024/" + NfdName,
             ["2024/a\uFF3Cb.txt"] = "영업부/2024/a\\b.txt",
             ["2024/Case.txt"] = "영업부/2024/Case.txt",
             ["2024/case (1).txt"] = "영업부/2024/case.txt",

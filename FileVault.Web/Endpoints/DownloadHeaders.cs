@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
+using FileVault.Core.Catalog;
 
 namespace FileVault.Web.Endpoints;
 
@@ -60,7 +61,8 @@ public static class DownloadHeaders
     {
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Headers;
-        headers.ContentDisposition = ContentDisposition(name, inline);
+        // In NFC: a browser saves under this name, and Windows would show a Mac's NFD name as loose jamo.
+        headers.ContentDisposition = ContentDisposition(EntryName.Portable(name), inline);
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = "sandbox";
         // Permissions can change: a cache revalidates (ETag), and only the user's own browser keeps a copy.

@@ -43,6 +43,21 @@ public sealed class DownloadApiTests(DownloadFixture app) : IClassFixture<Downlo
     }
 
     [Fact]
+    public async Task Head_gives_the_size_and_validators_without_the_bytes()
+    {
+        using var client = app.Admin();
+        var url = await ContentUrlAsync("Files/data.bin");
+        var get = await client.GetAsync(url);
+
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(DownloadFixture.Data.Length, head.Content.Headers.ContentLength);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Ranges_answer_206_with_the_bytes_asked_and_416_past_the_end()
     {
         using var client = app.Admin();

@@ -21,13 +21,16 @@ public static class DownloadEndpoints
 {
     public const string ZipFormPath = "/download/zip";
 
+    private static readonly string[] ContentMethods = [HttpMethods.Get, HttpMethods.Head];
+
     public static string ContentPath(long entryId) => $"{ApiEndpoints.Prefix}/entries/{entryId}/content";
 
     public static RouteGroupBuilder MapDownloadEndpoints(this RouteGroupBuilder api)
     {
         var files = api.MapGroup("").RequireAuthorization(Policies.Files).WithTags("Downloads");
 
-        files.MapGet("/entries/{id:long}/content", async Task<Results<FileStreamHttpResult, Ok, ProblemHttpResult>> (
+        // HEAD too: download managers and `curl -I` ask for the size and ETag before they fetch.
+        files.MapMethods("/entries/{id:long}/content", ContentMethods, async Task<Results<FileStreamHttpResult, Ok, ProblemHttpResult>> (
                 long id, ClaimsPrincipal user, HttpContext http, DownloadService downloads, CancellationToken ct, bool inline = false) =>
             {
                 var opened = await downloads.OpenFileAsync(user.Actor(), id, StartsAtFirstByte(http.Request), ct);
@@ -101,6 +104,8 @@ public static class DownloadEndpoints
     }
 
     // Only a download from the first byte is a new one for the audit log; a resumed or partial request is not.
+    /// <summary>Whether this request sends the file from its start: a download to audit (a HEAD, or a resumed range, is not).</summary>
     private static bool StartsAtFirstByte(HttpRequest request) =>
-        !RangeHeaderValue.TryParse(request.Headers.Range.ToString(), out var range) || range.Ranges.FirstOrDefault()?.From == 0;
+        !HttpMethods.IsHead(request.Method)
+        && (!RangeHeaderValue.TryParse(request.Headers.Range.ToString(), out var range) || range.Ranges.FirstOrDefault()?.From == 0);
 }

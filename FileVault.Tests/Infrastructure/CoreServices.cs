@@ -4,6 +4,7 @@ using FileVault.Core.Devices;
 using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Search;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,6 +34,7 @@ public static class CoreServices
         services.AddScanning();
         services.AddDevices();
         services.AddFileVaultJobs();
+        services.AddSearch();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

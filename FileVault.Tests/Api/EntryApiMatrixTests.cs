@@ -26,8 +26,8 @@ public sealed class EntryMatrixFixture : ApiAppFactory
 }
 
 /// <summary>
-/// Every entry endpoint for every grant case (R-AUTH-1): what the caller cannot read answers 404 and names nothing;
-/// what they can read but not write answers 403 to a change.
+/// Every entry endpoint, and search in a folder, for every grant case (R-AUTH-1): what the caller cannot read answers
+/// 404 and names nothing; what they can read but not write answers 403 to a change.
 /// </summary>
 public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<EntryMatrixFixture>
 {
@@ -62,6 +62,11 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
         Row("PUT", "description:Public/readme.txt", 404, 404, 404, 404, 404, 200);
         Row("PUT", "description:missing", 404, 404, 404, 404, 404, 404);
         Row("GET", "roots", 200, 200, 200, 200, 200, 200);
+        Row("GET", "search", 200, 200, 200, 200, 200, 200);
+        Row("GET", "search:Sales", 404, 200, 200, 200, 200, 200);
+        Row("GET", "search:Sales/Secret", 404, 200, 200, 200, 404, 200);
+        Row("GET", "search:Public", 404, 404, 404, 404, 404, 200);
+        Row("GET", "search:missing", 404, 404, 404, 404, 404, 404);
         return data;
     }
 
@@ -76,6 +81,8 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
             "entry" => $"/api/v1/entries/{id}",
             "children" => $"/api/v1/entries/{id}/children",
             "description" => $"/api/v1/entries/{id}/description",
+            // A search under the folder (none: everywhere the caller may read).
+            "search" => path.Length == 0 ? "/api/v1/search?q=txt" : $"/api/v1/search?q=txt&folder={id}",
             _ => "/api/v1/roots",
         };
 

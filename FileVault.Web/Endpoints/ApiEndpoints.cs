@@ -19,6 +19,7 @@ public static class ApiEndpoints
         var api = app.MapGroup(Prefix).AddEndpointFilter<ApiRequestGuard>();
         api.MapTokenEndpoints();
         api.MapEntryEndpoints();
+        api.MapSearchEndpoints();
         api.MapOperationEndpoints();
         api.MapTrashEndpoints();
         api.MapJobEndpoints();

@@ -5,6 +5,7 @@ using FileVault.Core.Devices;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Search;
 using FileVault.Core.Tokens;
 using Coravel;
 using FileVault.Web.Account;
@@ -55,6 +56,7 @@ public static class FileVaultHostingExtensions
         services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();
+        services.AddSearch();
 
         services.AddDataProtection()
             .SetApplicationName("FileVault")

@@ -111,7 +111,7 @@ public sealed class PostgresSearch(IDbContextFactory<FileVaultDbContext> context
             SearchType.All => entries,
             SearchType.Folders => entries.Where(e => e.Kind == EntryKind.Directory),
             SearchType.Files => entries.Where(e => e.Kind == EntryKind.File),
-            _ => OfType(entries, FileTypeOf(query.Type)),
+            _ => OfFileType(entries, FileTypeOf(query.Type)),
         };
 
         if (query.MinSize is not null || query.MaxSize is not null)
@@ -134,7 +134,7 @@ public sealed class PostgresSearch(IDbContextFactory<FileVaultDbContext> context
         return entries;
     }
 
-    private static IQueryable<Entry> OfType(IQueryable<Entry> entries, FileType type)
+    private static IQueryable<Entry> OfFileType(IQueryable<Entry> entries, FileType type)
     {
         var extensions = FileTypes.Extensions(type);
         return entries.Where(e => e.Kind == EntryKind.File && extensions.Contains(e.Extension!));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 
 namespace FileVault.Core.Search;
@@ -32,7 +33,7 @@ public sealed record SearchParameters(
             return SearchErrors.SortInvalid;
         }
 
-        if (!TryLong(MinSize, out var minSize) || !TryLong(MaxSize, out var maxSize))
+        if (!TryNumber<long>(MinSize, out var minSize) || !TryNumber<long>(MaxSize, out var maxSize))
         {
             return SearchErrors.SizeInvalid;
         }
@@ -42,20 +43,20 @@ public sealed record SearchParameters(
             return SearchErrors.DateInvalid;
         }
 
-        if (!TryLong(Folder, out var folder))
+        if (!TryNumber<long>(Folder, out var folder))
         {
             return SearchErrors.FolderInvalid;
         }
 
-        if (!TryLong(Offset, out var offset) || !TryLong(PageSize, out var pageSize)
-            || offset is < 0 or > SearchQuery.TotalCap || pageSize is < 1 or > SearchQuery.MaxPageSize)
+        if (!TryNumber<int>(Offset, out var offset) || !TryNumber<int>(PageSize, out var pageSize))
         {
             return SearchErrors.PageInvalid;
         }
 
+        // The ranges are the query's to check (SearchCriteria), for links and code alike.
         var extensions = string.IsNullOrWhiteSpace(Ext) ? null : Ext.Split(',', StringSplitOptions.TrimEntries);
         return new SearchQuery(Q, extensions, type, minSize, maxSize, from, until, folder, sort, descending,
-            (int)(offset ?? 0), (int)(pageSize ?? SearchQuery.DefaultPageSize));
+            offset ?? 0, pageSize ?? SearchQuery.DefaultPageSize);
     }
 
     /// <summary>The parameters of a query, defaults left out; days where a bound falls on a midnight of <paramref name="zone"/>.</summary>
@@ -116,7 +117,8 @@ public sealed record SearchParameters(
         return string.IsNullOrWhiteSpace(text) || bool.TryParse(text.Trim(), out value);
     }
 
-    private static bool TryLong(string? text, out long? value)
+    /// <summary>Digits only: no sign, no separators; a number too big for <typeparamref name="T"/> is not understood.</summary>
+    private static bool TryNumber<T>(string? text, out T? value) where T : struct, IBinaryInteger<T>
     {
         value = null;
         if (string.IsNullOrWhiteSpace(text))
@@ -124,7 +126,7 @@ public sealed record SearchParameters(
             return true;
         }
 
-        if (!long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        if (!T.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
         {
             return false;
         }
@@ -149,7 +151,9 @@ public sealed record SearchParameters(
             return true;
         }
 
-        if (DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant) && text.Contains('T', StringComparison.Ordinal))
+        // An instant needs its time ("2025-03-01T09:00:00+09:00"): a day in another spelling (01/03/2025) is refused, not guessed.
+        if (text.Contains('T', StringComparison.Ordinal)
+            && DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
         {
             // PostgreSQL keeps microseconds: the next one is the first instant after an inclusive end.
             value = endOfDay ? instant.AddTicks(TimeSpan.TicksPerMicrosecond) : instant;

@@ -66,30 +66,28 @@ public partial class SearchPage
         }
 
         _query = parsed.Value;
-        if (_query.FolderId is not { } folderId)
-        {
-            _scope = null;
-        }
-        else if (_scope?.Id != folderId)
-        {
-            // For the scope's name; the search itself decides whether the user may read it.
-            _scope = await Browser.GetAsync(_subject, folderId, cancellation);
-        }
-
-        if (IsStart)
-        {
-            return;
-        }
-
         try
         {
-            var found = await Search.SearchAsync(_subject, _query, cancellation);
-            _results = found.IsSuccess ? found.Value : null;
-            _error = found.IsSuccess ? null : L.ErrorText(found.Error!);
+            if (_query.FolderId is not { } folderId)
+            {
+                _scope = null;
+            }
+            else if (_scope?.Id != folderId)
+            {
+                // For the scope's name; the search itself decides whether the user may read it.
+                _scope = await Browser.GetAsync(_subject, folderId, cancellation);
+            }
+
+            if (!IsStart)
+            {
+                var found = await Search.SearchAsync(_subject, _query, cancellation);
+                _results = found.IsSuccess ? found.Value : null;
+                _error = found.IsSuccess ? null : L.ErrorText(found.Error!);
+            }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            // The newer search shows its own results.
+            // A newer URL's search shows its own results.
         }
     }
 

@@ -35,8 +35,8 @@ public sealed class EntryMatrixFixture : ApiAppFactory
 }
 
 /// <summary>
-/// Every entry endpoint for every grant case (R-AUTH-1): what the caller cannot read answers 404 and names nothing,
-/// downloads and ZIPs included (R-DL-6); what they can read but not write answers 403 to a change.
+/// Every entry endpoint, and search in a folder, for every grant case (R-AUTH-1): what the caller cannot read answers
+/// 404 and names nothing, downloads and ZIPs included (R-DL-6); what they can read but not write answers 403 to a change.
 /// </summary>
 public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<EntryMatrixFixture>
 {
@@ -80,6 +80,11 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
         Row("POST", "zip:Sales/Secret", 404, 200, 200, 200, 404, 200);
         Row("POST", "zip:Sales/report.txt+Public/readme.txt", 404, 404, 404, 404, 404, 200);
         Row("POST", "zip:Sales/report.txt+missing", 404, 404, 404, 404, 404, 404);
+        Row("GET", "search", 200, 200, 200, 200, 200, 200);
+        Row("GET", "search:Sales", 404, 200, 200, 200, 200, 200);
+        Row("GET", "search:Sales/Secret", 404, 200, 200, 200, 404, 200);
+        Row("GET", "search:Public", 404, 404, 404, 404, 404, 200);
+        Row("GET", "search:missing", 404, 404, 404, 404, 404, 404);
         return data;
     }
 
@@ -96,6 +101,8 @@ public sealed class EntryApiMatrixTests(EntryMatrixFixture app) : IClassFixture<
             "description" => $"/api/v1/entries/{ids[0]}/description",
             "content" => $"/api/v1/entries/{ids[0]}/content",
             "zip" => "/api/v1/downloads/zip",
+            // A search under the folder (none: everywhere the caller may read).
+            "search" => path.Length == 0 ? "/api/v1/search?q=txt" : $"/api/v1/search?q=txt&folder={ids[0]}",
             _ => "/api/v1/roots",
         };
 

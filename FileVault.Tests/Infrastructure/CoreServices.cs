@@ -5,6 +5,7 @@ using FileVault.Core.Downloads;
 using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Search;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,6 +36,7 @@ public static class CoreServices
         services.AddDevices();
         services.AddFileVaultJobs();
         services.AddDownloads();
+        services.AddSearch();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

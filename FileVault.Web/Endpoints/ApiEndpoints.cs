@@ -21,6 +21,7 @@ public static class ApiEndpoints
         api.MapTokenEndpoints();
         api.MapEntryEndpoints();
         api.MapDownloadEndpoints();
+        api.MapSearchEndpoints();
         api.MapOperationEndpoints();
         api.MapTrashEndpoints();
         api.MapJobEndpoints();

@@ -6,6 +6,7 @@ using FileVault.Core.Downloads;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Search;
 using FileVault.Core.Tokens;
 using Coravel;
 using FileVault.Web.Account;
@@ -57,6 +58,7 @@ public static class FileVaultHostingExtensions
         services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();
+        services.AddSearch();
 
         services.AddDataProtection()
             .SetApplicationName("FileVault")

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Core.Search;
+
+public static class SearchServiceCollectionExtensions
+{
+    /// <summary>Search on PostgreSQL (scoped: it asks the circuit's or request's access evaluator).</summary>
+    public static IServiceCollection AddSearch(this IServiceCollection services)
+    {
+        services.AddScoped<PostgresSearch>();
+        return services;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using FileVault.Core.Access;
+using FileVault.Core.Scanning;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace FileVault.Tests.E2E;
+
+[Collection(BrowserCollection.Name)]
+public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>, IAsyncLifetime
+{
+    // Written by a Mac: the name on disk is NFD; the user types NFC.
+    private static readonly string FinalNfd = "견적서_최종.xlsx".Normalize(NormalizationForm.FormD);
+
+    private int _rootId;
+
+    public async Task InitializeAsync()
+    {
+        void Write(string relative)
+        {
+            var path = Path.Combine(app.StorageDirectory, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, "내용: " + relative);
+        }
+
+        Write(Path.Combine("영업부", "2025", FinalNfd));
+        Write("영업부/견적서_메모.txt");
+        Write("영업부/비밀/견적서_기밀.xlsx");
+        Write("공용/견적서_양식.xlsx");
+
+        await using var db = app.Database.CreateDbContext();
+        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
+        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
+        Assert.Equal(ScanStatus.Completed, run.Status);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_user_finds_a_file_from_the_app_bar_filters_it_by_type_and_opens_its_folder_with_it_selected()
+    {
+        var user = await app.CreateUserAsync("search.user@filevault.test", Roles.User);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var grants = scope.ServiceProvider.GetRequiredService<GrantService>();
+            var admin = AccessSubject.Create(Guid.NewGuid(), [Roles.SuperAdmin]);
+            Assert.True((await grants.CreateAsync(admin, new NewGrant(_rootId, "영업부", user.Id, null, Permission.Read, GrantEffect.Allow), CancellationToken.None)).IsSuccess);
+            Assert.True((await grants.CreateAsync(admin, new NewGrant(_rootId, "영업부/비밀", user.Id, null, Permission.Read, GrantEffect.Deny), CancellationToken.None)).IsSuccess);
+        }
+
+        var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(page, "search.user@filevault.test", FileVaultAppFactory.UserPassword);
+        await page.WaitForURLAsync(new Regex("/files$"));
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        await page.FillAsync("#quick-search", "견적서");
+        await page.Locator("#quick-search").PressAsync("Enter");
+        await page.WaitForURLAsync(new Regex(@"/search\?q=" + Regex.Escape(Uri.EscapeDataString("견적서")) + "$"));
+
+        // The two readable matches, the NFD name as it is on disk; not the one under the deny, not the one in an ungranted folder.
+        var hits = page.Locator("#search-results [data-entry-id]");
+        await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 2개");
+        await Assertions.Expect(hits).ToHaveCountAsync(2);
+        await Assertions.Expect(hits.Filter(new() { HasText = FinalNfd })).ToHaveCountAsync(1);
+        await Assertions.Expect(hits.Filter(new() { HasText = "견적서_메모.txt" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#search-results")).Not.ToContainTextAsync("기밀");
+        await Assertions.Expect(page.Locator("#search-results")).Not.ToContainTextAsync("양식");
+        await Assertions.Expect(hits.Filter(new() { HasText = FinalNfd }).Locator("mark")).ToHaveTextAsync("견적서".Normalize(NormalizationForm.FormD));
+
+        await page.ClickAsync("#type-spreadsheets");
+        await page.WaitForURLAsync(new Regex(@"type=spreadsheets"));
+        await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 1개");
+        await Assertions.Expect(hits).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotAsync(page, "search-ko");
+
+        await hits.ClickAsync();
+        await page.WaitForURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString("영업부"))}/2025\\?select=\\d+$"));
+        await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync(FinalNfd);
+        await Assertions.Expect(page.Locator("#entry-rows .fv-selected")).ToContainTextAsync(FinalNfd);
+
+        // Back returns to the filtered search.
+        await page.GoBackAsync();
+        await page.WaitForURLAsync(new Regex(@"type=spreadsheets"));
+        await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 1개");
+    }
+
+    [Fact]
+    public async Task Search_in_this_folder_starts_from_the_folder_toolbar_and_a_bad_link_is_explained()
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
+        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        await page.WaitForURLAsync(new Regex("/files$"));
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("공용")}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        await page.ClickAsync("#search-in-folder");
+        await page.WaitForURLAsync(new Regex(@"/search\?folder=\d+$"));
+        await Assertions.Expect(page.Locator("#search-scope")).ToContainTextAsync("공용");
+        await Assertions.Expect(page.Locator("#search-start")).ToBeVisibleAsync();
+        await page.FillAsync("#search-field", "견적서");
+        await page.Locator("#search-field").PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("1 result");
+        await Assertions.Expect(page.Locator("#search-results")).ToContainTextAsync("견적서_양식.xlsx");
+
+        await page.GotoAsync("/search?q=x&minSize=lots");
+        await Assertions.Expect(page.Locator("#search-error")).ToContainTextAsync("Sizes are numbers");
+    }
+}

@@ -1,0 +1,123 @@
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Search;
+using FileVault.Web.Account;
+using FileVault.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Web;
+
+namespace FileVault.Web.Components.Pages.Search;
+
+/// <summary>
+/// The search page. The URL is the search (the API's parameters): every change navigates, so a search is a link to
+/// share and Back goes to the previous one; the page only reads its URL and shows what Core finds for the user.
+/// </summary>
+public partial class SearchPage
+{
+    private AccessSubject? _subject;
+    private SearchQuery _query = new();
+    private SearchResults? _results;
+    private EntryDetails? _scope;
+    private string? _text;
+    private string? _error;
+    private CancellationTokenSource? _running;
+
+    [SupplyParameterFromQuery(Name = "q")] public string? Q { get; set; }
+    [SupplyParameterFromQuery(Name = "ext")] public string? Ext { get; set; }
+    [SupplyParameterFromQuery(Name = "type")] public string? Type { get; set; }
+    [SupplyParameterFromQuery(Name = "minSize")] public string? MinSize { get; set; }
+    [SupplyParameterFromQuery(Name = "maxSize")] public string? MaxSize { get; set; }
+    [SupplyParameterFromQuery(Name = "modifiedFrom")] public string? ModifiedFrom { get; set; }
+    [SupplyParameterFromQuery(Name = "modifiedTo")] public string? ModifiedTo { get; set; }
+    [SupplyParameterFromQuery(Name = "folder")] public string? Folder { get; set; }
+    [SupplyParameterFromQuery(Name = "sort")] public string? Sort { get; set; }
+    [SupplyParameterFromQuery(Name = "desc")] public string? Desc { get; set; }
+    [SupplyParameterFromQuery(Name = "offset")] public string? Offset { get; set; }
+    [SupplyParameterFromQuery(Name = "pageSize")] public string? PageSize { get; set; }
+
+    [Inject] private PostgresSearch Search { get; set; } = default!;
+    [Inject] private CatalogBrowser Browser { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        // A newer URL replaces a search still running for an older one.
+        await (_running?.CancelAsync() ?? Task.CompletedTask);
+        _running?.Dispose();
+        _running = new CancellationTokenSource();
+        var cancellation = _running.Token;
+
+        _subject ??= await AuthenticationState.ActorAsync();
+        _text = Q;
+        _error = null;
+        _results = null;
+        var parsed = new SearchParameters(Q, Ext, Type, MinSize, MaxSize, ModifiedFrom, ModifiedTo, Folder, Sort, Desc, Offset, PageSize)
+            .ToQuery(Time.LocalTimeZone);
+        if (!parsed.IsSuccess)
+        {
+            _query = new SearchQuery(Q);
+            _error = L.ErrorText(parsed.Error!);
+            return;
+        }
+
+        _query = parsed.Value;
+        try
+        {
+            if (_query.FolderId is not { } folderId)
+            {
+                _scope = null;
+            }
+            else if (_scope?.Id != folderId)
+            {
+                // For the scope's name; the search itself decides whether the user may read it.
+                _scope = await Browser.GetAsync(_subject, folderId, cancellation);
+            }
+
+            if (!IsStart)
+            {
+                var found = await Search.SearchAsync(_subject, _query, cancellation);
+                _results = found.IsSuccess ? found.Value : null;
+                _error = found.IsSuccess ? null : L.ErrorText(found.Error!);
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // A newer URL's search shows its own results.
+        }
+    }
+
+    /// <summary>Nothing typed or chosen yet (a folder alone is where to search, not what): the page invites a search instead of listing everything.</summary>
+    private bool IsStart => (_query with { FolderId = null }).IsEmpty;
+
+    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter")
+        {
+            await SubmitAsync();
+        }
+    }
+
+    private Task SubmitAsync() => GoAsync(_query with { Text = _text, Offset = 0 });
+
+    // A filter chosen after typing searches for what the box holds, submitted or not.
+    private Task FilterAsync(SearchQuery query) => GoAsync(query with { Text = _text });
+
+    private Task GoAsync(SearchQuery query)
+    {
+        var parameters = SearchParameters.From(query, Time.LocalTimeZone).ToQueryString();
+        Navigation.NavigateTo(parameters.Length == 0 ? "/search" : "/search?" + parameters);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _running?.Cancel();
+        _running?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

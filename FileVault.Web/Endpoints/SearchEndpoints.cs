@@ -1,0 +1,36 @@
+using System.Security.Claims;
+using FileVault.Core.Access;
+using FileVault.Core.Search;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FileVault.Web.Endpoints;
+
+/// <summary>/api/v1/search: the search page's query over HTTP, with the page's URL parameters.</summary>
+public static class SearchEndpoints
+{
+    public static RouteGroupBuilder MapSearchEndpoints(this RouteGroupBuilder api)
+    {
+        var search = api.MapGroup("/search").RequireAuthorization(Policies.Files).WithTags("Search");
+
+        // Every parameter arrives as text and is read by SearchParameters, so a bad value answers with its own code
+        // (search.size_invalid, ...) instead of the framework's bare 400.
+        search.MapGet("", async Task<Results<Ok<SearchResults>, ProblemHttpResult>> (
+                ClaimsPrincipal user, PostgresSearch engine, TimeProvider time, CancellationToken ct,
+                string? q = null, string? ext = null, string? type = null, string? minSize = null, string? maxSize = null,
+                string? modifiedFrom = null, string? modifiedTo = null, string? folder = null, string? sort = null, string? desc = null,
+                string? offset = null, string? pageSize = null) =>
+            {
+                var query = new SearchParameters(q, ext, type, minSize, maxSize, modifiedFrom, modifiedTo, folder, sort, desc, offset, pageSize)
+                    .ToQuery(time.LocalTimeZone);
+                return query.IsSuccess ? (await engine.SearchAsync(user.Actor(), query.Value, ct)).ToOk() : ApiProblems.From(query.Error!);
+            })
+            .WithName("Search")
+            .WithSummary("Finds files and folders the caller may read. Every word of q must be in the name or the description "
+                + "(case- and Unicode-form-insensitive; ext:pdf words and ext=pdf,docx keep those extensions); type is all, folders, files, "
+                + "images, documents, spreadsheets, presentations, video, audio or archives; minSize/maxSize in bytes; modifiedFrom/modifiedTo "
+                + "days (yyyy-MM-dd, server time zone, inclusive) or instants with an offset; folder an entry id to search under; sort "
+                + "relevance (default), name, size or modified, desc=true to reverse; offset and pageSize (1-200, default 50). total counts "
+                + "readable matches up to 10,000 (totalIsCapped: more). A folder the caller cannot read is 404 entry.not_found.");
+        return api;
+    }
+}

@@ -432,12 +432,6 @@ namespace FileVault.Core.Data.Migrations
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Description"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Description"), new[] { "gin_trgm_ops" });
 
-                    b.HasIndex("NameKey")
-                        .HasDatabaseName("ix_entries_name_key_trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("NameKey"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("NameKey"), new[] { "gin_trgm_ops" });
-
                     b.HasIndex("RootId", "RelativePath")
                         .IsUnique()
                         .HasDatabaseName("ix_entries_root_id_relative_path");

@@ -5,7 +5,7 @@
 namespace FileVault.Core.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class CatalogSearchIndexes : Migration
+    public partial class CatalogSearchDescriptionIndex : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -17,13 +17,6 @@ namespace FileVault.Core.Data.Migrations
                 filter: "description IS NOT NULL")
                 .Annotation("Npgsql:IndexMethod", "gin")
                 .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_entries_name_key_trgm",
-                table: "entries",
-                column: "name_key")
-                .Annotation("Npgsql:IndexMethod", "gin")
-                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
         }
 
         /// <inheritdoc />
@@ -31,10 +24,6 @@ namespace FileVault.Core.Data.Migrations
         {
             migrationBuilder.DropIndex(
                 name: "ix_entries_description_trgm",
-                table: "entries");
-
-            migrationBuilder.DropIndex(
-                name: "ix_entries_name_key_trgm",
                 table: "entries");
         }
     }

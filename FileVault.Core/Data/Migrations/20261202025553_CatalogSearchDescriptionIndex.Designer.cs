@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace FileVault.Core.Data.Migrations
 {
     [DbContext(typeof(FileVaultDbContext))]
-    [Migration("20261202021437_CatalogSearchIndexes")]
-    partial class CatalogSearchIndexes
+    [Migration("20261202025553_CatalogSearchDescriptionIndex")]
+    partial class CatalogSearchDescriptionIndex
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -434,12 +434,6 @@ namespace FileVault.Core.Data.Migrations
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Description"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Description"), new[] { "gin_trgm_ops" });
-
-                    b.HasIndex("NameKey")
-                        .HasDatabaseName("ix_entries_name_key_trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("NameKey"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("NameKey"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("RootId", "RelativePath")
                         .IsUnique()

@@ -146,6 +146,23 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         return await PageAsync(subfolders, new BrowseQuery(folderId), null, Math.Clamp(limit, 1, MaxPageSize), 0, cancellationToken);
     }
 
+    /// <summary>
+    /// What changes whenever a folder's contents change: its modification time, which every FileVault operation and
+    /// every scan that saw a change keep in step with the disk. One primary-key read, for open folder pages to poll;
+    /// null when the folder is gone or no longer readable.
+    /// </summary>
+    public async Task<DateTimeOffset?> FolderStampAsync(Access.AccessSubject subject, long folderId, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var folder = await db.Entries.AsNoTracking()
+            .Where(e => e.Id == folderId && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+            .Select(e => new { e.RootId, e.RelativePath, e.ModifiedAt })
+            .SingleOrDefaultAsync(cancellationToken);
+        return folder is not null && await access.CanReadAsync(subject, folder.RootId, folder.RelativePath, cancellationToken)
+            ? folder.ModifiedAt
+            : null;
+    }
+
     public async Task<EntryDetails?> GetAsync(Access.AccessSubject subject, long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

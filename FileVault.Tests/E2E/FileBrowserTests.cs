@@ -81,6 +81,39 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
     }
 
     [Fact]
+    public async Task An_open_folder_shows_what_someone_else_changes_in_it_without_a_reload()
+    {
+        var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "en-US");
+        await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("작업장")}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var rows = page.Locator("#entry-rows [data-entry-id]");
+        await Assertions.Expect(rows.Filter(new() { HasText = "읽어보세요.txt" })).ToBeVisibleAsync();
+        await Assertions.Expect(rows.Filter(new() { HasText = "동료가 만든 폴더" })).ToHaveCountAsync(0);
+        await page.Locator("#folder-tree [data-tree-path='작업장']").WaitForAsync();
+
+        // Another user's window (here: Core, as the service every page calls) makes a folder in it.
+        long folderId;
+        await using (var db = app.Database.CreateDbContext())
+        {
+            folderId = await db.Entries.Where(e => e.RootId == _rootId && e.RelativePath == "작업장").Select(e => e.Id).SingleAsync();
+        }
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var other = AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]);
+            var made = await scope.ServiceProvider.GetRequiredService<FileVault.Core.Operations.EntryOperations>()
+                .CreateFolderAsync(other, folderId, "동료가 만든 폴더", null, CancellationToken.None);
+            Assert.True(made.IsSuccess, made.Error?.ToString());
+        }
+
+        // Within a few polls the list and the tree's branch show it; the page was never reloaded.
+        var marker = await page.EvaluateAsync<double>("() => window.__fvMarker = Math.random()");
+        await Assertions.Expect(rows.Filter(new() { HasText = "동료가 만든 폴더" })).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#folder-tree [data-tree-path='작업장/동료가 만든 폴더']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
+        Assert.Equal(marker, await page.EvaluateAsync<double>("() => window.__fvMarker"));
+    }
+
+    [Fact]
     public async Task A_crowded_folder_scrolls_through_all_rows()
     {
         var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "en-US");

@@ -49,6 +49,25 @@ public sealed class EntryOperationsTests : IAsyncLifetime
         Assert.Equal(0, (await _harness.ScanAsync(ScanKind.Full)).Added);
     }
 
+    [Fact]
+    public async Task A_change_inside_a_folder_moves_the_stamp_that_open_pages_poll()
+    {
+        var parent = await IdOfAsync("영업부");
+        await using var scope = _harness.CreateScope();
+        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
+        var before = await browser.FolderStampAsync(Admin, parent, CancellationToken.None);
+        Assert.NotNull(before);
+        // Directory times have a resolution of the file system's clock tick; make sure the next change is later.
+        await Task.Delay(20);
+
+        Assert.True((await CreateFolderAsync(Admin, parent, "새 폴더")).IsSuccess);
+
+        Assert.NotEqual(before, await browser.FolderStampAsync(Admin, parent, CancellationToken.None));
+        var stranger = AccessSubject.Create(Guid.NewGuid(), [Roles.User]);
+        Assert.Null(await browser.FolderStampAsync(stranger, parent, CancellationToken.None));
+        Assert.Null(await browser.FolderStampAsync(Admin, await IdOfAsync("영업부/견적서.xlsx"), CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("..", "path.dot_component")]
     [InlineData("a/b", "path.separator_in_name")]

@@ -166,11 +166,13 @@ public partial class FolderPage : IDisposable
 
         await _list.ClearSelectionAsync();
         await _list.RefreshAsync();
+        _treeVersion++;
     }
 
     public void Dispose()
     {
         JobEvents.Changed -= OnJobChanged;
+        StopWatching();
         GC.SuppressFinalize(this);
     }
 }

@@ -93,6 +93,7 @@ public partial class FolderPage
 
         _folderId = folder.Value;
         _loaded = (RootId, path);
+        await RememberFolderStampAsync();
         // The button is hidden from those who may not write; Core refuses them anyway.
         _canWrite = await Access.CanWriteAsync(_subject, RootId, path, CancellationToken.None);
         _canDelete = await Access.CanDeleteAsync(_subject, RootId, path, CancellationToken.None);

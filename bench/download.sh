@@ -11,10 +11,10 @@
 #   - the whole corpus folder as a ZIP: `zip -r -q -1` (the anchor; it deflates everything, also the videos and photos
 #     the app stores) against POST /api/v1/downloads/zip with the folder's id on the app's own port, written to a file
 #     by curl and checked with `unzip -tq`.
-# Two app processes run side by side, one per mode, against the same bench database: with AccelRedirectRoot set, the
-# app answers every download of a file under it with an empty body and X-Accel-Redirect, whoever asks (the app cannot
-# tell nginx from a client), so the direct figures need an app without the setting. Both running at once lets every
-# round measure all three single-file paths under the same load of this shared machine.
+# Two app processes run side by side, one per mode, against the same bench database: one without AccelRedirectRoot
+# (it always streams), one with it behind nginx (nginx marks its requests with X-FileVault-Accel, and only those are
+# answered with X-Accel-Redirect). Both running at once lets every round measure all three single-file paths under
+# the same load of this shared machine.
 # Warm cache: each measurement runs once unmeasured, then five times (the median counts). Speeds are curl's
 # %{speed_download} in MB/s (10^6 bytes per second); sizes in MiB. Prints `name: value` lines; `<key>_ratio` is the
 # app's figure over its anchor's (for speeds above 1 is faster than the anchor, for zip_ratio below 1 is).
@@ -175,7 +175,7 @@ fetch() {
 static_url="$nginx_url/_bench_static/$(url_path "$file_rel")"
 content="/api/v1/entries/$file_id/content"
 auth=(-H "Authorization: Bearer $pat")
-head="$(curl -sS -I "${auth[@]}" "$accel_url$content")"
+head="$(curl -sS -I "${auth[@]}" -H 'X-FileVault-Accel: on' "$accel_url$content")"
 grep -qi '^X-Accel-Redirect: /_protected/' <<< "$head" || { say "the accel app did not answer X-Accel-Redirect: $head"; exit 1; }
 
 say "single file: nginx static, app direct, app through nginx (X-Accel-Redirect); 1 warm-up + 5 rounds"

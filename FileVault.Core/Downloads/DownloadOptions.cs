@@ -7,8 +7,9 @@ public sealed class DownloadOptions
 {
     /// <summary>
     /// The directory nginx serves internally at <c>/_protected/</c> (its <c>alias</c>, e.g. <c>/srv/files</c>). When set, a
-    /// file under it is answered with X-Accel-Redirect and nginx sends the bytes; files elsewhere, and every file when it
-    /// is unset, are streamed by the app.
+    /// file under it, asked for through nginx (which marks what it passes on), is answered with X-Accel-Redirect and nginx
+    /// sends the bytes; files elsewhere, requests that reach the app directly, and every file when it is unset, are
+    /// streamed by the app.
     /// </summary>
     public string? AccelRedirectRoot { get; set; }
 

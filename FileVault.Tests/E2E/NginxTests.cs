@@ -86,8 +86,11 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         var whole = await client.GetAsync($"/api/v1/entries/{id}/content");
         using var range = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/entries/{id}/content") { Headers = { Range = new RangeHeaderValue(10, 19) } };
         var part = await client.SendAsync(range);
-        var handedOver = await app.GetAsync($"/api/v1/entries/{id}/content");
+        // What nginx asks the app (its mark included), and what a client on the app's own port gets.
+        using var asNginx = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/entries/{id}/content") { Headers = { { "X-FileVault-Accel", "on" } } };
+        var handedOver = await app.SendAsync(asNginx);
         var direct = await client.GetAsync(Assert.Single(handedOver.Headers.GetValues("X-Accel-Redirect")));
+        var straightToApp = await app.GetAsync($"/api/v1/entries/{id}/content");
 
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
         Assert.Equal(bytes, await whole.Content.ReadAsByteArrayAsync());
@@ -101,6 +104,12 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         // The app itself sent no bytes, only where nginx finds them; asked directly, that place is not served.
         Assert.Empty(await handedOver.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.NotFound, direct.StatusCode);
+        // Not through nginx, nobody would follow the redirect: the app sends the bytes itself, never an empty 200.
+        Assert.False(straightToApp.Headers.Contains("X-Accel-Redirect"));
+        Assert.Equal(bytes, await straightToApp.Content.ReadAsByteArrayAsync());
+        // Through nginx the bytes came from nginx (nginx.conf marks its requests): its own ETag, not the app's.
+        Assert.NotNull(whole.Headers.ETag);
+        Assert.NotEqual(straightToApp.Headers.ETag, whole.Headers.ETag);
     }
 
     [Fact]

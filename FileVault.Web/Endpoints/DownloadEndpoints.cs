@@ -43,7 +43,7 @@ public static class DownloadEndpoints
                 http.Response.RegisterForDispose(file);
                 DownloadHeaders.Apply(http.Response, file.Name, inline && DownloadHeaders.IsInlineImage(file.MimeType));
                 var contentType = file.MimeType ?? "application/octet-stream";
-                if (file.AccelRedirectPath is { } accel)
+                if (file.AccelRedirectPath is { } accel && http.Request.Headers.ContainsKey(DownloadHeaders.AccelCapableHeader))
                 {
                     // nginx sends the bytes (with ranges) from its internal location; the check above was ours.
                     http.Response.Headers["X-Accel-Redirect"] = DownloadHeaders.AccelRedirectUri(accel);

@@ -11,6 +11,13 @@ public static class DownloadHeaders
     /// <summary>nginx's internal location for X-Accel-Redirect (nginx.conf).</summary>
     public const string AccelRedirectPrefix = "/_protected/";
 
+    /// <summary>
+    /// Set by nginx on every request it passes on (nginx.conf): only such a request can be answered with X-Accel-Redirect.
+    /// One that reached the app directly (a health probe, a script on the app's port) gets the bytes, never an empty 200.
+    /// A client that sends it itself gets an empty answer, nothing more.
+    /// </summary>
+    public const string AccelCapableHeader = "X-FileVault-Accel";
+
     // Raster formats a browser shows as an image and never runs; SVG, HTML and PDF are always attachments.
     private static readonly FrozenSet<string> InlineImageTypes =
         new[] { "image/jpeg", "image/png", "image/gif", "image/webp" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);

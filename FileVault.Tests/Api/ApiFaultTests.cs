@@ -34,6 +34,19 @@ public sealed class ApiFaultTests(ApiAppFactory app) : IClassFixture<ApiAppFacto
         Assert.Equal("input.invalid_text", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
 
+    [Theory]
+    [InlineData("/api/v1/entries/1/children?sort=sideways")]
+    [InlineData("/api/v1/entries/1/children?pageSize=many")]
+    public async Task A_parameter_that_does_not_bind_is_a_problem_with_a_code(string url)
+    {
+        using var admin = await app.BearerForAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+
+        var response = await admin.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("api.bad_request", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
     public static TheoryData<string, Exception> Outages() => new()
     {
         { "socket", new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)) },

@@ -23,6 +23,9 @@ public sealed class ApiStatusCodeMiddleware(RequestDelegate next, ILogger<ApiSta
         {
             switch (current)
             {
+                // A parameter that does not bind (Development throws it; elsewhere it is a bare 400, below).
+                case BadHttpRequestException bad:
+                    return ("api.bad_request", bad.Message, bad.StatusCode);
                 // 22021 character_not_in_repertoire: PostgreSQL text holds no NUL.
                 case PostgresException { SqlState: "22021" or "22P05" }:
                     return ("input.invalid_text", "The text contains a character that cannot be stored (NUL).", StatusCodes.Status400BadRequest);
@@ -82,6 +85,7 @@ public sealed class ApiStatusCodeMiddleware(RequestDelegate next, ILogger<ApiSta
             StatusCodes.Status404NotFound => ("api.not_found", "No such API endpoint."),
             StatusCodes.Status405MethodNotAllowed => ("api.method_not_allowed", "This endpoint does not take that method."),
             StatusCodes.Status415UnsupportedMediaType => ("api.unsupported_media_type", "Send JSON (application/json)."),
+            StatusCodes.Status400BadRequest => ("api.bad_request", "A parameter or the body could not be read; see the OpenAPI document for the accepted values."),
             _ => ("api.error", "The request failed."),
         };
         await ApiProblems.From(code, message, response.StatusCode).ExecuteAsync(context);

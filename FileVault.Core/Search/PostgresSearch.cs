@@ -12,10 +12,9 @@ namespace FileVault.Core.Search;
 /// </summary>
 /// <remarks>
 /// Words are LIKE patterns on <see cref="Entry.NameKey"/> (already NFC and lower-case, so the pattern is too) and ILIKE
-/// patterns on the description, wildcards escaped. Trigram indexes on both serve words of three characters or more;
-/// shorter ones (a two-syllable Korean word) give no trigram and are answered by a scan, correct but slower, until the
-/// short-token index lands. The count stops at <see cref="SearchQuery.TotalCap"/>, so a broad search costs at most
-/// that many rows to count.
+/// patterns on the description, wildcards escaped. Names are scanned: a trigram index on them would slow every scan's
+/// inserts past the first-scan target (see <c>EntryConfiguration</c>); descriptions have a partial trigram index. The
+/// count stops at <see cref="SearchQuery.TotalCap"/>, so a broad search costs at most that many rows to count.
 /// </remarks>
 public sealed class PostgresSearch(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access)
 {

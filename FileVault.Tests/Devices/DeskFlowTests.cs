@@ -23,7 +23,7 @@ public sealed partial class DeskFlowTests(BrowserFixture browser, KestrelAppFact
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, "desk@filevault.test", FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(NotSignIn());
+        await page.WaitForURLAsync(NotSignIn(), new() { WaitUntil = WaitUntilState.Commit });
         await page.GotoAsync("/devices");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Assertions.Expect(page.Locator("#tile-available")).ToHaveAttributeAsync("data-count", "1");
@@ -68,7 +68,7 @@ public sealed partial class DeskFlowTests(BrowserFixture browser, KestrelAppFact
         await app.CreateUserAsync("desk2@filevault.test", Roles.DeskStaff);
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, "desk2@filevault.test", FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(NotSignIn());
+        await page.WaitForURLAsync(NotSignIn(), new() { WaitUntil = WaitUntilState.Commit });
         await page.GotoAsync("/devices");
         await BrowserFixture.WaitForInteractiveAsync(page);
 

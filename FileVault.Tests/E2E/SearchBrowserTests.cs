@@ -74,6 +74,11 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await page.WaitForURLAsync(new Regex(@"type=spreadsheets"));
         await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 1개");
         await Assertions.Expect(hits).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#type-spreadsheets")).ToHaveAttributeAsync("aria-pressed", "true");
+        await Assertions.Expect(page.Locator("#type-all")).ToHaveAttributeAsync("aria-pressed", "false");
+        // For the picture only: the chips' colour transition settles first.
+        await page.Mouse.MoveAsync(0, 0);
+        await page.WaitForTimeoutAsync(500);
         await BrowserFixture.ScreenshotAsync(page, "search-ko");
 
         await hits.ClickAsync();

@@ -136,6 +136,11 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
         await Assertions.Expect(page.Locator("#entry-status")).ToContainTextAsync("3개 선택됨");
         await BrowserFixture.ScreenshotAsync(page, "file-browser-grid-ko");
 
+        // The choice is remembered on this device: a reload opens the grid again.
+        await page.ReloadAsync();
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(tiles).ToHaveCountAsync(5);
+
         await tiles.Filter(new() { HasText = "보관함" }).DblClickAsync();
         await Assertions.Expect(page.Locator("#folder-empty")).ToBeVisibleAsync();
     }

@@ -16,14 +16,8 @@ public partial class FolderPage
     private int _treeVersion;
     private Task? _watcher;
 
-    protected override void OnAfterRender(bool firstRender)
-    {
-        // Only in the circuit: a prerendered page is thrown away at the end of its request.
-        if (firstRender)
-        {
-            _watcher = WatchFolderAsync(_watching.Token);
-        }
-    }
+    /// <summary>Starts following the folder; called once the page runs in its circuit (a prerendered page is thrown away).</summary>
+    private void StartWatching() => _watcher ??= WatchFolderAsync(_watching.Token);
 
     private async Task WatchFolderAsync(CancellationToken cancellationToken)
     {

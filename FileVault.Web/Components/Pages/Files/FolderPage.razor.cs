@@ -43,6 +43,8 @@ public partial class FolderPage
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     private IJSObjectReference? _location;
+    private IJSObjectReference? _preferences;
+    private const string GridPreference = "folderView";
     [Inject] private EntryOperations Operations { get; set; } = default!;
     [Inject] private AccessEvaluator Access { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
@@ -52,6 +54,32 @@ public partial class FolderPage
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private AccessSubject? _subject;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        StartWatching();
+        // List or grid, as last chosen on this device.
+        _preferences = await JS.InvokeAsync<IJSObjectReference>("import", "./js/preferences.js");
+        if (await _preferences.InvokeAsync<string?>("get", GridPreference) == "grid" && !_grid)
+        {
+            _grid = true;
+            StateHasChanged();
+        }
+    }
+
+    private async Task SetGridAsync(bool grid)
+    {
+        _grid = grid;
+        if (_preferences is not null)
+        {
+            await _preferences.InvokeVoidAsync("set", GridPreference, grid ? "grid" : "list");
+        }
+    }
 
     protected override async Task OnParametersSetAsync()
     {

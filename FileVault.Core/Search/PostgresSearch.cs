@@ -51,7 +51,8 @@ public sealed class PostgresSearch(IDbContextFactory<FileVaultDbContext> context
         }
 
         entries = Filtered(entries, query, criteria).WhereReadable(db, subject);
-        var counted = await entries.Take(SearchQuery.TotalCap + 1).CountAsync(cancellationToken);
+        // Ordered only so the limit is well defined (EF warns otherwise); a top-N sort of ids costs next to nothing.
+        var counted = await entries.OrderBy(e => e.Id).Take(SearchQuery.TotalCap + 1).CountAsync(cancellationToken);
         var rows = await Ordered(entries, query, criteria)
             .Skip(query.Offset)
             .Take(query.PageSize)

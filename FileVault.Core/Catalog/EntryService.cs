@@ -24,7 +24,8 @@ public sealed class EntryService(
     public async Task<Result<EntryDetails>> UpdateDescriptionAsync(AccessSubject actor, long entryId, string? text, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var description = string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+        // In NFC, as names are searched: a description typed on a Mac (NFD) is found by the same words typed anywhere.
+        var description = string.IsNullOrWhiteSpace(text) ? null : EntryName.Portable(text.Trim());
         if (description is { Length: > MaxDescriptionLength })
         {
             return new Error("entry.description_too_long", $"A description has at most {MaxDescriptionLength} characters, not {description.Length}.");

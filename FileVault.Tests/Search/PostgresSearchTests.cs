@@ -96,6 +96,20 @@ public sealed class PostgresSearchTests(SearchCatalogFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task A_description_typed_on_a_mac_in_NFD_is_stored_in_NFC_and_found_by_an_NFC_word()
+    {
+        await using (var scope = fixture.Harness.CreateScope())
+        {
+            var saved = await scope.ServiceProvider.GetRequiredService<EntryService>()
+                .UpdateDescriptionAsync(Admin, fixture.Catalog["사진/가.png"].Id, "결재 서류 원본".Normalize(NormalizationForm.FormD), CancellationToken.None);
+            Assert.True(saved.IsSuccess, saved.Error?.ToString());
+            Assert.Equal("결재 서류 원본", saved.Value.Description);
+        }
+
+        Assert.Equal(["사진/가.png"], await PathsAsync(new SearchQuery("결재 원본")));
+    }
+
+    [Fact]
     public async Task A_description_word_is_found_in_any_case_with_a_snippet_around_it()
     {
         var hit = Assert.Single((await SearchAsync(new SearchQuery("QUARTERLY"))).Items);

@@ -60,9 +60,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultAccess();
         services.AddSearch();
 
-        services.AddDataProtection()
-            .SetApplicationName("FileVault")
-            .PersistKeysToDbContext<FileVaultDbContext>();
+        services.AddFileVaultDataProtection(configuration);
 
         services.AddLocalization();
         // Korean text goes out as characters, not as &#xXXXX; entities for every syllable.

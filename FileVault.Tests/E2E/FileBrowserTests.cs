@@ -60,6 +60,7 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         await Assertions.Expect(rows.Nth(0)).ToContainTextAsync("2024");
         await rows.Filter(new() { HasText = "견적서_2025.xlsx" }).ClickAsync();
         await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
+        await Assertions.Expect(page.Locator("#details-type")).ToHaveTextAsync("스프레드시트 · XLSX");
         await page.WaitForURLAsync(new Regex(@"\?select=\d+$"));
         await BrowserFixture.ScreenshotAsync(page, "file-browser-ko");
 

@@ -50,7 +50,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             ColorScheme = ColorScheme.Light,
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a 2-core machine busy with a parallel build, a circuit's round trip has taken over 15 s; a test
+        // that passes waits no longer for it.
+        context.SetDefaultTimeout(30_000);
         _contexts.Add((baseAddress, context));
         return await context.NewPageAsync();
     }

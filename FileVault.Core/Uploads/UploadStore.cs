@@ -148,8 +148,23 @@ public sealed class UploadStore(
     /// <summary>The upload's offset and length (HEAD); <c>upload.not_found</c> for anyone but its creator and admins.</summary>
     public async Task<Result<UploadState>> GetAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
     {
-        var upload = await FindAsync(actor, id, cancellationToken);
-        return upload.IsSuccess ? State(upload.Value) : upload.Error!;
+        var found = await FindAsync(actor, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        var upload = found.Value;
+        if (upload.Status == UploadStatus.Receiving)
+        {
+            // Never more than the file holds, even before the next PATCH repairs the record (R-UP-6).
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var rootPath = await db.StorageRoots.Where(r => r.Id == upload.RootId).Select(r => r.Path).SingleAsync(cancellationToken);
+            var staged = new FileInfo(StagingArea.PathOf(rootPath, upload.Id));
+            upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
+        }
+
+        return State(upload);
     }
 
     /// <summary>

@@ -232,7 +232,7 @@ public sealed class UploadStore(
                 }
 
                 using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
-                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, cut.Token);
+                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, cut.Token, lease.Lost);
                 if (!written.IsSuccess)
                 {
                     return written.Error!;
@@ -349,9 +349,11 @@ public sealed class UploadStore(
 
     /// <summary>
     /// Copies the body to the staging file at <paramref name="start"/>, at most <paramref name="room"/> bytes, and fsyncs
-    /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>.
+    /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>,
+    /// except a lost lease, after which the file is no longer this request's to change.
     /// </summary>
-    private async Task<Result<long>> WriteChunkAsync(FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, CancellationToken cancellationToken)
+    private async Task<Result<long>> WriteChunkAsync(
+        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, CancellationToken cancellationToken, CancellationToken leaseLost)
     {
         using var hash = checksum is null ? null : IncrementalHash.CreateHash(checksum.Algorithm == "sha1" ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256);
         var buffer = new byte[81920];
@@ -363,6 +365,11 @@ public sealed class UploadStore(
             try
             {
                 read = await body.ReadAsync(buffer, cancellationToken);
+            }
+            catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+            {
+                // Another request may own the upload now: this one records nothing; the next HEAD finds what is durable.
+                return new Error("lock.unavailable", "The upload's lock was lost while writing; resume from the offset HEAD reports.");
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {

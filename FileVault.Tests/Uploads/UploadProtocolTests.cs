@@ -441,6 +441,26 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.Equal("auth.csrf", await CodeAsync(crossSite));
     }
 
+    [Fact]
+    public async Task OpenApi_names_and_summarises_the_tus_operations()
+    {
+        using var client = app.Admin();
+
+        var operations = await AdminApiTests.OperationsAsync(client);
+
+        foreach (var (path, method, name) in new[]
+        {
+            ("/api/v1/uploads", "options", "UploadCapabilities"), ("/api/v1/uploads", "post", "CreateUpload"),
+            ("/api/v1/uploads/{id}", "head", "GetUploadOffset"), ("/api/v1/uploads/{id}", "patch", "AppendUpload"),
+            ("/api/v1/uploads/{id}", "delete", "TerminateUpload"),
+        })
+        {
+            Assert.True(operations.TryGetValue((path, method), out var operation), $"{method} {path} is not in the document");
+            Assert.Equal(name, operation.Id);
+            Assert.False(string.IsNullOrWhiteSpace(operation.Summary), $"{name} has no summary");
+        }
+    }
+
     private void AssertNothingPwnedOutside()
     {
         var parent = Path.GetDirectoryName(app.StorageDirectory.TrimEnd('/'))!;

@@ -400,7 +400,8 @@ public sealed class UploadStore(
             {
                 await staging.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
             }
-            catch (IOException ex) when ((ex.HResult & 0xFFFF) == ENoSpc || ex.Message.Contains("space", StringComparison.OrdinalIgnoreCase))
+            // On Unix an IOException from a write carries the errno as its HResult.
+            catch (IOException ex) when (ex.HResult == ENoSpc)
             {
                 Settle(staging, start);
                 return new Error("storage.insufficient", "The storage is full; the bytes stored before this request are kept. Resume when space is freed.");

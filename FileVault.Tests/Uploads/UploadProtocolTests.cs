@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -439,6 +440,92 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.Equal(HttpStatusCode.Created, sameSite.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, crossSite.StatusCode);
         Assert.Equal("auth.csrf", await CodeAsync(crossSite));
+    }
+
+    [Fact]
+    public async Task A_user_past_the_unfinished_upload_limit_gets_429()
+    {
+        using var client = app.Client(await app.UserTokenAsync("write"));
+        for (var i = 0; i < 20; i++)
+        {
+            await CreateAsync(client, "Sales", $"limit-{i}-{Guid.NewGuid():N}.bin", 1);
+        }
+
+        var response = await CreateRawAsync(client, "Sales", $"limit-over-{Guid.NewGuid():N}.bin", 1);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("upload.too_many", await CodeAsync(response));
+    }
+
+    [Fact]
+    public async Task A_read_only_personal_access_token_cannot_create_an_upload()
+    {
+        await using var db = app.Database.CreateDbContext();
+        var admin = await db.Users.SingleAsync(u => u.Email == UploadFixture.AdminEmail);
+        await using var scope = app.Services.CreateAsyncScope();
+        var token = await scope.ServiceProvider.GetRequiredService<FileVault.Core.Tokens.PersonalAccessTokens>().CreateAsync(
+            FileVault.Core.Access.AccessSubject.Create(admin.Id, [FileVault.Core.Access.Roles.SuperAdmin]), "read only", FileVault.Core.Tokens.TokenScope.Read,
+            DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None);
+        using var client = app.Client(token.Value.Secret);
+
+        var response = await CreateRawAsync(client, "Public", "read-only.bin", 1);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("token.scope_insufficient", await CodeAsync(response));
+    }
+
+    [Fact]
+    public async Task A_name_taken_on_disk_before_the_last_chunk_is_409_leaves_that_file_alone_and_discards_the_upload()
+    {
+        using var client = app.Admin();
+        var url = await CreateAsync(client, "Public", "race.txt", 3);
+        await File.WriteAllTextAsync(app.PathOf("Public/race.txt"), "someone else's");
+
+        var last = await PatchAsync(client, url, 0, "new"u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.Conflict, last.StatusCode);
+        Assert.Equal("name.conflict", await CodeAsync(last));
+        Assert.Equal("someone else's", await File.ReadAllTextAsync(app.PathOf("Public/race.txt")));
+        Assert.False(File.Exists(app.StagingPathOf(Id(url))));
+        Assert.Equal(HttpStatusCode.NotFound, (await HeadAsync(client, url)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_destination_gone_before_the_last_chunk_creates_nothing_and_is_not_recreated()
+    {
+        using var client = app.Admin();
+        var folder = Path.Combine("Public", "Vanishing-" + Guid.NewGuid().ToString("N")[..8]);
+        var created = await client.PostAsJsonAsync("/api/v1/folders", new { parentId = await app.IdAsync("Public"), name = Path.GetFileName(folder) });
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var url = await CreateAsync(client, folder, "late.txt", 4);
+        Directory.Move(app.PathOf(folder), app.PathOf(folder + "-moved"));
+        await using (var db = app.Database.CreateDbContext())
+        {
+            await db.Entries.Where(e => e.RelativePath == folder).ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EntryState.Missing));
+        }
+
+        var last = await PatchAsync(client, url, 0, "late"u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.NotFound, last.StatusCode);
+        Assert.False(Directory.Exists(app.PathOf(folder)));
+        Assert.Empty(Directory.GetFileSystemEntries(app.PathOf(folder + "-moved")));
+    }
+
+    [Fact]
+    public async Task A_repeated_last_patch_after_completion_answers_the_same_and_changes_nothing()
+    {
+        using var client = app.Admin();
+        var url = await CreateAsync(client, "Public", "twice.txt", 2);
+        var first = await PatchAsync(client, url, 0, "ok"u8.ToArray());
+
+        var again = await PatchAsync(client, url, 2, []);
+        var more = await PatchAsync(client, url, 2, "x"u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.Equal("2", Header(again, "Upload-Offset"));
+        Assert.Equal(HttpStatusCode.Conflict, more.StatusCode);
+        Assert.Equal("ok", await File.ReadAllTextAsync(app.PathOf("Public/twice.txt")));
+        Assert.NotNull(Header(first, "FileVault-Entry-Id"));
     }
 
     [Fact]

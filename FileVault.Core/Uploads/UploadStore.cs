@@ -134,13 +134,15 @@ public sealed class UploadStore(
             CreatedAt = now,
             ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
         };
+        // The row first: a staging file without one would never be found by the expiry schedule.
+        db.Uploads.Add(upload);
+        await db.SaveChangesAsync(cancellationToken);
         if (StagingArea.Create(root.Path, upload.Id) is { } failed)
         {
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
             return failed;
         }
 
-        db.Uploads.Add(upload);
-        await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("{User} started upload {Upload} of {Length} bytes into folder {Folder}", actor.UserId, upload.Id, upload.Length, folder.Id);
         return State(upload);
     }
@@ -250,7 +252,8 @@ public sealed class UploadStore(
                 return State(upload);
             }
 
-            var completed = await completion.CompleteAsync(actor, upload, root, cancellationToken);
+            // Not cut short when the client goes away: its next HEAD would find every byte stored and take the upload for done.
+            var completed = await completion.CompleteAsync(actor, upload, root, CancellationToken.None);
             if (completed.IsSuccess)
             {
                 upload.Status = UploadStatus.Completed;

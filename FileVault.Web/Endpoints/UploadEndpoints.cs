@@ -159,7 +159,7 @@ public static class UploadEndpoints
         }
 
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in (request.Headers["Upload-Metadata"].ToString()).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (var pair in request.Headers["Upload-Metadata"].ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = pair.Split(' ', 2);
             try

@@ -147,7 +147,10 @@ public sealed class UploadStore(
         return State(upload);
     }
 
-    /// <summary>The upload's offset and length (HEAD); <c>upload.not_found</c> for anyone but its creator and admins.</summary>
+    /// <summary>
+    /// The upload's offset and length (HEAD); <c>upload.not_found</c> for anyone but its creator and admins. A fully
+    /// received upload that is not yet in place is completed first.
+    /// </summary>
     public async Task<Result<UploadState>> GetAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
     {
         var found = await FindAsync(actor, id, cancellationToken);
@@ -157,16 +160,40 @@ public sealed class UploadStore(
         }
 
         var upload = found.Value;
-        if (upload.Status == UploadStatus.Receiving)
+        if (upload.Status != UploadStatus.Receiving)
         {
-            // Never more than the file holds, even before the next PATCH repairs the record (R-UP-6).
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var rootPath = await db.StorageRoots.Where(r => r.Id == upload.RootId).Select(r => r.Path).SingleAsync(cancellationToken);
-            var staged = new FileInfo(StagingArea.PathOf(rootPath, upload.Id));
-            upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
+            return State(upload);
         }
 
-        return State(upload);
+        // Never more than the file holds, even before the next PATCH repairs the record (R-UP-6).
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == upload.RootId, cancellationToken);
+        var staged = new FileInfo(StagingArea.PathOf(root.Path, upload.Id));
+        upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
+        if (upload.Offset < upload.Length)
+        {
+            return State(upload);
+        }
+
+        // Every byte is here but the file is not in place: its completion failed for a passing reason or was cut off by
+        // a crash. Reporting the full offset would make the client call the upload done, so it is completed now.
+        var leased = await LeaseAsync(id);
+        if (!leased.IsSuccess)
+        {
+            return leased.Error!;
+        }
+
+        await using var lease = leased.Value;
+        found = await FindAsync(actor, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        upload = found.Value;
+        staged.Refresh();
+        upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
+        return upload.Status == UploadStatus.Completed || upload.Offset < upload.Length ? State(upload) : await CompleteAsync(actor, upload, root, db);
     }
 
     /// <summary>
@@ -252,26 +279,35 @@ public sealed class UploadStore(
                 return State(upload);
             }
 
-            // Not cut short when the client goes away: its next HEAD would find every byte stored and take the upload for done.
-            var completed = await completion.CompleteAsync(actor, upload, root, CancellationToken.None);
-            if (completed.IsSuccess)
-            {
-                upload.Status = UploadStatus.Completed;
-                upload.EntryId = completed.Value;
-                return State(upload);
-            }
-
-            if (!PassingFailures.Contains(completed.Error!.Code))
-            {
-                // The file can never be placed as asked (a name taken meanwhile, the wrong bytes, access gone): nothing of
-                // it is kept, and the client's next request learns the upload is gone.
-                StagingArea.Delete(root.Path, upload.Id);
-                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
-                logger.LogInformation("Upload {Upload} could not be completed and was discarded: {Code}", upload.Id, completed.Error.Code);
-            }
-
-            return completed.Error;
+            return await CompleteAsync(actor, upload, root, db);
         }
+    }
+
+    /// <summary>
+    /// Places a fully received upload. A failure that can pass (a lock, the mount, I/O) keeps everything for the next
+    /// HEAD or PATCH to try again; any other discards the upload, since the file can never be placed as asked.
+    /// </summary>
+    private async Task<Result<UploadState>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, FileVaultDbContext db)
+    {
+        // Not cut short when the client goes away: its next HEAD would find every byte stored and take the upload for done.
+        var completed = await completion.CompleteAsync(actor, upload, root, CancellationToken.None);
+        if (completed.IsSuccess)
+        {
+            upload.Status = UploadStatus.Completed;
+            upload.EntryId = completed.Value;
+            return State(upload);
+        }
+
+        if (!PassingFailures.Contains(completed.Error!.Code))
+        {
+            // A name taken meanwhile, the wrong bytes, access gone: nothing of it is kept, and the client's next request
+            // learns the upload is gone.
+            StagingArea.Delete(root.Path, upload.Id);
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+            logger.LogInformation("Upload {Upload} could not be completed and was discarded: {Code}", upload.Id, completed.Error.Code);
+        }
+
+        return completed.Error;
     }
 
     /// <summary>tus DELETE: the staging file and the record go; a finished upload's file stays where it is.</summary>

@@ -512,6 +512,30 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
     }
 
     [Fact]
+    public async Task A_completion_held_up_by_a_lock_keeps_the_upload_and_the_next_head_places_the_file()
+    {
+        using var client = app.Admin();
+        var url = await CreateAsync(client, "Public", "held.txt", 4);
+        var locks = app.Services.GetRequiredService<FileVault.Core.Locks.ResourceLocks>();
+        var held = await locks.AcquireAsync(new FileVault.Core.Locks.LockRequest(app.RootId, ["Public/held.txt"], "test", "a test"), TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.True(held.IsSuccess);
+
+        var last = await PatchAsync(client, url, 0, "held"u8.ToArray());
+        var whileHeld = File.Exists(app.PathOf("Public/held.txt"));
+        await held.Value.DisposeAsync();
+        var head = await HeadAsync(client, url);
+
+        Assert.Equal(HttpStatusCode.Conflict, last.StatusCode);
+        Assert.Equal("lock.conflict", await CodeAsync(last));
+        Assert.False(whileHeld);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("4", Header(head, "Upload-Offset"));
+        Assert.Equal("held", await File.ReadAllTextAsync(app.PathOf("Public/held.txt")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.True(await db.Entries.AnyAsync(e => e.RelativePath == "Public/held.txt" && e.State == EntryState.Active));
+    }
+
+    [Fact]
     public async Task A_repeated_last_patch_after_completion_answers_the_same_and_changes_nothing()
     {
         using var client = app.Admin();

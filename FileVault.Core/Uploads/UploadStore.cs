@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
@@ -57,7 +56,7 @@ public sealed class UploadStore(
     private const int ENoSpc = 28;
 
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
-    private static readonly HashSet<string> PassingFailures = ["lock.conflict", "lock.unavailable", "root.unhealthy", "io.failed", "upload.locked"];
+    private static readonly HashSet<string> PassingFailures = ["lock.conflict", "lock.unavailable", "root.unhealthy", "io.failed"];
 
     public async Task<Result<UploadState>> CreateAsync(AccessSubject actor, UploadRequest request, CancellationToken cancellationToken)
     {

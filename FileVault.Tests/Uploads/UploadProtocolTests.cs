@@ -106,6 +106,22 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
     }
 
     [Fact]
+    public async Task A_scan_during_an_upload_never_catalogues_the_staging_folder()
+    {
+        using var client = app.Admin();
+        var url = await CreateAsync(client, "Public", "scanned.bin", 100);
+        await PatchAsync(client, url, 0, new byte[50]);
+
+        var run = await app.Services.GetRequiredService<FileVault.Core.Scanning.Scanner>().RunAsync(
+            app.RootId, FileVault.Core.Scanning.ScanKind.Full, "test", CancellationToken.None);
+
+        Assert.Equal(FileVault.Core.Scanning.ScanStatus.Completed, run.Status);
+        Assert.True(File.Exists(app.StagingPathOf(Id(url))));
+        await using var db = app.Database.CreateDbContext();
+        Assert.False(await db.Entries.AnyAsync(e => e.RelativePath.StartsWith(".filevault-staging") || e.Name == Id(url)));
+    }
+
+    [Fact]
     public async Task A_patch_at_the_wrong_offset_is_409_and_changes_nothing()
     {
         using var client = app.Admin();

@@ -31,6 +31,17 @@ fi
 
 "$repo/scripts/services.sh" start
 
+# The tus upload tests drive the real tus-js-client from Node; its packages come from the npm registry, once per lock file.
+tus="$repo/FileVault.Tests/tus-client"
+if [ ! -f "$tus/node_modules/.package-lock.json" ] || [ "$tus/package-lock.json" -nt "$tus/node_modules/.package-lock.json" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    say "error: npm is missing (Node 20+); the tus-js-client test needs it"
+    exit 1
+  fi
+  say "installing tus-js-client for the upload tests"
+  (cd "$tus" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
+fi
+
 # Per clone, not per data directory: worktrees sharing one PostgreSQL must not overwrite each other's results.
 results="${FILEVAULT_TEST_RESULTS:-$repo/.data/test-results}"
 rm -rf "$results"

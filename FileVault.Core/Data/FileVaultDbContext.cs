@@ -54,6 +54,8 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<ApiSigningKey> ApiSigningKeys => Set<ApiSigningKey>();
 
+    public DbSet<Uploads.Upload> Uploads => Set<Uploads.Upload>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace FileVault.Core.Operations;
 
 /// <summary>
-/// The two system calls operations need and .NET does not offer: mkdir that fails when the name exists (no silent
+/// The system calls operations need and .NET does not offer: mkdir that fails when the name exists (no silent
 /// success, no following a dangling symlink) and rename that never replaces (renameat2 with RENAME_NOREPLACE), so a
 /// name conflict is decided by the kernel at the moment of the change, not by an earlier check (R-LINK-3).
 /// </summary>
@@ -49,6 +49,12 @@ internal static partial class NativeFileSystem
         close(fd);
         return errno;
     }
+
+    /// <summary>Sets a file's mode exactly, whatever the umask made it (R-UP-11); 0, or the errno.</summary>
+    public static int SetMode(string path, UnixFileMode mode) => chmod(path, (uint)mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int chmod(string path, uint mode);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int faccessat(int dirfd, string path, int mode, int flags);

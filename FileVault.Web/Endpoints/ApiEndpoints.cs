@@ -21,6 +21,7 @@ public static class ApiEndpoints
         api.MapTokenEndpoints();
         api.MapEntryEndpoints();
         api.MapDownloadEndpoints();
+        api.MapUploadEndpoints();
         api.MapSearchEndpoints();
         api.MapOperationEndpoints();
         api.MapTrashEndpoints();
@@ -44,7 +45,7 @@ public sealed class ReadOnlyPost;
 
 /// <summary>
 /// Two checks before any API handler that changes state. A cookie-authenticated call must carry a header a cross-site
-/// form cannot send (X-Requested-With or the antiforgery header) and a same-origin Origin (R-AUTH-8); a bearer token is
+/// form cannot send (X-Requested-With, the antiforgery header, or tus's Tus-Resumable) and a same-origin Origin (R-AUTH-8); a bearer token is
 /// not sent by browsers on their own, so it needs neither. A read-only personal access token may only read.
 /// </summary>
 internal sealed class ApiRequestGuard : IEndpointFilter
@@ -63,9 +64,11 @@ internal sealed class ApiRequestGuard : IEndpointFilter
 
         if (ApiAuthentication.BearerToken(request) is null)
         {
-            if (!request.Headers.ContainsKey("X-Requested-With") && !request.Headers.ContainsKey("RequestVerificationToken"))
+            // Tus-Resumable is as good: a cross-site form cannot send it either, and tus-js-client sends it on every request.
+            if (!request.Headers.ContainsKey("X-Requested-With") && !request.Headers.ContainsKey("RequestVerificationToken")
+                && !request.Headers.ContainsKey("Tus-Resumable"))
             {
-                return Refuse("auth.csrf", "A cookie-authenticated change needs the X-Requested-With header.");
+                return Refuse("auth.csrf", "A cookie-authenticated change needs the X-Requested-With (or, for tus uploads, Tus-Resumable) header.");
             }
 
             if (!SameOrigin.Matches(request))

@@ -27,7 +27,16 @@ public static class ApiProblems
         {
             "auth.unauthenticated" or "token.invalid" => StatusCodes.Status401Unauthorized,
             "auth.forbidden" or "auth.csrf" or "token.scope_insufficient" or "path.symlink_outside_root" => StatusCodes.Status403Forbidden,
-            "rate_limited" => StatusCodes.Status429TooManyRequests,
+            "rate_limited" or "upload.too_many" => StatusCodes.Status429TooManyRequests,
+            // tus (R-UP-1, R-UP-2, R-UP-5, R-UP-8, R-UP-10).
+            "upload.expired" => StatusCodes.Status410Gone,
+            "upload.offset_mismatch" => StatusCodes.Status409Conflict,
+            "upload.locked" => StatusCodes.Status423Locked,
+            "upload.too_large" or "upload.exceeds_length" or "upload.quota_exceeded" or "upload.chunk_too_large" => StatusCodes.Status413PayloadTooLarge,
+            "upload.content_type" => StatusCodes.Status415UnsupportedMediaType,
+            "upload.tus_version" => StatusCodes.Status412PreconditionFailed,
+            "upload.checksum_mismatch" => 460,
+            "storage.insufficient" => StatusCodes.Status507InsufficientStorage,
             "root.unhealthy" or "lock.unavailable" => StatusCodes.Status503ServiceUnavailable,
             "scan.already_running" or "scan.not_running" or "root.exists" or "path.ambiguous" or "name.conflict" or "lock.conflict" or "pat.limit"
                 or "user.self" or "user.last_superadmin" or "job.finished" or "job.not_retryable" or "job.in_progress" or "job.failed" or "compress.replaces_source"

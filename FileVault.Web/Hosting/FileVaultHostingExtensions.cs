@@ -8,6 +8,7 @@ using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using FileVault.Core.Tokens;
+using FileVault.Core.Uploads;
 using Coravel;
 using FileVault.Web.Account;
 using FileVault.Web.Components;
@@ -54,6 +55,7 @@ public static class FileVaultHostingExtensions
         services.AddScanning();
         services.AddFileVaultJobs();
         services.AddDownloads();
+        services.AddUploads();
         services.AddDevices();
         services.AddScoped<DeskCsv>();
         services.AddFileVaultAccounts();
@@ -137,6 +139,7 @@ public static class FileVaultHostingExtensions
             {
                 scheduler.ScheduleScans(app.Services);
                 scheduler.ScheduleTrashPurge(app.Services);
+                scheduler.ScheduleUploadExpiry(app.Services);
                 scheduler.ScheduleRefreshTokenPurge(app.Services);
             })
             .LogScheduledTaskProgress();

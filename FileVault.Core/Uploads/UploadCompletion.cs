@@ -1,0 +1,277 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using FileVault.Core.Access;
+using FileVault.Core.Audit;
+using FileVault.Core.Catalog;
+using FileVault.Core.Data;
+using FileVault.Core.Jobs;
+using FileVault.Core.Locks;
+using FileVault.Core.Operations;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FileVault.Core.Uploads;
+
+/// <summary>
+/// Puts a fully received upload in place, as new folder does (DESIGN invariant 4): the destination and access checked
+/// again, the whole file hashed (and compared with the client's SHA-256, R-UP-3), a job row, a path lock, missing
+/// subfolders created, then one rename that never replaces (R-LINK-3) and the catalog row with its hash, uploader and
+/// audit record in one transaction. No partial file ever carries the final name.
+/// </summary>
+/// <remarks>
+/// The hash is computed here, over the staged file, not while the chunks arrive: chunks may come to different
+/// instances and processes, and an in-memory hash state would not survive them. It costs one read of the file.
+/// A crash between the rename and the catalog leaves the file in place and an interrupted job; the next scan catalogues it.
+/// </remarks>
+public sealed class UploadCompletion(
+    IDbContextFactory<FileVaultDbContext> contexts,
+    AccessEvaluator access,
+    ResourceLocks locks,
+    JobLedger jobs,
+    ScanMonitor instance,
+    IOptions<ScannerOptions> scanner,
+    TimeProvider time,
+    ILogger<UploadCompletion> logger)
+{
+    private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
+    private const UnixFileMode FolderMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>The new entry's id.</summary>
+    internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, CancellationToken cancellationToken)
+    {
+        var staging = StagingArea.PathOf(root.Path, upload.Id);
+        var checkedTarget = await UploadTarget.ResolveAsync(contexts, access, actor, upload.FolderId, upload.FileName, Join(upload.Subfolders, upload.FileName), cancellationToken);
+        if (!checkedTarget.IsSuccess)
+        {
+            return checkedTarget.Error!;
+        }
+
+        var target = checkedTarget.Value;
+        var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
+        if (!health.IsHealthy)
+        {
+            return new Error("root.unhealthy", "The storage is not available right now; the upload is kept. " + health.Problem!.Message);
+        }
+
+        var hash = await HashAsync(staging, upload.Length, cancellationToken);
+        if (!hash.IsSuccess)
+        {
+            return hash.Error!;
+        }
+
+        if (upload.ExpectedSha256 is { } expected && !CryptographicOperations.FixedTimeEquals(expected, hash.Value))
+        {
+            return new Error("upload.hash_mismatch", "The file's SHA-256 is not the one declared in its metadata; nothing was created.");
+        }
+
+        var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
+        var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath });
+        var enqueued = await jobs.EnqueueAsync(actor.UserId, new NewJob("upload", "operations", payload), cancellationToken);
+        if (!enqueued.IsSuccess)
+        {
+            return enqueued.Error!;
+        }
+
+        var job = await jobs.StartAsync(enqueued.Value, instance.InstanceId, cancellationToken)
+            ?? throw new InvalidOperationException("A job just enqueued could not be started.");
+        var acquired = await locks.AcquireAsync(
+            new LockRequest(root.Id, [finalPath], "upload", await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
+        if (!acquired.IsSuccess)
+        {
+            await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);
+            return acquired.Error;
+        }
+
+        await using var lease = acquired.Value;
+        try
+        {
+            var result = await PlaceAsync(actor, upload, target, staging, hash.Value, cancellationToken);
+            await jobs.FinishAsync(job.Id, result.IsSuccess ? JobStatus.Succeeded : JobStatus.Failed, result.Error?.Message, CancellationToken.None,
+                result.IsSuccess ? result.Value : null);
+            if (result.IsSuccess)
+            {
+                logger.LogInformation("{User} completed upload {Upload} as entry {Entry}", actor.UserId, upload.Id, result.Value);
+            }
+
+            return result;
+        }
+        catch (Exception ex)
+        {
+            await jobs.FinishAsync(job.Id, JobStatus.Failed, ex.Message, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Under the lock: the destination as it is now, its subfolders, the rename, the catalog.</summary>
+    private async Task<Result<long>> PlaceAsync(AccessSubject actor, Upload upload, UploadTarget target, string staging, byte[] hash, CancellationToken cancellationToken)
+    {
+        var root = target.Root;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // The folder may have moved between the check and the lock: the lock then guards the wrong path.
+        var folderPath = await db.Entries.Where(e => e.Id == target.Folder.Id && e.State == EntryState.Active).Select(e => e.RelativePath).SingleOrDefaultAsync(cancellationToken);
+        if (folderPath != target.Folder.RelativePath)
+        {
+            return new Error("lock.conflict", "The destination folder was moved meanwhile; try again.");
+        }
+
+        var parent = (Id: target.Folder.Id, Path: target.Folder.RelativePath);
+        foreach (var name in target.Subfolders?.Split('/') ?? [])
+        {
+            var folder = await EnsureFolderAsync(db, actor, root, parent, name, cancellationToken);
+            if (!folder.IsSuccess)
+            {
+                return folder.Error!;
+            }
+
+            parent = folder.Value;
+        }
+
+        var key = EntryName.Key(target.Name);
+        if (await db.Entries.AnyAsync(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active, cancellationToken))
+        {
+            return new Error("name.conflict", $"\"{target.Name}\" already exists in this folder.");
+        }
+
+        var parentParsed = PathGuard.Parse(parent.Path);
+        var destination = parentParsed.IsSuccess ? PathGuard.ResolveForCreate(root.Path, parentParsed.Value, target.Name) : parentParsed.Error!;
+        if (!destination.IsSuccess)
+        {
+            return destination.Error!;
+        }
+
+        // The staging mode (0600) would hide the file from everyone else who reads the share.
+        var errno = NativeFileSystem.SetMode(staging, FileMode);
+        errno = errno != 0 ? errno : NativeFileSystem.RenameNoReplace(staging, destination.Value);
+        if (errno != 0)
+        {
+            NativeFileSystem.SetMode(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return ErrnoError(errno, target.Name);
+        }
+
+        var parentDirectory = Path.GetDirectoryName(destination.Value)!;
+        NativeFileSystem.SyncDirectory(parentDirectory);
+        var relativePath = UploadTarget.Join(parent.Path, target.Name);
+        var stat = UnixFileStat.TryGet(destination.Value);
+        var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(destination.Value));
+        var now = time.GetUtcNow();
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // A missing row left at this path by an earlier scan is the old file's record: it is reused.
+            var id = await db.Database.SqlQuery<long>($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, content_hash, state,
+                                     device, inode, name_is_valid, uploaded_by_id, uploaded_at)
+                VALUES ({root.Id}, {parent.Id}, {target.Name}, {key}, {relativePath}, 1, {upload.Length}, {modified}, {EntryName.Extension(target.Name)},
+                        {hash}, 0, {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {now})
+                ON CONFLICT (root_id, relative_path) DO UPDATE
+                SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 1, size = EXCLUDED.size,
+                    modified_at = EXCLUDED.modified_at, extension = EXCLUDED.extension, content_hash = EXCLUDED.content_hash, state = 0,
+                    missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode, uploaded_by_id = EXCLUDED.uploaded_by_id,
+                    uploaded_at = EXCLUDED.uploaded_at
+                RETURNING id AS "Value"
+                """).ToListAsync(cancellationToken);
+            await TouchFolderAsync(db, parent.Id, parentDirectory, cancellationToken);
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.Status, UploadStatus.Completed)
+                .SetProperty(u => u.EntryId, id[0])
+                .SetProperty(u => u.Offset, upload.Length), cancellationToken);
+            AuditTrail.Add(db, time, actor.UserId, "entry.upload", $"{root.Name}/{relativePath}", new { size = upload.Length, sha256 = Convert.ToHexStringLower(hash) });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return Result<long>.Success(id[0]);
+        });
+    }
+
+    /// <summary>
+    /// A subfolder of a folder upload: the one already there (found by its NFC name, spelled as on disk), or a new one
+    /// in NFC with its catalog row, as new folder makes it. Its id and catalog path.
+    /// </summary>
+    private async Task<Result<(long Id, string Path)>> EnsureFolderAsync(
+        FileVaultDbContext db, AccessSubject actor, StorageRoot root, (long Id, string Path) parent, string name, CancellationToken cancellationToken)
+    {
+        var wanted = PathGuard.Parse(UploadTarget.Join(parent.Path, name));
+        if (!wanted.IsSuccess)
+        {
+            return wanted.Error!;
+        }
+
+        var existing = PathGuard.ResolveExisting(root.Path, wanted.Value);
+        string path;
+        if (existing.IsSuccess)
+        {
+            if (new DirectoryInfo(existing.Value) is not { Exists: true, LinkTarget: null })
+            {
+                return new Error("name.conflict", $"\"{name}\" exists in this folder and is not a folder.");
+            }
+
+            path = UploadTarget.Join(parent.Path, Path.GetFileName(existing.Value));
+        }
+        else if (existing.Error!.Code == "path.not_found")
+        {
+            var parentParsed = PathGuard.Parse(parent.Path);
+            var created = parentParsed.IsSuccess ? PathGuard.ResolveForCreate(root.Path, parentParsed.Value, name) : parentParsed.Error!;
+            if (!created.IsSuccess)
+            {
+                return created.Error!;
+            }
+
+            var errno = NativeFileSystem.CreateDirectory(created.Value, FolderMode);
+            if (errno != 0)
+            {
+                return ErrnoError(errno, name);
+            }
+
+            path = UploadTarget.Join(parent.Path, name);
+        }
+        else
+        {
+            return existing.Error;
+        }
+
+        var full = Path.Combine(root.Path, path);
+        var stat = UnixFileStat.TryGet(full);
+        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(full));
+        var folderName = Path.GetFileName(path);
+        var id = await db.Database.SqlQuery<long>($"""
+            INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, state, device, inode,
+                                 name_is_valid, uploaded_by_id, uploaded_at)
+            VALUES ({root.Id}, {parent.Id}, {folderName}, {EntryName.Key(folderName)}, {path}, 0, 0, {modified}, 0,
+                    {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {time.GetUtcNow()})
+            ON CONFLICT (root_id, relative_path) DO UPDATE
+            SET parent_id = EXCLUDED.parent_id, kind = 0, state = 0, missing_since = NULL
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        return (id[0], path);
+    }
+
+    /// <summary>SHA-256 of the staged file, which must hold exactly the declared length (R-UP-3).</summary>
+    private static async Task<Result<byte[]>> HashAsync(string staging, long length, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(staging, new FileStreamOptions { Mode = System.IO.FileMode.Open, Access = FileAccess.Read, BufferSize = 0 });
+        if (stream.Length != length)
+        {
+            return new Error("upload.hash_mismatch", $"The staged file holds {stream.Length} bytes, not the declared {length}.");
+        }
+
+        return await SHA256.HashDataAsync(stream, cancellationToken);
+    }
+
+    private static async Task TouchFolderAsync(FileVaultDbContext db, long folderId, string folderPath, CancellationToken cancellationToken)
+    {
+        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(folderPath));
+        var micros = new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);
+        await db.Entries.Where(e => e.Id == folderId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), cancellationToken);
+    }
+
+    private static Error ErrnoError(int errno, string name) => errno == NativeFileSystem.EExist
+        ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
+        : new Error("io.failed", $"The file system refused the change ({NativeDirectory.ErrnoName(errno)}); the upload is kept.");
+
+    private static string Join(string? folder, string name) => string.IsNullOrEmpty(folder) ? name : folder + "/" + name;
+}

@@ -1,0 +1,484 @@
+using System.Security.Cryptography;
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Data;
+using FileVault.Core.Locks;
+using FileVault.Core.Redis;
+using FileVault.Core.Scanning;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FileVault.Core.Uploads;
+
+/// <summary>What a client asks to upload: tus Upload-Length and the decoded Upload-Metadata.</summary>
+/// <param name="RelativePath">A folder upload's path under the destination, file name last ("a/b/c.txt"); it names the file when given.</param>
+/// <param name="Sha256">The whole file's SHA-256 in hex, compared at completion.</param>
+public sealed record UploadRequest(long FolderId, string? FileName, string? RelativePath, long Length, string? Sha256);
+
+/// <summary>An upload as the tus endpoints report it; <paramref name="EntryId"/> once it is complete.</summary>
+public sealed record UploadState(string Id, long Offset, long Length, DateTimeOffset ExpiresAt, long? EntryId);
+
+/// <summary>A tus Upload-Checksum: the algorithm and the digest of one PATCH body.</summary>
+public sealed record ChunkChecksum(string Algorithm, byte[] Digest)
+{
+    /// <summary>What Tus-Checksum-Algorithm announces.</summary>
+    public static readonly string[] Algorithms = ["sha1", "sha256"];
+}
+
+/// <summary>
+/// The tus 1.0 upload store (RELIABILITY R-UP-1..10): creates upload resources after checking destination, names,
+/// access, limits and free space; appends PATCH bodies at exactly the recorded offset, one PATCH at a time across
+/// instances (a Redis lease), recording an offset only after the bytes are fsynced; terminates uploads; and hands a
+/// fully received upload to <see cref="UploadCompletion"/>. Only the creator, or an admin, sees an upload: to anyone
+/// else it does not exist (R-UP-9).
+/// </summary>
+/// <remarks>
+/// Codes: <c>upload.not_found</c> 404, <c>upload.expired</c> 410, <c>upload.offset_mismatch</c> 409, <c>upload.locked</c>
+/// 423, <c>upload.too_large</c> / <c>upload.exceeds_length</c> / <c>upload.quota_exceeded</c> 413, <c>upload.too_many</c>
+/// 429, <c>upload.checksum_mismatch</c> 460, <c>upload.checksum_unsupported</c> / <c>upload.metadata_invalid</c> 400,
+/// <c>storage.insufficient</c> 507, plus the path guard's and the access evaluator's.
+/// </remarks>
+public sealed class UploadStore(
+    IDbContextFactory<FileVaultDbContext> contexts,
+    AccessEvaluator access,
+    UploadCompletion completion,
+    IConnectionMultiplexer redis,
+    RedisKeys keys,
+    IOptions<UploadOptions> options,
+    IOptions<ScannerOptions> scanner,
+    TimeProvider time,
+    ILogger<UploadStore> logger)
+{
+    private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(30);
+    private const int ENoSpc = 28;
+
+    // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
+    private static readonly HashSet<string> PassingFailures = ["lock.conflict", "lock.unavailable", "root.unhealthy", "io.failed"];
+
+    public async Task<Result<UploadState>> CreateAsync(AccessSubject actor, UploadRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = options.Value;
+        if (request.Length < 0)
+        {
+            return new Error("upload.metadata_invalid", "Upload-Length must be a whole number of bytes.");
+        }
+
+        if (request.Length > settings.MaxSizeBytes)
+        {
+            return new Error("upload.too_large", $"The file is {request.Length} bytes; at most {settings.MaxSizeBytes} may be uploaded.");
+        }
+
+        byte[]? sha256 = null;
+        if (request.Sha256 is { } hex && (hex.Length != 64 || !TryParseHex(hex, out sha256)))
+        {
+            return new Error("upload.metadata_invalid", "The sha256 metadata must be 64 hexadecimal digits.");
+        }
+
+        var target = await UploadTarget.ResolveAsync(contexts, access, actor, request.FolderId, request.FileName, request.RelativePath, cancellationToken);
+        if (!target.IsSuccess)
+        {
+            return target.Error!;
+        }
+
+        var (root, folder, subfolders, name) = target.Value;
+        var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
+        if (!health.IsHealthy)
+        {
+            return new Error("root.unhealthy", "The storage is not available right now; nothing was stored. " + health.Problem!.Message);
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (subfolders is null)
+        {
+            var key = EntryName.Key(name);
+            if (await db.Entries.AnyAsync(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active, cancellationToken))
+            {
+                return new Error("name.conflict", $"\"{name}\" already exists in this folder.");
+            }
+        }
+
+        var open = db.Uploads.Where(u => u.OwnerId == actor.UserId && u.Status == UploadStatus.Receiving && u.ExpiresAt > now);
+        if (await open.CountAsync(cancellationToken) >= settings.MaxConcurrentPerUser)
+        {
+            return new Error("upload.too_many", $"You have {settings.MaxConcurrentPerUser} unfinished uploads; finish or cancel one first.");
+        }
+
+        var staged = await open.SumAsync(u => u.Length, cancellationToken);
+        if (staged + request.Length > settings.MaxStagingBytesPerUser)
+        {
+            return new Error("upload.quota_exceeded", $"Your unfinished uploads would hold more than {settings.MaxStagingBytesPerUser} bytes.");
+        }
+
+        if (new DriveInfo(root.Path).AvailableFreeSpace < request.Length)
+        {
+            return new Error("storage.insufficient", "There is not enough free space on the storage for this file.");
+        }
+
+        var upload = new Upload
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            OwnerId = actor.UserId,
+            RootId = root.Id,
+            FolderId = folder.Id,
+            FileName = name,
+            Subfolders = subfolders,
+            Length = request.Length,
+            ExpectedSha256 = sha256,
+            CreatedAt = now,
+            ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
+        };
+        // The row first: a staging file without one would never be found by the expiry schedule.
+        db.Uploads.Add(upload);
+        await db.SaveChangesAsync(cancellationToken);
+        if (StagingArea.Create(root.Path, upload.Id) is { } failed)
+        {
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+            return failed;
+        }
+
+        logger.LogInformation("{User} started upload {Upload} of {Length} bytes into folder {Folder}", actor.UserId, upload.Id, upload.Length, folder.Id);
+        return State(upload);
+    }
+
+    /// <summary>
+    /// The upload's offset and length (HEAD); <c>upload.not_found</c> for anyone but its creator and admins. A fully
+    /// received upload that is not yet in place is completed first.
+    /// </summary>
+    public async Task<Result<UploadState>> GetAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(actor, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        var upload = found.Value;
+        if (upload.Status != UploadStatus.Receiving)
+        {
+            return State(upload);
+        }
+
+        // Never more than the file holds, even before the next PATCH repairs the record (R-UP-6).
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == upload.RootId, cancellationToken);
+        var staged = new FileInfo(StagingArea.PathOf(root.Path, upload.Id));
+        upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
+        if (upload.Offset < upload.Length)
+        {
+            return State(upload);
+        }
+
+        // Every byte is here but the file is not in place: its completion failed for a passing reason or was cut off by
+        // a crash. Reporting the full offset would make the client call the upload done, so it is completed now.
+        var leased = await LeaseAsync(id);
+        if (!leased.IsSuccess)
+        {
+            return leased.Error!;
+        }
+
+        await using var lease = leased.Value;
+        found = await FindAsync(actor, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        upload = found.Value;
+        staged.Refresh();
+        upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
+        return upload.Status == UploadStatus.Completed || upload.Offset < upload.Length ? State(upload) : await CompleteAsync(actor, upload, root, db);
+    }
+
+    /// <summary>
+    /// Appends one PATCH body at <paramref name="offset"/>. Nothing is written unless the offset is exactly the recorded
+    /// one; a body that would pass Upload-Length, or whose checksum does not match, leaves the staging file as it was
+    /// before the call. A body cut off by the client keeps what arrived (without a checksum) and records it.
+    /// When the last byte arrives the upload is completed, and the state carries the new entry's id.
+    /// </summary>
+    public async Task<Result<UploadState>> AppendAsync(
+        AccessSubject actor, string id, long offset, Stream body, long? bodyLength, ChunkChecksum? checksum, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (checksum is not null && !ChunkChecksum.Algorithms.Contains(checksum.Algorithm))
+        {
+            return new Error("upload.checksum_unsupported", "Upload-Checksum supports sha1 and sha256.");
+        }
+
+        var found = await FindAsync(actor, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        var leased = await LeaseAsync(id);
+        if (!leased.IsSuccess)
+        {
+            return leased.Error!;
+        }
+
+        await using (var lease = leased.Value)
+        {
+            // Read again under the lease: the previous holder may have moved the offset on.
+            found = await FindAsync(actor, id, cancellationToken);
+            if (!found.IsSuccess)
+            {
+                return found.Error!;
+            }
+
+            var upload = found.Value;
+            if (upload.Status == UploadStatus.Completed)
+            {
+                return offset == upload.Length && bodyLength is null or 0
+                    ? State(upload)
+                    : new Error("upload.offset_mismatch", $"The upload is complete at {upload.Length} bytes.");
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == upload.RootId, cancellationToken);
+            await using (var staging = StagingArea.OpenForWrite(root.Path, upload.Id))
+            {
+                if (staging is null)
+                {
+                    return new Error("upload.not_found", "The upload's bytes are gone; start it again.");
+                }
+
+                var durable = await RecoverAsync(db, upload, staging, cancellationToken);
+                if (offset != durable)
+                {
+                    return new Error("upload.offset_mismatch", $"The upload is at offset {durable}, not {offset}.");
+                }
+
+                if (bodyLength > upload.Length - durable)
+                {
+                    return new Error("upload.exceeds_length", $"The body would pass Upload-Length ({upload.Length} bytes).");
+                }
+
+                using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, cut.Token, lease.Lost);
+                if (!written.IsSuccess)
+                {
+                    return written.Error!;
+                }
+
+                upload.Offset = durable + written.Value;
+                upload.ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(options.Value.ExpiryHours);
+                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.Offset, upload.Offset)
+                    .SetProperty(u => u.ExpiresAt, upload.ExpiresAt), CancellationToken.None);
+            }
+
+            if (upload.Offset < upload.Length)
+            {
+                return State(upload);
+            }
+
+            return await CompleteAsync(actor, upload, root, db);
+        }
+    }
+
+    /// <summary>
+    /// Places a fully received upload. A failure that can pass (a lock, the mount, I/O) keeps everything for the next
+    /// HEAD or PATCH to try again; any other discards the upload, since the file can never be placed as asked.
+    /// </summary>
+    private async Task<Result<UploadState>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, FileVaultDbContext db)
+    {
+        // Not cut short when the client goes away: its next HEAD would find every byte stored and take the upload for done.
+        var completed = await completion.CompleteAsync(actor, upload, root, CancellationToken.None);
+        if (completed.IsSuccess)
+        {
+            upload.Status = UploadStatus.Completed;
+            upload.EntryId = completed.Value;
+            return State(upload);
+        }
+
+        if (!PassingFailures.Contains(completed.Error!.Code))
+        {
+            // A name taken meanwhile, the wrong bytes, access gone: nothing of it is kept, and the client's next request
+            // learns the upload is gone.
+            StagingArea.Delete(root.Path, upload.Id);
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+            logger.LogInformation("Upload {Upload} could not be completed and was discarded: {Code}", upload.Id, completed.Error.Code);
+        }
+
+        return completed.Error;
+    }
+
+    /// <summary>tus DELETE: the staging file and the record go; a finished upload's file stays where it is.</summary>
+    public async Task<Result<bool>> TerminateAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(actor, id, cancellationToken);
+        if (!found.IsSuccess)
+        {
+            return found.Error!;
+        }
+
+        var leased = await LeaseAsync(id);
+        if (!leased.IsSuccess)
+        {
+            return leased.Error!;
+        }
+
+        await using var lease = leased.Value;
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rootPath = await db.StorageRoots.Where(r => r.Id == found.Value.RootId).Select(r => r.Path).SingleAsync(cancellationToken);
+        StagingArea.Delete(rootPath, id);
+        await db.Uploads.Where(u => u.Id == id).ExecuteDeleteAsync(cancellationToken);
+        logger.LogInformation("{User} terminated upload {Upload}", actor.UserId, id);
+        return true;
+    }
+
+    /// <summary>One request at a time per upload, on any instance (R-UP-5): the second gets <c>upload.locked</c> (423).</summary>
+    private async Task<Result<RedisLease>> LeaseAsync(string id)
+    {
+        try
+        {
+            return await RedisLease.TryAcquireAsync(redis, keys.For("upload:" + id), LeaseTtl) is { } lease
+                ? lease
+                : new Error("upload.locked", "Another request is writing to this upload; try again when it has finished.");
+        }
+        catch (RedisException)
+        {
+            return new Error("lock.unavailable", "Uploads are paused: the lock service is not reachable. Try again shortly.");
+        }
+    }
+
+    private async Task<Result<Upload>> FindAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var upload = await db.Uploads.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+        if (upload is null || (upload.OwnerId != actor.UserId && !actor.IsAdministrator))
+        {
+            return new Error("upload.not_found", "No such upload.");
+        }
+
+        return upload.Status == UploadStatus.Receiving && upload.ExpiresAt <= time.GetUtcNow()
+            ? new Error("upload.expired", "This upload has expired; start it again.")
+            : upload;
+    }
+
+    /// <summary>
+    /// After a kill, the file may hold bytes whose offset was never recorded (or, on a file system that lost unsynced
+    /// data, fewer than recorded): the smaller of the two is what is known to be stored, the rest is cut off (R-UP-6).
+    /// </summary>
+    private static async Task<long> RecoverAsync(FileVaultDbContext db, Upload upload, FileStream staging, CancellationToken cancellationToken)
+    {
+        var durable = Math.Min(upload.Offset, staging.Length);
+        if (staging.Length != durable)
+        {
+            staging.SetLength(durable);
+            staging.Flush(flushToDisk: true);
+        }
+
+        if (upload.Offset != durable)
+        {
+            upload.Offset = durable;
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.Offset, durable), cancellationToken);
+        }
+
+        return durable;
+    }
+
+    /// <summary>
+    /// Copies the body to the staging file at <paramref name="start"/>, at most <paramref name="room"/> bytes, and fsyncs
+    /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>,
+    /// except a lost lease, after which the file is no longer this request's to change.
+    /// </summary>
+    private async Task<Result<long>> WriteChunkAsync(
+        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, CancellationToken cancellationToken, CancellationToken leaseLost)
+    {
+        using var hash = checksum is null ? null : IncrementalHash.CreateHash(checksum.Algorithm == "sha1" ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        long written = 0;
+        staging.Position = start;
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer, cancellationToken);
+            }
+            catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+            {
+                // Another request may own the upload now: this one records nothing; the next HEAD finds what is durable.
+                return new Error("lock.unavailable", "The upload's lock was lost while writing; resume from the offset HEAD reports.");
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
+            {
+                // The client went away (or the lease was lost) mid-chunk. Without a checksum what arrived is good and kept;
+                // with one it cannot be verified and goes.
+                if (hash is not null)
+                {
+                    written = 0;
+                }
+
+                Settle(staging, start + written);
+                logger.LogInformation("Upload body cut off after {Bytes} bytes ({Reason}); kept {Kept}", written, ex.GetType().Name, written);
+                return written;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            if (read > room - written)
+            {
+                Settle(staging, start);
+                return new Error("upload.exceeds_length", "The body passes Upload-Length; nothing of it was stored.");
+            }
+
+            try
+            {
+                await staging.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+            }
+            // On Unix an IOException from a write carries the errno as its HResult.
+            catch (IOException ex) when (ex.HResult == ENoSpc)
+            {
+                Settle(staging, start);
+                return new Error("storage.insufficient", "The storage is full; the bytes stored before this request are kept. Resume when space is freed.");
+            }
+
+            hash?.AppendData(buffer, 0, read);
+            written += read;
+        }
+
+        if (hash is not null && !CryptographicOperations.FixedTimeEquals(hash.GetHashAndReset(), checksum!.Digest))
+        {
+            Settle(staging, start);
+            return new Error("upload.checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.");
+        }
+
+        staging.Flush(flushToDisk: true);
+        return written;
+    }
+
+    private static void Settle(FileStream staging, long length)
+    {
+        staging.SetLength(length);
+        staging.Flush(flushToDisk: true);
+    }
+
+    private static UploadState State(Upload upload) => new(upload.Id, upload.Status == UploadStatus.Completed ? upload.Length : upload.Offset,
+        upload.Length, upload.ExpiresAt, upload.EntryId);
+
+    private static bool TryParseHex(string hex, out byte[]? bytes)
+    {
+        try
+        {
+            bytes = Convert.FromHexString(hex);
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = null;
+            return false;
+        }
+    }
+}

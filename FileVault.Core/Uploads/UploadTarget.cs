@@ -1,0 +1,108 @@
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Data;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Core.Uploads;
+
+/// <summary>
+/// Where an upload goes, checked for the acting user: the destination folder (by id, readable, a folder), the folder the
+/// file lands in writable, and every name to create through the path guard in NFC (R-UP-4, R-PATH-1..5). Asked at
+/// creation and again at completion, since the folder may have moved, gone or changed grants in between.
+/// </summary>
+/// <param name="Subfolders">Folders to create (or reuse) under <paramref name="Folder"/>, "a/b"; null for none.</param>
+internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subfolders, string Name)
+{
+    /// <summary>The folder the file lands in, relative to the root, as the catalog spells the destination.</summary>
+    public string ParentPath => Join(Folder.RelativePath, Subfolders);
+
+    public static async Task<Result<UploadTarget>> ResolveAsync(
+        IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, AccessSubject actor, long folderId, string? fileName, string? relativePath,
+        CancellationToken cancellationToken)
+    {
+        var names = Names(fileName, relativePath);
+        if (!names.IsSuccess)
+        {
+            return names.Error!;
+        }
+
+        var components = names.Value;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var folder = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == folderId && e.State == EntryState.Active, cancellationToken);
+        var root = folder is null ? null : await db.StorageRoots.AsNoTracking().SingleOrDefaultAsync(r => r.Id == folder.RootId, cancellationToken);
+        if (folder is null || root is null || !await access.CanReadAsync(actor, root.Id, folder.RelativePath, cancellationToken))
+        {
+            return new Error("entry.not_found", "No such folder.");
+        }
+
+        if (folder.Kind != EntryKind.Directory)
+        {
+            return new Error("entry.not_a_folder", "Uploads go into a folder.");
+        }
+
+        var subfolders = components.Length > 1 ? string.Join('/', components[..^1]) : null;
+        var target = new UploadTarget(root, folder, subfolders, components[^1]);
+        if (!await access.CanWriteAsync(actor, root.Id, folder.RelativePath, cancellationToken)
+            || !await access.CanWriteAsync(actor, root.Id, target.ParentPath, cancellationToken))
+        {
+            return new Error("auth.forbidden", "You may not upload into this folder.");
+        }
+
+        // The whole path's spelling and length, and the destination on disk: an existing folder inside the root.
+        var whole = PathGuard.Parse(Join(target.ParentPath, target.Name));
+        if (!whole.IsSuccess)
+        {
+            return whole.Error!;
+        }
+
+        var folderPath = PathGuard.Parse(folder.RelativePath);
+        if (!folderPath.IsSuccess)
+        {
+            return folderPath.Error!;
+        }
+
+        var onDisk = PathGuard.ResolveForCreate(root.Path, folderPath.Value, components[0]);
+        return onDisk.IsSuccess ? target : onDisk.Error!;
+    }
+
+    /// <summary>The names to create, NFC, each one a name FileVault may create: the relative path's, or the file name alone.</summary>
+    private static Result<string[]> Names(string? fileName, string? relativePath)
+    {
+        string[] raw;
+        if (!string.IsNullOrEmpty(relativePath))
+        {
+            var parsed = PathGuard.Parse(relativePath);
+            if (!parsed.IsSuccess)
+            {
+                return parsed.Error!;
+            }
+
+            raw = [.. parsed.Value.Components];
+        }
+        else if (fileName is null)
+        {
+            return new Error("upload.metadata_invalid", "Upload-Metadata must name the file (filename) or its relativePath.");
+        }
+        else
+        {
+            raw = [fileName];
+        }
+
+        var names = new string[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var name = PathGuard.CheckNewName(raw[i]);
+            if (!name.IsSuccess)
+            {
+                return name.Error!;
+            }
+
+            names[i] = name.Value;
+        }
+
+        return names;
+    }
+
+    public static string Join(string folder, string? rest) => string.IsNullOrEmpty(rest) ? folder : folder.Length == 0 ? rest : folder + "/" + rest;
+}

@@ -1,0 +1,22 @@
+using Coravel.Scheduling.Schedule.Interfaces;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FileVault.Core.Uploads;
+
+public static class UploadsServiceCollectionExtensions
+{
+    /// <summary>The tus upload store, its completion and the expiry schedule.</summary>
+    public static IServiceCollection AddUploads(this IServiceCollection services)
+    {
+        services.AddOptions<UploadOptions>().BindConfiguration("FileVault:Uploads").ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<UploadStore>();
+        services.AddScoped<UploadCompletion>();
+        services.AddTransient<UploadExpirySchedule>();
+        return services;
+    }
+
+    public static void ScheduleUploadExpiry(this IScheduler scheduler, IServiceProvider services) =>
+        scheduler.Schedule<UploadExpirySchedule>().Cron(services.GetRequiredService<IOptions<UploadOptions>>().Value.ExpiryCron)
+            .PreventOverlapping(nameof(UploadExpirySchedule));
+}

@@ -19,6 +19,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # Not grep -q: it would stop reading early, fc-list would die of SIGPIPE, and pipefail would call the font missing.
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# The tus upload tests drive the real tus-js-client from Node.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "error: missing ${missing[*]}; install them (apt-get install ${missing[*]}) and run again"
@@ -34,10 +36,6 @@ fi
 # The tus upload tests drive the real tus-js-client from Node; its packages come from the npm registry, once per lock file.
 tus="$repo/FileVault.Tests/tus-client"
 if [ ! -f "$tus/node_modules/.package-lock.json" ] || [ "$tus/package-lock.json" -nt "$tus/node_modules/.package-lock.json" ]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    say "error: npm is missing (Node 20+); the tus-js-client test needs it"
-    exit 1
-  fi
   say "installing tus-js-client for the upload tests"
   (cd "$tus" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
 fi

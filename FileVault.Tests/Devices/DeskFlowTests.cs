@@ -11,6 +11,9 @@ namespace FileVault.Tests.Devices;
 [Collection(BrowserCollection.Name)]
 public sealed partial class DeskFlowTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>
 {
+    // A client-side navigation (Blazor) has no load event to wait for: the URL is polled, as a person would look.
+    private static readonly PageAssertionsToHaveURLOptions Navigated = new() { Timeout = 30_000 };
+
     [Fact]
     public async Task Desk_checks_a_device_out_and_in_by_scanning_its_tag()
     {
@@ -23,7 +26,7 @@ public sealed partial class DeskFlowTests(BrowserFixture browser, KestrelAppFact
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, "desk@filevault.test", FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(NotSignIn(), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page).ToHaveURLAsync(NotSignIn(), Navigated);
         await page.GotoAsync("/devices");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Assertions.Expect(page.Locator("#tile-available")).ToHaveAttributeAsync("data-count", "1");
@@ -68,7 +71,7 @@ public sealed partial class DeskFlowTests(BrowserFixture browser, KestrelAppFact
         await app.CreateUserAsync("desk2@filevault.test", Roles.DeskStaff);
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, "desk2@filevault.test", FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(NotSignIn(), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page).ToHaveURLAsync(NotSignIn(), Navigated);
         await page.GotoAsync("/devices");
         await BrowserFixture.WaitForInteractiveAsync(page);
 

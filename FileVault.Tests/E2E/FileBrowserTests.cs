@@ -13,6 +13,9 @@ namespace FileVault.Tests.E2E;
 [Collection(BrowserCollection.Name)]
 public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>, IAsyncLifetime
 {
+    // A client-side navigation (Blazor) has no load event to wait for: the URL is polled, as a person would look.
+    private static readonly PageAssertionsToHaveURLOptions Navigated = new() { Timeout = 30_000 };
+
     private int _rootId;
 
     public async Task InitializeAsync()
@@ -47,13 +50,13 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
     {
         var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "ko-KR");
         await page.Locator("#roots-table a").First.ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/files/{_rootId}$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}$"), Navigated);
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         var rows = page.Locator("#entry-rows [data-entry-id]");
         await Assertions.Expect(rows.First).ToContainTextAsync("공용");
         await rows.Filter(new() { HasText = "영업부" }).DblClickAsync();
-        await page.WaitForURLAsync(new Regex($"/files/{_rootId}/{Uri.EscapeDataString("영업부")}$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}/{Uri.EscapeDataString("영업부")}$"), Navigated);
         await Assertions.Expect(page.Locator("#folder-breadcrumbs")).ToContainTextAsync("영업부");
 
         // Folders first, then files; selecting a file shows its details.
@@ -61,7 +64,7 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         await rows.Filter(new() { HasText = "견적서_2025.xlsx" }).ClickAsync();
         await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
         await Assertions.Expect(page.Locator("#details-type")).ToHaveTextAsync("스프레드시트 · XLSX");
-        await page.WaitForURLAsync(new Regex(@"\?select=\d+$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"\?select=\d+$"), Navigated);
         await BrowserFixture.ScreenshotAsync(page, "file-browser-ko");
 
         // The URL is a link to this view: opened fresh, it shows the same selection.
@@ -74,7 +77,7 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
 
         // Backspace goes up.
         await page.Locator("#entry-list").PressAsync("Backspace");
-        await page.WaitForURLAsync(new Regex($"/files/{_rootId}$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}$"), Navigated);
 
         // A link typed in NFC opens the folder a Mac wrote in NFD.
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("디자인")}");

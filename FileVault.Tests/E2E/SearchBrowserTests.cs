@@ -12,6 +12,9 @@ namespace FileVault.Tests.E2E;
 [Collection(BrowserCollection.Name)]
 public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>, IAsyncLifetime
 {
+    // A client-side navigation (Blazor) has no load event to wait for: the URL is polled, as a person would look.
+    private static readonly PageAssertionsToHaveURLOptions Navigated = new() { Timeout = 30_000 };
+
     // Written by a Mac: the name on disk is NFD; the user types NFC.
     private static readonly string FinalNfd = "견적서_최종.xlsx".Normalize(NormalizationForm.FormD);
 
@@ -58,7 +61,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
 
         await page.FillAsync("#quick-search", "견적서");
         await page.Locator("#quick-search").PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex(@"/search\?q=" + Regex.Escape(Uri.EscapeDataString("견적서")) + "$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/search\?q=" + Regex.Escape(Uri.EscapeDataString("견적서")) + "$"), Navigated);
 
         // The two readable matches, the NFD name as it is on disk; not the one under the deny, not the one in an ungranted folder.
         var hits = page.Locator("#search-results [data-entry-id]");
@@ -71,7 +74,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await Assertions.Expect(hits.Filter(new() { HasText = FinalNfd }).Locator("mark")).ToHaveTextAsync("견적서".Normalize(NormalizationForm.FormD));
 
         await page.ClickAsync("#type-spreadsheets");
-        await page.WaitForURLAsync(new Regex(@"type=spreadsheets"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"type=spreadsheets"), Navigated);
         await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 1개");
         await Assertions.Expect(hits).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#type-spreadsheets")).ToHaveAttributeAsync("aria-pressed", "true");
@@ -82,13 +85,13 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await BrowserFixture.ScreenshotAsync(page, "search-ko");
 
         await hits.ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString("영업부"))}/2025\\?select=\\d+$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString("영업부"))}/2025\\?select=\\d+$"), Navigated);
         await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync(FinalNfd);
         await Assertions.Expect(page.Locator("#entry-rows .fv-selected")).ToContainTextAsync(FinalNfd);
 
         // Back returns to the filtered search.
         await page.GoBackAsync();
-        await page.WaitForURLAsync(new Regex(@"type=spreadsheets"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"type=spreadsheets"), Navigated);
         await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 1개");
     }
 
@@ -102,7 +105,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         await page.ClickAsync("#search-in-folder");
-        await page.WaitForURLAsync(new Regex(@"/search\?folder=\d+$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/search\?folder=\d+$"), Navigated);
         await Assertions.Expect(page.Locator("#search-scope")).ToContainTextAsync("공용");
         await Assertions.Expect(page.Locator("#search-start")).ToBeVisibleAsync();
         await page.FillAsync("#search-field", "견적서");

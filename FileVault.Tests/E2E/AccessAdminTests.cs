@@ -21,7 +21,7 @@ public sealed class AccessAdminTests(BrowserFixture browser, KestrelAppFactory a
         var reader = await app.CreateUserAsync(ReaderEmail, Roles.User);
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
 
         await page.GotoAsync("/admin");
         await BrowserFixture.WaitForInteractiveAsync(page);

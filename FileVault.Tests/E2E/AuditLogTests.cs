@@ -25,7 +25,7 @@ public sealed class AuditLogTests(BrowserFixture browser, KestrelAppFactory app)
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await page.GotoAsync("/admin/audit");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#audit-table tbody tr");

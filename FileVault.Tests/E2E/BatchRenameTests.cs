@@ -35,7 +35,7 @@ public sealed class BatchRenameTests(BrowserFixture browser, KestrelAppFactory a
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#entry-rows [data-entry-id]");

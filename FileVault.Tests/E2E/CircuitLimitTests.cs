@@ -33,7 +33,7 @@ public sealed class CircuitLimitTests(BrowserFixture browser, TwoWindowAppFactor
     {
         var first = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(first, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await first.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(first).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await BrowserFixture.WaitForInteractiveAsync(first);
         var second = await OpenAsync(first.Context, "/jobs");
         await BrowserFixture.WaitForInteractiveAsync(second);
@@ -46,7 +46,7 @@ public sealed class CircuitLimitTests(BrowserFixture browser, TwoWindowAppFactor
 
         // The windows that were admitted keep working.
         await first.Locator("a[href='/jobs']").First.ClickAsync();
-        await first.WaitForURLAsync(new Regex("/jobs$"));
+        await Assertions.Expect(first).ToHaveURLAsync(new Regex("/jobs$"), new() { Timeout = 30_000 });
         await Assertions.Expect(first.Locator("h1")).ToContainTextAsync("Jobs");
 
         // Closing a window ends its circuit (the page says goodbye as it unloads), and the refused one gets in on reload.

@@ -71,7 +71,7 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
         var link = page.Url;
         var fresh = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(fresh, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await fresh.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(fresh).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await fresh.GotoAsync(link);
         await Assertions.Expect(fresh.Locator("#details-name")).ToHaveTextAsync("견적서_2025.xlsx");
 
@@ -222,7 +222,7 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
     {
         var page = await browser.NewPageAsync(app.BaseAddress, locale);
         await BrowserFixture.SignInAsync(page, email, password);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         // Links clicked while blazor.web.js is still starting can be lost; a person is slower than that.
         await BrowserFixture.WaitForInteractiveAsync(page);
         return page;

@@ -118,7 +118,7 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
 
         await tree.Locator($"[data-tree-path='{Folder}/사본'] a").ClickAsync();
 
-        await page.WaitForURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString(Folder))}/{Regex.Escape(Uri.EscapeDataString("사본"))}$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString(Folder))}/{Regex.Escape(Uri.EscapeDataString("사본"))}$"), new() { Timeout = 30_000 });
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(tree.Locator(".fv-current")).ToHaveAttributeAsync("data-tree-path", Folder + "/사본");
     }
@@ -167,7 +167,7 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#entry-rows [data-entry-id]");

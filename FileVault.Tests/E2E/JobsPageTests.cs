@@ -28,7 +28,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         var theirs = await StartJobAsync(stranger.Id, "남의 폴더");
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, user.Email!, FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
 
         await page.GotoAsync("/jobs");
         await BrowserFixture.WaitForInteractiveAsync(page);
@@ -63,7 +63,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         var job = await StartJobAsync(user.Id, "Quarterly");
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, user.Email!, FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         await FinishAsync(job, JobStatus.Failed, "The share was disconnected");
@@ -72,7 +72,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         await Assertions.Expect(toast).ToBeVisibleAsync();
         await BrowserFixture.ScreenshotAsync(page, "jobs-failed-toast-en");
         await toast.GetByRole(AriaRole.Link, new() { Name = "Jobs" }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/jobs$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/jobs$"), new() { Timeout = 30_000 });
         var row = page.Locator("#jobs-table tbody tr").Filter(new() { Has = page.Locator($"[data-job-id='{job.Id}']") });
         await Assertions.Expect(row.Locator(".fv-job-status")).ToHaveTextAsync("Failed");
         await Assertions.Expect(row.Locator(".fv-job-error")).ToHaveTextAsync("The share was disconnected");
@@ -86,7 +86,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         var id = (await Ledger.EnqueueAsync(user.Id, new NewJob("mkdir", "operations", payload), CancellationToken.None)).Value;
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, user.Email!, FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await page.GotoAsync("/jobs");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var row = page.Locator("#jobs-table tbody tr").Filter(new() { Has = page.Locator($"[data-job-id='{id}']") });
@@ -107,7 +107,7 @@ public sealed class JobsPageTests(BrowserFixture browser, KestrelAppFactory app)
         var user = await app.CreateUserAsync("jobs.none@filevault.test", Roles.User);
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, user.Email!, FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
 
         await page.GotoAsync("/jobs");
 

@@ -25,7 +25,7 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         page.WebSocket += (_, socket) => sockets.Enqueue(socket);
 
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         // The circuit must run over the WebSocket upgrade, not a fallback transport that works without it.

@@ -56,7 +56,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, "search.user@filevault.test", FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         await page.FillAsync("#quick-search", "견적서");
@@ -100,7 +100,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("공용")}");
         await BrowserFixture.WaitForInteractiveAsync(page);
 

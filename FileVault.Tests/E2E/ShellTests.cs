@@ -14,11 +14,11 @@ public sealed class ShellTests(BrowserFixture browser, KestrelAppFactory app) : 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
 
         await page.GotoAsync("/");
-        await page.WaitForURLAsync(new Regex("/account/login"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
         Assert.Equal("FileVault 로그인", await page.TextContentAsync("h1"));
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
 
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         var nav = page.Locator("#main-nav");
         foreach (var label in new[] { "파일", "검색", "휴지통", "작업", "장비 대여", "관리" })
         {
@@ -42,7 +42,7 @@ public sealed class ShellTests(BrowserFixture browser, KestrelAppFactory app) : 
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
 
         await BrowserFixture.SignInAsync(page, "e2e.user@filevault.test", FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         var nav = page.Locator("#main-nav");
         await Assertions.Expect(nav.GetByText("Files", new() { Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(nav.GetByText("Admin", new() { Exact = true })).ToHaveCountAsync(0);
@@ -61,7 +61,7 @@ public sealed class ShellTests(BrowserFixture browser, KestrelAppFactory app) : 
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Files");
 

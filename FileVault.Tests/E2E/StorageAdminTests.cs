@@ -91,7 +91,7 @@ public sealed class StorageAdminTests(BrowserFixture browser, KestrelAppFactory 
     {
         var page = await browser.NewPageAsync(app.BaseAddress, locale);
         await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         return page;
     }
 }

@@ -157,7 +157,7 @@ public sealed class TrashTests(BrowserFixture browser, KestrelAppFactory app) : 
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, email, FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         await page.GotoAsync("/trash");
         await BrowserFixture.WaitForInteractiveAsync(page);
 
@@ -177,7 +177,7 @@ public sealed class TrashTests(BrowserFixture browser, KestrelAppFactory app) : 
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
         await BrowserFixture.SignInAsync(page, Email, FileVaultAppFactory.UserPassword);
-        await page.WaitForURLAsync(new Regex("/files$"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
         return page;
     }
 

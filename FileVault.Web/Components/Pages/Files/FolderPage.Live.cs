@@ -71,14 +71,6 @@ public partial class FolderPage
         }
     }
 
-    /// <summary>Remembers the stamp of the folder just opened, so only later changes reload it.</summary>
-    private async Task RememberFolderStampAsync()
-    {
-        _folderStamp = _folderId is { } id && _subject is not null
-            ? await Browser.FolderStampAsync(_subject, id, CancellationToken.None)
-            : null;
-    }
-
     private void StopWatching()
     {
         _watching.Cancel();

@@ -119,9 +119,10 @@ public partial class FolderPage
             return;
         }
 
+        // The stamp first, then the folder: the watcher never sees the new folder with the old folder's stamp.
+        _folderStamp = await Browser.FolderStampAsync(_subject, folder.Value, CancellationToken.None);
         _folderId = folder.Value;
         _loaded = (RootId, path);
-        await RememberFolderStampAsync();
         // The button is hidden from those who may not write; Core refuses them anyway.
         _canWrite = await Access.CanWriteAsync(_subject, RootId, path, CancellationToken.None);
         _canDelete = await Access.CanDeleteAsync(_subject, RootId, path, CancellationToken.None);

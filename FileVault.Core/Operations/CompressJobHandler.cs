@@ -52,7 +52,6 @@ internal sealed class CompressCheckpoint
 internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, TrashMover trash, TimeProvider time)
     : IJobHandler
 {
-    private const UnixFileMode ArchiveMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private static readonly FileExtensionContentTypeProvider MimeTypes = new();
 
     public string Type => "compress";
@@ -196,7 +195,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
 
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(temporary, ArchiveMode);
+                File.SetUnixFileMode(temporary, NativeFileSystem.NewFileMode);
             }
 
             var stat = NativeDirectory.Stat(Encoding.UTF8.GetBytes(temporary + "\0"))

@@ -33,9 +33,6 @@ public sealed class EntryOperations(
     ILogger<EntryOperations> logger)
 {
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
-    private const UnixFileMode FolderMode =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
     /// <summary>Creates a folder named <paramref name="name"/> (stored in NFC) in a folder; returns the new entry's id.</summary>
     public async Task<Result<long>> CreateFolderAsync(AccessSubject actor, long parentId, string name, string? idempotencyKey, CancellationToken cancellationToken)
@@ -63,7 +60,7 @@ public sealed class EntryOperations(
         return await RunAsJobAsync(actor, "mkdir", root.Id, new { root = root.Id, parentId, name = nfcName }, idempotencyKey, [relativePath],
             async () =>
             {
-                var errno = NativeFileSystem.CreateDirectory(destination.Value, FolderMode);
+                var errno = NativeFileSystem.CreateDirectory(destination.Value, NativeFileSystem.NewFolderMode);
                 if (errno != 0)
                 {
                     return ErrnoError(errno, nfcName);

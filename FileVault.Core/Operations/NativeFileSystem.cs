@@ -9,6 +9,17 @@ namespace FileVault.Core.Operations;
 /// </summary>
 internal static partial class NativeFileSystem
 {
+    /// <summary>The mode of a folder FileVault makes for users (new folder, upload, restore): rwxr-xr-x, never the umask's (R-UP-11).</summary>
+    public const UnixFileMode NewFolderMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
+    /// <summary>The mode of a file FileVault makes for users (upload, archive): rw-r--r--.</summary>
+    public const UnixFileMode NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>The mode of FileVault's own folders in a root (trash, upload staging): rwx------, no one else looks in.</summary>
+    public const UnixFileMode PrivateFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     public const int EExist = 17;
     private const int AtFdCwd = -100;
     private const uint RenameNoReplaceFlag = 1;

@@ -15,9 +15,6 @@ namespace FileVault.Core.Trash;
 /// </summary>
 public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time)
 {
-    private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode FolderMode = PrivateFolder |
-        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
     /// <summary>Moves an entry (and what is beneath it) to its root's trash; returns the trash item's id.</summary>
     public async Task<Result<long>> TrashAsync(JobRun run, StorageRoot root, long entryId, string expectedPath, Guid actor, CancellationToken cancellationToken)
@@ -66,8 +63,8 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
         await run.GuardAsync();
         if (NativeFileSystem.LinkExists(source) && !NativeFileSystem.LinkExists(target))
         {
-            EnsureFolder(Path.Combine(root.Path, PathGuard.TrashDirectoryName), PrivateFolder);
-            EnsureFolder(trashFolder, PrivateFolder);
+            EnsureFolder(Path.Combine(root.Path, PathGuard.TrashDirectoryName), NativeFileSystem.PrivateFolderMode);
+            EnsureFolder(trashFolder, NativeFileSystem.PrivateFolderMode);
             var errno = NativeFileSystem.RenameNoReplace(source, target);
             if (errno != 0)
             {
@@ -201,7 +198,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             if (!NativeFileSystem.LinkExists(full))
             {
                 await run.GuardAsync();
-                var errno = NativeFileSystem.CreateDirectory(full, FolderMode);
+                var errno = NativeFileSystem.CreateDirectory(full, NativeFileSystem.NewFolderMode);
                 if (errno != 0 && errno != NativeFileSystem.EExist)
                 {
                     return new Error("io.failed", $"The folder \"{path}\" could not be re-created ({Scanning.NativeDirectory.ErrnoName(errno)}).");

@@ -10,7 +10,6 @@ namespace FileVault.Core.Uploads;
 /// </summary>
 internal static class StagingArea
 {
-    private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public static string PathOf(string rootPath, string uploadId) => Path.Combine(rootPath, PathGuard.StagingDirectoryName, uploadId);
@@ -19,7 +18,7 @@ internal static class StagingArea
     public static Error? Create(string rootPath, string uploadId)
     {
         var folder = Path.Combine(rootPath, PathGuard.StagingDirectoryName);
-        var errno = NativeFileSystem.CreateDirectory(folder, FolderMode);
+        var errno = NativeFileSystem.CreateDirectory(folder, NativeFileSystem.PrivateFolderMode);
         if (errno != 0 && errno != NativeFileSystem.EExist)
         {
             return IoError(errno);
@@ -37,7 +36,7 @@ internal static class StagingArea
         {
         }
 
-        errno = NativeFileSystem.SetMode(folder, FolderMode);
+        errno = NativeFileSystem.SetMode(folder, NativeFileSystem.PrivateFolderMode);
         errno = errno != 0 ? errno : NativeFileSystem.SetMode(path, FileMode);
         return errno == 0 ? null : IoError(errno);
     }

@@ -37,10 +37,6 @@ public sealed class UploadCompletion(
     ILogger<UploadCompletion> logger)
 {
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
-    private const UnixFileMode FolderMode =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     /// <summary>The new entry's id.</summary>
     internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, CancellationToken cancellationToken)
@@ -146,7 +142,7 @@ public sealed class UploadCompletion(
         }
 
         // The staging mode (0600) would hide the file from everyone else who reads the share.
-        var errno = NativeFileSystem.SetMode(staging, FileMode);
+        var errno = NativeFileSystem.SetMode(staging, NativeFileSystem.NewFileMode);
         errno = errno != 0 ? errno : NativeFileSystem.RenameNoReplace(staging, destination.Value);
         if (errno != 0)
         {
@@ -221,7 +217,7 @@ public sealed class UploadCompletion(
                 return created.Error!;
             }
 
-            var errno = NativeFileSystem.CreateDirectory(created.Value, FolderMode);
+            var errno = NativeFileSystem.CreateDirectory(created.Value, NativeFileSystem.NewFolderMode);
             if (errno != 0)
             {
                 return ErrnoError(errno, name);

@@ -183,18 +183,13 @@ public sealed class BatchRenameOperations(
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var folder = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == folderId && e.State == EntryState.Active, cancellationToken);
-        var root = folder is null ? null : await db.StorageRoots.AsNoTracking().SingleOrDefaultAsync(r => r.Id == folder.RootId, cancellationToken);
-        if (folder is null || root is null || !await access.CanReadAsync(actor, root.Id, folder.RelativePath, cancellationToken))
+        var located = await FolderLookup.FindReadableAsync(db, access, actor, folderId, cancellationToken);
+        if (!located.IsSuccess)
         {
-            return new Error("entry.not_found", "No such folder.");
+            return located.Error!;
         }
 
-        if (folder.Kind != EntryKind.Directory)
-        {
-            return new Error("entry.not_a_folder", "That entry is not a folder.");
-        }
-
+        var (folder, root) = located.Value;
         if (!await access.CanWriteAsync(actor, root.Id, folder.RelativePath, cancellationToken))
         {
             return new Error("auth.forbidden", "You may not change this folder.");

@@ -29,18 +29,13 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
         var components = names.Value;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var folder = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == folderId && e.State == EntryState.Active, cancellationToken);
-        var root = folder is null ? null : await db.StorageRoots.AsNoTracking().SingleOrDefaultAsync(r => r.Id == folder.RootId, cancellationToken);
-        if (folder is null || root is null || !await access.CanReadAsync(actor, root.Id, folder.RelativePath, cancellationToken))
+        var found = await FolderLookup.FindReadableAsync(db, access, actor, folderId, cancellationToken);
+        if (!found.IsSuccess)
         {
-            return new Error("entry.not_found", "No such folder.");
+            return found.Error!;
         }
 
-        if (folder.Kind != EntryKind.Directory)
-        {
-            return new Error("entry.not_a_folder", "Uploads go into a folder.");
-        }
-
+        var (folder, root) = found.Value;
         var subfolders = components.Length > 1 ? string.Join('/', components[..^1]) : null;
         var target = new UploadTarget(root, folder, subfolders, components[^1]);
         if (!await access.CanWriteAsync(actor, root.Id, folder.RelativePath, cancellationToken)

@@ -1,0 +1,28 @@
+using FileVault.Core.Access;
+using FileVault.Core.Data;
+using FileVault.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace FileVault.Core.Catalog;
+
+/// <summary>A folder addressed by id, as an operation that writes into it first finds it.</summary>
+internal static class FolderLookup
+{
+    /// <summary>
+    /// The active folder <paramref name="folderId"/> and its root, when <paramref name="actor"/> may read it:
+    /// <c>entry.not_found</c> when it is gone or unreadable (R-AUTH-1: no difference between the two),
+    /// <c>entry.not_a_folder</c> for a file or link. Write access is the caller's to ask, on the path it writes.
+    /// </summary>
+    public static async Task<Result<(Entry Folder, StorageRoot Root)>> FindReadableAsync(
+        FileVaultDbContext db, AccessEvaluator access, AccessSubject actor, long folderId, CancellationToken cancellationToken)
+    {
+        var folder = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == folderId && e.State == EntryState.Active, cancellationToken);
+        var root = folder is null ? null : await db.StorageRoots.AsNoTracking().SingleOrDefaultAsync(r => r.Id == folder.RootId, cancellationToken);
+        if (folder is null || root is null || !await access.CanReadAsync(actor, root.Id, folder.RelativePath, cancellationToken))
+        {
+            return new Error("entry.not_found", "No such folder.");
+        }
+
+        return folder.Kind == EntryKind.Directory ? (folder, root) : new Error("entry.not_a_folder", "That entry is not a folder.");
+    }
+}

@@ -5,7 +5,6 @@ using System.Text.Json;
 using FileVault.Core.Access;
 using FileVault.Core.Tokens;
 using FileVault.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,11 +14,7 @@ namespace FileVault.Tests.Api;
 /// <summary>Sessions checked every 5 s, so a test sees another device's cookie refused without waiting a minute.</summary>
 public sealed class QuickRevalidationAppFactory : ApiAppFactory
 {
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("FileVault:Security:RevalidationInterval", "00:00:05");
-    }
+    public QuickRevalidationAppFactory() => Settings["FileVault:Security:RevalidationInterval"] = "00:00:05";
 }
 
 /// <summary>

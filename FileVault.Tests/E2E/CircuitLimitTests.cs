@@ -1,27 +1,13 @@
 using System.Text.RegularExpressions;
 using FileVault.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Playwright;
 
 namespace FileVault.Tests.E2E;
 
 /// <summary>An app that admits two windows per user, so the third is over the limit.</summary>
-public sealed class TwoWindowAppFactory : FileVaultAppFactory
+public sealed class TwoWindowAppFactory : KestrelAppFactory
 {
-    public Uri BaseAddress { get; private set; } = default!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        BaseAddress = StartKestrel();
-        await WaitUntilReadyAsync();
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("FileVault:Security:MaxCircuitsPerUser", "2");
-    }
+    public TwoWindowAppFactory() => Settings["FileVault:Security:MaxCircuitsPerUser"] = "2";
 }
 
 /// <summary>R-BLAZOR-1: a user's window beyond the circuit cap gets a clear page; their other windows keep working.</summary>

@@ -91,7 +91,7 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 }
 
 /// <summary>The app on a real Kestrel socket, for Chromium.</summary>
-public sealed class KestrelAppFactory : FileVaultAppFactory
+public class KestrelAppFactory : FileVaultAppFactory
 {
     public Uri BaseAddress { get; private set; } = default!;
 

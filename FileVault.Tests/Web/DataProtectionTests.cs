@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using FileVault.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,6 +11,12 @@ namespace FileVault.Tests.Web;
 /// <summary>An app whose Data Protection keys are protected with a freshly made certificate.</summary>
 public sealed class CertificateProtectedKeysAppFactory : FileVaultAppFactory
 {
+    public CertificateProtectedKeysAppFactory()
+    {
+        Settings["FileVault:DataProtection:CertificatePath"] = CertificatePath;
+        Settings["FileVault:DataProtection:CertificatePassword"] = "pfx-password";
+    }
+
     public string CertificatePath { get; } = Path.Combine(Directory.CreateTempSubdirectory("filevault-dp-").FullName, "keys.pfx");
 
     public override async Task InitializeAsync()
@@ -21,13 +26,6 @@ public sealed class CertificateProtectedKeysAppFactory : FileVaultAppFactory
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
         await File.WriteAllBytesAsync(CertificatePath, certificate.Export(X509ContentType.Pfx, "pfx-password"));
         await base.InitializeAsync();
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("FileVault:DataProtection:CertificatePath", CertificatePath);
-        builder.UseSetting("FileVault:DataProtection:CertificatePassword", "pfx-password");
     }
 }
 

@@ -71,6 +71,93 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
         (await GetAsync(user, rootId, relativePath, cancellationToken)).CanManage;
 
     /// <summary>
+    /// Whether the user holds every bit of <paramref name="permissions"/> on the entry at <paramref name="relativePath"/>
+    /// and on everything below it: what moving, deleting or replacing a folder needs, since the folder takes its whole
+    /// subtree along. Permissions only change where a grant sits, so besides the entry itself this checks each folder
+    /// below it that carries a grant of the user or their groups mentioning one of the bits.
+    /// </summary>
+    public async Task<bool> HoldsOnSubtreeAsync(AccessSubject user, int rootId, string relativePath, Permission permissions, CancellationToken cancellationToken)
+    {
+        if (!(await GetAsync(user, rootId, relativePath, cancellationToken)).Has(permissions))
+        {
+            return false;
+        }
+
+        foreach (var path in await GrantPathsBelowAsync(user, rootId, relativePath, permissions, cancellationToken))
+        {
+            if (!(await GetAsync(user, rootId, path, cancellationToken)).Has(permissions))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The folders strictly below <paramref name="relativePath"/> that the user may not read, outermost only (a folder
+    /// inside one of them is not listed again): what a copy of the folder leaves out. Empty for admins.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> UnreadableBelowAsync(AccessSubject user, int rootId, string relativePath, CancellationToken cancellationToken)
+    {
+        var unreadable = new List<string>();
+        foreach (var path in (await GrantPathsBelowAsync(user, rootId, relativePath, Permission.Read, cancellationToken)).Order(StringComparer.Ordinal))
+        {
+            // Ordinal order puts a folder before everything inside it.
+            if (unreadable.Exists(u => path.StartsWith(u + "/", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (!(await GetAsync(user, rootId, path, cancellationToken)).CanRead)
+            {
+                unreadable.Add(path);
+            }
+        }
+
+        return unreadable;
+    }
+
+    /// <summary>
+    /// What the user may do with an entry lying in the trash: the grants it took along (now on its trash path) decide
+    /// first, then those on the folders it came from. Grants on its old path belong to whatever took that path since.
+    /// </summary>
+    public async Task<EffectivePermissions> GetTrashedAsync(AccessSubject user, int rootId, string originalPath, string trashPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(originalPath);
+        ArgumentNullException.ThrowIfNull(trashPath);
+        var parent = originalPath.LastIndexOf('/') is var slash and >= 0 ? originalPath[..slash] : "";
+        var ancestors = AncestorsAndSelf(parent);
+        return ancestors is null || originalPath.Length == 0
+            ? EffectivePermissions.None
+            : (await EvaluateAsync(user, rootId, [trashPath, .. ancestors], trashPath, originalPath, cancellationToken)).Effective;
+    }
+
+    /// <summary>The distinct paths of the user's (and their groups') grants strictly below a folder that mention any of <paramref name="permissions"/>.</summary>
+    private async Task<List<string>> GrantPathsBelowAsync(AccessSubject user, int rootId, string relativePath, Permission permissions, CancellationToken cancellationToken)
+    {
+        // An admin's permissions are the same everywhere in a root: the folder's own answer covers its subtree.
+        if (user.IsAdministrator)
+        {
+            return [];
+        }
+
+        var userId = user.UserId;
+        var below = relativePath + "/";
+        var after = relativePath + "0";
+        var all = relativePath.Length == 0;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.FolderGrants.AsNoTracking()
+            .Where(g => g.RootId == rootId && (g.Permissions & permissions) != 0
+                && (all ? g.RelativePath != "" : g.RelativePath.CompareTo(below) > 0 && g.RelativePath.CompareTo(after) < 0)
+                && (g.UserId == userId || db.GroupMembers.Any(m => m.UserId == userId && m.GroupId == g.GroupId)))
+            .Select(g => g.RelativePath)
+            .Distinct()
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// The folder itself and every ancestor up to the root (""), deepest first, split on whole components. Null for a
     /// spelling no catalog path can have (leading, trailing or doubled '/', "." or ".." components, NUL, which
     /// PostgreSQL text cannot even hold).
@@ -102,11 +189,18 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
     private async Task<AccessExplanation> EvaluateAsync(AccessSubject user, int rootId, string relativePath, CancellationToken cancellationToken)
     {
         var ancestors = AncestorsAndSelf(relativePath);
-        if (ancestors is null)
-        {
-            return Explain(Permission.None, _ => (DecisionSource.NotFound, null));
-        }
+        return ancestors is null
+            ? Explain(Permission.None, _ => (DecisionSource.NotFound, null))
+            : await EvaluateAsync(user, rootId, ancestors, null, null, cancellationToken);
+    }
 
+    /// <summary>
+    /// The rules over the grants on <paramref name="ancestors"/>. A grant on <paramref name="movedFrom"/> (a trashed
+    /// entry's own path) counts as if it sat on <paramref name="movedTo"/>, below every other path listed.
+    /// </summary>
+    private async Task<AccessExplanation> EvaluateAsync(
+        AccessSubject user, int rootId, string[] ancestors, string? movedFrom, string? movedTo, CancellationToken cancellationToken)
+    {
         var userId = user.UserId;
         var administrator = user.IsAdministrator;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -136,10 +230,11 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
 
         var granted = Permission.None;
         var deciders = new Dictionary<Permission, GrantView>();
+        var considered = movedFrom is null ? found.Grants : found.Grants.Select(g => g.RelativePath == movedFrom ? g with { RelativePath = movedTo! } : g).ToList();
         foreach (var bit in PermissionBits.Each)
         {
             // The nearest folder wins; among ancestors of one path, a longer path is a deeper folder.
-            var nearest = found.Grants
+            var nearest = considered
                 .Where(g => (g.Permissions & bit) != 0)
                 .OrderByDescending(g => g.RelativePath.Length)
                 .ThenByDescending(g => g.Effect == GrantEffect.Deny)

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
 using System.Security.Claims;
+using FileVault.Core.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Core.Access;
 
@@ -30,5 +32,20 @@ public sealed record AccessSubject(Guid UserId, IReadOnlySet<string> RoleNames)
     {
         ArgumentNullException.ThrowIfNull(user);
         return Create(user.Id, roles);
+    }
+}
+
+/// <summary>Loads the acting user of work that runs without a request (jobs), as they are now.</summary>
+public static class AccessSubjects
+{
+    /// <summary>The user with their current roles, or null when they are disabled or no longer exist.</summary>
+    public static async Task<AccessSubject?> FindEnabledAsync(FileVaultDbContext db, Guid userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var user = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId && !u.IsDisabled)
+            .Select(u => new { Roles = db.UserRoles.Where(ur => ur.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name!).ToList() })
+            .SingleOrDefaultAsync(cancellationToken);
+        return user is null ? null : AccessSubject.Create(userId, user.Roles);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Locks;
 using Microsoft.EntityFrameworkCore;
@@ -15,11 +16,16 @@ public sealed class JobRun
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
+    // How stale the owner's account (enabled, roles) may be when a step asks: one read per second at most.
+    private static readonly TimeSpan OwnerInterval = TimeSpan.FromSeconds(1);
+
     private readonly JobLedger _ledger;
     private readonly JobEvents _events;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _cancel;
     private DateTimeOffset _lastReport = DateTimeOffset.MinValue;
+    private AccessSubject? _owner;
+    private DateTimeOffset _ownerReadAt = DateTimeOffset.MinValue;
 
     internal JobRun(Job job, ResourceLease? lease, JobLedger ledger, JobEvents events, TimeProvider time, CancellationTokenSource cancel)
     {
@@ -59,6 +65,34 @@ public sealed class JobRun
     {
         await using var db = await _ledger.Contexts.CreateDbContextAsync(cancellationToken);
         await SaveCheckpointAsync(db, state, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks, before a step changes anything, whether the job's owner may still do it: their account must be enabled,
+    /// and <paramref name="check"/> is asked with their current roles (the caller's access evaluator sees their current
+    /// grants). Null when allowed; otherwise why not, and the handler stops here, every file whole. A job was checked
+    /// when it was requested, but an admin may revoke a grant or disable the account while it waits or runs.
+    /// Jobs of the system itself (no owner, like the trash retention purge) act for no user and are always allowed.
+    /// </summary>
+    public async Task<Error?> AuthorizeAsync(Func<AccessSubject, Task<Error?>> check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        if (Job.OwnerId == Guid.Empty)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_owner is null || now - _ownerReadAt >= OwnerInterval)
+        {
+            await using var db = await _ledger.Contexts.CreateDbContextAsync(Stopping);
+            _owner = await AccessSubjects.FindEnabledAsync(db, Job.OwnerId, Stopping);
+            _ownerReadAt = now;
+        }
+
+        return _owner is null
+            ? new Error("auth.owner_disabled", "The account that asked for this job is disabled or gone; nothing more was changed.")
+            : await check(_owner);
     }
 
     /// <summary>Reports progress (at most four times a second unless <paramref name="force"/>); cancels <see cref="Stopping"/> when the owner asked to cancel.</summary>

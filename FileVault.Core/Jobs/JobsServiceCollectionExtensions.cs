@@ -19,6 +19,7 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<JobQueries>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         services.AddScoped<FileOperations>();
+        services.AddScoped<WriteAccess>();
         services.AddScoped<CompressOperations>();
         services.AddSingleton<TrashMover>();
         services.AddSingleton<TrashQueries>();

@@ -32,6 +32,7 @@ public sealed record BatchRenameSummary(long JobId, int Renamed, IReadOnlyList<B
 public sealed class BatchRenameOperations(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    AccessVersion accessVersion,
     ResourceLocks locks,
     JobLedger jobs,
     ScanMonitor instance,
@@ -48,6 +49,8 @@ public sealed class BatchRenameOperations(
 
     // For the nested run, which cannot see the constructor's parameters.
     private TimeProvider Time => time;
+
+    private AccessVersion AccessVersion => accessVersion;
 
     private JobLedger Jobs => jobs;
 
@@ -261,20 +264,8 @@ public sealed class BatchRenameOperations(
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            // Records of entries gone from the disk that sat at the new name are stale now: the name is taken.
-            await db.Database.ExecuteSqlAsync($"""
-                DELETE FROM entries WHERE root_id = {rootId} AND state <> 0
-                  AND (relative_path = {to} OR (relative_path > {to + "/"} AND relative_path < {to + "0"}))
-                """, CancellationToken.None);
-            await db.Database.ExecuteSqlAsync($"""
-                UPDATE entries SET relative_path = {to} || substring(relative_path from {from.Length + 1})
-                WHERE root_id = {rootId} AND relative_path > {from + "/"} AND relative_path < {from + "0"}
-                """, CancellationToken.None);
-            await db.Entries.Where(e => e.Id == entryId).ExecuteUpdateAsync(s => s
-                .SetProperty(e => e.Name, toName)
-                .SetProperty(e => e.NameKey, EntryName.Key(toName))
-                .SetProperty(e => e.RelativePath, to)
-                .SetProperty(e => e.Extension, e => e.Kind == EntryKind.File ? EntryName.Extension(toName) : null), CancellationToken.None);
+            // The subtree's rows and the grants on the folder and below it follow the new name.
+            await CatalogChanges.MoveSubtreeAsync(db, rootId, entryId, from, to, batch.Folder.Id, toName, null, CancellationToken.None);
             await TouchFolderAsync(db, batch);
             if (audit)
             {
@@ -396,6 +387,8 @@ public sealed class BatchRenameOperations(
                 pending.Clear();
             }
 
+            // Renamed folders took their grants along: cached answers about their old paths must be asked again.
+            await owner.AccessVersion.BumpAsync();
             return new BatchRenameSummary(jobId, _renamed, _failed);
         }
 

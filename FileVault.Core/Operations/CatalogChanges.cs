@@ -17,6 +17,12 @@ internal static class CatalogChanges
     /// With <paramref name="state"/>, the subtree's rows get that state (trash, restore); rows already missing from the
     /// disk are dropped when going to the trash.
     /// </summary>
+    /// <remarks>
+    /// The folder grants on the entry and below it move too, in the caller's transaction: a deny must protect the
+    /// folder under its new name (or in the trash, and again once restored), never stay behind on the old path where a
+    /// new folder of that name would inherit it. Grants left on the new path by a folder that is gone are dropped with
+    /// its rows. Callers bump <see cref="Access.AccessVersion"/> after committing, so cached answers are re-asked.
+    /// </remarks>
     public static async Task MoveSubtreeAsync(
         FileVaultDbContext db, int rootId, long entryId, string from, string to, long? newParentId, string newName, EntryState? state,
         CancellationToken cancellationToken)
@@ -38,6 +44,14 @@ internal static class CatalogChanges
                 """, cancellationToken);
         }
 
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM folder_grants WHERE root_id = {rootId}
+              AND (relative_path = {to} OR (relative_path > {to + "/"} AND relative_path < {to + "0"}))
+            """, cancellationToken);
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE folder_grants SET relative_path = {to} || substring(relative_path from char_length({from}) + 1)
+            WHERE root_id = {rootId} AND (relative_path = {from} OR (relative_path > {from + "/"} AND relative_path < {from + "0"}))
+            """, cancellationToken);
         var stateValue = (short?)state;
         await db.Database.ExecuteSqlAsync($"""
             UPDATE entries SET relative_path = {to} || substring(relative_path from char_length({from}) + 1),
@@ -62,6 +76,13 @@ internal static class CatalogChanges
         FileVaultDbContext db, StorageRoot root, long sourceId, string from, string to, long destinationParentId, string newName, Guid actor,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var top = PathGuard.ResolveForWrite(root.Path, to);
+        if (!top.IsSuccess)
+        {
+            // The destination cannot be read safely now; the next scan catalogues what is there.
+            return null;
+        }
+
         var rows = await db.Database.SqlQuery<SubtreeRow>($"""
             SELECT id, relative_path FROM entries
             WHERE root_id = {root.Id} AND state = 0 AND (id = {sourceId} OR (relative_path > {from + "/"} AND relative_path < {from + "0"}))
@@ -73,7 +94,7 @@ internal static class CatalogChanges
         var sizes = new List<long>(rows.Count);
         foreach (var row in rows)
         {
-            var path = Path.Combine(root.Path, to + row.RelativePath[from.Length..]);
+            var path = top.Value + row.RelativePath[from.Length..];
             var info = new FileInfo(path);
             if (!NativeFileSystem.LinkExists(path) || info.LinkTarget is not null)
             {
@@ -132,8 +153,9 @@ internal static class CatalogChanges
     /// <summary>A change inside a folder changes its mtime: keep the catalog's in step, or the next incremental scan lists it for nothing.</summary>
     public static async Task TouchFolderAsync(FileVaultDbContext db, StorageRoot root, string folder, CancellationToken cancellationToken)
     {
-        var path = folder.Length == 0 ? root.Path : Path.Combine(root.Path, folder);
-        if (!Directory.Exists(path))
+        var resolved = PathGuard.ResolveForWrite(root.Path, folder);
+        var path = resolved.IsSuccess ? resolved.Value : null;
+        if (path is null || !Directory.Exists(path))
         {
             return;
         }

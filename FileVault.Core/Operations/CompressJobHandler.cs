@@ -7,7 +7,6 @@ using FileVault.Core.Data;
 using FileVault.Core.Jobs;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
-using FileVault.Core.Tokens;
 using FileVault.Core.Trash;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
@@ -49,7 +48,7 @@ internal sealed class CompressCheckpoint
 /// else of this job's is deleted and written anew, so nothing partial ever carries the final name (R-OP-3). Cancelling,
 /// losing the lock, or a source changing while it is read (R-DL-4) deletes the temporary file.
 /// </summary>
-internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, TrashMover trash, TimeProvider time)
+internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> contexts, WriteAccess access, TrashMover trash, TimeProvider time)
     : IJobHandler
 {
     private static readonly FileExtensionContentTypeProvider MimeTypes = new();
@@ -81,26 +80,32 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             return JobOutcome.Failed("The storage is not available; nothing was written. Retry when it is back.");
         }
 
-        var owner = await CheckAccessAsync(run, root, payload);
-        if (!owner.IsSuccess)
+        AccessSubject? owner = null;
+        var denied = await run.AuthorizeAsync(async subject =>
         {
-            return JobOutcome.Failed(owner.Error!.Message);
+            owner = subject;
+            return await CheckAccessAsync(subject, root, payload, run.Stopping);
+        });
+        if (denied is not null)
+        {
+            return JobOutcome.Failed(denied.Message + " Nothing was written.");
         }
 
-        // Every link on the way resolved once: the archive and the sources are addressed from the real folder.
-        if (!UnixRealPath.TryResolve(Path.Combine(root.Path, payload.Folder), out var folder, out _)
-            || !UnixRealPath.TryResolve(root.Path, out var realRoot, out _) || !PathGuard.IsInside(realRoot, folder))
+        // The archive and the sources are addressed from the folder's real path, which no link on the way may lead elsewhere.
+        var archivePath = PathGuard.ResolveForWrite(root.Path, CatalogChanges.Join(payload.Folder, archiveName));
+        if (!archivePath.IsSuccess)
         {
-            return JobOutcome.Failed($"The folder \"{payload.Folder}\" is no longer there; nothing was written.");
+            return JobOutcome.Failed($"The folder \"{payload.Folder}\" cannot be written: {archivePath.Error!.Message} Nothing was written.");
         }
 
-        var final = Path.Combine(folder, archiveName);
+        var final = archivePath.Value;
+        var folder = Path.GetDirectoryName(final)!;
         var temporary = FileTreeCopier.TemporaryPath(run.Job.Id, final);
         if (checkpoint is null || !(IsArchive(final, checkpoint) || IsArchive(temporary, checkpoint)))
         {
             try
             {
-                var mayRead = (string path) => access.CanReadAsync(owner.Value, root.Id, path, run.Stopping);
+                var mayRead = (string path) => access.CanReadAsync(owner!, root.Id, path, run.Stopping);
                 checkpoint = await WriteAsync(run, payload, folder, temporary, CatalogChanges.Join(payload.Folder, archiveName), mayRead);
             }
             catch (Exception ex)
@@ -131,35 +136,25 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
         return JobOutcome.Succeeded(checkpoint.Summary, entryId);
     }
 
-    /// <summary>The owner's current access (R-OP-6): still enabled, may read every source and write to the folder.</summary>
-    private async Task<Result<AccessSubject>> CheckAccessAsync(JobRun run, StorageRoot root, CompressPayload payload)
+    /// <summary>What the archive needs of its owner now: Write on the folder, Read on every source, and what replacing needs.</summary>
+    private async Task<Error?> CheckAccessAsync(AccessSubject owner, StorageRoot root, CompressPayload payload, CancellationToken cancellationToken)
     {
-        TokenUser? owner;
-        await using (var db = await contexts.CreateDbContextAsync(run.Stopping))
+        if (await access.ToAddIntoAsync(owner, root.Id, payload.Folder, cancellationToken) is { } denied)
         {
-            owner = await TokenUsers.FindEnabledAsync(db, run.Job.OwnerId, run.Stopping);
-        }
-
-        if (owner is null)
-        {
-            return new Error("auth.forbidden", "The account that asked for this archive is disabled; nothing was written.");
-        }
-
-        var subject = AccessSubject.Create(owner.UserId, owner.Roles);
-        if (!await access.CanWriteAsync(subject, root.Id, payload.Folder, run.Stopping))
-        {
-            return new Error("auth.forbidden", "You may no longer add to this folder; nothing was written.");
+            return denied;
         }
 
         foreach (var source in payload.Sources)
         {
-            if (!await access.CanReadAsync(subject, root.Id, source.Path, run.Stopping))
+            if (await access.ToReadAsync(owner, root.Id, source.Path, cancellationToken) is { } unreadable)
             {
-                return new Error("entry.not_found", $"\"{source.Name}\" is no longer there; nothing was written.");
+                return unreadable;
             }
         }
 
-        return subject;
+        return payload.ReplaceEntryId is not null
+            ? await access.ToReplaceAsync(owner, root.Id, payload.ReplacePath!, payload.ArchiveName!, cancellationToken)
+            : null;
     }
 
     /// <summary>Writes the whole archive under <paramref name="temporary"/>, flushes it, and records it in the checkpoint.</summary>

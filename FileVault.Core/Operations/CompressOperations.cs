@@ -24,7 +24,7 @@ internal sealed record CompressPayload(
 /// skip, keep both, replace), locks the archive's path and the sources (nobody moves them while they are read), and
 /// records the job; <see cref="CompressJobHandler"/> writes the archive.
 /// </summary>
-public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, FileOperations operations)
+public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, WriteAccess writeAccess, FileOperations operations)
 {
     /// <summary>The name of an archive of several entries of a root's top folder, which has no name of its own.</summary>
     public const string DefaultArchiveName = "Archive.zip";
@@ -83,7 +83,7 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
             return name.Error!;
         }
 
-        var planned = await PlanAsync(db, root, folder, name.Value, conflicts, cancellationToken);
+        var planned = await PlanAsync(db, writeAccess, actor, root, folder, name.Value, conflicts, cancellationToken);
         if (!planned.IsSuccess)
         {
             return planned.Error!;
@@ -129,9 +129,10 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
     /// first (as for moves and copies); a name taken on the disk but not yet catalogued counts as taken too.
     /// </summary>
     private static async Task<Result<(string? Name, long? ReplaceId, string? ReplacePath)>> PlanAsync(
-        FileVaultDbContext db, StorageRoot root, Entry folder, string name, ConflictChoice conflicts, CancellationToken cancellationToken)
+        FileVaultDbContext db, WriteAccess access, AccessSubject actor, StorageRoot root, Entry folder, string name, ConflictChoice conflicts,
+        CancellationToken cancellationToken)
     {
-        var plan = await FileOperations.PlanTargetsAsync(db, root, folder, [(0, name, EntryKind.File, false)], conflicts, cancellationToken);
+        var plan = await FileOperations.PlanTargetsAsync(db, access, actor, root, folder, [(0, name, EntryKind.File, false)], conflicts, cancellationToken);
         if (!plan.IsSuccess)
         {
             return plan.Error!;
@@ -142,8 +143,14 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
             return (null, null, null);
         }
 
-        var folderPath = Path.Combine(root.Path, folder.RelativePath);
-        if (target.ReplaceId is not null || !NativeFileSystem.LinkExists(Path.Combine(folderPath, target.Name)))
+        var folderOnDisk = PathGuard.ResolveForWrite(root.Path, folder.RelativePath);
+        if (!folderOnDisk.IsSuccess)
+        {
+            return folderOnDisk.Error!;
+        }
+
+        var folderPath = folderOnDisk.Value;
+        if (target.ReplaceId is not null || !NativeFileSystem.LinkExists(Path.Join(folderPath, target.Name)))
         {
             return (target.Name, target.ReplaceId, target.ReplacePath);
         }
@@ -155,7 +162,7 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
             case ConflictChoice.KeepBoth:
                 var taken = await FileOperations.TakenKeysAsync(db, folder.Id, cancellationToken);
                 return (CatalogChanges.KeepBothName(target.Name, isFolder: false,
-                    candidate => taken.ContainsKey(EntryName.Key(candidate)) || NativeFileSystem.LinkExists(Path.Combine(folderPath, candidate))), null, null);
+                    candidate => taken.ContainsKey(EntryName.Key(candidate)) || NativeFileSystem.LinkExists(Path.Join(folderPath, candidate))), null, null);
             default:
                 // Replace needs the entry's catalog record to send it to the trash; the next scan brings it in.
                 return new Error("name.conflict", $"Already in the folder: \"{target.Name}\" (not yet catalogued). Choose keep both or another name.");

@@ -25,6 +25,7 @@ namespace FileVault.Core.Operations;
 public sealed class EntryOperations(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    AccessVersion accessVersion,
     ResourceLocks locks,
     JobLedger jobs,
     ScanMonitor instance,
@@ -50,7 +51,7 @@ public sealed class EntryOperations(
 
         var (parent, root) = target.Value;
         var nfcName = name.Normalize(NormalizationForm.FormC);
-        var destination = await CheckNewNameAsync(root, parent, parent.Id, nfcName, excludeId: null, cancellationToken);
+        var destination = await CheckNewNameAsync(actor, root, parent, parent.Id, nfcName, excludeId: null, cancellationToken);
         if (!destination.IsSuccess)
         {
             return destination.Error!;
@@ -128,13 +129,19 @@ public sealed class EntryOperations(
         var parentPath = slash < 0 ? "" : entry.RelativePath[..slash];
         var parentEntry = new Entry { Name = "", NameKey = "", RelativePath = parentPath, RootId = root.Id, Id = parentId };
         // A case-only (or NFC/NFD-only) rename of the same entry is allowed: it conflicts with no one but itself.
-        var destination = await CheckNewNameAsync(root, parentEntry, parentId, nfcName, excludeId: entry.Id, cancellationToken);
+        var destination = await CheckNewNameAsync(actor, root, parentEntry, parentId, nfcName, excludeId: entry.Id, cancellationToken);
         if (!destination.IsSuccess)
         {
             return destination.Error!;
         }
 
-        var source = Path.Combine(root.Path, entry.RelativePath);
+        var sourceOnDisk = PathGuard.ResolveForWrite(root.Path, entry.RelativePath);
+        if (!sourceOnDisk.IsSuccess)
+        {
+            return sourceOnDisk.Error!;
+        }
+
+        var source = sourceOnDisk.Value;
         var newPath = Join(parentPath, nfcName);
         return await RunAsJobAsync(actor, "rename", root.Id, new { root = root.Id, entryId, from = entry.RelativePath, to = newPath }, idempotencyKey,
             [entry.RelativePath, newPath],
@@ -147,30 +154,20 @@ public sealed class EntryOperations(
                 }
 
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-                return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+                var renamed = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
                 {
                     await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                     var old = entry.RelativePath;
-                    // Records of entries gone from the disk that sat at the new name are stale now: the name is taken.
-                    await db.Database.ExecuteSqlAsync($"""
-                        DELETE FROM entries WHERE root_id = {root.Id} AND state <> 0
-                          AND (relative_path = {newPath} OR (relative_path > {newPath + "/"} AND relative_path < {newPath + "0"}))
-                        """, cancellationToken);
-                    await db.Database.ExecuteSqlAsync($"""
-                        UPDATE entries SET relative_path = {newPath} || substring(relative_path from {old.Length + 1})
-                        WHERE root_id = {root.Id} AND relative_path > {old + "/"} AND relative_path < {old + "0"}
-                        """, cancellationToken);
-                    await db.Entries.Where(e => e.Id == entry.Id).ExecuteUpdateAsync(s => s
-                        .SetProperty(e => e.Name, nfcName)
-                        .SetProperty(e => e.NameKey, EntryName.Key(nfcName))
-                        .SetProperty(e => e.RelativePath, newPath)
-                        .SetProperty(e => e.Extension, e => e.Kind == EntryKind.File ? EntryName.Extension(nfcName) : null), cancellationToken);
+                    // The subtree's rows and the grants on the folder and below it follow the new name.
+                    await CatalogChanges.MoveSubtreeAsync(db, root.Id, entry.Id, old, newPath, parentId, nfcName, null, cancellationToken);
                     await TouchFolderAsync(db, parentId, Path.GetDirectoryName(destination.Value)!, cancellationToken);
                     AuditTrail.Add(db, time, actor.UserId, "entry.rename", $"{root.Name}/{old}", new { to = newPath });
                     await db.SaveChangesAsync(cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                     return Result<long>.Success(entry.Id);
                 });
+                await accessVersion.BumpAsync();
+                return renamed;
             },
             cancellationToken);
     }
@@ -223,7 +220,7 @@ public sealed class EntryOperations(
     }
 
     /// <summary>The full path for a new name, refusing bad names (path guard) and names a sibling already has (R-PATH-6).</summary>
-    private async Task<Result<string>> CheckNewNameAsync(StorageRoot root, Entry parent, long parentId, string nfcName, long? excludeId, CancellationToken cancellationToken)
+    private async Task<Result<string>> CheckNewNameAsync(AccessSubject actor, StorageRoot root, Entry parent, long parentId, string nfcName, long? excludeId, CancellationToken cancellationToken)
     {
         var parentPath = PathGuard.Parse(parent.RelativePath);
         if (!parentPath.IsSuccess)
@@ -240,8 +237,18 @@ public sealed class EntryOperations(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = EntryName.Key(nfcName);
         var twin = await db.Entries.AsNoTracking()
-            .AnyAsync(e => e.ParentId == parentId && e.NameKey == key && e.State == EntryState.Active && e.Id != excludeId, cancellationToken);
-        return twin ? new Error("name.conflict", $"\"{nfcName}\" already exists in this folder.") : destination;
+            .Where(e => e.ParentId == parentId && e.NameKey == key && e.State == EntryState.Active && e.Id != excludeId)
+            .Select(e => e.RelativePath)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (twin is null)
+        {
+            return destination;
+        }
+
+        // Whether a sibling the actor may not read exists is not theirs to learn beyond "this name is taken".
+        return await access.CanReadAsync(actor, root.Id, twin, cancellationToken)
+            ? new Error("name.conflict", $"\"{nfcName}\" already exists in this folder.")
+            : new Error("name.conflict", $"The name \"{nfcName}\" is unavailable in this folder.");
     }
 
     /// <summary>Records the job, takes the locks, runs the change, and finishes the job with its outcome.</summary>

@@ -56,6 +56,7 @@ internal sealed record PurgePayload(int RootId, IReadOnlyList<long> TrashIds);
 public sealed class FileOperations(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    WriteAccess writeAccess,
     ResourceLocks locks,
     JobLedger jobs,
     JobEvents events,
@@ -120,9 +121,9 @@ public sealed class FileOperations(
                 return new Error("transfer.into_itself", $"\"{source.Name}\" cannot be put inside itself.");
             }
 
-            if (kind == TransferKind.Move && !await access.CanDeleteAsync(actor, root.Id, source.RelativePath, cancellationToken))
+            if (kind == TransferKind.Move && await writeAccess.ToTakeAwayAsync(actor, root.Id, source.RelativePath, source.Name, cancellationToken) is { } denied)
             {
-                return new Error("auth.forbidden", $"You may not move \"{source.Name}\" out of its folder.");
+                return denied;
             }
         }
 
@@ -131,7 +132,7 @@ public sealed class FileOperations(
             return new Error("transfer.same_folder", "The items are already in that folder.");
         }
 
-        var plan = await PlanTargetsAsync(db, root, destination, sources.Select(s => (s.Id, s.Name, s.Kind, Moving: kind == TransferKind.Move && s.ParentId == destinationId)).ToList(),
+        var plan = await PlanTargetsAsync(db, writeAccess, actor, root, destination, sources.Select(s => (s.Id, s.Name, s.Kind, Moving: kind == TransferKind.Move && s.ParentId == destinationId)).ToList(),
             conflicts, cancellationToken);
         if (!plan.IsSuccess)
         {
@@ -173,9 +174,9 @@ public sealed class FileOperations(
         var (root, sources) = loaded.Value;
         foreach (var source in sources)
         {
-            if (!await access.CanDeleteAsync(actor, root.Id, source.RelativePath, cancellationToken))
+            if (await writeAccess.ToTakeAwayAsync(actor, root.Id, source.RelativePath, source.Name, cancellationToken) is { } denied)
             {
-                return new Error("auth.forbidden", $"You may not delete \"{source.Name}\".");
+                return denied;
             }
         }
 
@@ -246,7 +247,7 @@ public sealed class FileOperations(
                 }
                 else
                 {
-                    var folderPlan = await PlanTargetsAsync(db, root, parent, folder.Select(i => (i.EntryId, i.Name, i.Kind, false)).ToList(), conflicts, cancellationToken);
+                    var folderPlan = await PlanTargetsAsync(db, writeAccess, actor, root, parent, folder.Select(i => (i.EntryId, i.Name, i.Kind, false)).ToList(), conflicts, cancellationToken);
                     if (!folderPlan.IsSuccess)
                     {
                         return folderPlan.Error!;
@@ -334,7 +335,8 @@ public sealed class FileOperations(
             var allowed = new List<TrashItem>(all.Count);
             foreach (var item in all)
             {
-                if (await access.CanPurgeAsync(actor, item.RootId, item.OriginalPath, cancellationToken))
+                if (await access.CanPurgeAsync(actor, item.RootId, item.OriginalPath, cancellationToken)
+                    && (await access.GetTrashedAsync(actor, item.RootId, item.OriginalPath, item.TrashPath, cancellationToken)).CanRead)
                 {
                     allowed.Add(item);
                 }
@@ -446,23 +448,45 @@ public sealed class FileOperations(
 
     internal sealed record TargetPlan(Dictionary<long, PlannedTarget> Targets, List<string> Skipped);
 
-    /// <summary>Each source's name in the destination, by the conflict choice; <c>name.conflict</c> listing the names for Ask.</summary>
+    /// <summary>
+    /// Each source's name in the destination, by the conflict choice; <c>name.conflict</c> listing the names for Ask.
+    /// Replacing an entry needs what <see cref="WriteAccess.ToReplaceAsync"/> says, or the conflict stays one; a taken
+    /// name the actor cannot read is called unavailable, and nothing else about what holds it is told.
+    /// </summary>
     internal static async Task<Result<TargetPlan>> PlanTargetsAsync(
-        FileVaultDbContext db, StorageRoot root, Entry destination, IReadOnlyList<(long Id, string Name, EntryKind Kind, bool SameFolder)> sources,
-        ConflictChoice conflicts, CancellationToken cancellationToken)
+        FileVaultDbContext db, WriteAccess access, AccessSubject actor, StorageRoot root, Entry destination,
+        IReadOnlyList<(long Id, string Name, EntryKind Kind, bool SameFolder)> sources, ConflictChoice conflicts, CancellationToken cancellationToken)
     {
         var taken = await TakenKeysAsync(db, destination.Id, cancellationToken);
         var targets = new Dictionary<long, PlannedTarget>();
         var skipped = new List<string>();
-        var conflicting = sources.Where(s => taken.ContainsKey(EntryName.Key(s.Name)) || s.SameFolder).Select(s => s.Name).ToList();
+        var conflicting = sources.Where(s => taken.ContainsKey(EntryName.Key(s.Name)) || s.SameFolder).ToList();
         if (conflicting.Count > 0 && conflicts == ConflictChoice.Ask)
         {
-            return new Error("name.conflict", "Already in the destination: " + string.Join(", ", conflicting.Take(20).Select(n => $"\"{n}\"")) +
-                (conflicting.Count > 20 ? $" and {conflicting.Count - 20} more" : "") + ". Choose skip, keep both or replace.");
+            var shown = new List<string>();
+            var unavailable = new List<string>();
+            foreach (var source in conflicting)
+            {
+                var readable = source.SameFolder || !taken.TryGetValue(EntryName.Key(source.Name), out var holder)
+                    || await access.CanReadAsync(actor, root.Id, holder.RelativePath, cancellationToken);
+                (readable ? shown : unavailable).Add(source.Name);
+            }
+
+            return new Error("name.conflict", string.Join(" ", new[]
+            {
+                shown.Count == 0 ? null : "Already in the destination: " + Quote(shown) + ".",
+                unavailable.Count == 0 ? null : "Unavailable in the destination: " + Quote(unavailable) + ".",
+                "Choose skip, keep both or replace.",
+            }.Where(part => part is not null)));
+        }
+
+        var destinationOnDisk = PathGuard.ResolveForWrite(root.Path, destination.RelativePath);
+        if (!destinationOnDisk.IsSuccess)
+        {
+            return destinationOnDisk.Error!;
         }
 
         var claimed = new HashSet<string>(taken.Keys, StringComparer.Ordinal);
-        var destinationFull = Path.Combine(root.Path, destination.RelativePath);
         foreach (var source in sources)
         {
             var key = EntryName.Key(source.Name);
@@ -478,11 +502,16 @@ public sealed class FileOperations(
                     skipped.Add(source.Name);
                     break;
                 case ConflictChoice.Replace when existing is not null && existing.Id != source.Id && !source.SameFolder:
+                    if (await access.ToReplaceAsync(actor, root.Id, existing.RelativePath, source.Name, cancellationToken) is { } refused)
+                    {
+                        return refused;
+                    }
+
                     targets[source.Id] = new PlannedTarget(existing.Name, existing.Id, existing.RelativePath);
                     break;
                 default:
                     var name = CatalogChanges.KeepBothName(source.Name, source.Kind == EntryKind.Directory,
-                        candidate => claimed.Contains(EntryName.Key(candidate)) || NativeFileSystem.LinkExists(Path.Combine(destinationFull, candidate)));
+                        candidate => claimed.Contains(EntryName.Key(candidate)) || NativeFileSystem.LinkExists(Path.Join(destinationOnDisk.Value, candidate)));
                     claimed.Add(EntryName.Key(name));
                     targets[source.Id] = new PlannedTarget(name.Normalize(NormalizationForm.FormC), null, null);
                     break;
@@ -491,6 +520,9 @@ public sealed class FileOperations(
 
         return new TargetPlan(targets, skipped);
     }
+
+    private static string Quote(List<string> names) =>
+        string.Join(", ", names.Take(20).Select(n => $"\"{n}\"")) + (names.Count > 20 ? $" and {names.Count - 20} more" : "");
 
     internal sealed record TakenEntry(long Id, string Name, string RelativePath);
 
@@ -558,6 +590,15 @@ public sealed class FileOperations(
         var items = await db.TrashItems.AsNoTracking()
             .Where(t => ids.Contains(t.Id) && t.State == TrashItemState.InTrash && (actor.IsAdministrator || t.DeletedById == actor.UserId))
             .ToListAsync(cancellationToken);
+        foreach (var item in items)
+        {
+            // An item the actor may not read (a denied folder someone else's change sent here) is as good as absent.
+            if (!(await access.GetTrashedAsync(actor, item.RootId, item.OriginalPath, item.TrashPath, cancellationToken)).CanRead)
+            {
+                return new Error("trash.not_found", "Some of the items are no longer in the trash.");
+            }
+        }
+
         return items.Count == ids.Length ? items : new Error("trash.not_found", "Some of the items are no longer in the trash.");
     }
 

@@ -32,6 +32,14 @@ internal sealed class FileTreeCopier(JobRun run, long totalBytes, string label)
 
     public List<string> Failures { get; } = [];
 
+    /// <summary>Folders not copied because <see cref="LeaveOut"/> named them.</summary>
+    public int UnreadableLeftOut { get; private set; }
+
+    private HashSet<string> _leaveOut = new(StringComparer.Ordinal);
+
+    /// <summary>Source folders (absolute) that the next <see cref="CopyAsync"/> passes over, with everything in them.</summary>
+    public void LeaveOut(IEnumerable<string> sourceFolders) => _leaveOut = new HashSet<string>(sourceFolders, StringComparer.Ordinal);
+
     /// <summary>The temporary name of <paramref name="finalPath"/> for this job: the same on every attempt, so a resumed copy overwrites its own leftover.</summary>
     public static string TemporaryPath(long jobId, string finalPath)
     {
@@ -52,6 +60,12 @@ internal sealed class FileTreeCopier(JobRun run, long totalBytes, string label)
 
         if (info.Attributes.HasFlag(FileAttributes.Directory))
         {
+            if (_leaveOut.Contains(source))
+            {
+                UnreadableLeftOut++;
+                return;
+            }
+
             await run.GuardAsync();
             var errno = NativeFileSystem.CreateDirectory(destination, ModeOf(source));
             if (errno != 0 && !(errno == NativeFileSystem.EExist && Directory.Exists(destination) && new FileInfo(destination).LinkTarget is null))

@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
@@ -40,15 +41,19 @@ internal sealed class TransferCheckpoint
 }
 
 /// <summary>What a finished move or copy did, for its owner.</summary>
-public sealed record TransferSummary(int Done, int Failed, IReadOnlyList<string> Skipped, IReadOnlyList<string> Failures, int LinksSkipped);
+/// <param name="UnreadableLeftOut">Folders a copy left out because its owner may not read them (a count: their names are not the owner's to see).</param>
+public sealed record TransferSummary(int Done, int Failed, IReadOnlyList<string> Skipped, IReadOnlyList<string> Failures, int LinksSkipped, int UnreadableLeftOut = 0);
 
 /// <summary>
 /// Carries out a move or a copy, item by item, resumably. A move within a file system is one rename(2) per item; across
 /// file systems (EXDEV) it is a copy, then the source's removal. A copy writes temporary names, fsyncs and renames
 /// (<see cref="FileTreeCopier"/>). Each item's catalog change is one transaction with its checkpoint, so after a crash
 /// the next run finds each item done, or still at its source, or whole at its destination, and finishes it.
+/// Before each item the owner's current access is asked again (<see cref="WriteAccess"/>): a revoked grant or a
+/// disabled account stops the job there, with every item before it finished and the rest untouched.
 /// </summary>
-internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, TimeProvider time) : IJobHandler
+internal abstract class TransferJobHandler(
+    IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, WriteAccess access, AccessVersion accessVersion, TimeProvider time) : IJobHandler
 {
     // Catalog changes are committed for up to this many items, or this often, in one transaction with the checkpoint.
     private const int BatchSize = 200;
@@ -81,7 +86,26 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
             run.Stopping.ThrowIfCancellationRequested();
             var item = payload.Items[i];
             await run.ReportAsync(IsMove ? i : copier.BytesDone, IsMove ? payload.Items.Count : payload.TotalBytes, item.Name);
-            var error = await DiskStepAsync(run, root, payload, item, checkpoint, pending, copier);
+            IReadOnlyList<string> leaveOut = [];
+            var denied = await run.AuthorizeAsync(async owner =>
+            {
+                var refused = await CheckAccessAsync(owner, root, payload, item, run.Stopping);
+                if (refused is null && !IsMove)
+                {
+                    leaveOut = await access.UnreadableBelowAsync(owner, root.Id, item.Path, run.Stopping);
+                }
+
+                return refused;
+            });
+            if (denied is not null)
+            {
+                await CommitAsync(run, root, payload, checkpoint, pending);
+                var stoppedAt = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).Concat(copier.Failures).Distinct().ToList();
+                return JobOutcome.Failed($"Stopped before \"{item.Name}\": {denied.Message} Nothing more was changed.",
+                    new TransferSummary(checkpoint.Done, stoppedAt.Count, payload.Skipped, stoppedAt, copier.LinksSkipped, copier.UnreadableLeftOut));
+            }
+
+            var error = await DiskStepAsync(run, root, payload, item, checkpoint, pending, copier, leaveOut);
             if (error is not null)
             {
                 await CommitAsync(run, root, payload, checkpoint, pending);
@@ -100,7 +124,7 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
 
         await CommitAsync(run, root, payload, checkpoint, pending);
         var failures = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).Concat(copier.Failures).Distinct().ToList();
-        var summary = new TransferSummary(checkpoint.Done, failures.Count, payload.Skipped, failures, copier.LinksSkipped);
+        var summary = new TransferSummary(checkpoint.Done, failures.Count, payload.Skipped, failures, copier.LinksSkipped, copier.UnreadableLeftOut);
         await run.ReportAsync(payload.Items.Count, payload.Items.Count, null, force: true);
         return failures.Count == 0
             ? JobOutcome.Succeeded(summary)
@@ -112,11 +136,19 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
     /// at what an earlier, killed attempt may have done: the source gone and the target there means it was moved.
     /// </summary>
     private async Task<Error?> DiskStepAsync(JobRun run, StorageRoot root, TransferPayload payload, TransferItem item, TransferCheckpoint checkpoint,
-        List<TransferItem> pending, FileTreeCopier copier)
+        List<TransferItem> pending, FileTreeCopier copier, IReadOnlyList<string> leaveOut)
     {
         var targetPath = CatalogChanges.Join(payload.Destination, item.Target);
-        var source = Path.Combine(root.Path, item.Path);
-        var target = Path.Combine(root.Path, targetPath);
+        var sourceOnDisk = PathGuard.ResolveForWrite(root.Path, item.Path);
+        var targetOnDisk = PathGuard.ResolveForWrite(root.Path, targetPath);
+        if (!sourceOnDisk.IsSuccess || !targetOnDisk.IsSuccess)
+        {
+            var refused = (sourceOnDisk.Error ?? targetOnDisk.Error)!;
+            return new Error(refused.Code, $"\"{item.Name}\" was not {(IsMove ? "moved" : "copied")}: {refused.Message}");
+        }
+
+        var source = sourceOnDisk.Value;
+        var target = targetOnDisk.Value;
         if (item.ReplaceEntryId is { } replaced)
         {
             // Idempotent per job and entry: a resumed job finds its own trash item.
@@ -135,6 +167,8 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
             }
 
             var failuresBefore = copier.Failures.Count;
+            // The folders the owner may not read stay behind: a copy must not make them readable elsewhere.
+            copier.LeaveOut(leaveOut.Select(path => source + path[item.Path.Length..]));
             await copier.CopyAsync(source, target);
             return copier.Failures.Count > failuresBefore && !NativeFileSystem.LinkExists(target) ? new Error("io.failed", copier.Failures[^1]) : null;
         }
@@ -182,6 +216,13 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
         return null;
     }
 
+    /// <summary>What one item needs of the owner now: Write on the destination, Read on the source, Delete on all of it for a move, and what replacing needs.</summary>
+    private async Task<Error?> CheckAccessAsync(AccessSubject owner, StorageRoot root, TransferPayload payload, TransferItem item, CancellationToken cancellationToken) =>
+        await access.ToAddIntoAsync(owner, root.Id, payload.Destination, cancellationToken)
+        ?? await access.ToReadAsync(owner, root.Id, item.Path, cancellationToken)
+        ?? (IsMove ? await access.ToTakeAwayAsync(owner, root.Id, item.Path, item.Name, cancellationToken) : null)
+        ?? (item.ReplaceEntryId is not null ? await access.ToReplaceAsync(owner, root.Id, item.ReplacePath!, item.Target, cancellationToken) : null);
+
     /// <summary>The catalog side of the pending items, with their audit rows and the checkpoint, in one transaction.</summary>
     private async Task CommitAsync(JobRun run, StorageRoot root, TransferPayload payload, TransferCheckpoint checkpoint, List<TransferItem> pending)
     {
@@ -223,6 +264,12 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
             await db.SaveChangesAsync(run.Stopping);
             await transaction.CommitAsync(run.Stopping);
         });
+        if (IsMove)
+        {
+            // The moved folders' grants have new paths: cached answers about the old ones must be asked again.
+            await accessVersion.BumpAsync();
+        }
+
         var committed = run.Checkpoint<TransferCheckpoint>()!;
         checkpoint.Next = committed.Next;
         checkpoint.Done = committed.Done;
@@ -245,16 +292,16 @@ internal abstract class TransferJobHandler(IDbContextFactory<FileVaultDbContext>
     }
 }
 
-internal sealed class MoveJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, TimeProvider time)
-    : TransferJobHandler(contexts, trash, time)
+internal sealed class MoveJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, WriteAccess access, AccessVersion accessVersion, TimeProvider time)
+    : TransferJobHandler(contexts, trash, access, accessVersion, time)
 {
     public override string Type => "move";
 
     protected override bool IsMove => true;
 }
 
-internal sealed class CopyJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, TimeProvider time)
-    : TransferJobHandler(contexts, trash, time)
+internal sealed class CopyJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TrashMover trash, WriteAccess access, AccessVersion accessVersion, TimeProvider time)
+    : TransferJobHandler(contexts, trash, access, accessVersion, time)
 {
     public override string Type => "copy";
 

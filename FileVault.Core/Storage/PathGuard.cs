@@ -17,7 +17,7 @@ namespace FileVault.Core.Storage;
 /// <c>path.nul</c>, <c>path.control_character</c>, <c>path.invalid_unicode</c>, <c>path.name_too_long</c>,
 /// <c>path.too_long</c> (spelling); <c>path.separator_in_name</c>, <c>path.reserved_name</c> (names to create);
 /// <c>path.not_found</c>, <c>path.ambiguous</c>, <c>path.symlink_outside_root</c>, <c>path.symlink_loop</c>,
-/// <c>path.access_denied</c>, <c>path.not_a_directory</c>, <c>root.unavailable</c> (on disk).
+/// <c>path.access_denied</c>, <c>path.not_a_directory</c>, <c>root.unavailable</c> (on disk); <c>path.link_in_path</c> (writes).
 /// A resolved path is checked at the moment of the call; opening it safely later is R-LINK-2's business.
 /// </remarks>
 public static class PathGuard
@@ -215,6 +215,55 @@ public static class PathGuard
         }
 
         return HasReservedComponent(realFolder.AsSpan(realRoot.Length)) ? NotFound(catalogPath) : Join(realFolder, components[^1]);
+    }
+
+    /// <summary>
+    /// Maps a catalogued entry onto its root for changing it (rename, move, copy, trash, restore, purge, compress,
+    /// upload completion). Stricter than <see cref="ResolveEntry"/>: no folder on the way may be a symbolic link at all,
+    /// not even one that stays inside the root, so a folder swapped for a link after the scan can lead the change
+    /// neither outside the root nor onto another folder than the one whose permissions were checked. The entry's own
+    /// name is not resolved (a link there is changed as a link). <c>""</c> maps to the root's real path. Paths come from
+    /// the catalog (FileVault's own trash paths included), never from a user's typing.
+    /// </summary>
+    /// <remarks>
+    /// Codes: <c>path.not_found</c>, <c>path.link_in_path</c> (a folder on the way is a link now),
+    /// <c>path.symlink_outside_root</c>, <c>root.unavailable</c>, and the on-disk codes of <see cref="ResolveExisting"/>.
+    /// The check holds at the moment of the call; the change follows at once, under the job's path locks.
+    /// </remarks>
+    public static Result<string> ResolveForWrite(string rootPath, string catalogPath)
+    {
+        ArgumentNullException.ThrowIfNull(catalogPath);
+        var root = CheckRootPath(rootPath);
+        if (!UnixRealPath.TryResolve(root, out var realRoot, out var errno))
+        {
+            return new Error("root.unavailable", $"The storage root {root} cannot be resolved: {Marshal.GetPInvokeErrorMessage(errno)}.");
+        }
+
+        if (catalogPath.Length == 0)
+        {
+            return realRoot;
+        }
+
+        var components = catalogPath.Split('/');
+        if (components.Any(c => c is "" or "." or ".." || c.Contains('\0', StringComparison.Ordinal)))
+        {
+            return NotFound(catalogPath);
+        }
+
+        var folder = components.Length == 1 ? realRoot : Join(realRoot, string.Join('/', components[..^1]));
+        if (!UnixRealPath.TryResolve(folder, out var realFolder, out errno))
+        {
+            return RealPathError(errno, catalogPath);
+        }
+
+        if (realFolder != folder)
+        {
+            return IsInside(realRoot, realFolder)
+                ? new Error("path.link_in_path", $"A folder on the way to {catalogPath} is a symbolic link now; FileVault changes nothing through links. Scan the root again.")
+                : new Error("path.symlink_outside_root", $"{catalogPath} leads through a symbolic link to a place outside its storage root.");
+        }
+
+        return Join(realFolder, components[^1]);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using FileVault.Core.Jobs;
@@ -20,7 +21,10 @@ internal sealed class TrashCheckpoint
 /// <summary>What a finished trash job did, for its owner.</summary>
 public sealed record TrashSummary(int Done, IReadOnlyList<string> Skipped, IReadOnlyList<string> Failures);
 
-/// <summary>The shared loop of the trash jobs: one resumable step per item, failures collected, progress by item.</summary>
+/// <summary>
+/// The shared loop of the trash jobs: one resumable step per item, failures collected, progress by item. Before each
+/// item the owner's current access is asked again; a revoked grant or a disabled account stops the job there.
+/// </summary>
 internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time) : IJobHandler
 {
     public abstract string Type { get; }
@@ -49,6 +53,14 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
         {
             run.Stopping.ThrowIfCancellationRequested();
             await run.ReportAsync(i, count, null);
+            var index = i;
+            var denied = await run.AuthorizeAsync(owner => CheckAccessAsync(owner, root, payload, index, run.Stopping));
+            if (denied is not null)
+            {
+                var failed = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).ToList();
+                return JobOutcome.Failed($"Stopped: {denied.Message} Nothing more was changed.", new TrashSummary(checkpoint.Done, skipped, failed));
+            }
+
             var result = await StepAsync(run, root, payload, i);
             if (result.IsSuccess)
             {
@@ -86,10 +98,17 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
     }
 
     protected abstract Task<Result<long>> StepAsync(JobRun run, StorageRoot root, TPayload payload, int index);
+
+    /// <summary>What step <paramref name="index"/> needs of the owner now; null when allowed.</summary>
+    protected abstract Task<Error?> CheckAccessAsync(AccessSubject owner, StorageRoot root, TPayload payload, int index, CancellationToken cancellationToken);
 }
 
-internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash) : TrashJobHandler<TrashPayload>(contexts, time)
+internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash, WriteAccess access)
+    : TrashJobHandler<TrashPayload>(contexts, time)
 {
+    protected override Task<Error?> CheckAccessAsync(AccessSubject owner, StorageRoot root, TrashPayload payload, int index, CancellationToken cancellationToken) =>
+        access.ToTakeAwayAsync(owner, root.Id, payload.Items[index].Path, payload.Items[index].Name, cancellationToken);
+
     public override string Type => "delete";
 
     protected override string AuditAction => "entry.trash";
@@ -102,8 +121,29 @@ internal sealed class DeleteJobHandler(IDbContextFactory<FileVaultDbContext> con
         trash.TrashAsync(run, root, payload.Items[index].EntryId, payload.Items[index].Path, run.Job.OwnerId, run.Stopping);
 }
 
-internal sealed class RestoreJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash) : TrashJobHandler<RestorePayload>(contexts, time)
+internal sealed class RestoreJobHandler(
+    IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash, WriteAccess access, AccessEvaluator evaluator)
+    : TrashJobHandler<RestorePayload>(contexts, time)
 {
+    protected override async Task<Error?> CheckAccessAsync(AccessSubject owner, StorageRoot root, RestorePayload payload, int index, CancellationToken cancellationToken)
+    {
+        var item = payload.Items[index];
+        await using (var db = await Contexts.CreateDbContextAsync(cancellationToken))
+        {
+            // Gone from the trash (restored by an earlier attempt of this job): the step finds its own work.
+            var trashed = await db.TrashItems.AsNoTracking().SingleOrDefaultAsync(t => t.Id == item.TrashId, cancellationToken);
+            if (trashed is not null && !(await evaluator.GetTrashedAsync(owner, root.Id, trashed.OriginalPath, trashed.TrashPath, cancellationToken)).CanRead)
+            {
+                return new Error("trash.not_found", "That item is no longer in the trash.");
+            }
+        }
+
+        return await access.ToAddIntoAsync(owner, root.Id, CatalogChanges.ParentOf(item.Target), cancellationToken)
+            ?? (item.ReplaceEntryId is not null
+                ? await access.ToReplaceAsync(owner, root.Id, item.ReplacePath!, Path.GetFileName(item.Target), cancellationToken)
+                : null);
+    }
+
     public override string Type => "restore";
 
     protected override string AuditAction => "entry.restore";
@@ -128,8 +168,21 @@ internal sealed class RestoreJobHandler(IDbContextFactory<FileVaultDbContext> co
     }
 }
 
-internal sealed class PurgeJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash) : TrashJobHandler<PurgePayload>(contexts, time)
+internal sealed class PurgeJobHandler(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, TrashMover trash, AccessEvaluator evaluator)
+    : TrashJobHandler<PurgePayload>(contexts, time)
 {
+    protected override async Task<Error?> CheckAccessAsync(AccessSubject owner, StorageRoot root, PurgePayload payload, int index, CancellationToken cancellationToken)
+    {
+        await using var db = await Contexts.CreateDbContextAsync(cancellationToken);
+        var id = payload.TrashIds[index];
+        var item = await db.TrashItems.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, cancellationToken);
+        return item is null
+            || (await evaluator.CanPurgeAsync(owner, root.Id, item.OriginalPath, cancellationToken)
+                && (await evaluator.GetTrashedAsync(owner, root.Id, item.OriginalPath, item.TrashPath, cancellationToken)).CanRead)
+            ? null
+            : new Error("auth.forbidden", $"You may no longer delete \"{item.Name}\" for good.");
+    }
+
     public override string Type => "purge";
 
     protected override string AuditAction => "entry.purge";

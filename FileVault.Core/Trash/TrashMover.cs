@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
@@ -11,9 +12,11 @@ namespace FileVault.Core.Trash;
 /// <summary>
 /// The three disk steps of the trash, each one rename (or one removal) plus one catalog transaction, and each safe to
 /// run again after a crash: trash an entry (into <c>.filevault-trash/{id}/</c> on the same file system), restore it
-/// (re-creating missing parent folders), and purge it for good.
+/// (re-creating missing parent folders), and purge it for good. Every disk path is resolved through
+/// <see cref="PathGuard.ResolveForWrite"/>: nothing is changed through a folder that became a link. A trashed
+/// folder's grants go into the trash with it and come back with it, whatever name it returns under.
 /// </summary>
-public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time)
+public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, AccessVersion accessVersion, TimeProvider time)
 {
 
     /// <summary>Moves an entry (and what is beneath it) to its root's trash; returns the trash item's id.</summary>
@@ -57,14 +60,18 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             return item.Id;
         }
 
-        var source = Path.Combine(root.Path, item.OriginalPath);
-        var trashFolder = Path.Combine(root.Path, PathGuard.TrashDirectoryName, item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var target = Path.Combine(trashFolder, item.Name);
+        var resolved = ResolveTrashPaths(root, item);
+        if (!resolved.IsSuccess)
+        {
+            db.TrashItems.Remove(item);
+            await db.SaveChangesAsync(CancellationToken.None);
+            return new Error(resolved.Error!.Code, $"\"{item.Name}\" was not moved to the trash: {resolved.Error.Message}");
+        }
+
+        var (source, target) = resolved.Value;
         await run.GuardAsync();
         if (NativeFileSystem.LinkExists(source) && !NativeFileSystem.LinkExists(target))
         {
-            EnsureFolder(Path.Combine(root.Path, PathGuard.TrashDirectoryName), NativeFileSystem.PrivateFolderMode);
-            EnsureFolder(trashFolder, NativeFileSystem.PrivateFolderMode);
             var errno = NativeFileSystem.RenameNoReplace(source, target);
             if (errno != 0)
             {
@@ -91,7 +98,30 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         });
+        await accessVersion.BumpAsync();
         return item.Id;
+    }
+
+    /// <summary>The trashed entry's path now and its place in the trash (made if missing), both checked by the path guard.</summary>
+    private static Result<(string Source, string Target)> ResolveTrashPaths(StorageRoot root, TrashItem item)
+    {
+        var source = PathGuard.ResolveForWrite(root.Path, item.OriginalPath);
+        var realRoot = PathGuard.ResolveForWrite(root.Path, "");
+        if (!source.IsSuccess || !realRoot.IsSuccess)
+        {
+            return (source.Error ?? realRoot.Error)!;
+        }
+
+        EnsureFolder(Path.Join(realRoot.Value, PathGuard.TrashDirectoryName), NativeFileSystem.PrivateFolderMode);
+        var itemFolder = PathGuard.ResolveForWrite(root.Path, CatalogChanges.Join(PathGuard.TrashDirectoryName, item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (!itemFolder.IsSuccess)
+        {
+            return itemFolder.Error!;
+        }
+
+        EnsureFolder(itemFolder.Value, NativeFileSystem.PrivateFolderMode);
+        var target = PathGuard.ResolveForWrite(root.Path, item.TrashPath);
+        return target.IsSuccess ? (source.Value, target.Value) : target.Error!;
     }
 
     /// <summary>Puts a trashed entry back at <paramref name="targetPath"/> (its original path, or a "keep both" name beside it).</summary>
@@ -107,14 +137,23 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             return restored is { } id ? id : new Error("trash.not_found", "That item is no longer in the trash.");
         }
 
-        var source = Path.Combine(root.Path, item.TrashPath);
-        var target = Path.Combine(root.Path, targetPath);
         var parentPath = CatalogChanges.ParentOf(targetPath);
         var parentId = await EnsureParentsAsync(db, run, root, parentPath, actor, cancellationToken);
         if (!parentId.IsSuccess)
         {
             return parentId.Error!;
         }
+
+        var sourceOnDisk = PathGuard.ResolveForWrite(root.Path, item.TrashPath);
+        var targetOnDisk = PathGuard.ResolveForWrite(root.Path, targetPath);
+        if (!sourceOnDisk.IsSuccess || !targetOnDisk.IsSuccess)
+        {
+            var refused = (sourceOnDisk.Error ?? targetOnDisk.Error)!;
+            return new Error(refused.Code, $"\"{item.Name}\" was not restored: {refused.Message}");
+        }
+
+        var source = sourceOnDisk.Value;
+        var target = targetOnDisk.Value;
 
         await run.GuardAsync();
         if (NativeFileSystem.LinkExists(source))
@@ -143,6 +182,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         });
+        await accessVersion.BumpAsync();
         TryRemoveEmptyFolder(Path.GetDirectoryName(source)!);
         return item.EntryId;
     }
@@ -157,9 +197,15 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             return trashId;
         }
 
-        var folder = Path.Combine(root.Path, PathGuard.TrashDirectoryName, item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var resolved = PathGuard.ResolveForWrite(root.Path, CatalogChanges.Join(PathGuard.TrashDirectoryName, item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (!resolved.IsSuccess && resolved.Error!.Code != "path.not_found")
+        {
+            return new Error(resolved.Error.Code, $"\"{item.Name}\" was not deleted: {resolved.Error.Message}");
+        }
+
+        var folder = resolved.IsSuccess ? resolved.Value : null;
         await run.GuardAsync();
-        if (Directory.Exists(folder))
+        if (folder is not null && Directory.Exists(folder) && new FileInfo(folder).LinkTarget is null)
         {
             // Links inside are removed, never followed.
             Directory.Delete(folder, recursive: true);
@@ -172,6 +218,10 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
             await db.Database.ExecuteSqlAsync($"""
                 DELETE FROM entries WHERE root_id = {root.Id}
                   AND (id = {item.EntryId} OR (relative_path > {trashPath + "/"} AND relative_path < {trashPath + "0"}))
+                """, cancellationToken);
+            await db.Database.ExecuteSqlAsync($"""
+                DELETE FROM folder_grants WHERE root_id = {root.Id}
+                  AND (relative_path = {trashPath} OR (relative_path > {trashPath + "/"} AND relative_path < {trashPath + "0"}))
                 """, cancellationToken);
             db.TrashItems.Remove(item);
             AuditTrail.Add(db, time, actor, "entry.purge", $"{root.Name}/{item.OriginalPath}", new { job = run.Job.Id, trash = item.Id });
@@ -194,7 +244,13 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, T
         foreach (var component in folder.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             path = CatalogChanges.Join(path, component);
-            var full = Path.Combine(root.Path, path);
+            var resolved = PathGuard.ResolveForWrite(root.Path, path);
+            if (!resolved.IsSuccess)
+            {
+                return new Error(resolved.Error!.Code, $"The folder \"{path}\" could not be re-created: {resolved.Error.Message}");
+            }
+
+            var full = resolved.Value;
             if (!NativeFileSystem.LinkExists(full))
             {
                 await run.GuardAsync();

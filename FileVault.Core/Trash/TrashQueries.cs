@@ -48,10 +48,13 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
 {
     public const int MaxPageSize = 200;
 
+    // A user's own trash items looked at per listing (each is checked for Read); admins see everything, unfiltered.
+    private const int MaxOwnItems = 5000;
+
     public async Task<IReadOnlyList<TrashListItem>> ListAsync(AccessSubject actor, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await ProjectAsync(db, actor, Visible(db, actor, null).Take(5000), cancellationToken);
+        return await ProjectAsync(db, actor, (await ReadableAsync(db, actor, Visible(db, actor, null), cancellationToken)).Take(5000), cancellationToken);
     }
 
     public async Task<Result<TrashListing>> PageAsync(AccessSubject actor, TrashQuery query, CancellationToken cancellationToken)
@@ -65,7 +68,7 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var name = string.IsNullOrWhiteSpace(query.NameContains) ? null : query.NameContains.Trim();
-        var visible = Visible(db, actor, name);
+        var visible = await ReadableAsync(db, actor, Visible(db, actor, name), cancellationToken);
         var total = await visible.CountAsync(cancellationToken);
         var items = await ProjectAsync(db, actor, visible.Skip(query.Skip).Take(query.Take), cancellationToken);
         return new TrashListing(items, total);
@@ -83,6 +86,32 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
         }
 
         return items.OrderByDescending(t => t.DeletedAt).ThenByDescending(t => t.Id);
+    }
+
+    /// <summary>
+    /// Keeps the items the actor may read, asked with the grants each took into the trash and those of the folders it
+    /// came from: a folder the actor was denied (sent here by someone who could) does not show, nor does its name.
+    /// </summary>
+    private async Task<IQueryable<TrashItem>> ReadableAsync(FileVaultDbContext db, AccessSubject actor, IQueryable<TrashItem> items, CancellationToken cancellationToken)
+    {
+        if (actor.IsAdministrator)
+        {
+            return items;
+        }
+
+        var access = ActivatorUtilities.CreateInstance<AccessEvaluator>(services);
+        var candidates = await items.Select(t => new { t.Id, t.RootId, t.OriginalPath, t.Name }).Take(MaxOwnItems).ToListAsync(cancellationToken);
+        var readable = new List<long>(candidates.Count);
+        foreach (var item in candidates)
+        {
+            var trashPath = new TrashItem { Id = item.Id, OriginalPath = item.OriginalPath, Name = item.Name }.TrashPath;
+            if ((await access.GetTrashedAsync(actor, item.RootId, item.OriginalPath, trashPath, cancellationToken)).CanRead)
+            {
+                readable.Add(item.Id);
+            }
+        }
+
+        return items.Where(t => readable.Contains(t.Id));
     }
 
     private async Task<IReadOnlyList<TrashListItem>> ProjectAsync(FileVaultDbContext context, AccessSubject actor, IQueryable<TrashItem> page, CancellationToken cancellationToken)

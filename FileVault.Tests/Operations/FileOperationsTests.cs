@@ -348,14 +348,8 @@ public sealed class FileOperationsTests : IAsyncLifetime
             .Select(e => e.Id).SingleAsync();
     }
 
-    private async Task<AccessSubject> UserAsync(string role)
-    {
-        var userId = Guid.NewGuid();
-        await using var db = _harness.Database.CreateDbContext();
-        db.Users.Add(new FileVaultUser { Id = userId, UserName = userId + "@t", Email = userId + "@t", NormalizedEmail = (userId + "@T").ToUpperInvariant(), NormalizedUserName = (userId + "@T").ToUpperInvariant(), SecurityStamp = "s" });
-        await db.SaveChangesAsync();
-        return AccessSubject.Create(userId, [role]);
-    }
+    // With a role row, as sign-up makes it: a job asks its owner's current roles before each step.
+    private Task<AccessSubject> UserAsync(string role) => HarnessUsers.CreateAsync(_harness, $"{Guid.NewGuid()}@t", role);
 
     private async Task<AccessSubject> UserWithGrantAsync(string folder, Permission permissions)
     {

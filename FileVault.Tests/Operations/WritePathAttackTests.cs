@@ -1,0 +1,413 @@
+using FileVault.Core;
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Jobs;
+using FileVault.Core.Operations;
+using FileVault.Core.Scanning;
+using FileVault.Core.Trash;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Operations;
+
+/// <summary>
+/// A user with Read, Write and Delete on <c>Shared</c>, denied by an admin on <c>Shared/HR</c> (everything) and on
+/// <c>Shared/Projects/Payroll</c> (Read), tries to reach the denied folders through the file operations: by replacing
+/// them with a file of their own, renaming or moving their parent, copying it, through the trash, and with a job queued
+/// before a grant was revoked. Every attempt is refused, or leaves the denied part behind, with disk, catalog and trash
+/// as they were.
+/// </summary>
+public sealed class WritePathAttackTests : IAsyncLifetime
+{
+    private ScanHarness _harness = default!;
+    private AccessSubject _admin = default!;
+    private AccessSubject _user = default!;
+    private string _outside = default!;
+
+    public async Task InitializeAsync()
+    {
+        _outside = Directory.CreateTempSubdirectory("filevault-outside-").FullName;
+        File.WriteAllText(Path.Combine(_outside, "canary.txt"), "outside");
+        _harness = await ScanHarness.CreateAsync(root =>
+        {
+            Directory.CreateDirectory(Path.Combine(root, "Shared", "HR"));
+            File.WriteAllText(Path.Combine(root, "Shared", "HR", "salaries.xlsx"), "secret salaries");
+            Directory.CreateDirectory(Path.Combine(root, "Shared", "Projects", "Payroll"));
+            File.WriteAllText(Path.Combine(root, "Shared", "Projects", "Payroll", "march.csv"), "secret payroll");
+            File.WriteAllText(Path.Combine(root, "Shared", "Projects", "plan.txt"), "plan");
+            Directory.CreateDirectory(Path.Combine(root, "Shared", "Team"));
+            File.WriteAllText(Path.Combine(root, "Shared", "Team", "canary.txt"), "inside");
+            Directory.CreateDirectory(Path.Combine(root, "Shared", "Drop"));
+            Directory.CreateDirectory(Path.Combine(root, "Mine"));
+            File.WriteAllText(Path.Combine(root, "Mine", "HR"), "my own file named HR");
+        }, FileOperationsTests.RunnerSettings);
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        _admin = await HarnessUsers.CreateAsync(_harness, "admin@attack.test", Roles.Admin);
+        _user = await HarnessUsers.CreateAsync(_harness, "user@attack.test", Roles.User);
+        await GrantAsync("Shared", Permission.Read | Permission.Write | Permission.Delete, GrantEffect.Allow);
+        await GrantAsync("Mine", Permission.Read | Permission.Write | Permission.Delete, GrantEffect.Allow);
+        await GrantAsync("Shared/HR", Permission.All, GrantEffect.Deny);
+        await GrantAsync("Shared/Projects/Payroll", Permission.Read, GrantEffect.Deny);
+        await _harness.Get<JobEvents>().StartAsync(CancellationToken.None);
+        await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _harness.Get<JobRunner>().StopAsync(CancellationToken.None);
+        await _harness.DisposeAsync();
+        Directory.Delete(_outside, recursive: true);
+    }
+
+    [Theory]
+    [InlineData(TransferKind.Copy)]
+    [InlineData(TransferKind.Move)]
+    public async Task Replacing_a_denied_folder_with_an_own_file_is_refused_and_changes_nothing(TransferKind kind)
+    {
+        var before = await SnapshotAsync();
+
+        var result = await OperationsAsync(ops => ops.TransferAsync(_user, kind, [IdOf("Mine/HR")], IdOf("Shared"), ConflictChoice.Replace, null, default));
+
+        Assert.Equal("name.conflict", result.Error?.Code);
+        Assert.Contains("unavailable", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync());
+        Assert.Empty(await _harness.Get<TrashQueries>().ListAsync(_admin, default));
+    }
+
+    [Fact]
+    public async Task Replacing_a_folder_with_a_subfolder_the_user_may_not_delete_is_refused()
+    {
+        _harness.WriteFile("Mine/Projects", "my own file named Projects");
+        await _harness.ScanAsync(ScanKind.Full);
+        await GrantAsync("Shared/Projects/Payroll", Permission.Delete, GrantEffect.Deny);
+        var before = await SnapshotAsync();
+
+        var result = await OperationsAsync(ops => ops.TransferAsync(_user, TransferKind.Copy, [IdOf("Mine/Projects")], IdOf("Shared"), ConflictChoice.Replace, null, default));
+
+        Assert.Equal("name.conflict", result.Error?.Code);
+        Assert.Contains("may not delete", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_conflict_with_a_denied_entry_says_only_that_the_name_is_unavailable()
+    {
+        var result = await OperationsAsync(ops => ops.TransferAsync(_user, TransferKind.Copy, [IdOf("Mine/HR")], IdOf("Shared"), ConflictChoice.Ask, null, default));
+
+        Assert.Equal("name.conflict", result.Error?.Code);
+        Assert.DoesNotContain("Already", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("Unavailable in the destination: \"HR\"", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Restoring_with_replace_over_a_denied_folder_is_refused()
+    {
+        // The user's own file "HR", deleted before the admin's denied folder of that name appeared in Shared.
+        await RevokeAsync("Shared/HR");
+        Directory.Move(_harness.PathOf("Shared/HR"), _harness.PathOf("Shared/HR-later"));
+        File.WriteAllText(_harness.PathOf("Shared/HR"), "my old file named HR");
+        await _harness.ScanAsync(ScanKind.Full);
+        var deleted = await RunAsync(ops => ops.DeleteAsync(_user, [IdOf("Shared/HR")], null, default));
+        Assert.Equal(JobStatus.Succeeded, deleted.Status);
+        Directory.Move(_harness.PathOf("Shared/HR-later"), _harness.PathOf("Shared/HR"));
+        await _harness.ScanAsync(ScanKind.Full);
+        await GrantAsync("Shared/HR", Permission.All, GrantEffect.Deny);
+        var before = await SnapshotAsync();
+
+        var result = await OperationsAsync(async ops => await ops.RestoreAsync(_user, await TrashIdsAsync(), ConflictChoice.Replace, null, default));
+
+        Assert.Equal("name.conflict", result.Error?.Code);
+        Assert.Equal(before, await SnapshotAsync());
+        Assert.Equal("secret salaries", File.ReadAllText(_harness.PathOf("Shared/HR/salaries.xlsx")));
+    }
+
+    [Fact]
+    public async Task Renaming_a_folder_carries_the_deny_below_it_to_the_new_name()
+    {
+        var payroll = IdOf("Shared/Projects/Payroll");
+
+        await using (var scope = _harness.CreateScope())
+        {
+            var renamed = await scope.ServiceProvider.GetRequiredService<EntryOperations>().RenameAsync(_user, IdOf("Shared/Projects"), "P2", null, default);
+            Assert.True(renamed.IsSuccess, renamed.Error?.ToString());
+        }
+
+        Assert.Equal("Shared/P2/Payroll", await GrantPathOfAsync(Permission.Read, GrantEffect.Deny, "Shared/P2"));
+        await AssertUnreadableAsync(payroll);
+    }
+
+    [Fact]
+    public async Task Moving_a_folder_carries_the_deny_below_it_along()
+    {
+        var payroll = IdOf("Shared/Projects/Payroll");
+
+        var job = await RunAsync(ops => ops.TransferAsync(_user, TransferKind.Move, [IdOf("Shared/Projects")], IdOf("Shared/Drop"), ConflictChoice.Ask, null, default));
+
+        Assert.True(job.Status == JobStatus.Succeeded, job.Error);
+        Assert.True(File.Exists(_harness.PathOf("Shared/Drop/Projects/Payroll/march.csv")));
+        Assert.Equal("Shared/Drop/Projects/Payroll", await GrantPathOfAsync(Permission.Read, GrantEffect.Deny, "Shared/Drop"));
+        await AssertUnreadableAsync(payroll);
+    }
+
+    [Fact]
+    public async Task Moving_or_deleting_a_folder_needs_delete_on_every_folder_below_it()
+    {
+        await GrantAsync("Shared/Projects/Payroll", Permission.Delete, GrantEffect.Deny);
+        var before = await SnapshotAsync();
+
+        var moved = await OperationsAsync(ops => ops.TransferAsync(_user, TransferKind.Move, [IdOf("Shared/Projects")], IdOf("Mine"), ConflictChoice.Ask, null, default));
+        var deleted = await OperationsAsync(ops => ops.DeleteAsync(_user, [IdOf("Shared/Projects")], null, default));
+
+        Assert.Equal("auth.forbidden", moved.Error?.Code);
+        Assert.Equal("auth.forbidden", deleted.Error?.Code);
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task Copying_a_folder_leaves_out_the_subfolder_the_user_may_not_read()
+    {
+        var job = await RunAsync(ops => ops.TransferAsync(_user, TransferKind.Copy, [IdOf("Shared/Projects")], IdOf("Mine"), ConflictChoice.Ask, null, default));
+
+        Assert.True(job.Status == JobStatus.Succeeded, job.Error);
+        Assert.True(File.Exists(_harness.PathOf("Mine/Projects/plan.txt")));
+        Assert.False(Directory.Exists(_harness.PathOf("Mine/Projects/Payroll")));
+        Assert.Contains("\"unreadableLeftOut\": 1", job.Summary, StringComparison.Ordinal);
+        await _harness.AssertCatalogMatchesDiskAsync();
+    }
+
+    [Fact]
+    public async Task A_deleted_folder_keeps_its_grants_in_the_trash_and_gets_them_back_under_a_new_name()
+    {
+        var projects = IdOf("Shared/Projects");
+        var payroll = IdOf("Shared/Projects/Payroll");
+        var trashed = await RunAsync(ops => ops.DeleteAsync(_user, [projects], null, default));
+        Assert.True(trashed.Status == JobStatus.Succeeded, trashed.Error);
+        Directory.CreateDirectory(_harness.PathOf("Shared/Projects/Payroll"));
+        File.WriteAllText(_harness.PathOf("Shared/Projects/Payroll/new.txt"), "new");
+        await _harness.ScanAsync(ScanKind.Full);
+
+        var restored = await RunAsync(async ops => (await ops.RestoreAsync(_user, await TrashIdsAsync(), ConflictChoice.KeepBoth, null, default)).Value.Single());
+
+        Assert.True(restored.Status == JobStatus.Succeeded, restored.Error);
+        Assert.True(File.Exists(_harness.PathOf("Shared/Projects (1)/Payroll/march.csv")));
+        Assert.Equal("Shared/Projects (1)/Payroll", await GrantPathOfAsync(Permission.Read, GrantEffect.Deny, "Shared/Projects (1)"));
+        await AssertUnreadableAsync(payroll);
+    }
+
+    [Fact]
+    public async Task The_trash_lists_only_what_its_viewer_may_read()
+    {
+        var job = await RunAsync(ops => ops.DeleteAsync(_user, [IdOf("Shared/Team")], null, default));
+        Assert.Equal(JobStatus.Succeeded, job.Status);
+        Assert.Single(await _harness.Get<TrashQueries>().ListAsync(_user, default));
+
+        await GrantAsync("Shared", Permission.Read, GrantEffect.Deny);
+
+        Assert.Empty(await _harness.Get<TrashQueries>().ListAsync(_user, default));
+        var restore = await OperationsAsync(async ops => await ops.RestoreAsync(_user, await TrashIdsAsync(), ConflictChoice.Ask, null, default));
+        Assert.Equal("trash.not_found", restore.Error?.Code);
+        Assert.Single(await _harness.Get<TrashQueries>().ListAsync(_admin, default));
+    }
+
+    [Fact]
+    public async Task A_queued_copy_stops_when_the_grant_is_revoked_before_it_runs()
+    {
+        await _harness.Get<JobRunner>().StopAsync(CancellationToken.None);
+        var queued = await OperationsAsync(ops => ops.TransferAsync(_user, TransferKind.Copy, [IdOf("Shared/Projects")], IdOf("Mine"), ConflictChoice.Ask, null, default));
+        Assert.True(queued.IsSuccess, queued.Error?.ToString());
+        await GrantAsync("Shared/Projects", Permission.Read, GrantEffect.Deny);
+
+        await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
+        var job = await WaitAsync(queued.Value);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("Nothing more was changed", job.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_harness.PathOf("Mine/Projects")));
+    }
+
+    [Fact]
+    public async Task A_queued_delete_stops_when_its_owner_is_disabled()
+    {
+        await _harness.Get<JobRunner>().StopAsync(CancellationToken.None);
+        var queued = await OperationsAsync(ops => ops.DeleteAsync(_user, [IdOf("Shared/Team")], null, default));
+        Assert.True(queued.IsSuccess, queued.Error?.ToString());
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Users.Where(u => u.Id == _user.UserId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsDisabled, true));
+        }
+
+        await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
+        var job = await WaitAsync(queued.Value);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("disabled", job.Error, StringComparison.Ordinal);
+        Assert.True(File.Exists(_harness.PathOf("Shared/Team/canary.txt")));
+    }
+
+    public enum Swap
+    {
+        Move,
+        Copy,
+        Trash,
+        Compress,
+    }
+
+    [Theory]
+    [InlineData(Swap.Move)]
+    [InlineData(Swap.Copy)]
+    [InlineData(Swap.Trash)]
+    [InlineData(Swap.Compress)]
+    public async Task A_folder_swapped_for_a_link_out_of_the_root_after_the_scan_is_not_followed(Swap operation)
+    {
+        var canary = IdOf("Shared/Team/canary.txt");
+        await _harness.Get<JobRunner>().StopAsync(CancellationToken.None);
+        var queued = await OperationsAsync<long>(async scope => operation switch
+        {
+            Swap.Move => await scope.GetRequiredService<FileOperations>().TransferAsync(_user, TransferKind.Move, [canary], IdOf("Shared/Drop"), ConflictChoice.Ask, null, default),
+            Swap.Copy => await scope.GetRequiredService<FileOperations>().TransferAsync(_user, TransferKind.Copy, [canary], IdOf("Shared/Drop"), ConflictChoice.Ask, null, default),
+            Swap.Trash => await scope.GetRequiredService<FileOperations>().DeleteAsync(_user, [canary], null, default),
+            _ => await scope.GetRequiredService<CompressOperations>().CompressAsync(_user, [canary], "packed", ConflictChoice.Ask, null, default),
+        });
+        Assert.True(queued.IsSuccess, queued.Error?.ToString());
+        SwapTeamForLinkOut();
+
+        await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
+        var job = await WaitAsync(queued.Value);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Equal(["canary.txt"], Directory.GetFileSystemEntries(_outside).Select(Path.GetFileName));
+        Assert.Equal("outside", File.ReadAllText(Path.Combine(_outside, "canary.txt")));
+        Assert.Empty(Directory.GetFileSystemEntries(_harness.PathOf("Shared/Drop")));
+    }
+
+    [Fact]
+    public async Task A_restore_into_a_folder_swapped_for_a_link_out_of_the_root_is_not_followed()
+    {
+        var deleted = await RunAsync(ops => ops.DeleteAsync(_user, [IdOf("Shared/Team/canary.txt")], null, default));
+        Assert.Equal(JobStatus.Succeeded, deleted.Status);
+        SwapTeamForLinkOut();
+
+        var restored = await RunAsync(async ops => (await ops.RestoreAsync(_user, await TrashIdsAsync(), ConflictChoice.Ask, null, default)).Value.Single());
+
+        Assert.Equal(JobStatus.Failed, restored.Status);
+        Assert.Equal(["canary.txt"], Directory.GetFileSystemEntries(_outside).Select(Path.GetFileName));
+        Assert.Single(await TrashIdsAsync());
+    }
+
+    private void SwapTeamForLinkOut()
+    {
+        Directory.Move(_harness.PathOf("Shared/Team"), _harness.PathOf("Shared/Team-old"));
+        File.CreateSymbolicLink(_harness.PathOf("Shared/Team"), _outside);
+    }
+
+    private async Task GrantAsync(string folder, Permission permissions, GrantEffect effect)
+    {
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var existing = await db.FolderGrants.SingleOrDefaultAsync(g => g.RelativePath == folder && g.UserId == _user.UserId && g.Effect == effect);
+            if (existing is null)
+            {
+                db.FolderGrants.Add(new FolderGrant
+                {
+                    RootId = _harness.RootId, RelativePath = folder, UserId = _user.UserId, Permissions = permissions, Effect = effect, CreatedAt = DateTimeOffset.UtcNow,
+                });
+            }
+            else
+            {
+                existing.Permissions |= permissions;
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        await _harness.Get<AccessVersion>().BumpAsync();
+    }
+
+    private async Task RevokeAsync(string folder)
+    {
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.FolderGrants.Where(g => g.RelativePath == folder).ExecuteDeleteAsync();
+        }
+
+        await _harness.Get<AccessVersion>().BumpAsync();
+    }
+
+    private async Task<string?> GrantPathOfAsync(Permission permission, GrantEffect effect, string under)
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        var paths = await db.FolderGrants.Where(g => g.UserId == _user.UserId && g.Effect == effect && (g.Permissions & permission) != 0)
+            .Select(g => g.RelativePath).ToListAsync();
+        return paths.SingleOrDefault(p => p.StartsWith(under + "/", StringComparison.Ordinal));
+    }
+
+    private async Task AssertUnreadableAsync(long entryId)
+    {
+        await using var scope = _harness.CreateScope();
+        var listing = await scope.ServiceProvider.GetRequiredService<CatalogBrowser>().BrowseAsync(_user, new BrowseQuery(entryId), default);
+        Assert.False(listing.IsSuccess, "the denied folder is listed under its new path");
+    }
+
+    /// <summary>Disk (paths, sizes), active catalog paths, and trash items: what an attack must leave as it was.</summary>
+    private async Task<string> SnapshotAsync()
+    {
+        var disk = _harness.Disk().OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key}:{d.Value.Kind}:{d.Value.Size}");
+        var catalog = (await _harness.CatalogAsync()).Keys.Order(StringComparer.Ordinal);
+        await using var db = _harness.Database.CreateDbContext();
+        var trash = await db.TrashItems.Select(t => t.OriginalPath).OrderBy(p => p).ToListAsync();
+        var grants = await db.FolderGrants.Select(g => g.RelativePath + ":" + g.Effect).OrderBy(p => p).ToListAsync();
+        return string.Join("\n", disk.Concat(catalog).Concat(trash).Concat(grants));
+    }
+
+    private long IdOf(string relativePath)
+    {
+        using var db = _harness.Database.CreateDbContext();
+        return db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath && e.State == EntryState.Active).Select(e => e.Id).Single();
+    }
+
+    private async Task<IReadOnlyList<long>> TrashIdsAsync()
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        return await db.TrashItems.Where(t => t.State == TrashItemState.InTrash).Select(t => t.Id).ToListAsync();
+    }
+
+    private Task<Result<T>> OperationsAsync<T>(Func<FileOperations, Task<Result<T>>> request) =>
+        OperationsAsync<T>(scope => request(scope.GetRequiredService<FileOperations>()));
+
+    private async Task<Result<T>> OperationsAsync<T>(Func<IServiceProvider, Task<Result<T>>> request)
+    {
+        await using var scope = _harness.CreateScope();
+        return await request(scope.ServiceProvider);
+    }
+
+    private async Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request)
+    {
+        var result = await OperationsAsync(request);
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        return await WaitAsync(result.Value);
+    }
+
+    private async Task<Job> RunAsync(Func<FileOperations, Task<long>> request)
+    {
+        await using var scope = _harness.CreateScope();
+        return await WaitAsync(await request(scope.ServiceProvider.GetRequiredService<FileOperations>()));
+    }
+
+    private async Task<Job> WaitAsync(long id)
+    {
+        var ledger = _harness.Get<JobLedger>();
+        for (var i = 0; i < 300; i++)
+        {
+            var job = await ledger.GetAsync(id, default);
+            if (job is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled })
+            {
+                return job;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Job {id} did not finish: {(await ledger.GetAsync(id, default))?.Status}");
+    }
+}

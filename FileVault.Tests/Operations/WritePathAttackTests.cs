@@ -138,6 +138,19 @@ public sealed class WritePathAttackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_folder_renamed_on_the_server_keeps_its_grants_after_the_scan()
+    {
+        var payroll = IdOf("Shared/Projects/Payroll");
+        Directory.Move(_harness.PathOf("Shared/Projects"), _harness.PathOf("Shared/P3"));
+
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+
+        Assert.Equal(payroll, IdOf("Shared/P3/Payroll"));
+        Assert.Equal("Shared/P3/Payroll", await GrantPathOfAsync(Permission.Read, GrantEffect.Deny, "Shared/P3"));
+        await AssertUnreadableAsync(payroll);
+    }
+
+    [Fact]
     public async Task Moving_a_folder_carries_the_deny_below_it_along()
     {
         var payroll = IdOf("Shared/Projects/Payroll");

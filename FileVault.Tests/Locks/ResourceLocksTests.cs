@@ -95,7 +95,7 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     public async Task An_unrenewed_lease_expires_and_fencing_tokens_grow()
     {
         var stale = (await AcquireAsync("docs/report.pdf", "copy", "kim", TimeSpan.FromMilliseconds(300))).Value;
-        await Task.Delay(600);
+        await WaitUntilExpiredAsync(stale.ToHeld());
         _time.Advance(TimeSpan.FromSeconds(1));
 
         var next = await AcquireAsync("docs", "move", "lee");
@@ -124,7 +124,7 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     public async Task A_job_retaking_an_expired_lease_keeps_its_token_so_a_retake_cut_short_is_still_its_own()
     {
         var stored = (await AcquireAsync("원본", "copy", "kim", TimeSpan.FromMilliseconds(300))).Value.ToHeld();
-        await Task.Delay(600);
+        await WaitUntilExpiredAsync(stored);
         _time.Advance(TimeSpan.FromSeconds(1));
 
         // A process retakes the expired lease and is killed before it records the result; the next one retakes it again.
@@ -141,7 +141,7 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     public async Task Resuming_an_expired_lease_whose_paths_someone_else_took_is_a_conflict()
     {
         var stored = (await AcquireAsync("docs", "move", "kim", TimeSpan.FromMilliseconds(300))).Value.ToHeld();
-        await Task.Delay(600);
+        await WaitUntilExpiredAsync(stored);
         _time.Advance(TimeSpan.FromSeconds(1));
         await using var taken = (await AcquireAsync("docs/a", "rename", "lee")).Value;
 
@@ -182,4 +182,31 @@ public sealed class ResourceLocksTests : IAsyncLifetime
 
     private Task<FileVault.Core.Result<ResourceLease>> AcquireAsync(string path, string operation, string user, TimeSpan? ttl = null) =>
         _locks.AcquireAsync(new LockRequest(1, [path], operation, user), ttl ?? Ttl, CancellationToken.None);
+
+    /// <summary>
+    /// Waits until Redis has let the lease's keys expire: expiry runs on Redis's own clock, which the fake time provider
+    /// does not move. Polls for the condition (at most 5 s) rather than sleeping for a guessed time.
+    /// </summary>
+    private async Task WaitUntilExpiredAsync(HeldLocks held)
+    {
+        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+        for (var attempt = 0; attempt < 250; attempt++)
+        {
+            var alive = false;
+            await foreach (var _ in server.KeysAsync(pattern: $"*owner:{held.Token}"))
+            {
+                alive = true;
+                break;
+            }
+
+            if (!alive)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"The lease {held.Token} did not expire within 5 s.");
+    }
 }

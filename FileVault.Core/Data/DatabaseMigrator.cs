@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace FileVault.Core.Data;
@@ -8,6 +9,14 @@ public static class DatabaseMigrator
 {
     // Any fixed 64-bit number; "FVMIGRAT" in ASCII.
     private const long MigrationLockKey = 0x46564D4947524154;
+
+    /// <summary>Migrates the database of the app's services (command-line verbs, which start no web host).</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync(cancellationToken);
+        await MigrateAsync(db, cancellationToken);
+    }
 
     public static async Task MigrateAsync(FileVaultDbContext db, CancellationToken cancellationToken)
     {

@@ -191,6 +191,13 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
             : new Error("job.not_found", "No such job.");
     }
 
+    /// <summary>Whether any job is queued, running or interrupted (waiting to be resumed).</summary>
+    public async Task<bool> HasUnfinishedAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Jobs.AnyAsync(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Interrupted, cancellationToken);
+    }
+
     /// <summary>Start-up: running jobs without a recent heartbeat belonged to a dead process; mark them for their handlers.</summary>
     public async Task<int> MarkAbandonedAsync(CancellationToken cancellationToken)
     {

@@ -41,6 +41,23 @@ public sealed class JobRunner(
     /// <summary>Jobs running in this instance.</summary>
     public int RunningCount => _tasks.Count;
 
+    /// <summary>
+    /// Returns once no job has been queued, running or interrupted, in the ledger or in this instance, for
+    /// <paramref name="quietFor"/> (checked every tenth of a second): the "jobs --until-idle" command's exit.
+    /// </summary>
+    public async Task WaitUntilIdleAsync(TimeSpan quietFor, CancellationToken cancellationToken)
+    {
+        var idleSince = time.GetTimestamp();
+        while (time.GetElapsedTime(idleSince) < quietFor)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
+            if (RunningCount > 0 || await ledger.HasUnfinishedAsync(cancellationToken))
+            {
+                idleSince = time.GetTimestamp();
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;

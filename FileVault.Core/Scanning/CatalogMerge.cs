@@ -227,8 +227,10 @@ internal static class CatalogMerge
 
         // Grants follow folders renamed on the server as they follow FileVault's own renames: a deny must not stay
         // behind on the old path. Each renamed folder carries its own (its subfolders are renamed rows of their own);
-        // one already granted at the new path keeps that grant.
-        await ExecuteAsync(connection, """
+        // one already granted at the new path keeps that grant. Skipped when nothing was renamed (every first scan).
+        if (renamed > 0)
+        {
+            await ExecuteAsync(connection, """
             UPDATE folder_grants g SET relative_path = r.relative_path
             FROM scan_rows r JOIN entries e ON e.id = r.existing_id
             WHERE r.renamed AND r.kind = 0 AND g.root_id = @root AND g.relative_path = e.relative_path
@@ -237,6 +239,7 @@ internal static class CatalogMerge
                   WHERE t.root_id = g.root_id AND t.relative_path = r.relative_path AND t.effect = g.effect
                     AND t.user_id IS NOT DISTINCT FROM g.user_id AND t.group_id IS NOT DISTINCT FROM g.group_id)
             """, cancellationToken, ("root", rootId));
+        }
 
         // 5. Changed, renamed and returning rows. Only a rename can change a row's parent: same path, same parent row.
         var updated = await ExecuteAsync(connection, """

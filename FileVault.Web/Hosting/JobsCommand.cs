@@ -4,7 +4,6 @@ using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Web.Hosting;
 
@@ -36,11 +35,7 @@ public static class JobsCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         using var host = builder.Build();
-        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync())
-        {
-            await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
-        }
-
+        await DatabaseMigrator.MigrateAsync(host.Services, CancellationToken.None);
         await host.StartAsync();
         if (!untilIdle)
         {
@@ -48,20 +43,7 @@ public static class JobsCommand
             return 0;
         }
 
-        var contexts = host.Services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>();
-        var runner = host.Services.GetRequiredService<JobRunner>();
-        var idleSince = DateTime.UtcNow;
-        while (DateTime.UtcNow - idleSince < TimeSpan.FromSeconds(1))
-        {
-            await Task.Delay(100);
-            await using var db = await contexts.CreateDbContextAsync();
-            var pending = await db.Jobs.AnyAsync(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Interrupted);
-            if (pending || runner.RunningCount > 0)
-            {
-                idleSince = DateTime.UtcNow;
-            }
-        }
-
+        await host.Services.GetRequiredService<JobRunner>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
         await host.StopAsync();
         return 0;
     }

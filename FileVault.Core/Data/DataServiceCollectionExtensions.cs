@@ -1,5 +1,4 @@
 using FileVault.Core.Access;
-using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,14 +42,6 @@ public static class DataServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddSingleton<DatabaseState>();
-        services.AddSingleton<Audit.AuditQueries>();
-        services.AddScoped<StorageRootRegistry>();
-        services.AddScoped<StorageRootQueries>();
-        services.AddScoped<Catalog.CatalogBrowser>();
-        services.AddSingleton<Jobs.JobLedger>();
-        services.AddScoped<Operations.EntryOperations>();
-        services.AddScoped<Operations.BatchRenameOperations>();
-        services.AddScoped<Catalog.EntryService>();
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

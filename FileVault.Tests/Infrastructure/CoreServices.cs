@@ -8,6 +8,11 @@ using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using FileVault.Core.Audit;
+using FileVault.Core.Catalog;
+using FileVault.Core.Operations;
+using FileVault.Core.Storage;
+using FileVault.Core.Trash;
 
 namespace FileVault.Tests.Infrastructure;
 
@@ -32,9 +37,14 @@ public static class CoreServices
         services.AddFileVaultIdentity();
         services.AddFileVaultAccess();
         services.AddFileVaultRedis();
+        services.AddAudit();
+        services.AddStorage();
+        services.AddCatalog();
         services.AddScanning();
         services.AddDevices();
         services.AddFileVaultJobs();
+        services.AddOperations();
+        services.AddTrash();
         services.AddDownloads();
         services.AddSearch();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });

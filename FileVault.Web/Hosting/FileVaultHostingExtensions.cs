@@ -23,6 +23,11 @@ using System.Text.Unicode;
 using Serilog.Formatting.Compact;
 using Scalar.AspNetCore;
 using System.Text.Json.Serialization;
+using FileVault.Core.Audit;
+using FileVault.Core.Catalog;
+using FileVault.Core.Operations;
+using FileVault.Core.Storage;
+using FileVault.Core.Trash;
 
 namespace FileVault.Web.Hosting;
 
@@ -52,8 +57,13 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultData();
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
+        services.AddAudit();
+        services.AddStorage();
+        services.AddCatalog();
         services.AddScanning();
         services.AddFileVaultJobs();
+        services.AddOperations();
+        services.AddTrash();
         services.AddDownloads();
         services.AddUploads();
         services.AddDevices();

@@ -4,6 +4,10 @@ using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using FileVault.Core.Catalog;
+using FileVault.Core.Operations;
+using FileVault.Core.Storage;
+using FileVault.Core.Trash;
 
 namespace FileVault.Web.Hosting;
 
@@ -28,8 +32,12 @@ public static class JobsCommand
         builder.Services.AddFileVaultData();
         builder.Services.AddFileVaultRedis();
         builder.Services.AddFileVaultAccess();
+        builder.Services.AddStorage();
+        builder.Services.AddCatalog();
         builder.Services.AddScanning();
         builder.Services.AddFileVaultJobs();
+        builder.Services.AddOperations();
+        builder.Services.AddTrash();
         // Only the runner: no start-up seeding, no schedules.
         builder.Services.RemoveAll<IHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());

@@ -6,6 +6,7 @@ using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using FileVault.Core.Catalog;
 
 namespace FileVault.Web.Hosting;
 
@@ -78,6 +79,8 @@ public static class ScanCommand
         builder.Services.AddFileVaultData();
         builder.Services.AddFileVaultRedis();
         builder.Services.AddFileVaultAccess();
+        builder.Services.AddStorage();
+        builder.Services.AddCatalog();
         builder.Services.AddScanning();
         var services = builder.Services.BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();

@@ -52,7 +52,12 @@ public sealed class UploadStore(
     TimeProvider time,
     ILogger<UploadStore> logger)
 {
-    private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a PATCH's lease outlives its holder. It is renewed every third of this while the body streams and the
+    /// file is placed, so only a holder that is gone (killed, or paused this long) lets it lapse; a client resuming after
+    /// an app restart then waits seconds, not the half minute a long lease would hold it, within tus-js-client's retries.
+    /// </summary>
+    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
     private const int ENoSpc = 28;
 
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.

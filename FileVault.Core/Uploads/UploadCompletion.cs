@@ -178,7 +178,7 @@ public sealed class UploadCompletion(
             // The open folder's page polls its stamp: the new file (or subfolder) shows up for everyone who has it open.
             foreach (var folder in changed)
             {
-                await TouchFolderAsync(db, folder.Id, Path.Combine(root.Path, folder.Path), cancellationToken);
+                await TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : Path.Combine(root.Path, folder.Path), cancellationToken);
             }
 
             await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s

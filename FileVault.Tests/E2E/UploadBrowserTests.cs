@@ -290,7 +290,9 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
                 Interlocked.Increment(ref uploadRequests);
             }
         };
-        await Assertions.Expect(page.Locator("#upload-menu")).ToBeVisibleAsync();
+        await page.Locator("#upload-menu").ClickAsync();
+        await Assertions.Expect(page.Locator("#upload-menu-limits")).ToContainTextAsync("24 MB");
+        await page.Keyboard.PressAsync("Escape");
 
         await page.Locator("#upload-files-input").SetInputFilesAsync(new FilePayload
         {

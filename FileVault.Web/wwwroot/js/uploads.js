@@ -318,6 +318,8 @@ function start(rec) {
   rec.sample = null;
   update(rec, 'uploading');
   rec.hash = hashOf(rec);
+  // Awaited by the last chunk; a run paused before it must not leave an unhandled rejection behind.
+  rec.hash.catch(() => {});
   const upload = new tus.Upload(rec.file, {
     endpoint,
     chunkSize,
@@ -357,6 +359,10 @@ function start(rec) {
   });
   rec.upload = upload;
   upload.findPreviousUploads().then(previous => {
+    // Paused or cancelled while the browser looked for it: it stays so.
+    if (rec.upload !== upload || rec.status !== 'uploading') {
+      return;
+    }
     if (previous.length > 0) {
       upload.resumeFromPreviousUpload(previous[0]);
     }
@@ -366,17 +372,17 @@ function start(rec) {
 
 /** tus-js-client creates an empty file's upload and stops: one empty PATCH completes it. */
 async function completeEmpty(rec, url) {
-  const response = await fetch(url, {
-    method: 'PATCH',
-    headers: { 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'FileVault-Sha256': emptySha256 },
-    body: new Uint8Array(0),
-  });
-  if (response.ok) {
-    finishRun(rec, 'done');
-  } else {
-    rec.error = (await response.json().catch(() => ({}))).code ?? 'network';
-    finishRun(rec, 'failed');
+  try {
+    const response = await fetch(url, {
+      method: 'PATCH',
+      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'FileVault-Sha256': emptySha256 },
+      body: new Uint8Array(0),
+    });
+    rec.error = response.ok ? null : (await response.json().catch(() => ({}))).code ?? `http.${response.status}`;
+  } catch {
+    rec.error = 'network';
   }
+  finishRun(rec, rec.error ? 'failed' : 'done');
 }
 
 function hashOf(rec) {

@@ -2,6 +2,9 @@
 # and mounts the file server at /srv/files.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
+# The build restores the browser libraries from FileVault.Web/package-lock.json with npm.
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
 # Restore from the project files alone, so this layer is rebuilt only when a package or project reference changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY FileVault.Core/FileVault.Core.csproj FileVault.Core/

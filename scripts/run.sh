@@ -17,6 +17,16 @@ else
 fi
 
 "$repo/scripts/ensure-dotnet.sh"
+# The build restores the browser libraries (tus-js-client, @noble/hashes) with npm from FileVault.Web/package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: npm is missing; install nodejs and npm (apt-get install nodejs npm) and run again" >&2
+    exit 1
+  fi
+  echo "[run] installing nodejs npm (apt-get)" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >&2
+fi
 "$repo/scripts/services.sh" start
 while IFS= read -r line; do export "$line"; done < <("$repo/scripts/services.sh" env)
 

@@ -117,6 +117,8 @@ public sealed class UploadCompletion(
         }
 
         var parent = (Id: target.Folder.Id, Path: target.Folder.RelativePath);
+        // Every folder that may have gained an entry: a subfolder made for a folder upload changes the destination too.
+        var changed = new List<(long Id, string Path)> { parent };
         foreach (var name in target.Subfolders?.Split('/') ?? [])
         {
             var folder = await EnsureFolderAsync(db, actor, root, parent, name, cancellationToken);
@@ -126,6 +128,7 @@ public sealed class UploadCompletion(
             }
 
             parent = folder.Value;
+            changed.Add(parent);
         }
 
         var key = EntryName.Key(target.Name);
@@ -172,7 +175,12 @@ public sealed class UploadCompletion(
                     uploaded_at = EXCLUDED.uploaded_at
                 RETURNING id AS "Value"
                 """).ToListAsync(cancellationToken);
-            await TouchFolderAsync(db, parent.Id, parentDirectory, cancellationToken);
+            // The open folder's page polls its stamp: the new file (or subfolder) shows up for everyone who has it open.
+            foreach (var folder in changed)
+            {
+                await TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : Path.Combine(root.Path, folder.Path), cancellationToken);
+            }
+
             await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.Status, UploadStatus.Completed)
                 .SetProperty(u => u.EntryId, id[0])

@@ -52,7 +52,12 @@ public sealed class UploadStore(
     TimeProvider time,
     ILogger<UploadStore> logger)
 {
-    private static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a PATCH's lease outlives its holder. It is renewed every third of this while the body streams and the
+    /// file is placed, so only a holder that is gone (killed, or paused this long) lets it lapse; a client resuming after
+    /// an app restart then waits seconds, not the half minute a long lease would hold it, within tus-js-client's retries.
+    /// </summary>
+    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
     private const int ENoSpc = 28;
 
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
@@ -200,9 +205,12 @@ public sealed class UploadStore(
     /// one; a body that would pass Upload-Length, or whose checksum does not match, leaves the staging file as it was
     /// before the call. A body cut off by the client keeps what arrived (without a checksum) and records it.
     /// When the last byte arrives the upload is completed, and the state carries the new entry's id.
+    /// <paramref name="fileSha256"/> is the whole file's SHA-256 from a client that computes it while it reads the file, so
+    /// it knows it only by the last PATCH: it is recorded and compared at completion as the <c>sha256</c> metadata is.
     /// </summary>
     public async Task<Result<UploadState>> AppendAsync(
-        AccessSubject actor, string id, long offset, Stream body, long? bodyLength, ChunkChecksum? checksum, CancellationToken cancellationToken)
+        AccessSubject actor, string id, long offset, Stream body, long? bodyLength, ChunkChecksum? checksum, byte[]? fileSha256,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (checksum is not null && !ChunkChecksum.Algorithms.Contains(checksum.Algorithm))
@@ -241,6 +249,15 @@ public sealed class UploadStore(
 
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == upload.RootId, cancellationToken);
+            if (fileSha256 is not null && upload.ExpectedSha256 is { } declared && !CryptographicOperations.FixedTimeEquals(declared, fileSha256))
+            {
+                // The file cannot match both: nothing of it can ever be placed.
+                StagingArea.Delete(root.Path, upload.Id);
+                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+                return new Error("upload.hash_mismatch", "The SHA-256 sent with the last chunk is not the one declared in the metadata; the upload was discarded.");
+            }
+
+            upload.ExpectedSha256 = fileSha256 ?? upload.ExpectedSha256;
             await using (var staging = StagingArea.OpenForWrite(root.Path, upload.Id))
             {
                 if (staging is null)
@@ -270,7 +287,8 @@ public sealed class UploadStore(
                 upload.ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(options.Value.ExpiryHours);
                 await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
                     .SetProperty(u => u.Offset, upload.Offset)
-                    .SetProperty(u => u.ExpiresAt, upload.ExpiresAt), CancellationToken.None);
+                    .SetProperty(u => u.ExpiresAt, upload.ExpiresAt)
+                    .SetProperty(u => u.ExpectedSha256, upload.ExpectedSha256), CancellationToken.None);
             }
 
             if (upload.Offset < upload.Length)

@@ -6,12 +6,13 @@ namespace FileVault.Core.Uploads;
 
 public static class UploadsServiceCollectionExtensions
 {
-    /// <summary>The tus upload store, its completion and the expiry schedule.</summary>
+    /// <summary>The tus upload store, its completion, the browser's planning questions and the expiry schedule.</summary>
     public static IServiceCollection AddUploads(this IServiceCollection services)
     {
         services.AddOptions<UploadOptions>().BindConfiguration("FileVault:Uploads").ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<UploadStore>();
         services.AddScoped<UploadCompletion>();
+        services.AddScoped<UploadPlanner>();
         services.AddTransient<UploadExpirySchedule>();
         return services;
     }

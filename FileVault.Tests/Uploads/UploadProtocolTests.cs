@@ -6,10 +6,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FileVault.Core.Catalog;
+using FileVault.Core.Redis;
 using FileVault.Core.Uploads;
 using FileVault.Tests.Api;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace FileVault.Tests.Uploads;
 
@@ -350,6 +352,41 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
     }
 
     [Fact]
+    public async Task A_whole_file_sha256_sent_with_the_last_patch_is_verified_and_kept_as_the_entrys_hash()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(1000);
+        var url = await CreateAsync(client, "Public", "hashed-last.bin", bytes.Length);
+
+        await PatchAsync(client, url, 0, bytes[..600]);
+        var last = await PatchAsync(client, url, 600, bytes[600..], fileSha256: Convert.ToHexStringLower(SHA256.HashData(bytes)));
+
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Public/hashed-last.bin")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.Equal(SHA256.HashData(bytes), await db.Entries.Where(e => e.RelativePath == "Public/hashed-last.bin").Select(e => e.ContentHash).SingleAsync());
+    }
+
+    [Fact]
+    public async Task A_whole_file_sha256_on_the_last_patch_that_differs_creates_nothing_and_discards_the_upload()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(1000);
+        var url = await CreateAsync(client, "Public", "lying-last.bin", bytes.Length);
+
+        await PatchAsync(client, url, 0, bytes[..600]);
+        var last = await PatchAsync(client, url, 600, bytes[600..], fileSha256: Convert.ToHexStringLower(SHA256.HashData(new byte[1000])));
+
+        Assert.Equal(HttpStatusCode.BadRequest, last.StatusCode);
+        Assert.Equal("upload.hash_mismatch", await CodeAsync(last));
+        Assert.False(File.Exists(app.PathOf("Public/lying-last.bin")));
+        Assert.False(File.Exists(app.StagingPathOf(Id(url))));
+        await using var db = app.Database.CreateDbContext();
+        Assert.False(await db.Entries.AnyAsync(e => e.RelativePath == "Public/lying-last.bin"));
+        Assert.Equal(HttpStatusCode.NotFound, (await HeadAsync(client, url)).StatusCode);
+    }
+
+    [Fact]
     public async Task After_a_kill_between_write_and_record_the_unrecorded_bytes_are_cut_and_the_upload_resumes()
     {
         using var client = app.Admin();
@@ -433,6 +470,45 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.True(second.StatusCode is HttpStatusCode.Locked or HttpStatusCode.Conflict, $"second PATCH: {(int)second.StatusCode}");
         Assert.Equal(HttpStatusCode.NoContent, firstResponse.StatusCode);
         Assert.Equal(first, await File.ReadAllBytesAsync(app.PathOf("Public/concurrent.bin")));
+    }
+
+    [Fact]
+    public async Task A_lease_left_by_a_killed_holder_lapses_within_seconds_and_the_resume_goes_through()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(400_000);
+        var url = await CreateAsync(client, "Public", "killed-holder.bin", bytes.Length);
+        var key = app.Services.GetRequiredService<RedisKeys>().For("upload:" + Id(url));
+        var redis = app.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        // What a holder killed mid-PATCH leaves behind: its lease as its last renewal set it, read from a PATCH that is writing.
+        var gate = new TaskCompletionSource();
+        var writing = PatchAsync(client, url, 0, new GatedContent(bytes, 200_000, gate.Task));
+        TimeSpan? left = null;
+        while (left is null && !writing.IsCompleted)
+        {
+            left = await redis.KeyTimeToLiveAsync(key);
+        }
+
+        gate.SetResult();
+        var first = await writing;
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        var resumed = RandomNumberGenerator.GetBytes(100_000);
+        url = await CreateAsync(client, "Public", "killed-holder-resumed.bin", resumed.Length);
+        key = app.Services.GetRequiredService<RedisKeys>().For("upload:" + Id(url));
+        await redis.StringSetAsync(key, "a-process-that-is-gone", left!.Value);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        HttpResponseMessage response;
+        do
+        {
+            response = await PatchAsync(client, url, 0, resumed);
+        }
+        while (response.StatusCode == HttpStatusCode.Locked && clock.Elapsed < TimeSpan.FromSeconds(40));
+
+        Assert.NotNull(left);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the resume waited {clock.Elapsed} for a dead holder's lease");
+        Assert.Equal(resumed, await File.ReadAllBytesAsync(app.PathOf("Public/killed-holder-resumed.bin")));
     }
 
     [Fact]
@@ -621,12 +697,19 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
 
     private static Task<HttpResponseMessage> HeadAsync(HttpClient client, string url) => client.SendAsync(Tus(HttpMethod.Head, url));
 
-    private static Task<HttpResponseMessage> PatchAsync(HttpClient client, string url, long offset, byte[] body, string? checksum = null, string contentType = OffsetType) =>
-        PatchAsync(client, url, offset, new ByteArrayContent(body), checksum, contentType);
+    private static Task<HttpResponseMessage> PatchAsync(
+        HttpClient client, string url, long offset, byte[] body, string? checksum = null, string contentType = OffsetType, string? fileSha256 = null) =>
+        PatchAsync(client, url, offset, new ByteArrayContent(body), checksum, contentType, fileSha256);
 
-    private static Task<HttpResponseMessage> PatchAsync(HttpClient client, string url, long offset, HttpContent body, string? checksum = null, string contentType = OffsetType)
+    private static Task<HttpResponseMessage> PatchAsync(
+        HttpClient client, string url, long offset, HttpContent body, string? checksum = null, string contentType = OffsetType, string? fileSha256 = null)
     {
         var request = Tus(HttpMethod.Patch, url);
+        if (fileSha256 is not null)
+        {
+            request.Headers.Add("FileVault-Sha256", fileSha256);
+        }
+
         request.Headers.Add("Upload-Offset", offset.ToString(CultureInfo.InvariantCulture));
         if (checksum is not null)
         {

@@ -14,7 +14,8 @@ namespace FileVault.Web.Endpoints;
 /// Resumable uploads over tus 1.0 (https://tus.io/protocols/resumable-upload) with the creation, termination, checksum
 /// and expiration extensions, as tus-js-client speaks it. Upload-Metadata keys: <c>filename</c> (or <c>name</c>),
 /// <c>destination</c> (the folder's entry id), optional <c>relativePath</c> (a folder upload's "a/b/file.txt", which names
-/// the file) and <c>sha256</c> (hex, compared at completion). The PATCH that brings the last byte answers with the new
+/// the file) and <c>sha256</c> (hex, compared at completion); or the same digest in a <c>FileVault-Sha256</c> header on the
+/// last PATCH, from a client that hashes the file while it reads it. The PATCH that brings the last byte answers with the new
 /// entry's id in <c>FileVault-Entry-Id</c>. A cookie-authenticated request passes the CSRF rule by its Tus-Resumable
 /// header (<see cref="ApiRequestGuard"/>). Errors carry a ProblemDetails code where tus allows a body.
 /// </summary>
@@ -22,6 +23,7 @@ public static class UploadEndpoints
 {
     public const string TusVersion = "1.0.0";
     public const string EntryIdHeader = "FileVault-Entry-Id";
+    public const string FileSha256Header = "FileVault-Sha256";
     private const string OffsetContentType = "application/offset+octet-stream";
 
     public static string UploadPath(string id) => $"{ApiEndpoints.Prefix}/uploads/{id}";
@@ -115,7 +117,13 @@ public static class UploadEndpoints
                     limit.MaxRequestBodySize = maxChunk;
                 }
 
-                var state = await store.AppendAsync(user.Actor(), id, offset, request.Body, request.ContentLength, checksum.Value, ct);
+                byte[]? fileSha256 = null;
+                if (request.Headers[FileSha256Header].ToString() is { Length: > 0 } hex && !TryParseSha256(hex, out fileSha256))
+                {
+                    return ApiProblems.From("upload.metadata_invalid", $"{FileSha256Header} must be 64 hexadecimal digits.");
+                }
+
+                var state = await store.AppendAsync(user.Actor(), id, offset, request.Body, request.ContentLength, checksum.Value, fileSha256, ct);
                 if (!state.IsSuccess)
                 {
                     return ApiProblems.From(state.Error!);
@@ -134,7 +142,8 @@ public static class UploadEndpoints
             .WithName("AppendUpload")
             .WithSummary("tus PATCH: bytes at exactly Upload-Offset (409 otherwise, nothing written), optional Upload-Checksum sha1/sha256 "
                 + "(460 on mismatch, chunk discarded), 423 while another request writes the same upload. The last chunk places the file "
-                + "and answers with FileVault-Entry-Id.");
+                + "and answers with FileVault-Entry-Id. A client that hashes the file while it reads it sends the whole file's SHA-256 (hex) "
+                + "with the last chunk in FileVault-Sha256; it is compared at completion (400 upload.hash_mismatch, nothing created).");
 
         files.MapDelete("/{id}", async Task<Results<NoContent, ProblemHttpResult>> (string id, ClaimsPrincipal user, UploadStore store, CancellationToken ct) =>
             {
@@ -203,6 +212,12 @@ public static class UploadEndpoints
         {
             return new Error("upload.checksum_unsupported", "Upload-Checksum's digest is not base64.");
         }
+    }
+
+    private static bool TryParseSha256(string hex, out byte[]? digest)
+    {
+        digest = hex.Length == 64 && hex.All(char.IsAsciiHexDigit) ? Convert.FromHexString(hex) : null;
+        return digest is not null;
     }
 
     private static void SetExpires(HttpResponse response, UploadState state)

@@ -68,6 +68,7 @@ public static class FileVaultHostingExtensions
         services.AddUploads();
         services.AddDevices();
         services.AddScoped<DeskCsv>();
+        services.AddScoped<Components.Uploads.UploadSession>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();
         services.AddSearch();

@@ -57,6 +57,7 @@ public partial class FolderPage
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        await FollowUploadTargetAsync();
         if (!firstRender)
         {
             return;

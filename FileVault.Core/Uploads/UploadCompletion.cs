@@ -129,16 +129,26 @@ public sealed class UploadCompletion(
 
             parent = folder.Value;
             changed.Add(parent);
+            // Asked again on the folder as it is spelled on disk: an existing folder found by its NFC name may be
+            // spelled in NFD (made on a Mac), and a deny sits on that spelling, which the request's NFC path missed.
+            if (!await access.CanWriteAsync(actor, root.Id, parent.Path, cancellationToken))
+            {
+                return new Error("auth.forbidden", "You may not upload into this folder.");
+            }
         }
 
         var key = EntryName.Key(target.Name);
-        if (await db.Entries.AnyAsync(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active, cancellationToken))
+        var taken = await db.Entries.Where(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active)
+            .Select(e => e.RelativePath).FirstOrDefaultAsync(cancellationToken);
+        if (taken is not null)
         {
-            return new Error("name.conflict", $"\"{target.Name}\" already exists in this folder.");
+            // Whether an entry the uploader may not read exists is not theirs to learn beyond "this name is taken".
+            return await access.CanReadAsync(actor, root.Id, taken, cancellationToken)
+                ? new Error("name.conflict", $"\"{target.Name}\" already exists in this folder.")
+                : new Error("name.conflict", $"The name \"{target.Name}\" is unavailable in this folder.");
         }
 
-        var parentParsed = PathGuard.Parse(parent.Path);
-        var destination = parentParsed.IsSuccess ? PathGuard.ResolveForCreate(root.Path, parentParsed.Value, target.Name) : parentParsed.Error!;
+        var destination = PathGuard.ResolveForWrite(root.Path, UploadTarget.Join(parent.Path, target.Name));
         if (!destination.IsSuccess)
         {
             return destination.Error!;
@@ -178,7 +188,7 @@ public sealed class UploadCompletion(
             // The open folder's page polls its stamp: the new file (or subfolder) shows up for everyone who has it open.
             foreach (var folder in changed)
             {
-                await TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : Path.Combine(root.Path, folder.Path), cancellationToken);
+                await TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : PathGuard.ResolveForWrite(root.Path, folder.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory, cancellationToken);
             }
 
             await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
@@ -209,7 +219,8 @@ public sealed class UploadCompletion(
         string path;
         if (existing.IsSuccess)
         {
-            if (new DirectoryInfo(existing.Value) is not { Exists: true, LinkTarget: null })
+            // A link to a folder elsewhere in the root is not followed: nothing is written through links.
+            if (new FileInfo(existing.Value).LinkTarget is not null || !Directory.Exists(existing.Value))
             {
                 return new Error("name.conflict", $"\"{name}\" exists in this folder and is not a folder.");
             }
@@ -218,8 +229,7 @@ public sealed class UploadCompletion(
         }
         else if (existing.Error!.Code == "path.not_found")
         {
-            var parentParsed = PathGuard.Parse(parent.Path);
-            var created = parentParsed.IsSuccess ? PathGuard.ResolveForCreate(root.Path, parentParsed.Value, name) : parentParsed.Error!;
+            var created = PathGuard.ResolveForWrite(root.Path, UploadTarget.Join(parent.Path, name));
             if (!created.IsSuccess)
             {
                 return created.Error!;
@@ -238,7 +248,13 @@ public sealed class UploadCompletion(
             return existing.Error;
         }
 
-        var full = Path.Combine(root.Path, path);
+        var resolved = PathGuard.ResolveForWrite(root.Path, path);
+        if (!resolved.IsSuccess)
+        {
+            return resolved.Error!;
+        }
+
+        var full = resolved.Value;
         var stat = UnixFileStat.TryGet(full);
         var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(full));
         var folderName = Path.GetFileName(path);

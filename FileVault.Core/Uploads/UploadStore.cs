@@ -104,7 +104,8 @@ public sealed class UploadStore(
             var key = EntryName.Key(name);
             if (await db.Entries.AnyAsync(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active, cancellationToken))
             {
-                return new Error("name.conflict", $"\"{name}\" already exists in this folder.");
+                // Said the same whether or not the uploader may read what holds the name: only that it is taken.
+                return new Error("name.conflict", $"The name \"{name}\" is taken in this folder.");
             }
         }
 

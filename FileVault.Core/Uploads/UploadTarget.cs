@@ -57,6 +57,25 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
             return folderPath.Error!;
         }
 
+        // Subfolders that exist are asked again as spelled on disk: one made on a Mac is spelled in NFD, and its grants
+        // (a deny) sit on that spelling, which the NFC path above does not match.
+        var spelled = folder.RelativePath;
+        foreach (var component in components[..^1])
+        {
+            var next = PathGuard.Parse(Join(spelled, component));
+            var onDiskFolder = next.IsSuccess ? PathGuard.ResolveExisting(root.Path, next.Value) : next.Error!;
+            if (!onDiskFolder.IsSuccess)
+            {
+                break;
+            }
+
+            spelled = Join(spelled, Path.GetFileName(onDiskFolder.Value));
+            if (!await access.CanWriteAsync(actor, root.Id, spelled, cancellationToken))
+            {
+                return new Error("auth.forbidden", "You may not upload into this folder.");
+            }
+        }
+
         var onDisk = PathGuard.ResolveForCreate(root.Path, folderPath.Value, components[0]);
         return onDisk.IsSuccess ? target : onDisk.Error!;
     }

@@ -21,6 +21,9 @@ public sealed class UploadFixture : FileVaultAppFactory
 
     public int RootId { get; private set; }
 
+    /// <summary>A folder of <c>Sales</c> named on a Mac, in NFD, as the catalog and its grants spell it ("기밀").</summary>
+    public static readonly string MacSecret = "기밀".Normalize(System.Text.NormalizationForm.FormD);
+
     /// <summary>A bearer token of the first admin.</summary>
     public string AdminToken { get; private set; } = default!;
 
@@ -28,6 +31,7 @@ public sealed class UploadFixture : FileVaultAppFactory
     {
         await base.InitializeAsync();
         Directory.CreateDirectory(PathOf("Sales/Secret"));
+        Directory.CreateDirectory(PathOf("Sales/" + MacSecret));
         Directory.CreateDirectory(PathOf("Public"));
         await File.WriteAllTextAsync(PathOf("Sales/taken.txt"), "already here");
         BaseAddress = StartKestrel();
@@ -62,7 +66,12 @@ public sealed class UploadFixture : FileVaultAppFactory
         {
             "read" => new[] { ("Sales", Permission.Read, GrantEffect.Allow) },
             "write" => [("Sales", Permission.Read | Permission.Write, GrantEffect.Allow)],
-            "deny-under-allow" => [("Sales", Permission.Read | Permission.Write, GrantEffect.Allow), ("Sales/Secret", Permission.Read | Permission.Write, GrantEffect.Deny)],
+            "deny-under-allow" =>
+            [
+                ("Sales", Permission.Read | Permission.Write, GrantEffect.Allow),
+                ("Sales/Secret", Permission.Read | Permission.Write, GrantEffect.Deny),
+                ("Sales/" + MacSecret, Permission.Read | Permission.Write, GrantEffect.Deny),
+            ],
             _ => [],
         };
         await using (var db = Database.CreateDbContext())

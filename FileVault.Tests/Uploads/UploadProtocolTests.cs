@@ -257,6 +257,18 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_relative_path_typed_in_NFC_into_a_denied_folder_spelled_in_NFD_on_disk_is_refused()
+    {
+        using var client = app.Client(await app.UserTokenAsync("deny-under-allow"));
+        var nfc = UploadFixture.MacSecret.Normalize(NormalizationForm.FormC);
+
+        var response = await CreateRawAsync(client, "Sales", null, 1, ("relativePath", nfc + "/leak.txt"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty(Directory.GetFileSystemEntries(app.PathOf("Sales/" + UploadFixture.MacSecret)));
+    }
+
     [Theory]
     [MemberData(nameof(TraversalAtlasTests.Names), MemberType = typeof(TraversalAtlasTests))]
     public async Task A_hostile_file_name_is_refused_at_creation(string name)

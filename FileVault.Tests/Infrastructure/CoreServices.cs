@@ -2,6 +2,7 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
 using FileVault.Core.Downloads;
+using FileVault.Core.Media;
 using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -36,6 +37,7 @@ public static class CoreServices
         services.AddDevices();
         services.AddFileVaultJobs();
         services.AddDownloads();
+        services.AddMedia();
         services.AddSearch();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }

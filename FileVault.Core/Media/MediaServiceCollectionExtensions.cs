@@ -9,6 +9,9 @@ public static class MediaServiceCollectionExtensions
     {
         services.AddOptions<MediaOptions>().BindConfiguration("FileVault:Media").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ThumbnailGenerator>();
+        services.AddSingleton<ThumbnailCache>();
+        services.AddSingleton<ThumbnailStore>();
+        services.AddScoped<ThumbnailService>();
         return services;
     }
 }

@@ -28,8 +28,11 @@ public sealed class ThumbnailGenerator(IOptions<MediaOptions> options)
     public static bool IsImageName(string name)
     {
         var dot = name.LastIndexOf('.');
-        return dot >= 0 && ImageExtensions.Contains(name[(dot + 1)..]);
+        return dot >= 0 && IsImageExtension(name[(dot + 1)..]);
     }
+
+    /// <summary>Whether a catalog extension (without the dot) is one FileVault makes thumbnails of.</summary>
+    public static bool IsImageExtension(string? extension) => extension is not null && ImageExtensions.Contains(extension);
 
     public string ContentType => options.Value.Format == ThumbnailFormat.Jpeg ? "image/jpeg" : "image/webp";
 

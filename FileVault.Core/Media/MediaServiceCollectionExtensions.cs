@@ -12,6 +12,8 @@ public static class MediaServiceCollectionExtensions
         services.AddSingleton<ThumbnailCache>();
         services.AddSingleton<ThumbnailStore>();
         services.AddScoped<ThumbnailService>();
+        services.AddSingleton<ExifCatalog>();
+        services.AddScoped<ExifService>();
         return services;
     }
 }

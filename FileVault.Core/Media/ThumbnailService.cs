@@ -49,5 +49,5 @@ public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore s
         !string.IsNullOrEmpty(ifNoneMatch)
         && ifNoneMatch.Split(',', StringSplitOptions.TrimEntries).Any(tag => tag == "*" || tag == entityTag || tag == "W/" + entityTag);
 
-    private static Error Unsupported() => new("media.unsupported", "FileVault makes thumbnails of JPEG, PNG, GIF, WebP and BMP images only.");
+    internal static Error Unsupported() => new("media.unsupported", "FileVault makes thumbnails of JPEG, PNG, GIF, WebP and BMP images only.");
 }

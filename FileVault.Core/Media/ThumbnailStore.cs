@@ -21,14 +21,17 @@ public sealed class ThumbnailStore : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly ThumbnailGenerator _generator;
     private readonly ThumbnailCache _cache;
+    private readonly ExifCatalog _exif;
     private readonly IOptions<MediaOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ThumbnailStore> _logger;
 
-    public ThumbnailStore(ThumbnailGenerator generator, ThumbnailCache cache, IOptions<MediaOptions> options, TimeProvider time, ILogger<ThumbnailStore> logger)
+    public ThumbnailStore(
+        ThumbnailGenerator generator, ThumbnailCache cache, ExifCatalog exif, IOptions<MediaOptions> options, TimeProvider time, ILogger<ThumbnailStore> logger)
     {
         _generator = generator;
         _cache = cache;
+        _exif = exif;
         _options = options;
         _time = time;
         _logger = logger;
@@ -92,11 +95,11 @@ public sealed class ThumbnailStore : IDisposable
                     return made;
                 }
 
+                await using var content = new BufferedStream(file.OpenContent(), 64 * 1024);
                 await _slots.WaitAsync();
                 Result<GeneratedThumbnail> generated;
                 try
                 {
-                    await using var content = new BufferedStream(file.OpenContent(), 64 * 1024);
                     generated = _generator.Generate(content, key.Size);
                 }
                 finally
@@ -116,6 +119,7 @@ public sealed class ThumbnailStore : IDisposable
                 Interlocked.Increment(ref _generated);
                 var bytes = generated.Value.Bytes;
                 await _cache.SetAsync(key, bytes, _options.Value.CacheTtl);
+                await RecordExifAsync(key, content);
                 return bytes;
             }
         }
@@ -123,6 +127,19 @@ public sealed class ThumbnailStore : IDisposable
         {
             file.Dispose();
             _flights.TryRemove(key.Name, out _);
+        }
+    }
+
+    /// <summary>A photo's EXIF goes into the catalog with its first thumbnail; the thumbnail is served whether or not that works.</summary>
+    private async Task RecordExifAsync(ThumbnailKey key, Stream content)
+    {
+        try
+        {
+            await _exif.GetOrReadAsync(key.EntryId, key.Length, key.ModifiedTicks, content, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
+        {
+            _logger.LogWarning("EXIF of entry {Entry} was not stored: {Reason}", key.EntryId, ex.Message);
         }
     }
 

@@ -160,6 +160,27 @@ public static class TestImages
         throw new InvalidOperationException("No SOF0 marker.");
     }
 
+    /// <summary>
+    /// A 600 × 400 JPEG as a camera writes it: Canon EOS R5 with an RF lens, 2026-11-20 14:30:15, 1/250 s at f/2.8,
+    /// ISO 200, 50 mm, at 37°33'36" N 126°58'46.8" E (Seoul), orientation 1.
+    /// </summary>
+    public static byte[] CameraJpeg() => WithExif(FourQuadrants(600, 400),
+        [ExifTag.Ascii(0x010F, "Canon"), ExifTag.Ascii(0x0110, "Canon EOS R5"), ExifTag.Number(0x0112, 1)],
+        [
+            ExifTag.Rationals(0x829A, (1, 250)),
+            ExifTag.Rationals(0x829D, (28, 10)),
+            ExifTag.Number(0x8827, 200),
+            ExifTag.Ascii(0x9003, "2026:11:20 14:30:15"),
+            ExifTag.Rationals(0x920A, (50, 1)),
+            ExifTag.Ascii(0xA434, "RF24-105mm F4 L IS USM"),
+        ],
+        [
+            ExifTag.Ascii(0x0001, "N"),
+            ExifTag.Rationals(0x0002, (37, 1), (33, 1), (3600, 100)),
+            ExifTag.Ascii(0x0003, "E"),
+            ExifTag.Rationals(0x0004, (126, 1), (58, 1), (4680, 100)),
+        ]);
+
     public static byte[] WithOrientation(byte[] jpeg, int orientation) => WithExif(jpeg, [ExifTag.Number(0x0112, (ushort)orientation)]);
 
     // LZW with 2-bit pixels: a clear code before every two pixels keeps every code 3 bits wide.

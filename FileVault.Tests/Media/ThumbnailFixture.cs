@@ -32,7 +32,8 @@ public class ThumbnailFixture : FileVaultAppFactory
         Write("Photos/rotated.jpg", TestImages.WithOrientation(TestImages.FourQuadrants(400, 200), 6));
         Write("Photos/changing.jpg", TestImages.FourQuadrants(600, 400));
         Write("Photos/notes.txt", "not an image"u8.ToArray());
-        Write("Photos/Private/secret.jpg", TestImages.FourQuadrants(600, 400));
+        Write("Photos/camera.jpg", TestImages.CameraJpeg());
+        Write("Photos/Private/secret.jpg", TestImages.CameraJpeg());
         Write("Bad/empty.jpg", []);
         Write("Bad/archive.jpg", TestImages.Zip());
         Write("Bad/truncated.jpg", TestImages.FourQuadrants(800, 600)[..3000]);

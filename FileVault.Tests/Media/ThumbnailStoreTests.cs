@@ -3,9 +3,8 @@ using FileVault.Core.Downloads;
 using FileVault.Core.Media;
 using FileVault.Core.Redis;
 using FileVault.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace FileVault.Tests.Media;
@@ -14,15 +13,19 @@ namespace FileVault.Tests.Media;
 public sealed class ThumbnailStoreTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("filevault-thumbs-").FullName;
-    private readonly NpgsqlDataSource _scope = NpgsqlDataSource.Create($"Host=127.0.0.1;Port=1;Database=thumbs-{Guid.NewGuid():N}");
-    private ConnectionMultiplexer _redis = default!;
+    private TestDatabase _database = default!;
+    private ServiceProvider _services = default!;
 
-    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis);
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        _services = CoreServices.Build(_database);
+    }
 
     [Fact]
     public async Task Ten_requests_at_once_for_a_missing_thumbnail_make_it_once()
     {
-        var store = Store(_redis, out _);
+        var store = Store(out _);
         var path = WriteImage("photo.jpg", TestImages.FourQuadrants(2000, 1500));
         var key = KeyOf(path, 1);
 
@@ -36,8 +39,8 @@ public sealed class ThumbnailStoreTests : IAsyncLifetime
     [Fact]
     public async Task Two_instances_asking_at_once_make_it_once_between_them()
     {
-        var first = Store(_redis, out _);
-        var second = Store(_redis, out _);
+        var first = Store(out _);
+        var second = Store(out _);
         var path = WriteImage("shared.jpg", TestImages.FourQuadrants(3000, 2000));
         var key = KeyOf(path, 2);
 
@@ -52,7 +55,7 @@ public sealed class ThumbnailStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_image_is_logged_once_per_version_and_answered_from_memory_after_that()
     {
-        var store = Store(_redis, out var log);
+        var store = Store(out var log);
         var path = WriteImage("archive.jpg", TestImages.Zip());
 
         var answers = new List<string?>();
@@ -74,7 +77,8 @@ public sealed class ThumbnailStoreTests : IAsyncLifetime
     {
         var closed = TestEnvironment.FreeLoopbackPort();
         await using var down = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{closed},abortConnect=false,connectTimeout=500,asyncTimeout=2000");
-        var store = Store(down, out _);
+        var cache = new ThumbnailCache(down, _services.GetRequiredService<RedisKeys>(), TimeProvider.System, new CountingLogger<ThumbnailCache>());
+        var store = Store(out _, cache);
         var path = WriteImage("uncached.jpg", TestImages.FourQuadrants(1200, 800));
         var clock = Stopwatch.StartNew();
 
@@ -88,12 +92,13 @@ public sealed class ThumbnailStoreTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"three thumbnails took {clock.Elapsed}");
     }
 
-    private ThumbnailStore Store(IConnectionMultiplexer redis, out CountingLogger<ThumbnailStore> log)
+    /// <summary>A store as one app instance has it (its own flights), on the shared Redis unless given another cache.</summary>
+    private ThumbnailStore Store(out CountingLogger<ThumbnailStore> log, ThumbnailCache? cache = null)
     {
-        var options = Options.Create(new MediaOptions { GenerationLockTtl = TimeSpan.FromSeconds(10) });
         log = new CountingLogger<ThumbnailStore>();
-        var cache = new ThumbnailCache(redis, new RedisKeys(_scope), TimeProvider.System, new CountingLogger<ThumbnailCache>());
-        return new ThumbnailStore(new ThumbnailGenerator(options), cache, options, TimeProvider.System, log);
+        return cache is null
+            ? ActivatorUtilities.CreateInstance<ThumbnailStore>(_services, log)
+            : ActivatorUtilities.CreateInstance<ThumbnailStore>(_services, log, cache);
     }
 
     private string WriteImage(string name, byte[] bytes)
@@ -117,8 +122,8 @@ public sealed class ThumbnailStoreTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _redis.DisposeAsync();
-        await _scope.DisposeAsync();
+        await _services.DisposeAsync();
+        await _database.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 }

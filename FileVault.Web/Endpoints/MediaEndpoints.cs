@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace FileVault.Web.Endpoints;
 
 /// <summary>
-/// Thumbnails of images. Like downloads, they take the cookie (the file browser's &lt;img&gt; tags) or a bearer token
+/// Thumbnails and EXIF of images. Like downloads, they take the cookie (the file browser's &lt;img&gt; tags) or a bearer token
 /// (scripts), never a token in the URL; Core checks read access, so what the caller cannot read is 404.
 /// </summary>
 public static class MediaEndpoints
@@ -50,6 +50,13 @@ public static class MediaEndpoints
             .WithSummary("An image's thumbnail (size small 150 px, medium 300 px, large 800 px on the longest side; WebP unless set to JPEG) with a "
                 + "strong ETag (If-None-Match gives 304); 404 for what the caller cannot read, 422 media.unsupported, media.too_large or media.unreadable "
                 + "for files that are not images FileVault can read.");
+
+        media.MapGet("/entries/{id:long}/exif", async Task<Results<Ok<PhotoDetails>, ProblemHttpResult>> (
+                long id, ClaimsPrincipal user, ExifService exif, CancellationToken ct) =>
+                (await exif.GetAsync(user.Actor(), id, ct)).ToOk())
+            .WithName("EntryExif")
+            .WithSummary("A photo's camera, lens, time taken (the camera's local time), upright size, orientation, exposure and GPS position from its "
+                + "EXIF, read once per version of the file; 404 for what the caller cannot read, 422 media.unsupported for files that are not images.");
         return api;
     }
 }

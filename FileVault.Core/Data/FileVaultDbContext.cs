@@ -56,6 +56,8 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<Uploads.Upload> Uploads => Set<Uploads.Upload>();
 
+    public DbSet<Media.EntryMedia> EntryMedia => Set<Media.EntryMedia>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

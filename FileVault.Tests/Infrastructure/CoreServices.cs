@@ -2,6 +2,7 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
 using FileVault.Core.Downloads;
+using FileVault.Core.Media;
 using FileVault.Core.Jobs;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -46,6 +47,7 @@ public static class CoreServices
         services.AddOperations();
         services.AddTrash();
         services.AddDownloads();
+        services.AddMedia();
         services.AddSearch();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }

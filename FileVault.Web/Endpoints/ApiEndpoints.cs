@@ -21,6 +21,7 @@ public static class ApiEndpoints
         api.MapTokenEndpoints();
         api.MapEntryEndpoints();
         api.MapDownloadEndpoints();
+        api.MapMediaEndpoints();
         api.MapUploadEndpoints();
         api.MapSearchEndpoints();
         api.MapOperationEndpoints();

@@ -38,6 +38,8 @@ public static class ApiProblems
             "upload.checksum_mismatch" => 460,
             "storage.insufficient" => StatusCodes.Status507InsufficientStorage,
             "root.unhealthy" or "lock.unavailable" => StatusCodes.Status503ServiceUnavailable,
+            // A file that exists but is no image FileVault can make a thumbnail of.
+            "media.unsupported" or "media.too_large" or "media.unreadable" => StatusCodes.Status422UnprocessableEntity,
             "scan.already_running" or "scan.not_running" or "root.exists" or "path.ambiguous" or "name.conflict" or "lock.conflict" or "pat.limit"
                 or "user.self" or "user.last_superadmin" or "job.finished" or "job.not_retryable" or "job.in_progress" or "job.failed" or "compress.replaces_source"
                 => StatusCodes.Status409Conflict,

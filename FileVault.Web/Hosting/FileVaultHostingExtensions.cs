@@ -3,6 +3,7 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
 using FileVault.Core.Downloads;
+using FileVault.Core.Media;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
@@ -66,6 +67,7 @@ public static class FileVaultHostingExtensions
         services.AddTrash();
         services.AddDownloads();
         services.AddUploads();
+        services.AddMedia();
         services.AddDevices();
         services.AddScoped<DeskCsv>();
         services.AddScoped<Components.Uploads.UploadSession>();

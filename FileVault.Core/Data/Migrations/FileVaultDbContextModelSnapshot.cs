@@ -789,6 +789,93 @@ namespace FileVault.Core.Data.Migrations
                     b.ToTable("jobs", (string)null);
                 });
 
+            modelBuilder.Entity("FileVault.Core.Media.EntryMedia", b =>
+                {
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.Property<long>("ContentLength")
+                        .HasColumnType("bigint")
+                        .HasColumnName("content_length");
+
+                    b.Property<long>("ContentModifiedTicks")
+                        .HasColumnType("bigint")
+                        .HasColumnName("content_modified_ticks");
+
+                    b.Property<double?>("ExposureSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("exposure_seconds");
+
+                    b.Property<double?>("FNumber")
+                        .HasColumnType("double precision")
+                        .HasColumnName("f_number");
+
+                    b.Property<double?>("FocalLengthMm")
+                        .HasColumnType("double precision")
+                        .HasColumnName("focal_length_mm");
+
+                    b.Property<int?>("Height")
+                        .HasColumnType("integer")
+                        .HasColumnName("height");
+
+                    b.Property<int?>("Iso")
+                        .HasColumnType("integer")
+                        .HasColumnName("iso");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("double precision")
+                        .HasColumnName("latitude");
+
+                    b.Property<string>("Lens")
+                        .HasColumnType("text")
+                        .HasColumnName("lens");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("double precision")
+                        .HasColumnName("longitude");
+
+                    b.Property<string>("Make")
+                        .HasColumnType("text")
+                        .HasColumnName("make");
+
+                    b.Property<string>("Model")
+                        .HasColumnType("text")
+                        .HasColumnName("model");
+
+                    b.Property<short?>("Orientation")
+                        .HasColumnType("smallint")
+                        .HasColumnName("orientation");
+
+                    b.Property<string>("Raw")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("raw");
+
+                    b.Property<DateTimeOffset>("ReadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("read_at");
+
+                    b.Property<DateTime?>("TakenAt")
+                        .HasColumnType("timestamp without time zone")
+                        .HasColumnName("taken_at");
+
+                    b.Property<int?>("Width")
+                        .HasColumnType("integer")
+                        .HasColumnName("width");
+
+                    b.HasKey("EntryId")
+                        .HasName("pk_entry_media");
+
+                    b.HasIndex("Model")
+                        .HasDatabaseName("ix_entry_media_model");
+
+                    b.HasIndex("TakenAt")
+                        .HasDatabaseName("ix_entry_media_taken_at");
+
+                    b.ToTable("entry_media", (string)null);
+                });
+
             modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>
                 {
                     b.Property<long>("Id")

@@ -6,7 +6,7 @@ using Microsoft.JSInterop;
 namespace FileVault.Web.Components.Pages.Files;
 
 /// <summary>
-/// The grid view: tiles (type icons until thumbnails arrive), virtualized by lines of as many tiles as the list is
+/// The grid view: tiles (an image's thumbnail, else its type icon), virtualized by lines of as many tiles as the list is
 /// wide, so a folder of 100,000 scrolls like the list does. Selection, keys and drag and drop are the list's.
 /// </summary>
 public partial class EntryList

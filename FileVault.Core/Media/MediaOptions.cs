@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FileVault.Core.Media;
+
+/// <summary>The encoding thumbnails are stored and served in.</summary>
+public enum ThumbnailFormat
+{
+    Webp,
+    Jpeg,
+}
+
+/// <summary>FileVault:Media in appsettings.json.</summary>
+public sealed class MediaOptions
+{
+    /// <summary>WebP (smaller at the same quality) or JPEG (for clients that cannot show WebP).</summary>
+    public ThumbnailFormat Format { get; set; } = ThumbnailFormat.Webp;
+
+    /// <summary>Encoder quality, 1 to 100.</summary>
+    [Range(1, 100)]
+    public int Quality { get; set; } = 80;
+
+    /// <summary>
+    /// Largest image, in pixels (width × height as its header declares), that is decoded at all: anything larger is
+    /// refused before a byte of it is decoded, so a tiny file declaring 100,000 × 100,000 pixels cannot take the memory.
+    /// </summary>
+    [Range(1, 1_000_000_000)]
+    public long MaxPixels { get; set; } = 50_000_000;
+
+    /// <summary>How long a thumbnail stays in Redis after it was made.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long one instance may hold the right to make a thumbnail before another may make it too.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan GenerationLockTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Thumbnails decoded at the same time by this instance; 0 means one fewer than the processor count (at least 1).</summary>
+    [Range(0, 256)]
+    public int MaxConcurrentGenerations { get; set; }
+
+    /// <summary>How long a browser may keep a thumbnail without asking again (Cache-Control max-age).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan BrowserMaxAge { get; set; } = TimeSpan.FromDays(1);
+
+    internal int GenerationSlots => MaxConcurrentGenerations > 0 ? MaxConcurrentGenerations : Math.Max(1, Environment.ProcessorCount - 1);
+}

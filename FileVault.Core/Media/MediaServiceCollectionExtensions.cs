@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Core.Media;
+
+public static class MediaServiceCollectionExtensions
+{
+    /// <summary>Thumbnails (made with SkiaSharp, cached in Redis) and EXIF.</summary>
+    public static IServiceCollection AddMedia(this IServiceCollection services)
+    {
+        services.AddOptions<MediaOptions>().BindConfiguration("FileVault:Media").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ThumbnailGenerator>();
+        services.AddSingleton<ThumbnailCache>();
+        services.AddSingleton<ThumbnailStore>();
+        services.AddScoped<ThumbnailService>();
+        services.AddSingleton<ExifCatalog>();
+        services.AddScoped<ExifService>();
+        return services;
+    }
+}

@@ -1,0 +1,53 @@
+using FileVault.Core.Access;
+using FileVault.Core.Downloads;
+using Microsoft.Extensions.Options;
+
+namespace FileVault.Core.Media;
+
+/// <summary>A thumbnail to send: its entity tag and type, and its bytes (null when the caller already has them: 304).</summary>
+public sealed record Thumbnail(string EntityTag, string ContentType, byte[]? Content);
+
+/// <summary>
+/// Thumbnails for an acting user. The file is opened the way a download opens it (<see cref="DownloadService.OpenFileAsync"/>):
+/// the same access evaluator (what the user cannot read is <c>entry.not_found</c>, naming nothing), the same path guard,
+/// no link followed, the mount checked first. Only then is the cache asked or the image decoded.
+/// </summary>
+/// <remarks>Codes: those of a download, and <c>media.unsupported</c>, <c>media.too_large</c>, <c>media.unreadable</c>.</remarks>
+public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore store, ThumbnailGenerator generator, IOptions<MediaOptions> options)
+{
+    /// <summary>
+    /// The thumbnail of entry <paramref name="entryId"/> at <paramref name="size"/>. When <paramref name="ifNoneMatch"/>
+    /// (the request's If-None-Match) names the current version's tag, the answer has no content and nothing is read.
+    /// </summary>
+    public async Task<Result<Thumbnail>> GetAsync(AccessSubject actor, long entryId, ThumbnailSize size, string? ifNoneMatch, CancellationToken cancellationToken)
+    {
+        var opened = await downloads.OpenFileAsync(actor, entryId, record: false, cancellationToken);
+        if (!opened.IsSuccess)
+        {
+            return opened.Error!.Code is "entry.not_a_file" or "path.invalid_name" ? Unsupported() : opened.Error;
+        }
+
+        var file = opened.Value;
+        if (!ThumbnailGenerator.IsImageName(file.Name))
+        {
+            file.Dispose();
+            return Unsupported();
+        }
+
+        var key = new ThumbnailKey(entryId, file.Length, file.LastModified.UtcTicks, size, options.Value.Format);
+        if (Matches(ifNoneMatch, key.EntityTag))
+        {
+            file.Dispose();
+            return new Thumbnail(key.EntityTag, generator.ContentType, null);
+        }
+
+        var made = await store.GetOrMakeAsync(key, file, cancellationToken);
+        return made.IsSuccess ? new Thumbnail(key.EntityTag, generator.ContentType, made.Value) : made.Error!;
+    }
+
+    private static bool Matches(string? ifNoneMatch, string entityTag) =>
+        !string.IsNullOrEmpty(ifNoneMatch)
+        && ifNoneMatch.Split(',', StringSplitOptions.TrimEntries).Any(tag => tag == "*" || tag == entityTag || tag == "W/" + entityTag);
+
+    internal static Error Unsupported() => new("media.unsupported", "FileVault makes thumbnails of JPEG, PNG, GIF, WebP and BMP images only.");
+}

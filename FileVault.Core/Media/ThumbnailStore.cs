@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using FileVault.Core.Downloads;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FileVault.Core.Media;
+
+/// <summary>
+/// Where thumbnails come from once access is settled: Redis when cached, else made once however many ask at the same
+/// moment (one flight per key in this process, and a short Redis lease so that several instances do not all decode the
+/// same photo), at most <see cref="MediaOptions.MaxConcurrentGenerations"/> decodes at a time. An image that cannot be
+/// made is remembered per version, so its reason is logged once and it is not decoded again on every request.
+/// </summary>
+public sealed class ThumbnailStore : IDisposable
+{
+    private static readonly TimeSpan WaitStep = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<Result<byte[]>>>> _flights = new();
+    private readonly MemoryCache _failures = new(new MemoryCacheOptions { SizeLimit = 10_000 });
+    private readonly SemaphoreSlim _slots;
+    private readonly ThumbnailGenerator _generator;
+    private readonly ThumbnailCache _cache;
+    private readonly ExifCatalog _exif;
+    private readonly IOptions<MediaOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ThumbnailStore> _logger;
+
+    public ThumbnailStore(
+        ThumbnailGenerator generator, ThumbnailCache cache, ExifCatalog exif, IOptions<MediaOptions> options, TimeProvider time, ILogger<ThumbnailStore> logger)
+    {
+        _generator = generator;
+        _cache = cache;
+        _exif = exif;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.Value.GenerationSlots);
+    }
+
+    /// <summary>Thumbnails made by this process since it started (cache misses that decoded an image).</summary>
+    public long Generated => Interlocked.Read(ref _generated);
+
+    private long _generated;
+
+    /// <summary>
+    /// The thumbnail of <paramref name="key"/>, reading <paramref name="file"/> (opened by the caller after its access
+    /// check) when it must be made. Takes ownership of <paramref name="file"/>: a flight that outlives a caller who gave
+    /// up still has its file open.
+    /// </summary>
+    public async Task<Result<byte[]>> GetOrMakeAsync(ThumbnailKey key, DownloadFile file, CancellationToken cancellationToken)
+    {
+        var name = key.Name;
+        Lazy<Task<Result<byte[]>>>? mine = null;
+        try
+        {
+            if (_failures.TryGetValue(name, out Error? failed))
+            {
+                return failed!;
+            }
+
+            if (await _cache.GetAsync(key) is { } cached)
+            {
+                return cached;
+            }
+
+            mine = new Lazy<Task<Result<byte[]>>>(() => Task.Run(() => MakeAsync(key, file)));
+            var flight = _flights.GetOrAdd(name, mine);
+            if (!ReferenceEquals(flight, mine))
+            {
+                mine = null;
+            }
+
+            return await flight.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            // The flight that uses the file closes it; every other caller closes its own at once.
+            if (mine is null)
+            {
+                file.Dispose();
+            }
+        }
+    }
+
+    private async Task<Result<byte[]>> MakeAsync(ThumbnailKey key, DownloadFile file)
+    {
+        try
+        {
+            var (outcome, lease) = await _cache.TryLeaseAsync(key, _options.Value.GenerationLockTtl);
+            await using (lease)
+            {
+                if (outcome == ThumbnailCache.LeaseOutcome.Busy && await WaitForOtherInstanceAsync(key) is { } made)
+                {
+                    return made;
+                }
+
+                await using var content = new BufferedStream(file.OpenContent(), 64 * 1024);
+                await _slots.WaitAsync();
+                Result<GeneratedThumbnail> generated;
+                try
+                {
+                    generated = _generator.Generate(content, key.Size);
+                }
+                finally
+                {
+                    _slots.Release();
+                }
+
+                if (!generated.IsSuccess)
+                {
+                    // Once per version and process: the next request is answered from memory, without decoding or logging.
+                    _logger.LogWarning("No thumbnail for entry {Entry} ({Size}, {Length} bytes): {Code} {Reason}",
+                        key.EntryId, key.Size, key.Length, generated.Error!.Code, generated.Error.Message);
+                    _failures.Set(key.Name, generated.Error, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.Value.CacheTtl });
+                    return generated.Error;
+                }
+
+                Interlocked.Increment(ref _generated);
+                var bytes = generated.Value.Bytes;
+                await _cache.SetAsync(key, bytes, _options.Value.CacheTtl);
+                await RecordExifAsync(key, content);
+                return bytes;
+            }
+        }
+        finally
+        {
+            file.Dispose();
+            _flights.TryRemove(key.Name, out _);
+        }
+    }
+
+    /// <summary>A photo's EXIF goes into the catalog with its first thumbnail; the thumbnail is served whether or not that works.</summary>
+    private async Task RecordExifAsync(ThumbnailKey key, Stream content)
+    {
+        try
+        {
+            await _exif.GetOrReadAsync(key.EntryId, key.Length, key.ModifiedTicks, content, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
+        {
+            _logger.LogWarning("EXIF of entry {Entry} was not stored: {Reason}", key.EntryId, ex.Message);
+        }
+    }
+
+    /// <summary>Another instance holds the lease: its thumbnail appears in Redis soon. Null when it did not within the lease's time.</summary>
+    private async Task<byte[]?> WaitForOtherInstanceAsync(ThumbnailKey key)
+    {
+        var deadline = _time.GetUtcNow() + _options.Value.GenerationLockTtl;
+        while (_time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(WaitStep, _time);
+            if (await _cache.GetAsync(key) is { } made)
+            {
+                return made;
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose()
+    {
+        _failures.Dispose();
+        _slots.Dispose();
+    }
+}

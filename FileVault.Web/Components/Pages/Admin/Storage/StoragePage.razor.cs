@@ -100,7 +100,7 @@ public partial class StoragePage
         }
         else
         {
-            Report(checkedRoots.Error, "Storage_HealthChecked");
+            Snackbar.Add(L.Describe(checkedRoots.Error!), Severity.Warning);
         }
     }
 

@@ -13,14 +13,28 @@ public sealed record AccessSubject(Guid UserId, IReadOnlySet<string> RoleNames)
     /// <summary>Admins and SuperAdmins: they read everything and manage users, groups and grants.</summary>
     public bool IsAdministrator => IsSuperAdmin || RoleNames.Contains(Roles.Admin);
 
+    /// <summary>
+    /// FileVault acting for its operator, with no user account behind it: command-line verbs and schedules. It holds every
+    /// admin right; only code on the server names it, and no request or circuit can become it (their subjects come from
+    /// <see cref="FromPrincipal"/>, whose user ids are real accounts).
+    /// </summary>
+    public static AccessSubject System { get; } = Create(Guid.Empty, [Roles.SuperAdmin]);
+
+    /// <summary>Whether this is <see cref="System"/> rather than a person.</summary>
+    public bool IsSystem => UserId == Guid.Empty;
+
     public static AccessSubject Create(Guid userId, IEnumerable<string> roles) => new(userId, roles.ToFrozenSet(StringComparer.Ordinal));
 
-    /// <summary>The signed-in user of a request or circuit; null when the principal is anonymous or carries no user id.</summary>
+    /// <summary>
+    /// The signed-in user of a request or circuit; null when the principal is anonymous or carries no user id (the empty
+    /// id is <see cref="System"/>'s and never a signed-in user's).
+    /// </summary>
     public static AccessSubject? FromPrincipal(ClaimsPrincipal principal)
     {
         ArgumentNullException.ThrowIfNull(principal);
         if (principal.Identity?.IsAuthenticated != true
-            || !Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId))
+            || !Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)
+            || userId == Guid.Empty)
         {
             return null;
         }

@@ -121,7 +121,7 @@ public sealed class DatabaseInitializer(
             name = "Files";
         }
 
-        var result = await registry.RegisterAsync(null, name, fullPath, isReadOnly: false, cancellationToken);
+        var result = await registry.RegisterAsync(AccessSubject.System, name, fullPath, isReadOnly: false, cancellationToken);
         if (!result.IsSuccess)
         {
             logger.LogError("Could not register storage root {Path}: {Error}", fullPath, result.Error);

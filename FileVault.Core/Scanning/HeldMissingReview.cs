@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -5,12 +6,18 @@ using Microsoft.Extensions.Logging;
 
 namespace FileVault.Core.Scanning;
 
-/// <summary>An admin's answer to a scan that held back its missing entries (R-SCAN-2).</summary>
+/// <summary>An admin's answer to a scan that held back its missing entries. Codes: <c>auth.forbidden</c>, <c>scan.not_awaiting_confirmation</c>.</summary>
 public sealed class HeldMissingReview(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, ILogger<HeldMissingReview> logger)
 {
     /// <summary>Marks exactly the held entries missing (those still active) and closes the alert.</summary>
-    public async Task<Result<long>> ConfirmAsync(long scanRunId, string admin, CancellationToken cancellationToken)
+    public async Task<Result<long>> ConfirmAsync(AccessSubject actor, long scanRunId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!actor.IsAdministrator)
+        {
+            return AccessErrors.Forbidden("deciding on a scan's held-back missing entries");
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.ScanRuns.SingleOrDefaultAsync(r => r.Id == scanRunId, cancellationToken);
         if (run is not { Status: ScanStatus.AwaitingConfirmation })
@@ -18,6 +25,7 @@ public sealed class HeldMissingReview(IDbContextFactory<FileVaultDbContext> cont
             return new Error("scan.not_awaiting_confirmation", $"Scan {scanRunId} is not waiting for a confirmation.");
         }
 
+        var admin = await AdminNames.OfAsync(db, actor, cancellationToken);
         // The retrying strategy replays the whole unit if PostgreSQL drops mid-way (R-DEG-2).
         var marked = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
@@ -38,8 +46,14 @@ public sealed class HeldMissingReview(IDbContextFactory<FileVaultDbContext> cont
     }
 
     /// <summary>Keeps the held entries as they are (the disk was wrong, not the catalog) and closes the alert.</summary>
-    public async Task<Result<long>> DismissAsync(long scanRunId, string admin, CancellationToken cancellationToken)
+    public async Task<Result<long>> DismissAsync(AccessSubject actor, long scanRunId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!actor.IsAdministrator)
+        {
+            return AccessErrors.Forbidden("deciding on a scan's held-back missing entries");
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var run = await db.ScanRuns.SingleOrDefaultAsync(r => r.Id == scanRunId, cancellationToken);
         if (run is not { Status: ScanStatus.AwaitingConfirmation })
@@ -47,6 +61,7 @@ public sealed class HeldMissingReview(IDbContextFactory<FileVaultDbContext> cont
             return new Error("scan.not_awaiting_confirmation", $"Scan {scanRunId} is not waiting for a confirmation.");
         }
 
+        var admin = await AdminNames.OfAsync(db, actor, cancellationToken);
         await CloseAsync(db, run, ScanStatus.Completed, $"Held entries kept, dismissed by {admin}.", cancellationToken);
         logger.LogInformation("{Admin} dismissed the held missing entries of scan {ScanId}", admin, scanRunId);
         return 0L;

@@ -1,4 +1,5 @@
 using Coravel.Invocable;
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Locks;
 using FileVault.Core.Redis;
@@ -82,5 +83,5 @@ public sealed class MountHealthSchedule(RootHealthService health) : IInvocable, 
 {
     public CancellationToken CancellationToken { get; set; }
 
-    public Task Invoke() => health.CheckAllAsync(CancellationToken);
+    public Task Invoke() => health.CheckAllAsync(AccessSubject.System, CancellationToken);
 }

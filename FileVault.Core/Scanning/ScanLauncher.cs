@@ -35,7 +35,7 @@ public sealed class ScanLauncher(
         }
 
         // Recorded before it is queued: a scan never runs without its audit row.
-        var admin = await NameOfAsync(db, actor, cancellationToken);
+        var admin = await AdminNames.OfAsync(db, actor, cancellationToken);
         AuditTrail.Add(db, time, actor.UserId, "scan.start", $"root:{rootId}", new { Kind = kind.ToString() });
         await db.SaveChangesAsync(cancellationToken);
         queue.QueueInvocableWithPayload<ScanRootJob, ScanRequest>(new ScanRequest(rootId, kind, "admin:" + admin));
@@ -62,8 +62,4 @@ public sealed class ScanLauncher(
         logger.LogInformation("User {Actor} cancelled the scan of root {RootId}", actor.UserId, rootId);
         return true;
     }
-
-    /// <summary>The admin as the scan history shows them: their e-mail, or their id when the account has none.</summary>
-    private static async Task<string> NameOfAsync(FileVaultDbContext db, AccessSubject actor, CancellationToken cancellationToken) =>
-        await db.Users.Where(u => u.Id == actor.UserId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) ?? actor.UserId.ToString();
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FileVault.Core.Access;
 
 namespace FileVault.Core.Scanning;
 
@@ -7,8 +8,9 @@ public sealed record ScanProgressSnapshot(
     long ScanId, int RootId, ScanKind Kind, string Phase, long Seen, long Errors, double EntriesPerSecond, string CurrentFolder, DateTimeOffset StartedAt);
 
 /// <summary>
-/// The scans running in this process: their live counters, and a way to cancel them. Pages poll <see cref="Running"/>
-/// (cheap: counters in memory) and listen to <see cref="Changed"/> for starts and ends.
+/// The scans running in this process: their live counters, and a way to cancel them. Admin pages poll
+/// <see cref="RunningFor"/> (cheap: counters in memory) and listen to <see cref="Changed"/> for starts and ends; cancelling
+/// goes through <see cref="ScanLauncher"/>, which checks and audits it.
 /// </summary>
 public sealed class ScanMonitor(TimeProvider time)
 {
@@ -24,15 +26,25 @@ public sealed class ScanMonitor(TimeProvider time)
     /// <summary>Raised when a scan starts or finishes in this process.</summary>
     public event Action? Changed;
 
+    /// <summary>
+    /// Scans running here and, as last reported, on the other instances, for admins only (<c>auth.forbidden</c>): a
+    /// snapshot names the folder being walked, which its viewer may not be allowed to read.
+    /// </summary>
+    public Result<IReadOnlyList<ScanProgressSnapshot>> RunningFor(AccessSubject actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.IsAdministrator ? Result<IReadOnlyList<ScanProgressSnapshot>>.Success(Running) : AccessErrors.Forbidden("watching scans");
+    }
+
     /// <summary>Scans running here and, as last reported, on the other instances.</summary>
-    public IReadOnlyList<ScanProgressSnapshot> Running => [.. LocalRunning, .. _remote.Values.SelectMany(r => r.Running)];
+    internal IReadOnlyList<ScanProgressSnapshot> Running => [.. LocalRunning, .. _remote.Values.SelectMany(r => r.Running)];
 
     internal IReadOnlyList<ScanProgressSnapshot> LocalRunning => _running.Values.Select(v => Snapshot(v.Run, v.Progress)).ToList();
 
     private sealed record RunningScan(ScanRun Run, ScanProgress Progress, CancellationTokenSource Cancellation);
 
     /// <summary>Cancels the running scan of a root in this process; false when none runs here.</summary>
-    public bool CancelRoot(int rootId)
+    internal bool CancelRoot(int rootId)
     {
         foreach (var (_, scan) in _running)
         {
@@ -47,7 +59,7 @@ public sealed class ScanMonitor(TimeProvider time)
     }
 
     /// <summary>Cancels a root's scan here or, through Redis, wherever it runs.</summary>
-    public async Task<bool> CancelAnywhereAsync(int rootId) =>
+    internal async Task<bool> CancelAnywhereAsync(int rootId) =>
         CancelRoot(rootId) || (RemoteCancel is not null && _remote.Values.Any(r => r.Running.Any(s => s.RootId == rootId)) && await RemoteCancel(rootId));
 
     internal void UpdateRemote(string instanceId, IReadOnlyList<ScanProgressSnapshot> running, DateTimeOffset at)

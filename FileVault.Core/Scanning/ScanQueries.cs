@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -17,11 +18,19 @@ public sealed record ScanErrorRow(string RelativePath, string Code, string Messa
 
 public sealed record RootAlert(int RootId, string RootName, string? Message);
 
-/// <summary>Read side of the scanner for the admin pages.</summary>
+/// <summary>
+/// Read side of the scanner for the admin pages. Admins only: roots' server paths and scan errors name places on the
+/// server and paths a user may not be allowed to read (<c>auth.forbidden</c> for anyone else).
+/// </summary>
 public sealed class ScanQueries(IDbContextFactory<FileVaultDbContext> contexts)
 {
-    public async Task<IReadOnlyList<RootStatus>> RootsAsync(CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<RootStatus>>> RootsAsync(AccessSubject actor, CancellationToken cancellationToken)
     {
+        if (Refuse(actor) is { } refused)
+        {
+            return refused;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var roots = await db.StorageRoots.AsNoTracking().OrderBy(r => r.Name).ToListAsync(cancellationToken);
         var lastIds = roots.Where(r => r.LastCompletedScanId is not null).Select(r => r.LastCompletedScanId!.Value).ToList();
@@ -38,14 +47,24 @@ public sealed class ScanQueries(IDbContextFactory<FileVaultDbContext> contexts)
             .ToList();
     }
 
-    public async Task<IReadOnlyList<ScanRunSummary>> RecentRunsAsync(int count, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<ScanRunSummary>>> RecentRunsAsync(AccessSubject actor, int count, CancellationToken cancellationToken)
     {
+        if (Refuse(actor) is { } refused)
+        {
+            return refused;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await RunsAsync(db, db.ScanRuns.OrderByDescending(r => r.Id).Take(count), cancellationToken);
+        return Result<IReadOnlyList<ScanRunSummary>>.Success(await RunsAsync(db, db.ScanRuns.OrderByDescending(r => r.Id).Take(count), cancellationToken));
     }
 
-    public async Task<IReadOnlyList<ScanErrorRow>> ErrorsAsync(long scanRunId, int count, CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<ScanErrorRow>>> ErrorsAsync(AccessSubject actor, long scanRunId, int count, CancellationToken cancellationToken)
     {
+        if (Refuse(actor) is { } refused)
+        {
+            return refused;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.ScanErrors.AsNoTracking()
             .Where(e => e.ScanRunId == scanRunId)
@@ -56,14 +75,25 @@ public sealed class ScanQueries(IDbContextFactory<FileVaultDbContext> contexts)
     }
 
     /// <summary>Roots an admin must look at: unhealthy, or holding back a scan's missing entries.</summary>
-    public async Task<IReadOnlyList<RootAlert>> AlertsAsync(CancellationToken cancellationToken)
+    public async Task<Result<IReadOnlyList<RootAlert>>> AlertsAsync(AccessSubject actor, CancellationToken cancellationToken)
     {
+        if (Refuse(actor) is { } refused)
+        {
+            return refused;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.StorageRoots.AsNoTracking()
             .Where(r => r.AlertOpen)
             .OrderBy(r => r.Name)
             .Select(r => new RootAlert(r.Id, r.Name, r.HealthMessage))
             .ToListAsync(cancellationToken);
+    }
+
+    private static Error? Refuse(AccessSubject actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.IsAdministrator ? null : AccessErrors.Forbidden("reading storage roots and scans");
     }
 
     private static async Task<IReadOnlyList<ScanRunSummary>> RunsAsync(FileVaultDbContext db, IQueryable<ScanRun> runs, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Scanning;
 using Microsoft.EntityFrameworkCore;
@@ -6,14 +7,26 @@ using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Storage;
 
-/// <summary>Checks roots' mounts and keeps their health and the admin alert up to date.</summary>
+/// <summary>
+/// Checks roots' mounts and keeps their health and the admin alert up to date: on its schedule (as
+/// <see cref="AccessSubject.System"/>) or when an admin asks (<c>auth.forbidden</c> for anyone else).
+/// </summary>
 public sealed class RootHealthService(
     IDbContextFactory<FileVaultDbContext> contexts, IOptions<ScannerOptions> options, TimeProvider time, ILogger<RootHealthService> logger)
 {
-    public async Task CheckAllAsync(CancellationToken cancellationToken)
+    /// <returns>How many roots were checked.</returns>
+    public async Task<Result<int>> CheckAllAsync(AccessSubject actor, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!actor.IsAdministrator)
+        {
+            // Each check stats every mount and may wait for a hung network share: not for anyone to trigger at will.
+            return AccessErrors.Forbidden("checking storage roots");
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        foreach (var root in await db.StorageRoots.ToListAsync(cancellationToken))
+        var roots = await db.StorageRoots.ToListAsync(cancellationToken);
+        foreach (var root in roots)
         {
             var report = await MountHealth.CheckAsync(root, options.Value.HealthCheckTimeout, cancellationToken);
             var awaitingConfirmation = await db.ScanRuns.AnyAsync(
@@ -41,5 +54,6 @@ public sealed class RootHealthService(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        return roots.Count;
     }
 }

@@ -17,7 +17,10 @@ public sealed class StorageRootRegistry(FileVaultDbContext db, TimeProvider time
     /// <summary>The marker file in every root; the scanner treats a root without it as unhealthy.</summary>
     public const string MarkerFileName = ".filevault-root";
 
-    /// <param name="actor">The admin registering the root; null for FileVault itself (start-up seeding, the command line).</param>
+    /// <param name="actor">
+    /// The admin registering the root, or <see cref="AccessSubject.System"/> (or null) for FileVault itself: start-up
+    /// seeding and the command line, whose audit rows name no user.
+    /// </param>
     public async Task<Result<StorageRoot>> RegisterAsync(
         AccessSubject? actor, string name, string path, bool isReadOnly, CancellationToken cancellationToken)
     {
@@ -83,7 +86,7 @@ public sealed class StorageRootRegistry(FileVaultDbContext db, TimeProvider time
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             db.StorageRoots.Add(root);
             await db.SaveChangesAsync(ct);
-            AuditTrail.Add(db, time, actor?.UserId, "root.register", $"root:{root.Id}", new { root.Name, root.Path, root.IsReadOnly });
+            AuditTrail.Add(db, time, actor is { IsSystem: false } ? actor.UserId : null, "root.register", $"root:{root.Id}", new { root.Name, root.Path, root.IsReadOnly });
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }, cancellationToken);

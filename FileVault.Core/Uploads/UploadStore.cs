@@ -109,18 +109,6 @@ public sealed class UploadStore(
             }
         }
 
-        var open = db.Uploads.Where(u => u.OwnerId == actor.UserId && u.Status == UploadStatus.Receiving && u.ExpiresAt > now);
-        if (await open.CountAsync(cancellationToken) >= settings.MaxConcurrentPerUser)
-        {
-            return new Error("upload.too_many", $"You have {settings.MaxConcurrentPerUser} unfinished uploads; finish or cancel one first.");
-        }
-
-        var staged = await open.SumAsync(u => u.Length, cancellationToken);
-        if (staged + request.Length > settings.MaxStagingBytesPerUser)
-        {
-            return new Error("upload.quota_exceeded", $"Your unfinished uploads would hold more than {settings.MaxStagingBytesPerUser} bytes.");
-        }
-
         if (new DriveInfo(root.Path).AvailableFreeSpace < request.Length)
         {
             return new Error("storage.insufficient", "There is not enough free space on the storage for this file.");
@@ -140,8 +128,11 @@ public sealed class UploadStore(
             ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
         };
         // The row first: a staging file without one would never be found by the expiry schedule.
-        db.Uploads.Add(upload);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await AddWithinLimitsAsync(db, upload, settings, now, cancellationToken) is { } overLimit)
+        {
+            return overLimit;
+        }
+
         if (StagingArea.Create(root.Path, upload.Id) is { } failed)
         {
             await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
@@ -150,6 +141,49 @@ public sealed class UploadStore(
 
         logger.LogInformation("{User} started upload {Upload} of {Length} bytes into folder {Folder}", actor.UserId, upload.Id, upload.Length, folder.Id);
         return State(upload);
+    }
+
+    /// <summary>
+    /// Counts the owner's open uploads and their bytes and inserts the new one in one transaction, under a lock on the
+    /// owner: checked and inserted separately, parallel creations (on any instance) would each see room for one more
+    /// and together pass the limits.
+    /// </summary>
+    private static async Task<Error?> AddWithinLimitsAsync(
+        FileVaultDbContext db, Upload upload, UploadOptions settings, DateTimeOffset now, CancellationToken cancellationToken) =>
+        // The retrying strategy replays the whole unit if PostgreSQL drops mid-way.
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Held until commit or rollback; other users' creations are not held up.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({UploadLimitLockNamespace}, {OwnerLockKey(upload.OwnerId)})", cancellationToken);
+            var open = db.Uploads.Where(u => u.OwnerId == upload.OwnerId && u.Status == UploadStatus.Receiving && u.ExpiresAt > now);
+            if (await open.CountAsync(cancellationToken) >= settings.MaxConcurrentPerUser)
+            {
+                return new Error("upload.too_many", $"You have {settings.MaxConcurrentPerUser} unfinished uploads; finish or cancel one first.");
+            }
+
+            var staged = await open.SumAsync(u => u.Length, cancellationToken);
+            if (staged + upload.Length > settings.MaxStagingBytesPerUser)
+            {
+                return new Error("upload.quota_exceeded", $"Your unfinished uploads would hold more than {settings.MaxStagingBytesPerUser} bytes.");
+            }
+
+            db.Uploads.Add(upload);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return (Error?)null;
+        });
+
+    // "FVUP": the namespace of the per-user upload-limit advisory locks (the scanner's per-root locks use "FVSC").
+    private const int UploadLimitLockNamespace = 0x46565550;
+
+    /// <summary>The user's key within that namespace; two users sharing one only wait for each other a moment.</summary>
+    private static int OwnerLockKey(Guid ownerId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        ownerId.TryWriteBytes(bytes);
+        return BitConverter.ToInt32(bytes[..4]) ^ BitConverter.ToInt32(bytes[4..8]) ^ BitConverter.ToInt32(bytes[8..12]) ^ BitConverter.ToInt32(bytes[12..]);
     }
 
     /// <summary>

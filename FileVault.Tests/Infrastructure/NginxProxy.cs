@@ -200,6 +200,8 @@ public sealed class AppBehindNginx : IAsyncLifetime
     public async Task InitializeAsync()
     {
         App.Settings["FileVault:Downloads:AccelRedirectRoot"] = App.StorageDirectory;
+        // nginx runs on this machine, so its forwarded headers come from loopback.
+        App.Settings["FileVault:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
         await App.InitializeAsync();
         _nginx = await NginxProxy.StartAsync(App.BaseAddress, App.StorageDirectory);
     }

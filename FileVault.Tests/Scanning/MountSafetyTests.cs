@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
@@ -9,6 +10,8 @@ namespace FileVault.Tests.Scanning;
 /// <summary>The scanner never trusts an empty mount (DESIGN invariant 5, R-SCAN-1, R-SCAN-2, R-TEST-4).</summary>
 public sealed class MountSafetyTests : IAsyncLifetime
 {
+    private static readonly AccessSubject Admin = AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]);
+
     private ScanHarness _harness = default!;
     private int _catalogued;
 
@@ -129,7 +132,7 @@ public sealed class MountSafetyTests : IAsyncLifetime
         Assert.Equal(_catalogued + 1, (await _harness.CatalogAsync()).Count);
         Assert.True(await AlertOpenAsync());
 
-        var confirmed = await _harness.Get<HeldMissingReview>().ConfirmAsync(run.Id, "admin@test", CancellationToken.None);
+        var confirmed = await _harness.Get<HeldMissingReview>().ConfirmAsync(Admin, run.Id, CancellationToken.None);
 
         Assert.Equal(18, confirmed.Value);
         await _harness.AssertCatalogMatchesDiskAsync();
@@ -143,13 +146,13 @@ public sealed class MountSafetyTests : IAsyncLifetime
         Directory.Delete(_harness.PathOf("부서1"), recursive: true);
         var run = await _harness.ScanAsync(ScanKind.Full);
 
-        var dismissed = await _harness.Get<HeldMissingReview>().DismissAsync(run.Id, "admin@test", CancellationToken.None);
+        var dismissed = await _harness.Get<HeldMissingReview>().DismissAsync(Admin, run.Id, CancellationToken.None);
 
         Assert.True(dismissed.IsSuccess);
         Assert.Equal(_catalogued, (await _harness.CatalogAsync()).Count);
         Assert.False(await AlertOpenAsync());
         Assert.Equal("scan.not_awaiting_confirmation",
-            (await _harness.Get<HeldMissingReview>().ConfirmAsync(run.Id, "admin@test", CancellationToken.None)).Error?.Code);
+            (await _harness.Get<HeldMissingReview>().ConfirmAsync(Admin, run.Id, CancellationToken.None)).Error?.Code);
     }
 
     [Fact]
@@ -158,11 +161,11 @@ public sealed class MountSafetyTests : IAsyncLifetime
         var marker = _harness.PathOf(StorageRootRegistry.MarkerFileName);
         var content = await File.ReadAllTextAsync(marker);
         File.Delete(marker);
-        await _harness.Get<RootHealthService>().CheckAllAsync(CancellationToken.None);
+        await _harness.Get<RootHealthService>().CheckAllAsync(Admin, CancellationToken.None);
         Assert.True(await AlertOpenAsync());
 
         await File.WriteAllTextAsync(marker, content);
-        await _harness.Get<RootHealthService>().CheckAllAsync(CancellationToken.None);
+        await _harness.Get<RootHealthService>().CheckAllAsync(Admin, CancellationToken.None);
         Assert.False(await AlertOpenAsync());
     }
 

@@ -34,6 +34,8 @@ public sealed class UploadFixture : FileVaultAppFactory
         Directory.CreateDirectory(PathOf("Sales/" + MacSecret));
         Directory.CreateDirectory(PathOf("Public"));
         await File.WriteAllTextAsync(PathOf("Sales/taken.txt"), "already here");
+        // Some tests put the repository's nginx (on this machine) in front: its forwarded headers come from loopback.
+        Settings["FileVault:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
         BaseAddress = StartKestrel();
         await WaitUntilReadyAsync();
         await using (var db = Database.CreateDbContext())

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using FileVault.Core.Data;
 using FileVault.Core.Tokens;
+using FileVault.Web.Endpoints;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
@@ -11,8 +12,11 @@ using Microsoft.IdentityModel.Tokens;
 namespace FileVault.Web.Account;
 
 /// <summary>
-/// How a request proves who it is. One policy scheme picks: <c>Authorization: Bearer fvp_…</c> is a personal access
-/// token, any other bearer value a JWT access token, and no bearer header the sign-in cookie (pages and the UI).
+/// How a request proves who it is. One policy scheme picks: under /api/v1, <c>Authorization: Bearer fvp_…</c> is a
+/// personal access token, any other bearer value a JWT access token, and no bearer header the sign-in cookie.
+/// Everywhere else (pages, <c>/_blazor</c>, the ZIP download form) only the cookie counts and an Authorization header is
+/// ignored, so a token's scope can never be widened through the UI: a read-only token must not open the page that mints
+/// read-write ones.
 /// </summary>
 public static class ApiAuthentication
 {
@@ -76,12 +80,21 @@ public static class ApiAuthentication
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
-    private static string SelectScheme(HttpContext context) => BearerToken(context.Request) switch
+    private static string SelectScheme(HttpContext context)
     {
-        null => IdentityConstants.ApplicationScheme,
-        var token when token.StartsWith(TokenSecrets.PersonalPrefix, StringComparison.Ordinal) => PersonalTokenScheme,
-        _ => JwtScheme,
-    };
+        // Matched like routing matches (by segment, any case), so no spelling of an API path reaches a page as bearer.
+        if (!context.Request.Path.StartsWithSegments(ApiEndpoints.Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return IdentityConstants.ApplicationScheme;
+        }
+
+        return BearerToken(context.Request) switch
+        {
+            null => IdentityConstants.ApplicationScheme,
+            var token when token.StartsWith(TokenSecrets.PersonalPrefix, StringComparison.Ordinal) => PersonalTokenScheme,
+            _ => JwtScheme,
+        };
+    }
 
     /// <summary>An access token dies with its user's security stamp: password change, disable or role change (R-AUTH-4).</summary>
     private static async Task RejectRevokedAsync(TokenValidatedContext context)

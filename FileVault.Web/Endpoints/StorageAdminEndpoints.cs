@@ -15,7 +15,7 @@ public static class StorageAdminEndpoints
     {
         var roots = admin.MapGroup("/roots").WithTags("Admin: storage");
 
-        roots.MapGet("", async (StorageRootQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.ListAsync(ct)))
+        roots.MapGet("", async (ClaimsPrincipal user, StorageRootQueries queries, CancellationToken ct) => (await queries.ListAsync(user.Actor(), ct)).ToOk())
             .WithName("ListRoots").WithSummary("Lists the registered storage roots.");
         roots.MapPost("", async Task<Results<Ok<StorageRootSummary>, ProblemHttpResult>> (
                 RegisterRootRequest request, ClaimsPrincipal user, StorageRootRegistry registry, CancellationToken ct) =>

@@ -53,8 +53,8 @@ public static class BrowseCommand
 
         await using var scope = services.CreateAsyncScope();
         var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
-        // The command is the operator at the server's console: it browses as an administrator.
-        var operatorSubject = AccessSubject.Create(Guid.Empty, [Roles.SuperAdmin]);
+        // The command is the operator at the server's console: it browses as FileVault itself, which sees every root.
+        var operatorSubject = AccessSubject.System;
         // One warm-up page: the first query of a process also pays for EF's model and query compilation.
         await browser.BrowseAsync(operatorSubject, new BrowseQuery(folderId, sort, descending, PageSize: pageSize), CancellationToken.None);
 

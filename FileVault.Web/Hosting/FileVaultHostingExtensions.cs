@@ -16,7 +16,6 @@ using FileVault.Web.Components;
 using FileVault.Web.Endpoints;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.HttpOverrides;
 using MudBlazor.Services;
 using Serilog;
 using System.Text.Encodings.Web;
@@ -94,8 +93,7 @@ public static class FileVaultHostingExtensions
                 return Task.CompletedTask;
             });
         });
-        services.Configure<ForwardedHeadersOptions>(options =>
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        services.AddTrustedProxies(configuration);
 
         services.AddRazorComponents()
             .AddInteractiveServerComponents(options => options.DetailedErrors = isDevelopment)
@@ -107,7 +105,7 @@ public static class FileVaultHostingExtensions
 
     public static WebApplication MapFileVault(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        app.UseTrustedProxies();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);

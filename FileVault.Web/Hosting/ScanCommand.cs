@@ -12,7 +12,8 @@ namespace FileVault.Web.Hosting;
 
 /// <summary>
 /// `FileVault.Web scan --root DIR [--kind full|incremental]`: runs the app's own scanner once, without the web host,
-/// and prints its figures as `name: value` lines. For scripts and for bench/scan.sh. Registers DIR when it is new.
+/// and prints its figures as `name: value` lines. For scripts and for bench/scan.sh. Registers DIR when it is new. It
+/// runs as <see cref="AccessSubject.System"/>: whoever can start the server's binary is its operator.
 /// </summary>
 public static class ScanCommand
 {
@@ -100,7 +101,7 @@ public static class ScanCommand
         }
 
         var registered = await ActivatorUtilities.CreateInstance<StorageRootRegistry>(scope.ServiceProvider)
-            .RegisterAsync(null, Path.GetFileName(fullPath), fullPath, isReadOnly: false, CancellationToken.None);
+            .RegisterAsync(AccessSubject.System, Path.GetFileName(fullPath), fullPath, isReadOnly: false, CancellationToken.None);
         if (!registered.IsSuccess)
         {
             await Console.Error.WriteLineAsync($"error: {registered.Error}");

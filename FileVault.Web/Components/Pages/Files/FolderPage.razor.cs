@@ -92,7 +92,7 @@ public partial class FolderPage
             return;
         }
 
-        _rootName = (await Roots.ListAsync(CancellationToken.None)).FirstOrDefault(r => r.Id == RootId)?.Name;
+        _rootName = await Roots.NameAsync(RootId, CancellationToken.None);
         if (_rootName is null)
         {
             _folderId = null;

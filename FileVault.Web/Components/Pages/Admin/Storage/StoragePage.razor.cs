@@ -41,22 +41,28 @@ public partial class StoragePage
 
     private async Task ReloadAsync()
     {
-        _running = Monitor.Running;
-        _roots = await Queries.RootsAsync(CancellationToken.None);
-        _runs = await Queries.RecentRunsAsync(20, CancellationToken.None);
+        var actor = await AuthenticationState.ActorAsync();
+        _running = OrEmpty(Monitor.RunningFor(actor));
+        _roots = OrEmpty(await Queries.RootsAsync(actor, CancellationToken.None));
+        _runs = OrEmpty(await Queries.RecentRunsAsync(actor, 20, CancellationToken.None));
     }
+
+    // Core refuses a user who lost the Admin role while this page was open; the page then shows nothing rather than fail.
+    private static IReadOnlyList<T> OrEmpty<T>(Result<IReadOnlyList<T>> result) => result.IsSuccess ? result.Value : [];
 
     /// <summary>Counters of running scans live in memory; refresh them twice a second while the page is open.</summary>
     private async Task PollProgressAsync(CancellationToken cancellationToken)
     {
         _timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        var actor = await AuthenticationState.ActorAsync();
         try
         {
             while (await _timer.WaitForNextTickAsync(cancellationToken))
             {
-                if (_running.Count > 0 || Monitor.Running.Count > 0)
+                var running = OrEmpty(Monitor.RunningFor(actor));
+                if (_running.Count > 0 || running.Count > 0)
                 {
-                    _running = Monitor.Running;
+                    _running = running;
                     await InvokeAsync(StateHasChanged);
                 }
             }
@@ -75,8 +81,6 @@ public partial class StoragePage
         StateHasChanged();
     });
 
-    private async Task<string> ActingAdminAsync() => (await AuthenticationState).User.Identity?.Name ?? "unknown";
-
     private async Task StartAsync((int RootId, ScanKind Kind) request)
     {
         var result = await Launcher.StartAsync(await AuthenticationState.ActorAsync(), request.RootId, request.Kind, CancellationToken.None);
@@ -88,9 +92,16 @@ public partial class StoragePage
 
     private async Task CheckHealthAsync()
     {
-        await Health.CheckAllAsync(CancellationToken.None);
+        var checkedRoots = await Health.CheckAllAsync(await AuthenticationState.ActorAsync(), CancellationToken.None);
         await ReloadAsync();
-        Snackbar.Add(L["Storage_HealthChecked"], Severity.Info);
+        if (checkedRoots.IsSuccess)
+        {
+            Snackbar.Add(L["Storage_HealthChecked"], Severity.Info);
+        }
+        else
+        {
+            Snackbar.Add(L.Describe(checkedRoots.Error!), Severity.Warning);
+        }
     }
 
     private async Task RegisterAsync()
@@ -110,21 +121,27 @@ public partial class StoragePage
             L["Storage_ConfirmText"], yesText: L["Storage_Confirm"], cancelText: L["Storage_Close"]);
         if (confirmed == true)
         {
-            Report((await Review.ConfirmAsync(run.Id, await ActingAdminAsync(), CancellationToken.None)).Error, "Storage_Done");
+            Report((await Review.ConfirmAsync(await AuthenticationState.ActorAsync(), run.Id, CancellationToken.None)).Error, "Storage_Done");
             await ReloadAsync();
         }
     }
 
     private async Task DismissAsync(ScanRunSummary run)
     {
-        Report((await Review.DismissAsync(run.Id, await ActingAdminAsync(), CancellationToken.None)).Error, "Storage_Done");
+        Report((await Review.DismissAsync(await AuthenticationState.ActorAsync(), run.Id, CancellationToken.None)).Error, "Storage_Done");
         await ReloadAsync();
     }
 
     private async Task ShowErrorsAsync(ScanRunSummary run)
     {
-        var errors = await Queries.ErrorsAsync(run.Id, 200, CancellationToken.None);
-        var parameters = new DialogParameters<ScanErrorsDialog> { { d => d.Errors, errors } };
+        var errors = await Queries.ErrorsAsync(await AuthenticationState.ActorAsync(), run.Id, 200, CancellationToken.None);
+        if (!errors.IsSuccess)
+        {
+            Report(errors.Error, "Storage_Done");
+            return;
+        }
+
+        var parameters = new DialogParameters<ScanErrorsDialog> { { d => d.Errors, errors.Value } };
         await Dialogs.ShowAsync<ScanErrorsDialog>(string.Format(System.Globalization.CultureInfo.CurrentCulture, L["Storage_ErrorsOf"], run.Id),
             parameters, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseButton = true });
     }

@@ -28,6 +28,10 @@ internal sealed class AccessModelApp : FileVaultAppFactory
 {
     public const string GroupName = "model-group";
 
+    // Jobs that ended, from the app's job events, and a signal for each.
+    private readonly ConcurrentDictionary<long, JobEvent> _finished = new();
+    private readonly SemaphoreSlim _jobEnded = new(0);
+
     public AccessModelApp()
     {
         Settings["FileVault:Jobs:PollInterval"] = "00:00:00.200";
@@ -168,9 +172,6 @@ internal sealed class AccessModelApp : FileVaultAppFactory
 
         throw new TimeoutException($"Jobs {string.Join(", ", ids)} did not end within a minute.");
     }
-
-    private readonly ConcurrentDictionary<long, JobEvent> _finished = new();
-    private readonly SemaphoreSlim _jobEnded = new(0);
 
     private void OnJobEvent(JobEvent change)
     {

@@ -52,6 +52,7 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
     private readonly List<ModelViolation> _violations = [];
     // Who could read an entry at the moment it went to the trash: nobody else may see it there.
     private readonly Dictionary<long, HashSet<Guid>> _readersWhenTrashed = [];
+    private readonly Dictionary<string, (int Count, TimeSpan Time)> _timings = new(StringComparer.Ordinal);
     private ModelTree _tree = default!;
     private StateSnapshot? _state;
     private int _step;
@@ -123,8 +124,6 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
         };
         await TimeAsync(kind, step);
     }
-
-    private readonly Dictionary<string, (int Count, TimeSpan Time)> _timings = new(StringComparer.Ordinal);
 
     private async Task TimeAsync(string kind, Func<Task> work)
     {

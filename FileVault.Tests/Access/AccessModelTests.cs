@@ -11,8 +11,10 @@ namespace FileVault.Tests.Access;
 /// </summary>
 /// <remarks>
 /// <para>FILEVAULT_MODEL_SEED picks the run (the seed and the step log are in the failure message), FILEVAULT_MODEL_STEPS
-/// its length (a few hundred is a quick run), FILEVAULT_MODEL_FULL_CHECK_EVERY how often every user lists every folder
-/// (100), and FILEVAULT_MODEL_KEEP_GOING=1 carries on past a broken invariant to report each one once.</para>
+/// its length (3000; a few hundred is a quick run), FILEVAULT_MODEL_SECONDS the most it may take (150: on a busy
+/// machine fewer steps run, the first ones of the same run, and the output says how many), FILEVAULT_MODEL_FULL_CHECK_EVERY
+/// how often every user lists every folder (100), and FILEVAULT_MODEL_KEEP_GOING=1 carries on past a broken invariant to
+/// report each one once.</para>
 /// <para>What the model allows may still fail (a name taken, a folder moved into itself); what it forbids must be
 /// refused with a ProblemDetails code and change nothing on disk, in the catalog or in the trash.</para>
 /// </remarks>

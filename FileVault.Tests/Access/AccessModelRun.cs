@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
@@ -50,19 +51,19 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
     private readonly AccessModel _model = new();
     private readonly List<string> _log = [];
     private readonly List<ModelViolation> _violations = [];
-    // Who could read an entry at the moment it went to the trash: nobody else may see it there.
+    // Who could read an entry at the moment it went to the trash; in the trash it shows to them, and to whoever may
+    // read it now where it was.
     private readonly Dictionary<long, HashSet<Guid>> _readersWhenTrashed = [];
     private readonly Dictionary<string, (int Count, TimeSpan Time)> _timings = new(StringComparer.Ordinal);
     private ModelTree _tree = default!;
     private StateSnapshot? _state;
     private int _step;
+    // Changes the model allowed (and of those, the ones the app carried out), and changes it forbade.
+    private int _allowed, _succeeded, _forbidden;
 
     private IReadOnlyList<ModelUser> Users => app.Users;
 
     public int StepsRun { get; private set; }
-
-    // Changes the model allowed (and of those, the ones the app carried out), and changes it forbade.
-    private int _allowed, _succeeded, _forbidden;
 
     /// <summary>Runs every step; null when nothing broke, else the report to fail with.</summary>
     public async Task<string?> RunAsync()
@@ -72,10 +73,10 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
         await SetMembershipAsync(Users[1], member: true);
         _tree = await app.ReadTreeAsync();
         await GrantInitiallyAsync();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         for (_step = 1; _step <= settings.Steps && (settings.KeepGoing || _violations.Count == 0); _step++)
         {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > settings.Budget)
+            if (Stopwatch.GetElapsedTime(started) > settings.Budget)
             {
                 break;
             }
@@ -127,10 +128,10 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
 
     private async Task TimeAsync(string kind, Func<Task> work)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         await work();
         var (count, time) = _timings.GetValueOrDefault(kind);
-        _timings[kind] = (count + 1, time + System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        _timings[kind] = (count + 1, time + Stopwatch.GetElapsedTime(started));
     }
 
     public string Summary => $"seed {settings.Seed}: {StepsRun} of {settings.Steps} steps; changes the model allowed {_allowed} "
@@ -481,15 +482,17 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
 
         if (forbidden is not null)
         {
+            // One report per kind of change and reason, so that a run that keeps going shows each hole once.
+            var what = description.Split(' ')[0] + (forbidden.StartsWith("replacing", StringComparison.Ordinal) ? ", replacing" : "");
             var changes = Differences(beforeState, afterState);
             if (changes is not null)
             {
-                Violate("forbidden.carried_out", $"{actor.Name} {description}: the model forbids it ({forbidden}), yet the app answered {status} "
+                Violate($"forbidden.carried_out: {what}", $"{actor.Name} {description}: the model forbids it ({forbidden}), yet the app answered {status} "
                     + $"{(jobs.Length > 0 ? "[" + jobs + "] " : "")}and changed {changes}");
             }
             else if (status < 400)
             {
-                Violate("forbidden.accepted", $"{actor.Name} {description}: the model forbids it ({forbidden}), yet the app answered {status} "
+                Violate($"forbidden.accepted: {what}", $"{actor.Name} {description}: the model forbids it ({forbidden}), yet the app answered {status} "
                     + $"(changing nothing{(jobs.Length > 0 ? ": " + jobs : "")})");
             }
             else if (CodeOf(body) is null)

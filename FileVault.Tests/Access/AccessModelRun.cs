@@ -718,10 +718,13 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
             return;
         }
 
+        // What the answer says in words: its detail, where names are quoted, and the names it lists (not its trace id,
+        // whose hex digits can spell a short name).
+        var (detail, listed) = ProblemText(outcome.Body);
         var keys = names.Select(n => n.ToLowerInvariant()).ToHashSet();
         foreach (var hidden in outcome.Before.ChildrenOf(folder.Id).Where(c => keys.Contains(c.Key) && !_model.CanRead(outcome.Before, actor.Id, c.Id)))
         {
-            if (outcome.Body.Contains(hidden.Name, StringComparison.OrdinalIgnoreCase))
+            if (detail.Contains($"\"{hidden.Name}\"", StringComparison.OrdinalIgnoreCase) || listed.Contains(hidden.Key))
             {
                 Violate("conflict.names_unreadable", $"{actor.Name} was told about {Show(hidden)}, which they may not read: {outcome.Status} {Shorten(outcome.Body)}");
             }
@@ -924,6 +927,30 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
 
         var root = JsonDocument.Parse(body).RootElement;
         return root.TryGetProperty("jobIds", out var many) ? many.EnumerateArray().Select(j => j.GetInt64()).ToList() : [root.GetProperty("jobId").GetInt64()];
+    }
+
+    /// <summary>A ProblemDetails' detail and the names it lists (lower-cased); empty for any other body.</summary>
+    private static (string Detail, HashSet<string> Names) ProblemText(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return ("", []);
+            }
+
+            var detail = root.TryGetProperty("detail", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : "";
+            var names = root.TryGetProperty("names", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().Where(n => n.ValueKind == JsonValueKind.String).Select(n => n.GetString()!.ToLowerInvariant()).ToHashSet()
+                : [];
+            return (detail, names);
+        }
+        catch (JsonException)
+        {
+            return ("", []);
+        }
     }
 
     private static string? CodeOf(string body)

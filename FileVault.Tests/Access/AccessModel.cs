@@ -220,8 +220,8 @@ internal static class ModelRules
         : $"no Write on {Show(parent)}";
 
     /// <summary>
-    /// Write on the folder, Delete on the entry and on every folder below it: what this test was asked to hold, stricter
-    /// than the README's table, which asks only Write on the folder.
+    /// Read on the entry and Write on its folder (README's table): a renamed folder takes its grants along, so nothing
+    /// below it changes hands.
     /// </summary>
     public static string? Rename(AccessModel model, ModelTree tree, Guid user, ModelEntry entry)
     {
@@ -232,13 +232,12 @@ internal static class ModelRules
 
         return !model.CanRead(tree, user, entry.Id) ? $"cannot read {Show(entry)}"
             : !model.Has(tree, user, parent.Id, ModelBits.Write) ? $"no Write on {Show(parent)}"
-            : Lacking(model, tree, user, entry, ModelBits.Delete) is { } folder ? $"no Delete on {Show(folder)}"
             : null;
     }
 
     /// <summary>
-    /// Read and Delete on each source and every folder below it, Write on the destination, and what replacing takes:
-    /// what this test was asked to hold, stricter than the README's table, which asks Read on the source only.
+    /// Read on each source, Delete on it and on every folder below it (the whole subtree leaves its folder, its grants
+    /// along), Write on the destination, and what replacing takes (README's table).
     /// </summary>
     public static string? Move(AccessModel model, ModelTree tree, Guid user, IReadOnlyList<ModelEntry> sources, ModelEntry destination, string conflict)
     {
@@ -249,9 +248,14 @@ internal static class ModelRules
                 return "the root cannot be moved";
             }
 
-            if (Lacking(model, tree, user, source, ModelBits.Read | ModelBits.Delete) is { } folder)
+            if (!model.CanRead(tree, user, source.Id))
             {
-                return $"no {(ModelBits.Read | ModelBits.Delete) & ~model.Evaluate(tree, user, folder.Id)} on {Show(folder)}";
+                return $"cannot read {Show(source)}";
+            }
+
+            if (Lacking(model, tree, user, source, ModelBits.Delete) is { } folder)
+            {
+                return $"no Delete on {Show(folder)}";
             }
         }
 

@@ -708,8 +708,9 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
         _readersWhenTrashed.GetValueOrDefault(entryId, []).Contains(user.Id) || _model.CanRead(_tree, user.Id, entryId);
 
     /// <summary>
-    /// A refusal over a name conflict names no entry the actor cannot read: an unreadable entry in the way is at most
-    /// "a name unavailable", never spelled out.
+    /// A refusal over a name conflict tells nothing about an entry the actor cannot read beyond "this name is
+    /// unavailable": the name is the actor's own choice (a source's name, a new name), so it may be quoted and listed as
+    /// taken, but never as an entry that "already exists" or is "already in the destination".
     /// </summary>
     private void CheckConflictAnswer(ModelUser actor, ChangeOutcome outcome, ModelEntry folder, IEnumerable<string> names)
     {
@@ -720,15 +721,34 @@ internal sealed class AccessModelRun(AccessModelApp app, ModelRunSettings settin
 
         // What the answer says in words: its detail, where names are quoted, and the names it lists (not its trace id,
         // whose hex digits can spell a short name).
-        var (detail, listed) = ProblemText(outcome.Body);
+        var (detail, _) = ProblemText(outcome.Body);
         var keys = names.Select(n => n.ToLowerInvariant()).ToHashSet();
         foreach (var hidden in outcome.Before.ChildrenOf(folder.Id).Where(c => keys.Contains(c.Key) && !_model.CanRead(outcome.Before, actor.Id, c.Id)))
         {
-            if (detail.Contains($"\"{hidden.Name}\"", StringComparison.OrdinalIgnoreCase) || listed.Contains(hidden.Key))
+            if (SaysItExists(detail, hidden.Name))
             {
                 Violate("conflict.names_unreadable", $"{actor.Name} was told about {Show(hidden)}, which they may not read: {outcome.Status} {Shorten(outcome.Body)}");
             }
         }
+    }
+
+    private static bool SaysItExists(string detail, string name)
+    {
+        var quoted = $"\"{name}\"";
+        if (detail.Contains(quoted + " already exists", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        var already = detail.IndexOf("Already in the destination:", StringComparison.OrdinalIgnoreCase);
+        if (already < 0)
+        {
+            return false;
+        }
+
+        var end = detail.IndexOf(". ", already, StringComparison.Ordinal);
+        var clause = end < 0 ? detail[already..] : detail[already..end];
+        return clause.Contains(quoted, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>

@@ -296,37 +296,6 @@ public sealed class FileOperationsTests : IAsyncLifetime
 
     private Task<IReadOnlyList<TrashListItem>> TrashAsync() => _harness.Get<TrashQueries>().ListAsync(_admin, default);
 
-    private async Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request)
-    {
-        await using var scope = _harness.CreateScope();
-        var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return await WaitAsync(result.Value);
-    }
-
-    private async Task<Job> RunAsync(Func<FileOperations, Task<long>> request)
-    {
-        await using var scope = _harness.CreateScope();
-        return await WaitAsync(await request(scope.ServiceProvider.GetRequiredService<FileOperations>()));
-    }
-
-    private async Task<Job> WaitAsync(long id)
-    {
-        var ledger = _harness.Get<JobLedger>();
-        for (var i = 0; i < 300; i++)
-        {
-            var job = await ledger.GetAsync(id, default);
-            if (job is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled })
-            {
-                return job;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Job {id} did not finish: {(await ledger.GetAsync(id, default))?.Status}");
-    }
-
     private string Hash(string relative) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(_harness.PathOf(relative))));
 
     private async Task DescribeAsync(long id, string text)
@@ -363,4 +332,10 @@ public sealed class FileOperationsTests : IAsyncLifetime
         await _harness.Get<AccessVersion>().BumpAsync();
         return user;
     }
+
+    private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> RunAsync(Func<FileOperations, Task<long>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> WaitAsync(long id) => _harness.WaitForJobAsync(id);
 }

@@ -394,33 +394,9 @@ public sealed class WritePathAttackTests : IAsyncLifetime
         return await request(scope.ServiceProvider);
     }
 
-    private async Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request)
-    {
-        var result = await OperationsAsync(request);
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return await WaitAsync(result.Value);
-    }
+    private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
 
-    private async Task<Job> RunAsync(Func<FileOperations, Task<long>> request)
-    {
-        await using var scope = _harness.CreateScope();
-        return await WaitAsync(await request(scope.ServiceProvider.GetRequiredService<FileOperations>()));
-    }
+    private Task<Job> RunAsync(Func<FileOperations, Task<long>> request) => _harness.RunJobAsync(request);
 
-    private async Task<Job> WaitAsync(long id)
-    {
-        var ledger = _harness.Get<JobLedger>();
-        for (var i = 0; i < 300; i++)
-        {
-            var job = await ledger.GetAsync(id, default);
-            if (job is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled })
-            {
-                return job;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Job {id} did not finish: {(await ledger.GetAsync(id, default))?.Status}");
-    }
+    private Task<Job> WaitAsync(long id) => _harness.WaitForJobAsync(id);
 }

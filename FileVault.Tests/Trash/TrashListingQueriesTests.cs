@@ -205,36 +205,6 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<TrashQueries>().PageAsync(actor, query, default);
     }
 
-    private async Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request)
-    {
-        await using var scope = _harness.CreateScope();
-        var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
-        Assert.True(result.IsSuccess, result.Error?.ToString());
-        return await WaitAsync(result.Value);
-    }
-
-    private async Task<Job> RunAsync(Func<FileOperations, Task<long>> request)
-    {
-        await using var scope = _harness.CreateScope();
-        return await WaitAsync(await request(scope.ServiceProvider.GetRequiredService<FileOperations>()));
-    }
-
-    private async Task<Job> WaitAsync(long id)
-    {
-        var ledger = _harness.Get<JobLedger>();
-        for (var i = 0; i < 300; i++)
-        {
-            if (await ledger.GetAsync(id, default) is { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled } job)
-            {
-                return job;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Job {id} did not finish.");
-    }
-
     private async Task<List<Job>> RunManyAsync(Func<FileOperations, Task<Result<IReadOnlyList<long>>>> request)
     {
         await using var scope = _harness.CreateScope();
@@ -276,4 +246,10 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
         await _harness.Get<AccessVersion>().BumpAsync();
         return grant.Id;
     }
+
+    private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> RunAsync(Func<FileOperations, Task<long>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> WaitAsync(long id) => _harness.WaitForJobAsync(id);
 }

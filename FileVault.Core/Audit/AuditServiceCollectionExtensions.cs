@@ -8,6 +8,7 @@ public static class AuditServiceCollectionExtensions
     public static IServiceCollection AddAudit(this IServiceCollection services)
     {
         services.AddSingleton<AuditQueries>();
+        services.AddSingleton<AuditRecorder>();
         return services;
     }
 }

@@ -35,4 +35,18 @@ public sealed class StorageRootQueries(IDbContextFactory<FileVaultDbContext> con
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.StorageRoots.AsNoTracking().Where(r => r.Id == rootId).Select(r => r.Name).SingleOrDefaultAsync(cancellationToken);
     }
+
+    /// <summary>The root registered at <paramref name="path"/> (absolute, as registered), for admins only; null when none is.</summary>
+    public async Task<Result<int?>> FindByPathAsync(AccessSubject actor, string path, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(path);
+        if (!actor.IsAdministrator)
+        {
+            return AccessErrors.Forbidden("looking up storage roots by path");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.StorageRoots.AsNoTracking().Where(r => r.Path == path).Select(r => (int?)r.Id).SingleOrDefaultAsync(cancellationToken);
+    }
 }

@@ -14,6 +14,7 @@ public static class TokensServiceCollectionExtensions
                 $"FileVault:Jwt:SigningKey must be at least {ApiSigningKeyStore.MinimumKeyBytes} bytes, or empty to have one generated.")
             .ValidateOnStart();
         services.AddSingleton<ApiSigningKeyStore>();
+        services.AddSingleton<TokenAccounts>();
         services.AddScoped<RefreshTokens>();
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<UserSessions>();

@@ -107,8 +107,8 @@ public static class ApiAuthentication
             return;
         }
 
-        var db = context.HttpContext.RequestServices.GetRequiredService<FileVaultDbContext>();
-        if (!await TokenUsers.IsCurrentAsync(db, userId, stamp, context.HttpContext.RequestAborted))
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<TokenAccounts>();
+        if (!await accounts.IsCurrentAsync(userId, stamp, context.HttpContext.RequestAborted))
         {
             context.Fail("The access token was revoked.");
         }

@@ -1,8 +1,6 @@
 using FileVault.Core.Access;
 using FileVault.Core.Audit;
-using FileVault.Core.Data;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Web.Account;
 
@@ -15,8 +13,7 @@ public sealed class PasswordSignIn(
     SignInManager<FileVaultUser> signInManager,
     UserManager<FileVaultUser> users,
     IPasswordHasher<FileVaultUser> hasher,
-    IDbContextFactory<FileVaultDbContext> dbFactory,
-    TimeProvider time,
+    AuditRecorder audit,
     ILogger<PasswordSignIn> logger)
 {
     private static readonly FileVaultUser NobodyUser = new();
@@ -63,10 +60,9 @@ public sealed class PasswordSignIn(
 
     private async Task AuditAsync(Guid? userId, string action, string email, string channel, string? reason)
     {
-        await using var db = await dbFactory.CreateDbContextAsync();
         var target = userId is { } id ? $"user:{id}" : "email:" + (email.Length > 190 ? email[..190] : email);
-        AuditTrail.Add(db, time, userId, action, target, new { Channel = channel, Reason = reason }, reason is null ? AuditResult.Succeeded : AuditResult.Failed);
-        await db.SaveChangesAsync();
+        await audit.RecordAsync(userId, action, target, new { Channel = channel, Reason = reason }, reason is null ? AuditResult.Succeeded : AuditResult.Failed,
+            CancellationToken.None);
     }
 
     /// <summary>A local path to continue to after sign-in; anything else (absolute, protocol-relative) becomes "/".</summary>

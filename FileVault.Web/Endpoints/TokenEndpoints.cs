@@ -57,7 +57,7 @@ public static class TokenEndpoints
         PasswordSignIn signIn,
         RefreshTokens refreshTokens,
         AccessTokenIssuer issuer,
-        FileVaultDbContext db,
+        TokenAccounts accounts,
         HttpContext http,
         CancellationToken ct)
     {
@@ -70,7 +70,7 @@ public static class TokenEndpoints
         {
             case "password" when request is { Email.Length: > 0, Password.Length: > 0 }:
                 var signedIn = await signIn.CheckAsync(request.Email, request.Password);
-                user = signedIn is null ? null : await TokenUsers.FindEnabledAsync(db, signedIn.Id, ct);
+                user = signedIn is null ? null : await accounts.FindEnabledAsync(signedIn.Id, ct);
                 if (user is null)
                 {
                     return InvalidGrant("The e-mail or password is wrong, or the account is locked or disabled.");

@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
-using FileVault.Core.Data;
-using Microsoft.EntityFrameworkCore;
+using FileVault.Core.Storage;
 
 namespace FileVault.Web.Hosting;
 
@@ -33,28 +32,20 @@ public static class BrowseCommand
         }
 
         await using var services = await ScanCommand.BuildServicesAsync();
-        long folderId;
-        int rootId;
-        await using (var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync())
-        {
-            var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-            var found = await db.Entries
-                .Where(e => e.RelativePath == folder && db.StorageRoots.Any(r => r.Id == e.RootId && r.Path == fullPath))
-                .Select(e => new { e.Id, e.RootId })
-                .SingleOrDefaultAsync();
-            if (found is null)
-            {
-                await Console.Error.WriteLineAsync($"error: {folder} is not catalogued under {fullPath}; scan it first");
-                return 1;
-            }
-
-            (folderId, rootId) = (found.Id, found.RootId);
-        }
-
         await using var scope = services.CreateAsyncScope();
-        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
         // The command is the operator at the server's console: it browses as FileVault itself, which sees every root.
         var operatorSubject = AccessSubject.System;
+        var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var rootId = (await scope.ServiceProvider.GetRequiredService<StorageRootQueries>().FindByPathAsync(operatorSubject, fullPath, CancellationToken.None)).Value;
+        var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
+        if (rootId is not { } rootIdFound
+            || await browser.ResolveFolderAsync(operatorSubject, rootIdFound, folder, CancellationToken.None) is not { IsSuccess: true } folderFound)
+        {
+            await Console.Error.WriteLineAsync($"error: {folder} is not catalogued under {fullPath}; scan it first");
+            return 1;
+        }
+
+        var folderId = folderFound.Value;
         // One warm-up page: the first query of a process also pays for EF's model and query compilation.
         await browser.BrowseAsync(operatorSubject, new BrowseQuery(folderId, sort, descending, PageSize: pageSize), CancellationToken.None);
 
@@ -76,7 +67,7 @@ public static class BrowseCommand
         ScanCommand.Print("children", children);
         // For the API and browser halves of bench/browse.sh: /api/v1/entries/{folder_id}/children, /files/{root_id}/...
         ScanCommand.Print("folder_id", folderId);
-        ScanCommand.Print("root_id", rootId);
+        ScanCommand.Print("root_id", rootIdFound);
         ScanCommand.Print("sort", $"{sort.ToString().ToLowerInvariant()}{(descending ? " desc" : "")}");
         ScanCommand.Print("page_size", pageSize);
         ScanCommand.Print("pages", pages.Count);

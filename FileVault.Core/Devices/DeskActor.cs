@@ -3,7 +3,7 @@ using FileVault.Core.Access;
 
 namespace FileVault.Core.Devices;
 
-/// <summary>Who is acting at the desk, and what their roles allow (issue point 5).</summary>
+/// <summary>Who is acting at the desk, and what their roles allow: desk staff and admins run the desk, everyone else sees only their own rentals.</summary>
 public sealed record DeskActor(Guid UserId, string Name, bool RunsDesk, bool ManagesDevices)
 {
     public static DeskActor From(ClaimsPrincipal user)

@@ -118,7 +118,7 @@ public class DeviceEvent
 internal sealed class DeviceConfiguration :
     IEntityTypeConfiguration<Device>, IEntityTypeConfiguration<DevicePhoto>, IEntityTypeConfiguration<Rental>, IEntityTypeConfiguration<DeviceEvent>
 {
-    /// <summary>At most one open rental per device: the database, not the UI, guarantees it (issue point 2).</summary>
+    /// <summary>At most one open rental per device: the database, not the UI, guarantees it, so two desks checking out the same phone at once cannot both win.</summary>
     public const string OneOpenRentalPerDevice = "ux_rentals_one_open_per_device";
 
     public const string UniqueAssetTag = "ux_devices_asset_tag";

@@ -266,7 +266,7 @@ public sealed class BatchRenameOperations(
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             // The subtree's rows and the grants on the folder and below it follow the new name.
             await CatalogChanges.MoveSubtreeAsync(db, rootId, entryId, from, to, batch.Folder.Id, toName, null, CancellationToken.None);
-            await TouchFolderAsync(db, batch);
+            await CatalogChanges.TouchFolderAsync(db, batch.Folder.Id, batch.FolderOnDisk, CancellationToken.None);
             if (audit)
             {
                 AuditTrail.Add(db, time, actor.UserId, "entry.rename", $"{batch.Root.Name}/{Join(folderPath, step.Entry.Name)}", new { to, job = jobId });
@@ -276,14 +276,6 @@ public sealed class BatchRenameOperations(
             await transaction.CommitAsync(CancellationToken.None);
         });
         step.CurrentName = toName;
-    }
-
-    /// <summary>A rename changes the folder's mtime: keep the catalog's in step, or the next incremental scan lists it for nothing.</summary>
-    private static async Task TouchFolderAsync(FileVaultDbContext db, Batch batch)
-    {
-        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(batch.FolderOnDisk));
-        var micros = new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);
-        await db.Entries.Where(e => e.Id == batch.Folder.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), CancellationToken.None);
     }
 
     private static string Describe(IEnumerable<string> items)
@@ -400,7 +392,7 @@ public sealed class BatchRenameOperations(
             var errno = NativeFileSystem.RenameNoReplace(OnDisk(step.CurrentName), OnDisk(step.NewName));
             if (errno != 0)
             {
-                await GiveUpAsync(step, ErrnoError(errno, step.NewName));
+                await GiveUpAsync(step, NativeFileSystem.ChangeRefused(errno, step.NewName, "it keeps its name"));
                 return;
             }
 
@@ -416,7 +408,7 @@ public sealed class BatchRenameOperations(
             var errno = NativeFileSystem.RenameNoReplace(OnDisk(step.CurrentName), OnDisk(temporary));
             if (errno != 0)
             {
-                _failed.Add(new BatchRenameFailure(step.Entry.Id, step.Entry.Name, ErrnoError(errno, step.Entry.Name)));
+                _failed.Add(new BatchRenameFailure(step.Entry.Id, step.Entry.Name, NativeFileSystem.ChangeRefused(errno, step.Entry.Name, "it keeps its name")));
                 return false;
             }
 
@@ -481,8 +473,5 @@ public sealed class BatchRenameOperations(
 
         private string OnDisk(string name) => Path.Join(batch.FolderOnDisk, name);
 
-        private static Error ErrnoError(int errno, string name) => errno == NativeFileSystem.EExist
-            ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
-            : new Error("io.failed", $"The file system refused the change ({NativeDirectory.ErrnoName(errno)}).");
     }
 }

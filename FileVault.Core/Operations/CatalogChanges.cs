@@ -160,10 +160,23 @@ internal static class CatalogChanges
             return;
         }
 
-        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(path));
-        var micros = new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);
+        var micros = MtimeOf(path);
         await db.Entries.Where(e => e.RootId == root.Id && e.RelativePath == folder && e.State == EntryState.Active)
             .ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), cancellationToken);
+    }
+
+    /// <summary>The same, for a folder known by its id and its path on disk (already resolved by the caller).</summary>
+    public static async Task TouchFolderAsync(FileVaultDbContext db, long folderId, string folderOnDisk, CancellationToken cancellationToken)
+    {
+        var micros = MtimeOf(folderOnDisk);
+        await db.Entries.Where(e => e.Id == folderId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), cancellationToken);
+    }
+
+    // The catalog keeps microseconds, as PostgreSQL does.
+    private static DateTimeOffset MtimeOf(string folderOnDisk)
+    {
+        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(folderOnDisk));
+        return new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);
     }
 
     private sealed record SubtreeRow(long Id, string RelativePath);

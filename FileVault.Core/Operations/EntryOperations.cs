@@ -64,7 +64,7 @@ public sealed class EntryOperations(
                 var errno = NativeFileSystem.CreateDirectory(destination.Value, NativeFileSystem.NewFolderMode);
                 if (errno != 0)
                 {
-                    return ErrnoError(errno, nfcName);
+                    return NativeFileSystem.ChangeRefused(errno, nfcName, "nothing was changed");
                 }
 
                 var stat = UnixFileStat.TryGet(destination.Value);
@@ -84,7 +84,7 @@ public sealed class EntryOperations(
                             modified_at = EXCLUDED.modified_at, state = 0, missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode
                         RETURNING id AS "Value"
                         """).ToListAsync(cancellationToken);
-                    await TouchFolderAsync(db, parent.Id, Path.GetDirectoryName(destination.Value)!, cancellationToken);
+                    await CatalogChanges.TouchFolderAsync(db, parent.Id, Path.GetDirectoryName(destination.Value)!, cancellationToken);
                     AuditTrail.Add(db, time, actor.UserId, "entry.create_folder", $"{root.Name}/{relativePath}");
                     await db.SaveChangesAsync(cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
@@ -150,7 +150,7 @@ public sealed class EntryOperations(
                 var errno = NativeFileSystem.RenameNoReplace(source, destination.Value);
                 if (errno != 0)
                 {
-                    return ErrnoError(errno, nfcName);
+                    return NativeFileSystem.ChangeRefused(errno, nfcName, "nothing was changed");
                 }
 
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -160,7 +160,7 @@ public sealed class EntryOperations(
                     var old = entry.RelativePath;
                     // The subtree's rows and the grants on the folder and below it follow the new name.
                     await CatalogChanges.MoveSubtreeAsync(db, root.Id, entry.Id, old, newPath, parentId, nfcName, null, cancellationToken);
-                    await TouchFolderAsync(db, parentId, Path.GetDirectoryName(destination.Value)!, cancellationToken);
+                    await CatalogChanges.TouchFolderAsync(db, parentId, Path.GetDirectoryName(destination.Value)!, cancellationToken);
                     AuditTrail.Add(db, time, actor.UserId, "entry.rename", $"{root.Name}/{old}", new { to = newPath });
                     await db.SaveChangesAsync(cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
@@ -296,18 +296,6 @@ public sealed class EntryOperations(
             throw;
         }
     }
-
-    /// <summary>A change inside a folder changes the folder's mtime: keep the catalog's in step, or the next incremental scan lists it for nothing.</summary>
-    private static async Task TouchFolderAsync(FileVaultDbContext db, long folderId, string folderPath, CancellationToken cancellationToken)
-    {
-        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(folderPath));
-        var micros = new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);
-        await db.Entries.Where(e => e.Id == folderId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), cancellationToken);
-    }
-
-    private static Error ErrnoError(int errno, string name) => errno == NativeFileSystem.EExist
-        ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
-        : new Error("io.failed", $"The file system refused the change ({Scanning.NativeDirectory.ErrnoName(errno)}); nothing was changed.");
 
     private static string ParentOf(string relativePath) => relativePath.LastIndexOf('/') is var slash and >= 0 ? relativePath[..slash] : "";
 

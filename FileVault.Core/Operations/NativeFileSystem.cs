@@ -61,6 +61,14 @@ internal static partial class NativeFileSystem
         return errno;
     }
 
+    /// <summary>
+    /// The error for a change the kernel refused: a name taken (EEXIST) is a conflict; anything else an I/O failure,
+    /// followed by <paramref name="afterwards"/> (what became of the data, e.g. "nothing was changed").
+    /// </summary>
+    public static Error ChangeRefused(int errno, string name, string afterwards) => errno == EExist
+        ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
+        : new Error("io.failed", $"The file system refused the change ({Scanning.NativeDirectory.ErrnoName(errno)}); {afterwards}.");
+
     /// <summary>Sets a file's mode exactly, whatever the umask made it (R-UP-11); 0, or the errno.</summary>
     public static int SetMode(string path, UnixFileMode mode) => chmod(path, (uint)mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
 

@@ -160,7 +160,7 @@ public sealed class UploadCompletion(
         if (errno != 0)
         {
             NativeFileSystem.SetMode(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            return ErrnoError(errno, target.Name);
+            return NativeFileSystem.ChangeRefused(errno, target.Name, "the upload is kept");
         }
 
         var parentDirectory = Path.GetDirectoryName(destination.Value)!;
@@ -188,7 +188,7 @@ public sealed class UploadCompletion(
             // The open folder's page polls its stamp: the new file (or subfolder) shows up for everyone who has it open.
             foreach (var folder in changed)
             {
-                await TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : PathGuard.ResolveForWrite(root.Path, folder.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory, cancellationToken);
+                await CatalogChanges.TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : PathGuard.ResolveForWrite(root.Path, folder.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory, cancellationToken);
             }
 
             await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
@@ -238,7 +238,7 @@ public sealed class UploadCompletion(
             var errno = NativeFileSystem.CreateDirectory(created.Value, NativeFileSystem.NewFolderMode);
             if (errno != 0)
             {
-                return ErrnoError(errno, name);
+                return NativeFileSystem.ChangeRefused(errno, name, "the upload is kept");
             }
 
             path = UploadTarget.Join(parent.Path, name);
@@ -281,17 +281,6 @@ public sealed class UploadCompletion(
 
         return await SHA256.HashDataAsync(stream, cancellationToken);
     }
-
-    private static async Task TouchFolderAsync(FileVaultDbContext db, long folderId, string folderPath, CancellationToken cancellationToken)
-    {
-        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(folderPath));
-        var micros = new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);
-        await db.Entries.Where(e => e.Id == folderId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), cancellationToken);
-    }
-
-    private static Error ErrnoError(int errno, string name) => errno == NativeFileSystem.EExist
-        ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
-        : new Error("io.failed", $"The file system refused the change ({NativeDirectory.ErrnoName(errno)}); the upload is kept.");
 
     private static string Join(string? folder, string name) => string.IsNullOrEmpty(folder) ? name : folder + "/" + name;
 }

@@ -172,6 +172,30 @@ internal static class CatalogChanges
         await db.Entries.Where(e => e.Id == folderId).ExecuteUpdateAsync(s => s.SetProperty(e => e.ModifiedAt, micros), cancellationToken);
     }
 
+    /// <summary>
+    /// The catalog row of a folder FileVault just made (new folder, a folder upload's subfolder, a restore's missing
+    /// parent) at <paramref name="path"/>, stat'ed from <paramref name="folderOnDisk"/>; a missing row left at that path
+    /// by an earlier scan is the old folder's record and is reused. Returns the row's id.
+    /// </summary>
+    public static async Task<long> InsertFolderRowAsync(
+        FileVaultDbContext db, int rootId, long parentId, string name, string path, string folderOnDisk, Guid? actor, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var stat = UnixFileStat.TryGet(folderOnDisk);
+        var modified = MtimeOf(folderOnDisk);
+        var ids = await db.Database.SqlQuery<long>($"""
+            INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, state, device, inode,
+                                 name_is_valid, uploaded_by_id, uploaded_at)
+            VALUES ({rootId}, {parentId}, {name}, {EntryName.Key(name)}, {path}, 0, 0, {modified}, 0,
+                    {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor}, {now})
+            ON CONFLICT (root_id, relative_path) DO UPDATE
+            SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 0, size = 0,
+                modified_at = EXCLUDED.modified_at, state = 0, missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        return ids[0];
+    }
+
     // The catalog keeps microseconds, as PostgreSQL does.
     private static DateTimeOffset MtimeOf(string folderOnDisk)
     {

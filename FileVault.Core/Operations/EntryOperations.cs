@@ -67,28 +67,17 @@ public sealed class EntryOperations(
                     return NativeFileSystem.ChangeRefused(errno, nfcName, "nothing was changed");
                 }
 
-                var stat = UnixFileStat.TryGet(destination.Value);
-                var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(destination.Value));
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
                 return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
                 {
                     await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                    // A missing row left at this path by an earlier scan is the old folder's record: it is reused.
-                    var id = await db.Database.SqlQuery<long>($"""
-                        INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, state, device, inode,
-                                             name_is_valid, uploaded_by_id, uploaded_at)
-                        VALUES ({root.Id}, {parent.Id}, {nfcName}, {EntryName.Key(nfcName)}, {relativePath}, 0, 0, {modified}, 0,
-                                {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {time.GetUtcNow()})
-                        ON CONFLICT (root_id, relative_path) DO UPDATE
-                        SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 0, size = 0,
-                            modified_at = EXCLUDED.modified_at, state = 0, missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode
-                        RETURNING id AS "Value"
-                        """).ToListAsync(cancellationToken);
+                    var id = await CatalogChanges.InsertFolderRowAsync(db, root.Id, parent.Id, nfcName, relativePath, destination.Value, actor.UserId,
+                        time.GetUtcNow(), cancellationToken);
                     await CatalogChanges.TouchFolderAsync(db, parent.Id, Path.GetDirectoryName(destination.Value)!, cancellationToken);
                     AuditTrail.Add(db, time, actor.UserId, "entry.create_folder", $"{root.Name}/{relativePath}");
                     await db.SaveChangesAsync(cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
-                    return Result<long>.Success(id[0]);
+                    return Result<long>.Success(id);
                 });
             },
             cancellationToken);

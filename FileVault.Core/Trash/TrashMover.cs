@@ -273,18 +273,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, A
                 continue;
             }
 
-            var stat = UnixFileStat.TryGet(full);
-            var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(full));
-            var ids = await db.Database.SqlQuery<long>($"""
-                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, state, device, inode,
-                                     name_is_valid, uploaded_by_id, uploaded_at)
-                VALUES ({root.Id}, {parentId}, {component}, {EntryName.Key(component)}, {path}, 0, 0, {modified}, 0,
-                        {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor}, {time.GetUtcNow()})
-                ON CONFLICT (root_id, relative_path) DO UPDATE
-                SET parent_id = EXCLUDED.parent_id, kind = 0, size = 0, state = 0, missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode
-                RETURNING id AS "Value"
-                """).ToListAsync(cancellationToken);
-            parentId = ids[0];
+            parentId = await CatalogChanges.InsertFolderRowAsync(db, root.Id, parentId, component, path, full, actor, time.GetUtcNow(), cancellationToken);
         }
 
         return parentId;

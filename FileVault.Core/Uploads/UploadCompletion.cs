@@ -255,19 +255,8 @@ public sealed class UploadCompletion(
         }
 
         var full = resolved.Value;
-        var stat = UnixFileStat.TryGet(full);
-        var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(full));
-        var folderName = Path.GetFileName(path);
-        var id = await db.Database.SqlQuery<long>($"""
-            INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, state, device, inode,
-                                 name_is_valid, uploaded_by_id, uploaded_at)
-            VALUES ({root.Id}, {parent.Id}, {folderName}, {EntryName.Key(folderName)}, {path}, 0, 0, {modified}, 0,
-                    {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {time.GetUtcNow()})
-            ON CONFLICT (root_id, relative_path) DO UPDATE
-            SET parent_id = EXCLUDED.parent_id, kind = 0, state = 0, missing_since = NULL
-            RETURNING id AS "Value"
-            """).ToListAsync(cancellationToken);
-        return (id[0], path);
+        var id = await CatalogChanges.InsertFolderRowAsync(db, root.Id, parent.Id, Path.GetFileName(path), path, full, actor.UserId, time.GetUtcNow(), cancellationToken);
+        return (id, path);
     }
 
     /// <summary>SHA-256 of the staged file, which must hold exactly the declared length (R-UP-3).</summary>

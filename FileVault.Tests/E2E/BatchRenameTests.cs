@@ -22,10 +22,7 @@ public sealed class BatchRenameTests(BrowserFixture browser, KestrelAppFactory a
             File.WriteAllText(Path.Combine(app.StorageDirectory, Folder, name), "사진 " + name);
         }
 
-        await using var db = app.Database.CreateDbContext();
-        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
+        _rootId = await app.ScanStorageAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

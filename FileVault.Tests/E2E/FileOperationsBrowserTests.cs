@@ -27,10 +27,7 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
         }
 
         File.WriteAllText(Path.Combine(folder, "사본", "회의록.txt"), "이미 있던 회의록");
-        await using var db = app.Database.CreateDbContext();
-        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
+        _rootId = await app.ScanStorageAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -34,10 +34,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         Write("영업부/비밀/견적서_기밀.xlsx");
         Write("공용/견적서_양식.xlsx");
 
-        await using var db = app.Database.CreateDbContext();
-        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
+        _rootId = await app.ScanStorageAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

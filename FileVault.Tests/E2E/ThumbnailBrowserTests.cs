@@ -22,10 +22,7 @@ public sealed class ThumbnailBrowserTests(BrowserFixture browser, KestrelAppFact
         File.WriteAllBytes(Path.Combine(folder, "풍경.jpg"), TestImages.CameraJpeg());
         File.WriteAllBytes(Path.Combine(folder, "깨진.jpg"), TestImages.Zip());
         File.WriteAllText(Path.Combine(folder, "메모.txt"), "메모");
-        await using var db = app.Database.CreateDbContext();
-        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
+        _rootId = await app.ScanStorageAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

@@ -39,10 +39,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
     {
         Directory.CreateDirectory(Path.Combine(app.StorageDirectory, Folder, "기존 폴더"));
         await File.WriteAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "있던 파일.txt"), "이미 있던 파일");
-        await using var db = app.Database.CreateDbContext();
-        _rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        var run = await app.Services.GetRequiredService<Scanner>().RunAsync(_rootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
+        _rootId = await app.ScanStorageAsync();
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

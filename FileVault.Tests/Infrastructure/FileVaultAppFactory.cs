@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.RegularExpressions;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
+using FileVault.Core.Scanning;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -73,6 +75,16 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
     }
 
     /// <summary>Creates a user with the given roles and the shared test password.</summary>
+    /// <summary>Runs a full scan of the app's one storage root (what the test put in <see cref="StorageDirectory"/>); its id.</summary>
+    public async Task<int> ScanStorageAsync()
+    {
+        await using var db = Database.CreateDbContext();
+        var rootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
+        var run = await Services.GetRequiredService<Scanner>().RunAsync(rootId, ScanKind.Full, "test", CancellationToken.None);
+        Assert.Equal(ScanStatus.Completed, run.Status);
+        return rootId;
+    }
+
     public async Task<FileVaultUser> CreateUserAsync(string email, params string[] roles)
     {
         await WaitUntilReadyAsync();

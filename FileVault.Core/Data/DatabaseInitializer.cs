@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public sealed class DatabaseInitializer(
     IServiceScopeFactory scopes,
     DatabaseState state,
     IOptions<SeedOptions> seed,
+    IOptions<ScannerOptions> scanner,
     TimeProvider time,
     ILogger<DatabaseInitializer> logger) : BackgroundService
 {
@@ -83,7 +85,7 @@ public sealed class DatabaseInitializer(
         var db = services.GetRequiredService<FileVaultDbContext>();
         await DatabaseMigrator.MigrateAsync(db, cancellationToken);
         await services.GetRequiredService<AdminSeeder>().SeedAsync(Console.Out, cancellationToken);
-        await SeedStorageRootAsync(db, services.GetRequiredService<StorageRootRegistry>(), cancellationToken);
+        await SeedStorageRootAsync(db, services, cancellationToken);
         var abandoned = await services.GetRequiredService<Jobs.JobLedger>().MarkAbandonedAsync(cancellationToken);
         if (abandoned > 0)
         {
@@ -91,7 +93,7 @@ public sealed class DatabaseInitializer(
         }
     }
 
-    private async Task SeedStorageRootAsync(FileVaultDbContext db, StorageRootRegistry registry, CancellationToken cancellationToken)
+    private async Task SeedStorageRootAsync(FileVaultDbContext db, IServiceProvider services, CancellationToken cancellationToken)
     {
         var (path, name) = seed.Value switch
         {
@@ -121,7 +123,10 @@ public sealed class DatabaseInitializer(
             name = "Files";
         }
 
-        var result = await registry.RegisterAsync(AccessSubject.System, name, fullPath, isReadOnly: false, cancellationToken);
+        // Indexed at once, so the first screen has files; unless this instance must never scan on its own.
+        var result = scanner.Value.SchedulesEnabled
+            ? await services.GetRequiredService<RootOnboarding>().RegisterAsync(AccessSubject.System, name, fullPath, isReadOnly: false, cancellationToken)
+            : await services.GetRequiredService<StorageRootRegistry>().RegisterAsync(AccessSubject.System, name, fullPath, isReadOnly: false, cancellationToken);
         if (!result.IsSuccess)
         {
             logger.LogError("Could not register storage root {Path}: {Error}", fullPath, result.Error);

@@ -36,7 +36,8 @@ public sealed class ScanLauncher(
 
         // Recorded before it is queued: a scan never runs without its audit row.
         var admin = await AdminNames.OfAsync(db, actor, cancellationToken);
-        AuditTrail.Add(db, time, actor.UserId, "scan.start", $"root:{rootId}", new { Kind = kind.ToString() });
+        // FileVault itself (start-up seeding) is no user: its rows name none, like the registration's.
+        AuditTrail.Add(db, time, actor.IsSystem ? null : actor.UserId, "scan.start", $"root:{rootId}", new { Kind = kind.ToString() });
         await db.SaveChangesAsync(cancellationToken);
         queue.QueueInvocableWithPayload<ScanRootJob, ScanRequest>(new ScanRequest(rootId, kind, "admin:" + admin));
         logger.LogInformation("{Admin} queued a {Kind} scan of root {RootId}", admin, kind, rootId);

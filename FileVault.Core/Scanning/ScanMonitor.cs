@@ -36,6 +36,12 @@ public sealed class ScanMonitor(TimeProvider time)
         return actor.IsAdministrator ? Result<IReadOnlyList<ScanProgressSnapshot>>.Success(Running) : AccessErrors.Forbidden("watching scans");
     }
 
+    /// <summary>
+    /// How many entries the running scan of a root has seen so far (here or on another instance), or null when none
+    /// runs. A bare count names nothing inside the root, so anyone who may open the root may see it.
+    /// </summary>
+    public long? SeenSoFar(int rootId) => Running.Where(s => s.RootId == rootId).Select(s => (long?)s.Seen).FirstOrDefault();
+
     /// <summary>Scans running here and, as last reported, on the other instances.</summary>
     internal IReadOnlyList<ScanProgressSnapshot> Running => [.. LocalRunning, .. _remote.Values.SelectMany(r => r.Running)];
 

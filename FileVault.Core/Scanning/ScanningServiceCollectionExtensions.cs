@@ -18,6 +18,7 @@ public static class ScanningServiceCollectionExtensions
         services.AddSingleton<HeldMissingReview>();
         services.AddSingleton<ScanQueries>();
         services.AddSingleton<ScanLauncher>();
+        services.AddScoped<RootOnboarding>();
         services.AddHostedService<ScanProgressRelay>();
         services.AddTransient<ScanRootJob>();
         services.AddTransient<IncrementalScanSchedule>();

@@ -15,7 +15,15 @@ public sealed class RootHealthService(
     IDbContextFactory<FileVaultDbContext> contexts, IOptions<ScannerOptions> options, TimeProvider time, ILogger<RootHealthService> logger)
 {
     /// <returns>How many roots were checked.</returns>
-    public async Task<Result<int>> CheckAllAsync(AccessSubject actor, CancellationToken cancellationToken)
+    public Task<Result<int>> CheckAllAsync(AccessSubject actor, CancellationToken cancellationToken) =>
+        CheckAsync(actor, null, cancellationToken);
+
+    /// <summary>Checks one root, such as one just registered, without waiting on the others' mounts.</summary>
+    /// <returns>1, or 0 when no such root exists.</returns>
+    public Task<Result<int>> CheckRootAsync(AccessSubject actor, int rootId, CancellationToken cancellationToken) =>
+        CheckAsync(actor, rootId, cancellationToken);
+
+    private async Task<Result<int>> CheckAsync(AccessSubject actor, int? rootId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!actor.IsAdministrator)
@@ -25,7 +33,7 @@ public sealed class RootHealthService(
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var roots = await db.StorageRoots.ToListAsync(cancellationToken);
+        var roots = await db.StorageRoots.Where(r => rootId == null || r.Id == rootId).ToListAsync(cancellationToken);
         foreach (var root in roots)
         {
             var report = await MountHealth.CheckAsync(root, options.Value.HealthCheckTimeout, cancellationToken);

@@ -124,6 +124,29 @@ public sealed class AdminOnlyScanServicesTests : IAsyncLifetime
         Assert.True(await AlertOpenAsync());
     }
 
+    [Fact]
+    public async Task Root_onboarding_refuses_a_user_and_registers_and_scans_nothing()
+    {
+        var directory = Directory.CreateTempSubdirectory("filevault-onboarding-").FullName;
+        try
+        {
+            await using var scope = _harness.CreateScope();
+            var onboarding = scope.ServiceProvider.GetRequiredService<RootOnboarding>();
+
+            var refused = await onboarding.RegisterAsync(User, "Refused", directory, isReadOnly: false, CancellationToken.None);
+
+            Assert.Equal("auth.forbidden", refused.Error?.Code);
+            await using var db = _harness.Database.CreateDbContext();
+            Assert.False(await db.StorageRoots.AnyAsync(r => r.Name == "Refused"));
+            Assert.Equal(1, await db.ScanRuns.CountAsync());
+            Assert.False(File.Exists(Path.Combine(directory, StorageRootRegistry.MarkerFileName)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private async Task<bool> AlertOpenAsync()
     {
         await using var db = _harness.Database.CreateDbContext();

@@ -18,14 +18,14 @@ public static class StorageAdminEndpoints
         roots.MapGet("", async (ClaimsPrincipal user, StorageRootQueries queries, CancellationToken ct) => (await queries.ListAsync(user.Actor(), ct)).ToOk())
             .WithName("ListRoots").WithSummary("Lists the registered storage roots.");
         roots.MapPost("", async Task<Results<Ok<StorageRootSummary>, ProblemHttpResult>> (
-                RegisterRootRequest request, ClaimsPrincipal user, StorageRootRegistry registry, CancellationToken ct) =>
+                RegisterRootRequest request, ClaimsPrincipal user, RootOnboarding onboarding, CancellationToken ct) =>
             {
-                var registered = await registry.RegisterAsync(user.Actor(), request.Name ?? "", request.Path ?? "", request.IsReadOnly, ct);
+                var registered = await onboarding.RegisterAsync(user.Actor(), request.Name ?? "", request.Path ?? "", request.IsReadOnly, ct);
                 return registered.IsSuccess
                     ? TypedResults.Ok(new StorageRootSummary(registered.Value.Id, registered.Value.Name, registered.Value.Path, registered.Value.IsReadOnly))
                     : ApiProblems.From(registered.Error!);
             })
-            .WithName("RegisterRoot").WithSummary("Registers a mounted directory as a storage root and writes FileVault's marker into it.");
+            .WithName("RegisterRoot").WithSummary("Registers a mounted directory as a storage root, writes FileVault's marker into it, checks its mount and queues its first full scan.");
         roots.MapPost("/{id:int}/scans", async Task<Results<Accepted, ProblemHttpResult>> (
                 int id, StartScanRequest request, ClaimsPrincipal user, ScanLauncher launcher, CancellationToken ct) =>
             {

@@ -85,6 +85,7 @@ public partial class FolderPage
     protected override async Task OnParametersSetAsync()
     {
         _error = null;
+        ForgetFirstScan();
         _subject ??= AccessSubject.FromPrincipal((await AuthenticationState).User);
         if (_subject is null)
         {
@@ -116,7 +117,15 @@ public partial class FolderPage
         if (!folder.IsSuccess)
         {
             _folderId = null;
-            _error = path.Length == 0 ? L["Files_NotScanned"] : L.Describe(folder.Error!);
+            if (path.Length == 0)
+            {
+                await ShowFirstScanAsync();
+            }
+            else
+            {
+                _error = L.Describe(folder.Error!);
+            }
+
             return;
         }
 

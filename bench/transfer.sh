@@ -91,7 +91,8 @@ pids=()
 # Stops the sampler, the servers and the app; keeps their logs when the run failed.
 cleanup() {
   local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  # (the sampler dies of the TERM, 143: not a failure of the run)
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }; done
   rm -rf "$store" "$www" "$root"/uploads/run-*
   if [ "$1" -eq 0 ]; then rm -rf "$work"; else say "logs kept: $work/*.log"; fi
 }
@@ -188,6 +189,7 @@ client() { node "$repo/bench/transfer/client.mjs" "$@"; }
 seconds() { jq -r '.seconds'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f\n", b / s / 1e6 }'; }
 
+say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
 for run in $(seq "$rounds"); do
   s=$(client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-$run.bin" | seconds)
@@ -220,6 +222,7 @@ done
 landed=$(find "$root/uploads/$run_name" -maxdepth 1 -name 'r*-file_*.bin' | wc -l)
 [ "$landed" -eq $((rounds * small_files)) ] || { say "$landed small files landed in $root/uploads/$run_name, not $((rounds * small_files))"; exit 1; }
 rss_max_kb=$(sort -n "$work/rss.txt" | tail -n 1)
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other work: figures are noisy)"
 
 curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $jwt" "$url/api/v1/me/tokens/$(jq -r '.token.id' "$work/pat.json")"
 

@@ -68,7 +68,8 @@ big_sha256=$(cat "$src/big.sha256")
 # FileVault's storage root, the reference server's store and nginx's PUT folder, side by side on one file system.
 # The root holds one folder, uploads/, cataloged by a scan on the first run; each run uploads into a new folder in it
 # and deletes that folder's files from the disk when it ends (the catalog keeps their rows: no scan runs again).
-root="$base/root"
+# (a root is named after its folder, and names are unique: one per size)
+root="$base/transfer-$mib-root"
 store="$base/tus-reference"
 www="$base/nginx-www"
 rm -rf "$store" "$www" "$root"/uploads/run-*

@@ -100,9 +100,8 @@ internal abstract class TransferJobHandler(
             if (denied is not null)
             {
                 await CommitAsync(run, root, payload, checkpoint, pending);
-                var stoppedAt = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).Concat(copier.Failures).Distinct().ToList();
                 return JobOutcome.Failed($"Stopped before \"{item.Name}\": {denied.Message} Nothing more was changed.",
-                    new TransferSummary(checkpoint.Done, stoppedAt.Count, payload.Skipped, stoppedAt, copier.LinksSkipped, copier.UnreadableLeftOut));
+                    Summarize(payload, checkpoint, copier));
             }
 
             var error = await DiskStepAsync(run, root, payload, item, checkpoint, pending, copier, leaveOut);
@@ -123,8 +122,8 @@ internal abstract class TransferJobHandler(
         }
 
         await CommitAsync(run, root, payload, checkpoint, pending);
-        var failures = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).Concat(copier.Failures).Distinct().ToList();
-        var summary = new TransferSummary(checkpoint.Done, failures.Count, payload.Skipped, failures, copier.LinksSkipped, copier.UnreadableLeftOut);
+        var summary = Summarize(payload, checkpoint, copier);
+        var failures = summary.Failures;
         await run.ReportAsync(payload.Items.Count, payload.Items.Count, null, force: true);
         return failures.Count == 0
             ? JobOutcome.Succeeded(summary)
@@ -214,6 +213,13 @@ internal abstract class TransferJobHandler(
         }
 
         return null;
+    }
+
+    /// <summary>What the job did so far: the items finished, the failures (in item order, then the copier's), what was left out.</summary>
+    private static TransferSummary Summarize(TransferPayload payload, TransferCheckpoint checkpoint, FileTreeCopier copier)
+    {
+        var failures = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).Concat(copier.Failures).Distinct().ToList();
+        return new TransferSummary(checkpoint.Done, failures.Count, payload.Skipped, failures, copier.LinksSkipped, copier.UnreadableLeftOut);
     }
 
     /// <summary>What one item needs of the owner now: Write on the destination, Read on the source, Delete on all of it for a move, and what replacing needs.</summary>

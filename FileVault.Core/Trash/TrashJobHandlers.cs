@@ -57,8 +57,7 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
             var denied = await run.AuthorizeAsync(owner => CheckAccessAsync(owner, root, payload, index, run.Stopping));
             if (denied is not null)
             {
-                var failed = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).ToList();
-                return JobOutcome.Failed($"Stopped: {denied.Message} Nothing more was changed.", new TrashSummary(checkpoint.Done, skipped, failed));
+                return JobOutcome.Failed($"Stopped: {denied.Message} Nothing more was changed.", Summarize(checkpoint, skipped));
             }
 
             var result = await StepAsync(run, root, payload, i);
@@ -77,12 +76,15 @@ internal abstract class TrashJobHandler<TPayload>(IDbContextFactory<FileVaultDbC
         }
 
         await run.ReportAsync(count, count, null, force: true);
-        var failures = checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).ToList();
-        var summary = new TrashSummary(checkpoint.Done, skipped, failures);
+        var summary = Summarize(checkpoint, skipped);
+        var failures = summary.Failures;
         return failures.Count == 0 ? JobOutcome.Succeeded(summary) : JobOutcome.Failed(string.Join("; ", failures.Take(5)), summary);
     }
 
     protected abstract (int RootId, int Count, IReadOnlyList<string> Skipped) Describe(TPayload payload);
+
+    private static TrashSummary Summarize(TrashCheckpoint checkpoint, IReadOnlyList<string> skipped) =>
+        new(checkpoint.Done, skipped, checkpoint.Failures.OrderBy(f => f.Key).Select(f => f.Value).ToList());
 
     /// <summary>The path, relative to the root, that step <paramref name="index"/> was about.</summary>
     protected abstract Task<string> TargetOfAsync(TPayload payload, int index, CancellationToken cancellationToken);

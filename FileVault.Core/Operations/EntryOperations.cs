@@ -25,6 +25,7 @@ namespace FileVault.Core.Operations;
 public sealed class EntryOperations(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    WriteAccess writeAccess,
     AccessVersion accessVersion,
     ResourceLocks locks,
     JobLedger jobs,
@@ -234,10 +235,7 @@ public sealed class EntryOperations(
             return destination;
         }
 
-        // Whether a sibling the actor may not read exists is not theirs to learn beyond "this name is taken".
-        return await access.CanReadAsync(actor, root.Id, twin, cancellationToken)
-            ? new Error("name.conflict", $"\"{nfcName}\" already exists in this folder.")
-            : new Error("name.conflict", $"The name \"{nfcName}\" is unavailable in this folder.");
+        return await writeAccess.NameTakenAsync(actor, root.Id, twin, nfcName, cancellationToken);
     }
 
     /// <summary>Records the job, takes the locks, runs the change, and finishes the job with its outcome.</summary>

@@ -50,6 +50,15 @@ public sealed class WriteAccess(AccessEvaluator access)
     public Task<bool> CanReadAsync(AccessSubject actor, int rootId, string path, CancellationToken cancellationToken) =>
         access.CanReadAsync(actor, rootId, path, cancellationToken);
 
+    /// <summary>
+    /// The conflict for a new name (new folder, rename, upload) that the sibling at <paramref name="takenPath"/> holds:
+    /// "already exists" when the user may read it, else only that the name is unavailable here.
+    /// </summary>
+    public async Task<Error> NameTakenAsync(AccessSubject actor, int rootId, string takenPath, string name, CancellationToken cancellationToken) =>
+        await access.CanReadAsync(actor, rootId, takenPath, cancellationToken)
+            ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
+            : new Error("name.conflict", $"The name \"{name}\" is unavailable in this folder.");
+
     /// <summary>A conflict with an entry the user cannot read: says that the name is taken, and nothing else about it.</summary>
     public static Error Unavailable(string name) =>
         new("name.conflict", $"The name \"{name}\" is unavailable in the destination. Choose skip or keep both.");

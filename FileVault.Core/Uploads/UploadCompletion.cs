@@ -29,6 +29,7 @@ namespace FileVault.Core.Uploads;
 public sealed class UploadCompletion(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    WriteAccess writeAccess,
     ResourceLocks locks,
     JobLedger jobs,
     ScanMonitor instance,
@@ -142,10 +143,7 @@ public sealed class UploadCompletion(
             .Select(e => e.RelativePath).FirstOrDefaultAsync(cancellationToken);
         if (taken is not null)
         {
-            // Whether an entry the uploader may not read exists is not theirs to learn beyond "this name is taken".
-            return await access.CanReadAsync(actor, root.Id, taken, cancellationToken)
-                ? new Error("name.conflict", $"\"{target.Name}\" already exists in this folder.")
-                : new Error("name.conflict", $"The name \"{target.Name}\" is unavailable in this folder.");
+            return await writeAccess.NameTakenAsync(actor, root.Id, taken, target.Name, cancellationToken);
         }
 
         var destination = PathGuard.ResolveForWrite(root.Path, UploadTarget.Join(parent.Path, target.Name));
@@ -236,7 +234,10 @@ public sealed class UploadCompletion(
             }
 
             var errno = NativeFileSystem.CreateDirectory(created.Value, NativeFileSystem.NewFolderMode);
-            if (errno != 0)
+            // EEXIST with a real folder there: another file of the same folder upload, completing at the same moment,
+            // made it first. Both files belong in it.
+            var madeMeanwhile = errno == NativeFileSystem.EExist && new FileInfo(created.Value) is { LinkTarget: null } made && Directory.Exists(made.FullName);
+            if (errno != 0 && !madeMeanwhile)
             {
                 return NativeFileSystem.ChangeRefused(errno, name, "the upload is kept");
             }

@@ -78,7 +78,8 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
 
         // A link typed in NFC opens the folder a Mac wrote in NFD.
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("디자인")}");
-        await Assertions.Expect(page.Locator("#entry-rows [data-entry-id]").First).ToContainTextAsync("로고.png");
+        // A page load, like the navigations above: the full suite on two cores has taken over the default 5 s.
+        await Assertions.Expect(page.Locator("#entry-rows [data-entry-id]").First).ToContainTextAsync("로고.png", new() { Timeout = 30_000 });
     }
 
     [Fact]

@@ -148,10 +148,12 @@ public partial class FolderPage
         _details = selection.Id is { } id && _subject is not null ? await Browser.GetAsync(_subject, id, CancellationToken.None) : null;
 
         // Keep the URL a link to what is on screen (no history entry, no re-render); unless the user has meanwhile
-        // opened another folder (a double-click selects twice, then opens).
+        // opened another folder (a double-click selects twice, then opens). The check comes after the last await before
+        // the link is built: checked before the module import, an open landing during it put the old selection into
+        // the new folder's URL.
+        _location ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/location.js");
         if (navigations == _navigations)
         {
-            _location ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/location.js");
             await _location.InvokeVoidAsync("replaceUrl", FolderLinks.Folder(RootId, Path ?? "", _details?.Id));
         }
     }

@@ -19,6 +19,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # Not grep -q: it would stop reading early, fc-list would die of SIGPIPE, and pipefail would call the font missing.
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# nginx's test certificate comes from scripts/make-cert.sh.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The tus upload tests drive the real tus-js-client from Node.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then

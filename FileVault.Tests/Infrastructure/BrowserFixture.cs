@@ -46,6 +46,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
+            // nginx in the tests presents a self-signed certificate made for the run (NginxProxy).
+            IgnoreHTTPSErrors = baseAddress.Scheme == Uri.UriSchemeHttps,
             Locale = locale,
             ColorScheme = ColorScheme.Light,
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },

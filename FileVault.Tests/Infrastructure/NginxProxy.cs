@@ -3,14 +3,17 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
 namespace FileVault.Tests.Infrastructure;
 
 /// <summary>
-/// The real nginx running the repository's nginx.conf in front of an app, on a free port of 127.0.0.1. Only the lines
-/// that name the compose network, the container's paths and the worker user are rewritten, each of which must appear
-/// exactly once, so a broken or reshaped nginx.conf fails the tests that start this.
+/// The real nginx running the repository's nginx.conf in front of one or more app instances, HTTPS and its plain-HTTP
+/// redirect on free ports of 127.0.0.1, with a self-signed certificate from scripts/make-cert.sh. Only the lines that
+/// name the compose network, the container's paths, the ports and the worker user are rewritten, each of which must
+/// appear exactly once, so a broken or reshaped nginx.conf fails the tests that start this.
 /// </summary>
 public sealed class NginxProxy : IAsyncDisposable
 {
@@ -20,39 +23,54 @@ public sealed class NginxProxy : IAsyncDisposable
     private readonly string _directory;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private NginxProxy(Process process, string directory, Uri baseAddress)
+    private NginxProxy(Process process, NginxSite site)
     {
         _process = process;
-        _directory = directory;
-        BaseAddress = baseAddress;
+        _directory = site.Directory;
+        BaseAddress = new Uri($"https://127.0.0.1:{site.HttpsPort}/");
+        HttpAddress = new Uri($"http://127.0.0.1:{site.HttpPort}/");
+        CertificatePath = site.CertificatePath;
+        Certificate = X509CertificateLoader.LoadCertificateFromFile(site.CertificatePath);
     }
 
-    /// <summary>Where browsers and clients reach the app through nginx.</summary>
+    /// <summary>Where browsers and clients reach the app through nginx: HTTPS.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts nginx in front of <paramref name="app"/>, serving X-Accel-Redirect files from <paramref name="filesDirectory"/>.</summary>
-    public static async Task<NginxProxy> StartAsync(Uri app, string filesDirectory)
-    {
-        Assert.True(File.Exists(TestEnvironment.NginxPath),
-            $"nginx not found at {TestEnvironment.NginxPath}; scripts/test.sh installs Debian's nginx package.");
-        var repositoryConfig = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "nginx.conf"));
-        var directory = Directory.CreateTempSubdirectory("filevault-nginx-").FullName;
-        var port = TestEnvironment.FreeLoopbackPort();
-        var configPath = Path.Combine(directory, "nginx.conf");
-        await File.WriteAllTextAsync(configPath, RenderConfig(repositoryConfig, directory, port, app, filesDirectory));
+    /// <summary>nginx's plain-HTTP port, which only redirects to <see cref="BaseAddress"/>.</summary>
+    public Uri HttpAddress { get; }
 
+    /// <summary>The self-signed certificate nginx presents (PEM), for clients outside .NET (NODE_EXTRA_CA_CERTS).</summary>
+    public string CertificatePath { get; }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>A handler that trusts exactly this nginx's certificate and nothing else self-signed.</summary>
+    public HttpClientHandler CreateHandler(bool allowAutoRedirect = false) => new()
+    {
+        AllowAutoRedirect = allowAutoRedirect,
+        ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
+            errors == SslPolicyErrors.None || (certificate is not null && certificate.RawDataMemory.Span.SequenceEqual(Certificate.RawDataMemory.Span)),
+    };
+
+    /// <summary>Starts nginx in front of <paramref name="app"/>, serving X-Accel-Redirect files from <paramref name="filesDirectory"/>.</summary>
+    public static Task<NginxProxy> StartAsync(Uri app, string filesDirectory) => StartAsync([app], filesDirectory);
+
+    /// <summary>Starts nginx in front of several instances of the app (its upstream `server` line once per instance).</summary>
+    public static async Task<NginxProxy> StartAsync(IReadOnlyList<Uri> apps, string filesDirectory)
+    {
+        var site = await RenderAsync(apps, filesDirectory);
         var process = new Process
         {
             StartInfo = new ProcessStartInfo(TestEnvironment.NginxPath)
             {
                 // In the foreground, as our child, so that the fixture owns its lifetime.
-                ArgumentList = { "-p", directory + "/", "-c", configPath, "-g", "daemon off;" },
+                ArgumentList = { "-p", site.Directory + "/", "-c", site.ConfigPath, "-g", "daemon off;" },
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             },
         };
-        var nginx = new NginxProxy(process, directory, new Uri($"http://127.0.0.1:{port}/"));
+        var nginx = new NginxProxy(process, site);
         process.OutputDataReceived += (_, line) => nginx.Collect(line.Data);
         process.ErrorDataReceived += (_, line) => nginx.Collect(line.Data);
         process.Start();
@@ -62,7 +80,8 @@ public sealed class NginxProxy : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await nginx.WaitUntilListeningAsync(port);
+            await nginx.WaitUntilListeningAsync(site.HttpsPort);
+            await nginx.WaitUntilListeningAsync(site.HttpPort);
         }
         catch
         {
@@ -73,9 +92,21 @@ public sealed class NginxProxy : IAsyncDisposable
         return nginx;
     }
 
-    /// <summary>The repository's nginx.conf with the compose-only lines pointed at this test's app, port and files.</summary>
-    private static string RenderConfig(string config, string directory, int port, Uri app, string filesDirectory)
+    /// <summary>
+    /// The repository's nginx.conf with the compose-only lines pointed at these apps, free ports, a fresh self-signed
+    /// certificate and <paramref name="filesDirectory"/>, written to a new temp folder (nginx's prefix), not started.
+    /// </summary>
+    public static async Task<NginxSite> RenderAsync(IReadOnlyList<Uri> apps, string filesDirectory)
     {
+        Assert.True(File.Exists(TestEnvironment.NginxPath),
+            $"nginx not found at {TestEnvironment.NginxPath}; scripts/test.sh installs Debian's nginx package.");
+        var config = await File.ReadAllTextAsync(Path.Combine(TestEnvironment.RepositoryRoot, "nginx.conf"));
+        var directory = Directory.CreateTempSubdirectory("filevault-nginx-").FullName;
+        var certificates = Path.Combine(directory, "certs");
+        await MakeCertificateAsync(certificates);
+        var site = new NginxSite(directory, TestEnvironment.FreeLoopbackPort(), TestEnvironment.FreeLoopbackPort(),
+            Path.Combine(certificates, "fullchain.pem"), Path.Combine(certificates, "privkey.pem"));
+
         // The compose image runs workers as its `nginx` user. Here the temp folders and the storage root are private
         // to the user running the tests, so the workers run as that user: root as root; otherwise nginx cannot switch.
         var user = Environment.IsPrivilegedProcess ? "user root;" : "";
@@ -83,13 +114,35 @@ public sealed class NginxProxy : IAsyncDisposable
         config = ReplaceOnce(config, @"^pid\s+[^\s;]+", $"pid \"{directory}/nginx.pid\"");
         config = ReplaceOnce(config, @"^error_log\s+[^\s;]+", $"error_log \"{directory}/error.log\"");
         config = ReplaceOnce(config, @"^(\s*)access_log\s+[^\s;]+", $"$1access_log \"{directory}/access.log\"");
-        // The one listen line, so that nginx here binds 127.0.0.1 and nothing else.
-        config = ReplaceOnce(config, @"^(\s*)listen\s[^;]*;", $"$1listen 127.0.0.1:{port};");
-        config = ReplaceOnce(config, @"^(\s*)server\s+app:8080;", $"$1server 127.0.0.1:{app.Port};");
+        // The two listen lines, so that nginx here binds 127.0.0.1 and nothing else; the redirect names the HTTPS port,
+        // which in production is the default one.
+        config = ReplaceOnce(config, @"^(\s*)listen\s+80;", $"$1listen 127.0.0.1:{site.HttpPort};");
+        config = ReplaceOnce(config, @"^(\s*)listen\s+443\s", $"$1listen 127.0.0.1:{site.HttpsPort} ");
+        config = ReplaceOnce(config, @"return 301 https://\$host\$request_uri;", $"return 301 https://$host:{site.HttpsPort}$request_uri;");
+        config = ReplaceOnce(config, @"^(\s*)ssl_certificate\s+[^\s;]+;", $"$1ssl_certificate \"{site.CertificatePath}\";");
+        config = ReplaceOnce(config, @"^(\s*)ssl_certificate_key\s+[^\s;]+;", $"$1ssl_certificate_key \"{site.KeyPath}\";");
+        config = ReplaceOnce(config, @"^(\s*)server\s+app:8080;",
+            "$1" + string.Join("\n$1", apps.Select(app => $"server 127.0.0.1:{app.Port};")));
         config = ReplaceOnce(config, @"^(\s*)alias\s+/srv/files/;", $"$1alias \"{filesDirectory.TrimEnd('/')}/\";");
         // Debian's defaults for these are shared folders under /var/lib/nginx.
         var temp = string.Join(' ', TempPathKinds.Select(kind => $"{kind}_temp_path \"{directory}/{kind}_temp\";"));
-        return ReplaceOnce(config, @"^http\s*\{", "http {\n    " + temp);
+        config = ReplaceOnce(config, @"^http\s*\{", "http {\n    " + temp);
+        await File.WriteAllTextAsync(site.ConfigPath, config);
+        return site;
+    }
+
+    /// <summary>scripts/make-cert.sh, the one operators run, so the tests also keep it working.</summary>
+    private static async Task MakeCertificateAsync(string directory)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", "make-cert.sh"));
+        start.ArgumentList.Add(directory);
+        using var script = Process.Start(start)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var errors = script.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await script.WaitForExitAsync(timeout.Token);
+        Assert.True(script.ExitCode == 0, $"scripts/make-cert.sh exited with {script.ExitCode}: {await output}{await errors}");
     }
 
     public async ValueTask DisposeAsync()
@@ -109,6 +162,7 @@ public sealed class NginxProxy : IAsyncDisposable
             File.Copy(errorLog, Path.Combine(TestEnvironment.ArtifactsDirectory, "nginx-error.log"), overwrite: true);
         }
 
+        Certificate.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -206,9 +260,8 @@ public sealed class AppBehindNginx : IAsyncLifetime
         _nginx = await NginxProxy.StartAsync(App.BaseAddress, App.StorageDirectory);
     }
 
-    /// <summary>A client of nginx that keeps cookies and does not follow redirects.</summary>
-    public HttpClient CreateClient() =>
-        new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = Nginx.BaseAddress };
+    /// <summary>A client of nginx over HTTPS (trusting its test certificate) that keeps cookies and does not follow redirects.</summary>
+    public HttpClient CreateClient() => new(Nginx.CreateHandler()) { BaseAddress = Nginx.BaseAddress };
 
     public async Task DisposeAsync()
     {
@@ -220,3 +273,10 @@ public sealed class AppBehindNginx : IAsyncLifetime
         await ((IAsyncLifetime)App).DisposeAsync();
     }
 }
+
+/// <summary>A rendered nginx.conf and where it points: its prefix folder, ports and certificate.</summary>
+public sealed record NginxSite(string Directory, int HttpPort, int HttpsPort, string CertificatePath, string KeyPath)
+{
+    public string ConfigPath => Path.Combine(Directory, "nginx.conf");
+}
+

@@ -33,6 +33,9 @@ public sealed class NginxProxy : IAsyncDisposable
         Certificate = X509CertificateLoader.LoadCertificateFromFile(site.CertificatePath);
     }
 
+    /// <summary>The test-only response header naming the instance (address:port) that answered.</summary>
+    public const string UpstreamHeader = "X-FileVault-Upstream";
+
     /// <summary>Where browsers and clients reach the app through nginx: HTTPS.</summary>
     public Uri BaseAddress { get; }
 
@@ -55,10 +58,14 @@ public sealed class NginxProxy : IAsyncDisposable
     /// <summary>Starts nginx in front of <paramref name="app"/>, serving X-Accel-Redirect files from <paramref name="filesDirectory"/>.</summary>
     public static Task<NginxProxy> StartAsync(Uri app, string filesDirectory) => StartAsync([app], filesDirectory);
 
-    /// <summary>Starts nginx in front of several instances of the app (its upstream `server` line once per instance).</summary>
-    public static async Task<NginxProxy> StartAsync(IReadOnlyList<Uri> apps, string filesDirectory)
+    /// <summary>
+    /// Starts nginx in front of several instances of the app (its upstream `server` line once per instance). With
+    /// <paramref name="exposeUpstream"/> every proxied response names the instance that answered it in
+    /// <see cref="UpstreamHeader"/>, for tests that must know where the route cookie sends a browser.
+    /// </summary>
+    public static async Task<NginxProxy> StartAsync(IReadOnlyList<Uri> apps, string filesDirectory, bool exposeUpstream = false)
     {
-        var site = await RenderAsync(apps, filesDirectory);
+        var site = await RenderAsync(apps, filesDirectory, exposeUpstream);
         var process = new Process
         {
             StartInfo = new ProcessStartInfo(TestEnvironment.NginxPath)
@@ -96,7 +103,7 @@ public sealed class NginxProxy : IAsyncDisposable
     /// The repository's nginx.conf with the compose-only lines pointed at these apps, free ports, a fresh self-signed
     /// certificate and <paramref name="filesDirectory"/>, written to a new temp folder (nginx's prefix), not started.
     /// </summary>
-    public static async Task<NginxSite> RenderAsync(IReadOnlyList<Uri> apps, string filesDirectory)
+    public static async Task<NginxSite> RenderAsync(IReadOnlyList<Uri> apps, string filesDirectory, bool exposeUpstream = false)
     {
         Assert.True(File.Exists(TestEnvironment.NginxPath),
             $"nginx not found at {TestEnvironment.NginxPath}; scripts/test.sh installs Debian's nginx package.");
@@ -124,6 +131,11 @@ public sealed class NginxProxy : IAsyncDisposable
         config = ReplaceOnce(config, @"^(\s*)server\s+app:8080;",
             "$1" + string.Join("\n$1", apps.Select(app => $"server 127.0.0.1:{app.Port};")));
         config = ReplaceOnce(config, @"^(\s*)alias\s+/srv/files/;", $"$1alias \"{filesDirectory.TrimEnd('/')}/\";");
+        if (exposeUpstream)
+        {
+            config = ReplaceOnce(config, @"^(\s*)add_header Set-Cookie \$route_cookie;", $"$0\n$1add_header {UpstreamHeader} $upstream_addr;");
+        }
+
         // Debian's defaults for these are shared folders under /var/lib/nginx.
         var temp = string.Join(' ', TempPathKinds.Select(kind => $"{kind}_temp_path \"{directory}/{kind}_temp\";"));
         config = ReplaceOnce(config, @"^http\s*\{", "http {\n    " + temp);
@@ -280,3 +292,93 @@ public sealed record NginxSite(string Directory, int HttpPort, int HttpsPort, st
     public string ConfigPath => Path.Combine(Directory, "nginx.conf");
 }
 
+/// <summary>
+/// Two instances of the app on their own ports, sharing one database, Redis and storage root, behind the repository's
+/// nginx.conf (TLS, sticky route cookie), as docs/operations.md describes "more instances". nginx names the instance that
+/// answered each proxied response (<see cref="NginxProxy.UpstreamHeader"/>), so a test can pick where a browser lands.
+/// </summary>
+public sealed class TwoAppsBehindNginx : IAsyncLifetime
+{
+    private NginxProxy? _nginx;
+
+    public TwoAppsBehindNginx() => Second = new KestrelAppFactory(First);
+
+    /// <summary>Owns the database and the storage root.</summary>
+    public KestrelAppFactory First { get; } = new();
+
+    public KestrelAppFactory Second { get; }
+
+    public NginxProxy Nginx => _nginx ?? throw new InvalidOperationException("InitializeAsync has not run.");
+
+    public async Task InitializeAsync()
+    {
+        foreach (var app in new[] { First, Second })
+        {
+            app.Settings["FileVault:Downloads:AccelRedirectRoot"] = First.StorageDirectory;
+            app.Settings["FileVault:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
+        }
+
+        await First.InitializeAsync();
+        await Second.InitializeAsync();
+        _nginx = await NginxProxy.StartAsync([First.BaseAddress, Second.BaseAddress], First.StorageDirectory, exposeUpstream: true);
+    }
+
+    /// <summary>The instance (address:port) nginx sends <paramref name="app"/>'s browsers to, as its header names it.</summary>
+    public static string UpstreamOf(KestrelAppFactory app) => $"127.0.0.1:{app.BaseAddress.Port}";
+
+    /// <summary>A value of nginx's route cookie that sends a browser to <paramref name="app"/>, found by asking nginx.</summary>
+    public async Task<string> RouteKeyForAsync(KestrelAppFactory app)
+    {
+        using var client = RoutedClient(null);
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            if (await UpstreamForAsync(client, key) == UpstreamOf(app))
+            {
+                return key;
+            }
+        }
+
+        throw new InvalidOperationException($"No route key out of 100 led to {UpstreamOf(app)}; is the instance up?");
+    }
+
+    /// <summary>Where nginx sends a request carrying this route key now.</summary>
+    public async Task<string?> UpstreamForAsync(string routeKey)
+    {
+        using var client = RoutedClient(null);
+        return await UpstreamForAsync(client, routeKey);
+    }
+
+    /// <summary>A client of nginx that sends this route cookie (and no other) on every request.</summary>
+    public HttpClient RoutedClient(string? routeKey)
+    {
+        var handler = Nginx.CreateHandler();
+        handler.UseCookies = false;
+        var client = new HttpClient(handler) { BaseAddress = Nginx.BaseAddress };
+        if (routeKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("Cookie", "fv_route=" + routeKey);
+        }
+
+        return client;
+    }
+
+    /// <remarks>nginx lists every instance it tried ("a, b" when a refused): the last one answered.</remarks>
+    private static async Task<string?> UpstreamForAsync(HttpClient client, string routeKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live") { Headers = { { "Cookie", "fv_route=" + routeKey } } };
+        using var response = await client.SendAsync(request);
+        return response.Headers.TryGetValues(NginxProxy.UpstreamHeader, out var upstream) ? upstream.Single().Split(", ")[^1] : null;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_nginx is not null)
+        {
+            await _nginx.DisposeAsync();
+        }
+
+        await ((IAsyncLifetime)Second).DisposeAsync();
+        await ((IAsyncLifetime)First).DisposeAsync();
+    }
+}

@@ -20,6 +20,8 @@ public static class MigrateCommand
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // EF logs its probe of a not yet created history table as a failed command; a real failure is reported below.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
         builder.Services.AddFileVaultData();
         await using var services = builder.Services.BuildServiceProvider();
         try

@@ -9,7 +9,7 @@ RUN apt-get update -qq \
     && rm -rf /var/lib/apt/lists/*
 # Restore from the project and lock files alone, so these layers are rebuilt only when a package changes. npm ci
 # here leaves node_modules/.package-lock.json newer than the lock file, so the build's own npm step is skipped.
-COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY FileVault.Core/FileVault.Core.csproj FileVault.Core/
 COPY FileVault.Web/FileVault.Web.csproj FileVault.Web/package.json FileVault.Web/package-lock.json FileVault.Web/
 RUN cd FileVault.Web && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error

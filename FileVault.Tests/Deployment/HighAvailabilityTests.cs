@@ -39,19 +39,68 @@ public sealed class HighAvailabilityTests
         await using var primary = new PrivateRedis();
         await primary.StartAsync();
         await using var sentinel = await RedisSentinel.StartAsync(primary.Port);
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = $"127.0.0.1:{sentinel.Port},serviceName={RedisSentinel.ServiceName},abortConnect=false",
-        }).Build());
-        services.AddFileVaultRedis();
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = RedisServices($"127.0.0.1:{sentinel.Port},serviceName={RedisSentinel.ServiceName},abortConnect=false");
 
         var redis = provider.GetRequiredService<IConnectionMultiplexer>();
         await redis.GetDatabase().StringSetAsync("filevault:sentinel-test", "through the sentinel");
 
         using var direct = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{primary.Port}");
         Assert.Equal("through the sentinel", (string?)await direct.GetDatabase().StringGetAsync("filevault:sentinel-test"));
+    }
+
+    [Fact]
+    public async Task Through_a_sentinel_the_app_s_redis_follows_a_failover_to_the_promoted_replica()
+    {
+        await using var primary = new PrivateRedis();
+        await primary.StartAsync();
+        await using var replica = new PrivateRedis();
+        await replica.StartAsync();
+        using var replicaClient = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{replica.Port},allowAdmin=true");
+        await replicaClient.GetServers()[0].ReplicaOfAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, primary.Port));
+        await using var sentinel = await RedisSentinel.StartAsync(primary.Port);
+        using var sentinelClient = await ConnectionMultiplexer.ConnectAsync(
+            new ConfigurationOptions { EndPoints = { { "127.0.0.1", sentinel.Port } }, CommandMap = CommandMap.Sentinel, AllowAdmin = true });
+        var sentinelServer = sentinelClient.GetServers()[0];
+        // The sentinel learns of the replica from the primary's INFO; only then can it fail over to it.
+        await Poll.UntilAsync(async () => (await sentinelServer.SentinelReplicasAsync(RedisSentinel.ServiceName)).Length == 1, "the sentinel to see the replica");
+        await using var provider = RedisServices($"127.0.0.1:{sentinel.Port},serviceName={RedisSentinel.ServiceName},abortConnect=false");
+        var redis = provider.GetRequiredService<IConnectionMultiplexer>();
+        await redis.GetDatabase().StringSetAsync("filevault:before-failover", "1");
+        // Replication is asynchronous: a write not yet on the replica would be lost by the failover (Redis holds nothing
+        // FileVault must keep), so the test fails over only once it arrived.
+        await Poll.UntilAsync(async () => (string?)await replicaClient.GetDatabase().StringGetAsync("filevault:before-failover") == "1",
+            "the write through the sentinel to reach the replica");
+
+        await sentinelServer.SentinelFailoverAsync(RedisSentinel.ServiceName);
+
+        await Poll.UntilAsync(async () => (await replicaClient.GetServers()[0].RoleAsync()).Value == "master", "the replica to be promoted");
+        // The old primary turns into a replica of the new one and refuses writes; the app's writes fail for a moment (as
+        // with Redis down), then reach the promoted replica.
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                var value = Guid.NewGuid().ToString();
+                await redis.GetDatabase().StringSetAsync("filevault:after-failover", value);
+                return (string?)await replicaClient.GetDatabase().StringGetAsync("filevault:after-failover") == value;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        }, "writes to reach the promoted replica");
+    }
+
+    /// <summary>The app's Redis setup (AddFileVaultRedis) over this connection string.</summary>
+    private static ServiceProvider RedisServices(string connectionString)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = connectionString,
+        }).Build());
+        services.AddFileVaultRedis();
+        return services.BuildServiceProvider();
     }
 
     /// <summary>The app's NpgsqlDataSource (AddFileVaultData) over this connection string.</summary>
@@ -164,7 +213,8 @@ public sealed class RedisSentinel : IAsyncDisposable
         var port = TestEnvironment.FreeLoopbackPort();
         // Sentinel rewrites its configuration file as it learns, so it gets a writable one of its own.
         var config = Path.Combine(directory, "sentinel.conf");
-        await File.WriteAllTextAsync(config, $"port {port}\nbind 127.0.0.1\ndir {directory}\nsentinel monitor {ServiceName} 127.0.0.1 {primaryPort} 1\n");
+        await File.WriteAllTextAsync(config, $"port {port}\nbind 127.0.0.1\ndir {directory}\nsentinel monitor {ServiceName} 127.0.0.1 {primaryPort} 1\n"
+            + $"sentinel down-after-milliseconds {ServiceName} 2000\nsentinel failover-timeout {ServiceName} 10000\n");
         var process = Process.Start(new ProcessStartInfo("redis-server", [config, "--sentinel"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

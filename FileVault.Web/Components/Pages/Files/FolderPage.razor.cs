@@ -165,6 +165,10 @@ public partial class FolderPage
             _navigations++;
             Navigation.NavigateTo(FolderLinks.Folder(RootId, Join(Path, item.Name)));
         }
+        else if (EntryList.IsImage(item))
+        {
+            OpenViewer(item);
+        }
     }
 
     private async Task NewFolderAsync()

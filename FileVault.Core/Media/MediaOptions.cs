@@ -42,5 +42,22 @@ public sealed class MediaOptions
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan BrowserMaxAge { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// The sizes the background queue makes of every new or changed image (after an upload or a scan), with its EXIF.
+    /// Small and Medium are what the grid shows; Large (the viewer) is made when first opened, so a scan of many photos
+    /// does not fill the cache with 800 px images few will look at.
+    /// </summary>
+    /// <remarks>A comma-separated list of small, medium, large; empty makes only the EXIF (a string, not an array: bound arrays add to their default).</remarks>
+    [RegularExpression("^\\s*((small|medium|large)\\s*(,\\s*(small|medium|large)\\s*)*)?$", ErrorMessage = "QueuedSizes lists small, medium and large, separated by commas.")]
+    public string QueuedSizes { get; set; } = "small,medium";
+
+    internal IReadOnlyList<ThumbnailSize> QueuedSizeList =>
+        QueuedSizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(ThumbnailSizes.Parse).OfType<ThumbnailSize>().Distinct().ToList();
+
+    /// <summary>Images per background job: one job's images come from one folder, in name order.</summary>
+    [Range(1, 10_000)]
+    public int QueueBatchSize { get; set; } = 100;
+
     internal int GenerationSlots => MaxConcurrentGenerations > 0 ? MaxConcurrentGenerations : Math.Max(1, Environment.ProcessorCount - 1);
 }

@@ -1,3 +1,5 @@
+using FileVault.Core.Catalog;
+using FileVault.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Core.Media;
@@ -14,6 +16,9 @@ public static class MediaServiceCollectionExtensions
         services.AddScoped<ThumbnailService>();
         services.AddSingleton<ExifCatalog>();
         services.AddScoped<ExifService>();
+        services.AddSingleton<ThumbnailQueue>();
+        services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
+        services.AddScoped<IJobHandler, ThumbnailJobHandler>();
         return services;
     }
 }

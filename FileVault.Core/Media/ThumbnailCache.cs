@@ -28,6 +28,9 @@ public sealed class ThumbnailCache(IConnectionMultiplexer redis, RedisKeys keys,
         NoRedis,
     }
 
+    /// <summary>Whether Redis is asked at all right now (connected, and not paused after a failure).</summary>
+    public bool IsAvailable => Available;
+
     private bool Available => redis.IsConnected && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _pausedUntil);
 
     /// <summary>The cached thumbnail, or null on a miss or while Redis is unavailable.</summary>

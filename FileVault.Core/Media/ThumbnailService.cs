@@ -4,6 +4,17 @@ using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Media;
 
+/// <summary>What the background queue did with one entry.</summary>
+public enum PrepareOutcome
+{
+    /// <summary>Its thumbnails are cached and its EXIF is in the catalog.</summary>
+    Ready,
+    /// <summary>It cannot be made (unreadable, too large); the reason was logged once.</summary>
+    Failed,
+    /// <summary>Gone, no longer a file, not an image, or nowhere to keep a thumbnail (Redis down): nothing to do now.</summary>
+    Skipped,
+}
+
 /// <summary>A thumbnail to send: its entity tag and type, and its bytes (null when the caller already has them: 304).</summary>
 public sealed record Thumbnail(string EntityTag, string ContentType, byte[]? Content);
 
@@ -13,7 +24,7 @@ public sealed record Thumbnail(string EntityTag, string ContentType, byte[]? Con
 /// no link followed, the mount checked first. Only then is the cache asked or the image decoded.
 /// </summary>
 /// <remarks>Codes: those of a download, and <c>media.unsupported</c>, <c>media.too_large</c>, <c>media.unreadable</c>.</remarks>
-public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore store, ThumbnailGenerator generator, IOptions<MediaOptions> options)
+public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore store, ThumbnailGenerator generator, ExifCatalog exif, IOptions<MediaOptions> options)
 {
     /// <summary>
     /// The thumbnail of entry <paramref name="entryId"/> at <paramref name="size"/>. When <paramref name="ifNoneMatch"/>
@@ -43,6 +54,60 @@ public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore s
 
         var made = await store.GetOrMakeAsync(key, file, cancellationToken);
         return made.IsSuccess ? new Thumbnail(key.EntityTag, generator.ContentType, made.Value) : made.Error!;
+    }
+
+    /// <summary>
+    /// The background queue's work for one entry: the thumbnails of <paramref name="sizes"/> that are not cached yet, and
+    /// its EXIF, read as FileVault itself (<see cref="AccessSubject.System"/>) through the same path guard and no-follow
+    /// open as a download. Nothing made here reaches a user except through <see cref="GetAsync"/> and its access check.
+    /// </summary>
+    public async Task<PrepareOutcome> PrepareAsync(long entryId, IReadOnlyList<ThumbnailSize> sizes, CancellationToken cancellationToken)
+    {
+        foreach (var size in store.CanKeep ? sizes : [])
+        {
+            var opened = await OpenImageAsync(entryId, cancellationToken);
+            if (opened is not { } file)
+            {
+                return PrepareOutcome.Skipped;
+            }
+
+            var key = new ThumbnailKey(entryId, file.Length, file.LastModified.UtcTicks, size, options.Value.Format);
+            if (!(await store.GetOrMakeAsync(key, file, cancellationToken, background: true)).IsSuccess)
+            {
+                return PrepareOutcome.Failed;
+            }
+        }
+
+        // The EXIF row of this version: read now unless a thumbnail made above already stored it.
+        using (var file = await OpenImageAsync(entryId, cancellationToken))
+        {
+            if (file is null)
+            {
+                return PrepareOutcome.Skipped;
+            }
+
+            await using var content = new BufferedStream(file.OpenContent(), 64 * 1024);
+            await exif.GetOrReadAsync(entryId, file.Length, file.LastModified.UtcTicks, content, cancellationToken);
+        }
+
+        return store.CanKeep || sizes.Count == 0 ? PrepareOutcome.Ready : PrepareOutcome.Skipped;
+    }
+
+    private async Task<DownloadFile?> OpenImageAsync(long entryId, CancellationToken cancellationToken)
+    {
+        var opened = await downloads.OpenFileAsync(AccessSubject.System, entryId, record: false, cancellationToken);
+        if (!opened.IsSuccess)
+        {
+            return null;
+        }
+
+        if (ThumbnailGenerator.IsImageName(opened.Value.Name))
+        {
+            return opened.Value;
+        }
+
+        opened.Value.Dispose();
+        return null;
     }
 
     private static bool Matches(string? ifNoneMatch, string entityTag) =>

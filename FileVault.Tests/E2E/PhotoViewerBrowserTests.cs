@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using FileVault.Tests.Infrastructure;
 using FileVault.Tests.Media;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace FileVault.Tests.E2E;
@@ -99,6 +100,35 @@ public sealed class PhotoViewerBrowserTests(BrowserFixture browser, KestrelAppFa
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(viewer).ToHaveCountAsync(0);
         await Assertions.Expect(tiles).ToHaveCountAsync(4);
+    }
+
+    [Fact]
+    public async Task Search_results_show_a_photo_as_its_small_thumbnail_and_other_files_as_their_icon()
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+
+        long folderId;
+        await using (var db = app.Database.CreateDbContext())
+        {
+            folderId = await db.Entries.Where(e => e.RootId == _rootId && e.RelativePath == Folder).Select(e => e.Id).SingleAsync();
+        }
+
+        // This test's folder only: every test of the class writes its own.
+        await page.GotoAsync($"/search?q={Uri.EscapeDataString("바다")}&folder={folderId}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var hits = page.Locator("#search-results [data-entry-id]");
+        await Assertions.Expect(hits).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+
+        var photo = hits.Locator("img.fv-thumb");
+        await Assertions.Expect(photo).ToHaveAttributeAsync("src", new Regex("/thumbnail\\?size=small"));
+        await Assertions.Expect(photo).ToHaveJSPropertyAsync("naturalWidth", 150, new() { Timeout = 30_000 });
+
+        await page.GotoAsync($"/search?q={Uri.EscapeDataString("메모")}&folder={folderId}");
+        await Assertions.Expect(hits).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Assertions.Expect(hits.Locator(".mud-icon-root")).ToHaveCountAsync(1);
+        await Assertions.Expect(hits.Locator("img")).ToHaveCountAsync(0);
     }
 
     private static ILocator Tile(ILocator tiles, string name) => tiles.Filter(new() { Has = tiles.Page.Locator($"[title='{name}']") });

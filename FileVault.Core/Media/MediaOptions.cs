@@ -30,6 +30,23 @@ public sealed class MediaOptions
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Redis's share for thumbnails, in bytes: when the thumbnails stored by FileVault add up to more, the oldest are
+    /// dropped (counted per thumbnail as stored; an expired one counts until it is dropped, so the real use is at most this).
+    /// </summary>
+    [Range(1024 * 1024, long.MaxValue)]
+    public long CacheMaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>A thumbnail larger than this is not put in Redis (it is still served, and kept in the thumbnail folder when there is one).</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int CacheMaxEntryBytes { get; set; } = 512 * 1024;
+
+    /// <summary>
+    /// An optional folder, outside every storage root, where thumbnails are also kept, so a Redis flush or restart does
+    /// not make them all again. Empty: Redis only.
+    /// </summary>
+    public string? ThumbnailDirectory { get; set; }
+
     /// <summary>How long one instance may hold the right to make a thumbnail before another may make it too.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan GenerationLockTtl { get; set; } = TimeSpan.FromSeconds(30);

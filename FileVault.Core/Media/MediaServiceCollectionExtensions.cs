@@ -12,6 +12,7 @@ public static class MediaServiceCollectionExtensions
         services.AddOptions<MediaOptions>().BindConfiguration("FileVault:Media").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ThumbnailGenerator>();
         services.AddSingleton<ThumbnailCache>();
+        services.AddSingleton<ThumbnailFolder>();
         services.AddSingleton<ThumbnailStore>();
         services.AddScoped<ThumbnailService>();
         services.AddSingleton<ExifCatalog>();

@@ -21,14 +21,17 @@ public sealed class ThumbnailStore : IDisposable
     private readonly GenerationGate _gate;
     private readonly ThumbnailGenerator _generator;
     private readonly ThumbnailCache _cache;
+    private readonly ThumbnailFolder _folder;
     private readonly ExifCatalog _exif;
     private readonly IOptions<MediaOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ThumbnailStore> _logger;
 
     public ThumbnailStore(
-        ThumbnailGenerator generator, ThumbnailCache cache, ExifCatalog exif, IOptions<MediaOptions> options, TimeProvider time, ILogger<ThumbnailStore> logger)
+        ThumbnailGenerator generator, ThumbnailCache cache, ThumbnailFolder folder, ExifCatalog exif, IOptions<MediaOptions> options, TimeProvider time,
+        ILogger<ThumbnailStore> logger)
     {
+        _folder = folder;
         _generator = generator;
         _cache = cache;
         _exif = exif;
@@ -44,7 +47,7 @@ public sealed class ThumbnailStore : IDisposable
     private long _generated;
 
     /// <summary>Whether a thumbnail made now is kept anywhere (Redis reachable): background work with nowhere to keep its result is not worth doing.</summary>
-    public bool CanKeep => _cache.IsAvailable;
+    public bool CanKeep => _cache.IsAvailable || _folder.IsConfigured;
 
     /// <summary>
     /// The thumbnail of <paramref name="key"/>, reading <paramref name="file"/> (opened by the caller after its access
@@ -66,6 +69,13 @@ public sealed class ThumbnailStore : IDisposable
             if (await _cache.GetAsync(key) is { } cached)
             {
                 return cached;
+            }
+
+            if (await _folder.ReadAsync(key, cancellationToken) is { } kept)
+            {
+                // Redis lost it (flushed, restarted, dropped under its cap): put it back for the next request.
+                await CacheAsync(key, kept);
+                return kept;
             }
 
             mine = new Flight(background);
@@ -126,7 +136,8 @@ public sealed class ThumbnailStore : IDisposable
 
                 Interlocked.Increment(ref _generated);
                 var bytes = generated.Value.Bytes;
-                await _cache.SetAsync(key, bytes, _options.Value.CacheTtl);
+                await CacheAsync(key, bytes);
+                await _folder.WriteAsync(key, bytes, CancellationToken.None);
                 await RecordExifAsync(key, content);
                 return bytes;
             }
@@ -137,6 +148,9 @@ public sealed class ThumbnailStore : IDisposable
             _flights.TryRemove(key.Name, out _);
         }
     }
+
+    private Task CacheAsync(ThumbnailKey key, byte[] bytes) =>
+        bytes.Length > _options.Value.CacheMaxEntryBytes ? Task.CompletedTask : _cache.SetAsync(key, bytes, _options.Value.CacheTtl, _options.Value.CacheMaxBytes);
 
     /// <summary>A photo's EXIF goes into the catalog with its first thumbnail; the thumbnail is served whether or not that works.</summary>
     private async Task RecordExifAsync(ThumbnailKey key, Stream content)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using FileVault.Core;
 using FileVault.Core.Access;
 using FileVault.Core.Media;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,7 +30,17 @@ public static class MediaEndpoints
                     return ApiProblems.From("media.invalid_size", "size must be small (150 px), medium (300 px) or large (800 px).");
                 }
 
-                var result = await thumbnails.GetAsync(user.Actor(), id, parsed, http.Request.Headers.IfNoneMatch.ToString(), ct);
+                Result<Thumbnail> result;
+                try
+                {
+                    result = await thumbnails.GetAsync(user.Actor(), id, parsed, http.Request.Headers.IfNoneMatch.ToString(), ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // The browser dropped the request (a tile scrolled away, the grid became a list): nothing to answer or log as an error.
+                    return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+                }
+
                 if (!result.IsSuccess)
                 {
                     return ApiProblems.From(result.Error!);

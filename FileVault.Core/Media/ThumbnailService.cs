@@ -110,6 +110,31 @@ public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore s
         return null;
     }
 
+    /// <summary>
+    /// The thumbnail of a file in the trash, as it was cached while the file was live (the queue made it, or someone
+    /// viewed it): the caller found <paramref name="file"/> through the trash's own access rules
+    /// (<c>TrashQueries.FindFileAsync</c>). Nothing is decoded from the trash: a thumbnail not cached is
+    /// <c>media.not_found</c>, and the trash shows the type icon.
+    /// </summary>
+    public async Task<Result<Thumbnail>> GetCachedAsync(long entryId, long length, DateTimeOffset modifiedAt, string name, ThumbnailSize size,
+        string? ifNoneMatch, CancellationToken cancellationToken)
+    {
+        if (!ThumbnailGenerator.IsImageName(name))
+        {
+            return Unsupported();
+        }
+
+        var key = new ThumbnailKey(entryId, length, modifiedAt.UtcTicks, size, options.Value.Format);
+        if (Matches(ifNoneMatch, key.EntityTag))
+        {
+            return new Thumbnail(key.EntityTag, generator.ContentType, null);
+        }
+
+        return await store.GetCachedAsync(key, cancellationToken) is { } cached
+            ? new Thumbnail(key.EntityTag, generator.ContentType, cached)
+            : new Error("media.not_found", "No thumbnail of this item was kept.");
+    }
+
     private static bool Matches(string? ifNoneMatch, string entityTag) =>
         !string.IsNullOrEmpty(ifNoneMatch)
         && ifNoneMatch.Split(',', StringSplitOptions.TrimEntries).Any(tag => tag == "*" || tag == entityTag || tag == "W/" + entityTag);

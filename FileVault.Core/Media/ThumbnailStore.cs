@@ -149,6 +149,10 @@ public sealed class ThumbnailStore : IDisposable
         }
     }
 
+    /// <summary>A thumbnail already made (Redis, then the thumbnail folder); null when none was kept. Never decodes.</summary>
+    public async Task<byte[]?> GetCachedAsync(ThumbnailKey key, CancellationToken cancellationToken) =>
+        await _cache.GetAsync(key) ?? await _folder.ReadAsync(key, cancellationToken);
+
     private Task CacheAsync(ThumbnailKey key, byte[] bytes) =>
         bytes.Length > _options.Value.CacheMaxEntryBytes ? Task.CompletedTask : _cache.SetAsync(key, bytes, _options.Value.CacheTtl, _options.Value.CacheMaxBytes);
 

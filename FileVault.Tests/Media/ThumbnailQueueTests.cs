@@ -33,6 +33,7 @@ public sealed class ThumbnailQueueFixture : FileVaultAppFactory
         Write("Album/b.png", TestImages.FourQuadrants(500, 300, SkiaSharp.SKEncodedImageFormat.Png));
         Write("Album/notes.txt", "not an image"u8.ToArray());
         Write("Album/Private/secret.jpg", TestImages.FourQuadrants(640, 480));
+        Write("Album/Old/old.jpg", TestImages.FourQuadrants(800, 400));
         await WaitUntilReadyAsync();
         await using (var db = Database.CreateDbContext())
         {
@@ -190,5 +191,42 @@ public sealed class ThumbnailQueueTests(ThumbnailQueueFixture app) : IClassFixtu
         Assert.True(await app.CachedAsync("Album/올린 사진.jpg", ThumbnailSize.Medium));
         await using var db = app.Database.CreateDbContext();
         Assert.Equal("Canon EOS R5", await db.EntryMedia.Where(m => m.EntryId == uploaded).Select(m => m.Model).SingleAsync());
+    }
+
+    [Fact]
+    public async Task A_deleted_photo_shows_its_kept_thumbnail_in_the_trash_of_who_deleted_it_and_404_to_a_reader_of_its_folder()
+    {
+        await app.WaitForQueueAsync();
+        var id = await app.IdAsync("Album/Old/old.jpg");
+        using var admin = app.Client(app.AdminToken);
+        using var reader = app.Client(app.ReaderToken);
+        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsJsonAsync("/api/v1/operations/delete", new { entryIds = new[] { id } })).StatusCode);
+        long trashId = 0;
+        await Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            trashId = await db.TrashItems.Where(t => t.EntryId == id && t.State == FileVault.Core.Trash.TrashItemState.InTrash).Select(t => t.Id).FirstOrDefaultAsync();
+            return trashId != 0;
+        }, "the photo to reach the trash");
+
+        var small = await admin.GetAsync($"/api/v1/trash/{trashId}/thumbnail?size=small");
+        var large = await admin.GetAsync($"/api/v1/trash/{trashId}/thumbnail?size=large");
+        var notTheirs = await reader.GetAsync($"/api/v1/trash/{trashId}/thumbnail?size=small");
+        var byEntry = await admin.GetAsync($"/api/v1/entries/{id}/thumbnail?size=small");
+
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.True(small.Headers.CacheControl is { Private: true, MaxAge: not null }, small.Headers.CacheControl?.ToString());
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(await small.Content.ReadAsByteArrayAsync()))
+        {
+            Assert.Equal((150, 75), (bitmap.Width, bitmap.Height));
+        }
+
+        // Large was never made while it was live, and nothing is decoded from the trash.
+        Assert.Equal(HttpStatusCode.NotFound, large.StatusCode);
+        Assert.Equal("media.not_found", (await large.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        // The reader may read the folder it came from, but it is not their trash item.
+        Assert.Equal(HttpStatusCode.NotFound, notTheirs.StatusCode);
+        Assert.Equal("trash.not_found", (await notTheirs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, byEntry.StatusCode);
     }
 }

@@ -17,6 +17,22 @@ public static class MediaEndpoints
     public static string ThumbnailPath(long entryId, ThumbnailSize size) =>
         $"{ApiEndpoints.Prefix}/entries/{entryId}/thumbnail?size={size.ToString().ToLowerInvariant()}";
 
+    public static string TrashThumbnailPath(long trashItemId, ThumbnailSize size) =>
+        $"{ApiEndpoints.Prefix}/trash/{trashItemId}/thumbnail?size={size.ToString().ToLowerInvariant()}";
+
+    /// <summary>A thumbnail with its strong ETag, private caching and no sniffing; 304 when the caller has it.</summary>
+    internal static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> Send(HttpContext http, Thumbnail thumbnail, MediaOptions options)
+    {
+        var headers = http.Response.Headers;
+        headers.ETag = thumbnail.EntityTag;
+        // Private: whether this user may see the image is decided per request; a shared cache must not keep it.
+        headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={(long)options.BrowserMaxAge.TotalSeconds}");
+        headers.XContentTypeOptions = "nosniff";
+        return thumbnail.Content is { } content
+            ? TypedResults.File(content, thumbnail.ContentType)
+            : TypedResults.StatusCode(StatusCodes.Status304NotModified);
+    }
+
     public static RouteGroupBuilder MapMediaEndpoints(this RouteGroupBuilder api)
     {
         var media = api.MapGroup("").RequireAuthorization(Policies.Files).WithTags("Media");
@@ -46,15 +62,7 @@ public static class MediaEndpoints
                     return ApiProblems.From(result.Error!);
                 }
 
-                var thumbnail = result.Value;
-                var headers = http.Response.Headers;
-                headers.ETag = thumbnail.EntityTag;
-                // Private: whether this user may see the image is decided per request; a shared cache must not keep it.
-                headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={(long)options.Value.BrowserMaxAge.TotalSeconds}");
-                headers.XContentTypeOptions = "nosniff";
-                return thumbnail.Content is { } content
-                    ? TypedResults.File(content, thumbnail.ContentType)
-                    : TypedResults.StatusCode(StatusCodes.Status304NotModified);
+                return Send(http, result.Value, options.Value);
             })
             .Produces(StatusCodes.Status304NotModified)
             .WithName("EntryThumbnail")

@@ -113,6 +113,8 @@ public partial class FolderPage
             return;
         }
 
+        // Another folder (Back, a link): the viewer belonged to the one left.
+        _viewing = null;
         var folder = await Browser.ResolveFolderAsync(_subject, RootId, path, CancellationToken.None);
         if (!folder.IsSuccess)
         {

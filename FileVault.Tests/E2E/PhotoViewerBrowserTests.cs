@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using FileVault.Core.Access;
+using FileVault.Core.Jobs;
+using FileVault.Core.Operations;
 using FileVault.Tests.Infrastructure;
 using FileVault.Tests.Media;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FileVault.Tests.E2E;
@@ -10,7 +14,7 @@ namespace FileVault.Tests.E2E;
 /// <summary>
 /// A folder of camera photos in Chromium's grid view: real thumbnails fetched from the thumbnail endpoint, the viewer
 /// opened on one, ← and → stepping through the images only (a text file between them is skipped), the EXIF beside
-/// the photo, the original on zoom, Esc closing.
+/// the photo, the original on zoom, Esc closing; and the photos' small thumbnails in the search results and the trash.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class PhotoViewerBrowserTests(BrowserFixture browser, KestrelAppFactory app) : IClassFixture<KestrelAppFactory>, IAsyncLifetime
@@ -129,6 +133,47 @@ public sealed class PhotoViewerBrowserTests(BrowserFixture browser, KestrelAppFa
         await Assertions.Expect(hits).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(hits.Locator(".mud-icon-root")).ToHaveCountAsync(1);
         await Assertions.Expect(hits.Locator("img")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_deleted_photo_shows_its_small_thumbnail_in_the_trash_list()
+    {
+        long photo;
+        Guid adminId;
+        await using (var db = app.Database.CreateDbContext())
+        {
+            photo = await db.Entries.Where(e => e.RootId == _rootId && e.RelativePath == Folder + "/d 강.jpg").Select(e => e.Id).SingleAsync();
+            adminId = await db.Users.Where(u => u.Email == FileVaultAppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+        }
+
+        // The scan queued the folder's thumbnails: wait until they are made, as they would be long before anyone deletes a photo.
+        await Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            return !await db.Jobs.AnyAsync(j => j.Type == "thumbnails" && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running));
+        }, "the thumbnail queue");
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var admin = AccessSubject.Create(adminId, [Roles.SuperAdmin]);
+            var deleted = await scope.ServiceProvider.GetRequiredService<FileOperations>().DeleteAsync(admin, [photo], null, CancellationToken.None);
+            Assert.True(deleted.IsSuccess, deleted.Error?.ToString());
+        }
+
+        var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            return await db.TrashItems.AnyAsync(t => t.EntryId == photo && t.State == FileVault.Core.Trash.TrashItemState.InTrash);
+        }, "the photo to reach the trash");
+        await page.GotoAsync("/trash");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        var row = page.Locator("#trash-table tbody tr").Filter(new() { HasText = "d 강.jpg" }).First;
+        var thumbnail = row.Locator("img.fv-thumb");
+        await Assertions.Expect(thumbnail).ToHaveAttributeAsync("src", new Regex("/api/v1/trash/\\d+/thumbnail\\?size=small$"));
+        await Assertions.Expect(thumbnail).ToHaveJSPropertyAsync("naturalWidth", 150, new() { Timeout = 30_000 });
     }
 
     private static ILocator Tile(ILocator tiles, string name) => tiles.Filter(new() { Has = tiles.Page.Locator($"[title='{name}']") });

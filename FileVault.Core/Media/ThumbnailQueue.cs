@@ -16,6 +16,40 @@ namespace FileVault.Core.Media;
 public sealed class ThumbnailQueue(IDbContextFactory<FileVaultDbContext> contexts, JobEvents events, IOptions<MediaOptions> options, TimeProvider time)
     : IContentListener
 {
+    /// <summary>
+    /// The queue of the folders people have open. The runner claims each queue on its own, so a job here does not wait
+    /// behind a scan's backlog in <see cref="JobQueues.Thumbnail"/>; its decodes still wait behind requests.
+    /// </summary>
+    public const string VisibleQueue = "thumbnail-visible";
+
+    /// <summary>
+    /// Queues the first <see cref="MediaOptions.QueueBatchSize"/> images of a folder (name order) that have not been
+    /// read yet (no EXIF row of their size), once per state of the folder (<paramref name="stamp"/>, its modification
+    /// time): a folder already done queues nothing. The caller checked that the user may read the folder.
+    /// </summary>
+    public async Task<bool> QueueVisibleAsync(long folderId, DateTimeOffset stamp, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"visible:{folderId}:{stamp.UtcTicks}");
+        var inserted = await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, cancel_requested, created_at, idempotency_key)
+            SELECT {ThumbnailJobHandler.JobType}, {VisibleQueue}, jsonb_build_object('entryIds', jsonb_agg(id ORDER BY name_key)), {Guid.Empty},
+                   0, 0, 0, false, {time.GetUtcNow()}, {key}
+            FROM (SELECT e.id, e.name_key FROM entries e
+                  WHERE e.parent_id = {folderId} AND e.state = 0 AND e.kind = 1 AND e.extension = ANY({ThumbnailGenerator.Extensions.ToArray()})
+                    AND NOT EXISTS (SELECT 1 FROM entry_media m WHERE m.entry_id = e.id AND m.content_length = e.size)
+                  ORDER BY e.name_key LIMIT {options.Value.QueueBatchSize}) images
+            HAVING count(*) > 0
+            ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            """, cancellationToken);
+        if (inserted > 0)
+        {
+            await events.NotifyQueuedAsync();
+        }
+
+        return inserted > 0;
+    }
+
     public async Task ScanMergedAsync(long scanId, CancellationToken cancellationToken)
     {
         if (await InsertAsync("e.changed_by_scan_id = {0}", scanId, cancellationToken) > 0)

@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Catalog;
 using FileVault.Core.Downloads;
 using Microsoft.Extensions.Options;
 
@@ -24,8 +25,22 @@ public sealed record Thumbnail(string EntityTag, string ContentType, byte[]? Con
 /// no link followed, the mount checked first. Only then is the cache asked or the image decoded.
 /// </summary>
 /// <remarks>Codes: those of a download, and <c>media.unsupported</c>, <c>media.too_large</c>, <c>media.unreadable</c>.</remarks>
-public sealed class ThumbnailService(DownloadService downloads, ThumbnailStore store, ThumbnailGenerator generator, ExifCatalog exif, IOptions<MediaOptions> options)
+public sealed class ThumbnailService(
+    DownloadService downloads, ThumbnailStore store, ThumbnailGenerator generator, ExifCatalog exif, ThumbnailQueue queue, CatalogBrowser browser,
+    IOptions<MediaOptions> options)
 {
+    /// <summary>
+    /// The grid shows this folder: its images not read yet go to the queue of open folders, ahead of any scan's backlog.
+    /// Nothing happens for a folder the user may not read (and nothing is said about it).
+    /// </summary>
+    public async Task PrioritizeFolderAsync(AccessSubject actor, long folderId, CancellationToken cancellationToken)
+    {
+        if (await browser.FolderStampAsync(actor, folderId, cancellationToken) is { } stamp)
+        {
+            await queue.QueueVisibleAsync(folderId, stamp, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// The thumbnail of entry <paramref name="entryId"/> at <paramref name="size"/>. When <paramref name="ifNoneMatch"/>
     /// (the request's If-None-Match) names the current version's tag, the answer has no content and nothing is read.

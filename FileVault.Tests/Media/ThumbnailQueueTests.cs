@@ -26,6 +26,8 @@ public sealed class ThumbnailQueueFixture : FileVaultAppFactory
 
     public string ReaderToken { get; private set; } = default!;
 
+    public Guid ReaderId { get; private set; }
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
@@ -34,6 +36,8 @@ public sealed class ThumbnailQueueFixture : FileVaultAppFactory
         Write("Album/notes.txt", "not an image"u8.ToArray());
         Write("Album/Private/secret.jpg", TestImages.FourQuadrants(640, 480));
         Write("Album/Old/old.jpg", TestImages.FourQuadrants(800, 400));
+        Write("Album/Later/one.jpg", TestImages.CameraJpeg());
+        Write("Album/Later/two.png", TestImages.FourQuadrants(300, 200, SkiaSharp.SKEncodedImageFormat.Png));
         await WaitUntilReadyAsync();
         await using (var db = Database.CreateDbContext())
         {
@@ -43,6 +47,7 @@ public sealed class ThumbnailQueueFixture : FileVaultAppFactory
         Assert.Equal(ScanStatus.Completed, (await Services.GetRequiredService<Scanner>().RunAsync(RootId, ScanKind.Full, "test", CancellationToken.None)).Status);
         var email = $"reader-{Guid.NewGuid():N}@queue.test";
         var reader = await CreateUserAsync(email, Roles.User);
+        ReaderId = reader.Id;
         await using (var db = Database.CreateDbContext())
         {
             db.FolderGrants.Add(new FolderGrant { RootId = RootId, RelativePath = "Album", UserId = reader.Id, Permissions = Permission.Read, Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow });
@@ -228,5 +233,40 @@ public sealed class ThumbnailQueueTests(ThumbnailQueueFixture app) : IClassFixtu
         Assert.Equal(HttpStatusCode.NotFound, notTheirs.StatusCode);
         Assert.Equal("trash.not_found", (await notTheirs.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.NotFound, byEntry.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_folder_open_in_the_grid_queues_its_unread_photos_on_the_open_folders_queue_once_and_never_for_a_user_denied_it()
+    {
+        await app.WaitForQueueAsync();
+        var later = await app.IdAsync("Album/Later");
+        var ids = new[] { await app.IdAsync("Album/Later/one.jpg"), await app.IdAsync("Album/Later/two.png") };
+        var denied = await app.IdAsync("Album/Private");
+        await using (var db = app.Database.CreateDbContext())
+        {
+            // As if the scan's jobs had not reached them yet.
+            await db.EntryMedia.Where(m => ids.Contains(m.EntryId)).ExecuteDeleteAsync();
+            // The denied folder's photo too: only the access check keeps it from being queued.
+            var secret = await app.IdAsync("Album/Private/secret.jpg");
+            await db.EntryMedia.Where(m => m.EntryId == secret).ExecuteDeleteAsync();
+        }
+
+        var reader = AccessSubject.Create(app.ReaderId, [Roles.User]);
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var thumbnails = scope.ServiceProvider.GetRequiredService<ThumbnailService>();
+            await thumbnails.PrioritizeFolderAsync(reader, denied, CancellationToken.None);
+            await thumbnails.PrioritizeFolderAsync(reader, later, CancellationToken.None);
+            await thumbnails.PrioritizeFolderAsync(reader, later, CancellationToken.None);
+        }
+
+        var visible = (await app.ThumbnailJobsAsync()).Where(j => j.Queue == ThumbnailQueue.VisibleQueue).ToList();
+        var job = Assert.Single(visible);
+        Assert.Equal(ids, ThumbnailQueueFixture.EntryIds(job));
+        await Poll.UntilAsync(async () => (await app.ThumbnailJobsAsync()).Single(j => j.Id == job.Id).Status == JobStatus.Succeeded, "the open folder's job");
+        await using (var db = app.Database.CreateDbContext())
+        {
+            Assert.Equal(2, await db.EntryMedia.CountAsync(m => ids.Contains(m.EntryId)));
+        }
     }
 }

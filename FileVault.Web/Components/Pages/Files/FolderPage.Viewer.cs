@@ -1,4 +1,6 @@
 using FileVault.Core.Catalog;
+using FileVault.Core.Media;
+using Microsoft.AspNetCore.Components;
 
 namespace FileVault.Web.Components.Pages.Files;
 
@@ -6,6 +8,24 @@ namespace FileVault.Web.Components.Pages.Files;
 public partial class FolderPage
 {
     private (int Index, BrowseItem Item)? _viewing;
+
+    [Inject] private ThumbnailService Thumbnails { get; set; } = default!;
+
+    /// <summary>In the grid, the open folder's photos not made yet go ahead of any scan's backlog (Core checks read access).</summary>
+    private async Task PrioritizeVisibleAsync()
+    {
+        if (_grid && _folderId is { } folder && _subject is not null)
+        {
+            try
+            {
+                await Thumbnails.PrioritizeFolderAsync(_subject, folder, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+            {
+                // Only a head start: the tiles are made on request anyway.
+            }
+        }
+    }
 
     private void OpenViewer(BrowseItem item)
     {

@@ -83,4 +83,14 @@ public sealed record SearchHit(
     long ParentId, string FolderPath, IReadOnlyList<TextSpan> NameMatches, string? Snippet, IReadOnlyList<TextSpan> SnippetMatches);
 
 /// <summary>A page of matches and how many the user may read in all; <see cref="TotalIsCapped"/>: more than <see cref="Total"/> ("10,000+").</summary>
-public sealed record SearchResults(IReadOnlyList<SearchHit> Items, int Total, bool TotalIsCapped);
+public sealed record SearchResults(IReadOnlyList<SearchHit> Items, int Total, bool TotalIsCapped)
+{
+    /// <summary>How the candidates were found (docs/search.md).</summary>
+    public SearchPlan Plan { get; init; }
+
+    /// <summary>The words as Hangul when they look typed with the English layout on by mistake (ghldmlfhr → 회의록) and find something.</summary>
+    public string? Suggestion { get; init; }
+
+    /// <summary>The name index is catching up with a bulk change: the answer is exact but came from the catalog, slower.</summary>
+    public bool IndexCatchingUp { get; init; }
+}

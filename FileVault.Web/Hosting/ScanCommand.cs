@@ -4,6 +4,7 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Search;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using FileVault.Core.Catalog;
@@ -68,6 +69,11 @@ public static class ScanCommand
             Print("message", run.Message);
         }
 
+        // What the app's background indexer would do next: bring the search index in line with the scan.
+        var drain = await services.GetRequiredService<SearchIndexer>().DrainAsync();
+        Print("search_indexed", drain.Indexed);
+        Print("search_index_s", drain.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+
         return run.Status is ScanStatus.Completed or ScanStatus.AwaitingConfirmation ? 0 : 1;
     }
 
@@ -83,6 +89,7 @@ public static class ScanCommand
         builder.Services.AddStorage();
         builder.Services.AddCatalog();
         builder.Services.AddScanning();
+        builder.Services.AddSearch();
         var services = builder.Services.BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();
         await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);

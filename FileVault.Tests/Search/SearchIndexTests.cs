@@ -212,6 +212,42 @@ public sealed class SearchIndexTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_bulk_change_rebuilds_the_index_beside_the_old_one_with_the_same_indexes()
+    {
+        const string Indexes = """
+            SELECT indexname || ': ' || indexdef AS "Value" FROM pg_indexes WHERE tablename = 'entry_search' ORDER BY indexname
+            """;
+        List<string> before;
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            before = await db.Database.SqlQueryRaw<string>(Indexes).ToListAsync();
+            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+                SELECT {_harness.RootId}, {parent.Id}, '일괄_' || i || '.txt', '일괄_' || i || '.txt', '공용/일괄_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 90000 + i, true
+                FROM generate_series(1, 500) AS i
+                """);
+        }
+
+        var indexer = _harness.Get<SearchIndexer>();
+        indexer.RebuildThreshold = 100;
+        var drained = await indexer.DrainAsync();
+
+        Assert.Equal(500, drained.Changed);
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            // The rebuild re-reads every active entry, not only the queued ones.
+            Assert.Equal(await db.Entries.CountAsync(e => e.State == EntryState.Active && e.ParentId != null), drained.Indexed);
+            Assert.Equal(before, await db.Database.SqlQueryRaw<string>(Indexes).ToListAsync());
+            Assert.Equal(0, await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM search_outbox").SingleAsync());
+        }
+
+        var found = await SearchAsync(Admin, new SearchQuery("일괄_250"), SearchPlan.Index);
+        Assert.Equal(["공용/일괄_250.txt"], Paths(found));
+        Assert.Equal(["영업부/보고서.pdf"], Paths(await SearchAsync(Admin, new SearchQuery("보고서.pdf"), SearchPlan.Index)));
+    }
+
     private async Task<SearchIndexDrain> DrainAsync() => await _harness.Get<SearchIndexer>().DrainAsync();
 
     private async Task GrantAsync(AccessSubject user, string path, GrantEffect effect)

@@ -118,7 +118,9 @@ user_id="$(jq -n --arg e "$user_email" --arg p "$user_password" '{email: $e, dis
 [ -n "$user_id" ] || { say "could not create the User"; exit 1; }
 root_id="$(psql_ -d "$database" -c "SELECT id FROM storage_roots ORDER BY id LIMIT 1")"
 granted=0
+user_scope=""
 while IFS= read -r folder; do
+  [ -n "$user_scope" ] || user_scope="$(psql_ -d "$database" -c "SELECT id FROM entries WHERE root_id = $root_id AND relative_path = '${folder//\'/\'\'}'")"
   jq -n --argjson r "$root_id" --arg p "$folder" --arg u "$user_id" \
     '{rootId: $r, relativePath: $p, userId: $u, groupId: null, permissions: "Read", effect: "Allow"}' \
     | curl -sS -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
@@ -153,20 +155,22 @@ declare -A mix=(
   [chosung]="q=%E3%85%8E%E3%85%87%E3%84%B9"
   [filters]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C&ext=pdf&minSize=1000&maxSize=100000000&modifiedFrom=2020-01-01"
   [type]="type=images"
-  [folder]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C&folder=$scope"
+  [folder]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C&folder=SCOPE"
   [sort_size]="q=%ED%9A%8C%EC%9D%98&sort=size&desc=true"
   [deep_page]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C&offset=5000"
 )
 classes=(ascii ko1 ko2 ko3 two_words rare nothing chosung filters type folder sort_size deep_page)
 
 run_mix() {
-  local role="$1" bearer="$2" class status seconds times
+  # The folder scope is a department for the SuperAdmin, one of its granted folders for the User.
+  local role="$1" bearer="$2" scope_id="$3" class status seconds times query
   for class in "${classes[@]}"; do
-    curl -sS -o "$work/$role-$class.json" -H "Authorization: Bearer $bearer" "$url/api/v1/search?${mix[$class]}"
+    query="${mix[$class]/SCOPE/$scope_id}"
+    curl -sS -o "$work/$role-$class.json" -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query"
     times=()
     for _ in $(seq "$reps"); do
       read -r status seconds < <(curl -sS -o "$work/$role-$class.json" -w '%{http_code} %{time_total}\n' \
-        -H "Authorization: Bearer $bearer" "$url/api/v1/search?${mix[$class]}")
+        -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query")
       [ "$status" = 200 ] || { say "$role $class: HTTP $status $(head -c 300 "$work/$role-$class.json")"; exit 1; }
       times+=("$(awk -v s="$seconds" 'BEGIN { print s * 1000 }')")
     done
@@ -176,9 +180,12 @@ run_mix() {
   done
 }
 
+# Fresh 15-minute tokens: the index wait above may have taken a while.
+admin="$(token "$FILEVAULT_ADMIN_EMAIL" "$FILEVAULT_ADMIN_PASSWORD")"
+user="$(token "$user_email" "$user_password")"
 say "query mix as the SuperAdmin and as the User ($reps repetitions each)"
-admin_lines="$(run_mix admin "$admin")"
-user_lines="$(run_mix user "$user")"
+admin_lines="$(run_mix admin "$admin" "$scope")"
+user_lines="$(run_mix user "$user" "$user_scope")"
 
 echo "entries: $entries"
 echo "user_readable_entries: $readable"

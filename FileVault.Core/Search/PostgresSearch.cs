@@ -28,6 +28,9 @@ public enum SearchPlan
 
     /// <summary>The catalog itself, without the index: while the index catches up with a bulk change.</summary>
     Catalog,
+
+    /// <summary>The photos whose EXIF matches the camera and taken-at filters (<c>entry_media</c>), for those filters without words.</summary>
+    Photos,
 }
 
 /// <summary>
@@ -198,6 +201,11 @@ public sealed class PostgresSearch(
     private async Task<SearchPlan> ChoosePlanAsync(
         NpgsqlConnection connection, Compiled search, SearchStatistics.Snapshot snapshot, int needed, CancellationToken cancellationToken)
     {
+        if (search.HasPhotoFilter && !search.HasWords)
+        {
+            return SearchPlan.Photos;
+        }
+
         var hits = search.EstimateHits(snapshot);
         var walkRows = hits <= 0 ? double.PositiveInfinity : needed * Math.Max(snapshot.TotalRows, 1) / hits;
         var indexRows = search.HasTokens ? hits : double.PositiveInfinity;
@@ -216,6 +224,16 @@ public sealed class PostgresSearch(
     private async Task<(List<long> Ids, SearchPlan Plan)> IndexPageAsync(
         NpgsqlConnection connection, Compiled search, SearchStatistics.Snapshot snapshot, SearchPlan plan, int needed, CancellationToken cancellationToken)
     {
+        if (plan == SearchPlan.Photos && !search.HasPhotoFilter)
+        {
+            plan = SearchPlan.Walk;
+        }
+
+        if (plan == SearchPlan.Photos)
+        {
+            return (await IdsAsync(connection, search.PhotoPage(needed), cancellationToken), plan);
+        }
+
         if (plan == SearchPlan.Walk)
         {
             var walked = await IdsAsync(connection, search.WalkPage(needed, WalkLimit + (10 * needed), snapshot), cancellationToken);
@@ -258,7 +276,8 @@ public sealed class PostgresSearch(
         }
 
         var cap = SearchQuery.TotalCap + 1 + pending.Length;
-        var fromIndex = await CountAsync(connection, search.IndexCount(cap, snapshot, byScope: plan == SearchPlan.Scope), cancellationToken);
+        var fromIndex = await CountAsync(connection,
+            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot, byScope: plan == SearchPlan.Scope), cancellationToken);
         if (pending.Length > 0)
         {
             // Queued entries' index rows are stale: what they counted is replaced by what the catalog says.
@@ -465,6 +484,8 @@ public sealed class PostgresSearch(
 
         public bool HasWords => _criteria.Words.Count > 0;
 
+        public bool HasPhotoFilter => _query.HasPhotoFilter;
+
         /// <summary>Whether the index can give the candidates: words, extensions or a file type.</summary>
         public bool HasTokens => HasWords || ExtensionTokens.Length > 0 || _query.Type == SearchType.Folders;
 
@@ -620,6 +641,17 @@ public sealed class PostgresSearch(
                 return $"SELECT count(*) FROM (SELECT 1 FROM entry_search s WHERE {narrowing} AND {IndexConditions("s", p)} LIMIT {p(cap)}) c";
             }, byScope ? ForceScope : ForceIndex);
         }
+
+        public Statement PhotoPage(int needed) => Build(p => $"""
+            SELECT s.entry_id FROM entry_media m JOIN entry_search s ON s.entry_id = m.entry_id
+            WHERE {IndexConditions("s", p)}
+            ORDER BY {Order("s", "entry_id", p)}
+            LIMIT {p(needed)}
+            """);
+
+        public Statement PhotoCount(int cap) => Build(p => $"""
+            SELECT count(*) FROM (SELECT 1 FROM entry_media m JOIN entry_search s ON s.entry_id = m.entry_id WHERE {IndexConditions("s", p)} LIMIT {p(cap)}) c
+            """);
 
         public Statement IndexCountOf(long[] ids) => Build(p => $"""
             SELECT count(*) FROM entry_search s WHERE s.entry_id = ANY({p(ids)}) AND {IndexConditions("s", p)}
@@ -804,7 +836,35 @@ public sealed class PostgresSearch(
                 conditions.Add($"{x}.modified_at < {p(until.ToUniversalTime())}");
             }
 
+            if (_query.HasPhotoFilter)
+            {
+                conditions.Add(PhotoCondition(x, p));
+            }
+
             return Join([.. conditions]);
+        }
+
+        /// <summary>The photo's EXIF, from <c>entry_media</c> (filled as thumbnails are made): camera make or model, day taken.</summary>
+        private string PhotoCondition(string x, Func<object, string> p)
+        {
+            var media = new List<string> { $"m.entry_id = {x}.{(x == "s" ? "entry_id" : "id")}" };
+            if (!string.IsNullOrWhiteSpace(_query.Camera))
+            {
+                var camera = p(LikePatterns.Containing(_query.Camera.Trim()));
+                media.Add($"(m.make ILIKE {camera} ESCAPE '\\' OR m.model ILIKE {camera} ESCAPE '\\')");
+            }
+
+            if (_query.TakenFrom is { } from)
+            {
+                media.Add($"m.taken_at >= {p(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified))}");
+            }
+
+            if (_query.TakenUntil is { } until)
+            {
+                media.Add($"m.taken_at < {p(until.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified))}");
+            }
+
+            return $"EXISTS (SELECT 1 FROM entry_media m WHERE {string.Join(" AND ", media)})";
         }
 
         /// <summary>Below the folder scope, on whole path components and bytewise: <c>Sales</c> holds <c>Sales/a</c>, not <c>Sales-Old/a</c>.</summary>

@@ -131,7 +131,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await BrowserFixture.ScreenshotAsync(page, "quick-search-ko");
         await shown.ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString("공용"))}\\?select=\\d+$"), Navigated);
-        await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_양식.xlsx");
+        await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_양식.xlsx", new() { Timeout = 30_000 });
 
         // 견적서 typed with the English layout on: nothing by those letters, and the Hangul offered.
         await page.GotoAsync("/search?q=ruswjrtj");

@@ -248,6 +248,43 @@ public sealed class SearchIndexTests : IAsyncLifetime
         Assert.Equal(["영업부/보고서.pdf"], Paths(await SearchAsync(Admin, new SearchQuery("보고서.pdf"), SearchPlan.Index)));
     }
 
+    [Fact]
+    public async Task Photos_are_found_by_camera_and_day_taken_in_every_plan()
+    {
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+                VALUES ({_harness.RootId}, {parent.Id}, 'IMG_1.jpg', 'img_1.jpg', '공용/IMG_1.jpg', 1, 10, now(), 'jpg', 0, 1, 77001, true),
+                       ({_harness.RootId}, {parent.Id}, 'IMG_2.jpg', 'img_2.jpg', '공용/IMG_2.jpg', 1, 10, now(), 'jpg', 0, 1, 77002, true),
+                       ({_harness.RootId}, {parent.Id}, 'IMG_3.jpg', 'img_3.jpg', '공용/IMG_3.jpg', 1, 10, now(), 'jpg', 0, 1, 77003, true)
+                """);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entry_media (entry_id, content_length, content_modified_ticks, make, model, taken_at, raw, read_at)
+                SELECT id, 10, 0, make, model, taken, jsonb_build_object(), now()
+                FROM entries JOIN (VALUES ('img_1.jpg', 'Canon', 'Canon EOS R6', timestamp '2025-05-01 10:00'),
+                                          ('img_2.jpg', 'SAMSUNG', 'SM-S918N', timestamp '2025-05-02 23:59'),
+                                          ('img_3.jpg', 'Canon', 'Canon EOS 5D', timestamp '2024-12-31 08:00')) AS v(key, make, model, taken)
+                     ON entries.name_key = v.key
+                """);
+        }
+
+        await DrainAsync();
+        foreach (var plan in Plans.Append(SearchPlan.Photos))
+        {
+            Assert.Equal(["공용/img_1.jpg", "공용/img_3.jpg"], Paths(await SearchAsync(Admin, new SearchQuery(Camera: "canon", Sort: SearchSort.Name), plan)));
+            Assert.Equal(["공용/img_1.jpg", "공용/img_2.jpg"],
+                Paths(await SearchAsync(Admin, new SearchQuery(TakenFrom: new DateOnly(2025, 1, 1), TakenUntil: new DateOnly(2025, 5, 3), Sort: SearchSort.Name), plan)));
+            Assert.Equal(["공용/img_1.jpg"], Paths(await SearchAsync(Admin, new SearchQuery("img", Camera: "EOS R6"), plan)));
+        }
+
+        // A user who may not read the folder finds no photo of it by its camera either.
+        var user = await HarnessUsers.CreateAsync(_harness, "photos@filevault.local", Roles.User);
+        await GrantAsync(user, "영업부", GrantEffect.Allow);
+        Assert.Empty((await SearchAsync(user, new SearchQuery(Camera: "canon"))).Items);
+    }
+
     private async Task<SearchIndexDrain> DrainAsync() => await _harness.Get<SearchIndexer>().DrainAsync();
 
     private async Task GrantAsync(AccessSubject user, string path, GrantEffect effect)

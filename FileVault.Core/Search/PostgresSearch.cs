@@ -1,24 +1,79 @@
+using System.Data;
+using System.Globalization;
+using System.Text;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using FileVault.Core.Operations;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace FileVault.Core.Search;
 
+/// <summary>How a search found its candidates (docs/search.md); the engine chooses, tests may force one.</summary>
+public enum SearchPlan
+{
+    /// <summary>Chosen by the engine from the token statistics and the size of the user's part of the tree.</summary>
+    Auto = 0,
+
+    /// <summary>The GIN token index gives every candidate; they are confirmed and sorted. For rare terms.</summary>
+    Index,
+
+    /// <summary>The sort's btree is walked in order until a page is found. For frequent terms and no terms.</summary>
+    Walk,
+
+    /// <summary>The rows under the folder scope or the user's granted folders are read by path. For a small part of the tree.</summary>
+    Scope,
+
+    /// <summary>The catalog itself, without the index: while the index catches up with a bulk change.</summary>
+    Catalog,
+
+    /// <summary>The photos whose EXIF matches the camera and taken-at filters (<c>entry_media</c>), for those filters without words.</summary>
+    Photos,
+}
+
 /// <summary>
-/// Search on the catalog in PostgreSQL: every word a substring of the name key or the description, filtered, counted
-/// and paged in SQL on the rows the user may read only (R-AUTH-1: a total never counts what the user cannot see).
+/// Search on the catalog in PostgreSQL: every word a substring of the name key (or, for a 초성 word like ㅎㅇㄹ, a
+/// syllable-by-initial match) or of the description, filtered, counted and paged in SQL on the rows the user may read
+/// only (a total never counts what the user cannot see).
 /// </summary>
 /// <remarks>
-/// Words are LIKE patterns on <see cref="Entry.NameKey"/> (already NFC and lower-case, so the pattern is too) and ILIKE
-/// patterns on the description, wildcards escaped. Names are scanned: a trigram index on them would slow every scan's
-/// inserts past the first-scan target (see <c>EntryConfiguration</c>); descriptions have a partial trigram index. The
-/// count stops at <see cref="SearchQuery.TotalCap"/>, so a broad search costs at most that many rows to count.
+/// <para>
+/// Candidates come from the name index <c>entry_search</c> (<see cref="SearchIndexer"/>), read by one of three plans
+/// chosen from how many rows the terms hit (<see cref="SearchStatistics"/>), never left to the planner's guess:
+/// <see cref="SearchPlan.Index"/> for rare terms, <see cref="SearchPlan.Walk"/> for frequent ones (bounded, with the
+/// index plan behind it when the walk finds too little: the "LIMIT trap"), <see cref="SearchPlan.Scope"/> when the
+/// folder scope or the user's grants cover few rows.
+/// </para>
+/// <para>
+/// The index may lag the catalog by the entries queued in <c>search_outbox</c>. Those are read from <c>entries</c>
+/// and their index rows ignored, so a result is always the catalog as it is: a moved, renamed, trashed entry or a
+/// revoked grant shows at once. Descriptions are not in the index: entries that have one are searched in the catalog
+/// (a partial index keeps them few to read). Every statement runs in one repeatable-read, read-only transaction, so the
+/// count and the page see the same catalog.
+/// </para>
 /// </remarks>
-public sealed class PostgresSearch(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access)
+public sealed class PostgresSearch(
+    IDbContextFactory<FileVaultDbContext> contexts, NpgsqlDataSource dataSource, AccessEvaluator access, SearchStatistics statistics)
 {
-    public async Task<Result<SearchResults>> SearchAsync(AccessSubject subject, SearchQuery query, CancellationToken cancellationToken)
+    /// <summary>Queued entries read from the catalog beside the index; past this many, the catalog plan answers alone.</summary>
+    internal const int PendingLimit = 5_000;
+
+    /// <summary>Rows under the scope read at most by the scope plan.</summary>
+    internal const int ScopePlanLimit = 50_000;
+
+    /// <summary>Index rows a walk reads (plus ten per row of the page) before it gives way to the index plan.</summary>
+    internal const int WalkLimit = 20_000;
+
+    /// <summary>Rarest tokens of a word given to the GIN index: more only cost posting-list reads.</summary>
+    private const int TokensPerWord = 3;
+
+    public Task<Result<SearchResults>> SearchAsync(AccessSubject subject, SearchQuery query, CancellationToken cancellationToken) =>
+        SearchAsync(subject, query, SearchPlan.Auto, cancellationToken);
+
+    internal async Task<Result<SearchResults>> SearchAsync(
+        AccessSubject subject, SearchQuery query, SearchPlan forcedPlan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
         var parsed = SearchCriteria.From(query);
@@ -28,150 +83,897 @@ public sealed class PostgresSearch(IDbContextFactory<FileVaultDbContext> context
         }
 
         var criteria = parsed.Value;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // The roots' own rows have no name to find.
-        var entries = db.Entries.AsNoTracking().Where(e => e.State == EntryState.Active && e.ParentId != null);
-        if (query.FolderId is { } folderId)
+        (int RootId, string Path)? folder = null;
+        Grants? grants = null;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            var folder = await db.Entries.AsNoTracking()
-                .Where(e => e.Id == folderId && e.State == EntryState.Active)
-                .Select(e => new { e.RootId, e.RelativePath, e.Kind })
-                .SingleOrDefaultAsync(cancellationToken);
-            if (folder is null || !await access.CanReadAsync(subject, folder.RootId, folder.RelativePath, cancellationToken))
+            if (query.FolderId is { } folderId)
             {
-                return SearchErrors.FolderNotFound;
+                var row = await db.Entries.AsNoTracking()
+                    .Where(e => e.Id == folderId && e.State == EntryState.Active)
+                    .Select(e => new { e.RootId, e.RelativePath, e.Kind })
+                    .SingleOrDefaultAsync(cancellationToken);
+                if (row is null || !await access.CanReadAsync(subject, row.RootId, row.RelativePath, cancellationToken))
+                {
+                    return SearchErrors.FolderNotFound;
+                }
+
+                if (row.Kind != EntryKind.Directory)
+                {
+                    return SearchErrors.NotAFolder;
+                }
+
+                folder = (row.RootId, row.RelativePath);
             }
 
-            if (folder.Kind != EntryKind.Directory)
+            if (!subject.IsAdministrator)
             {
-                return SearchErrors.NotAFolder;
+                grants = await Grants.ReadAsync(db, subject.UserId, cancellationToken);
             }
-
-            entries = Under(entries, folder.RootId, folder.RelativePath);
         }
 
-        entries = Filtered(entries, query, criteria).WhereReadable(db, subject);
-        // Ordered only so the limit is well defined (EF warns otherwise); a top-N sort of ids costs next to nothing.
-        var counted = await entries.OrderBy(e => e.Id).Take(SearchQuery.TotalCap + 1).CountAsync(cancellationToken);
-        var rows = await Ordered(entries, query, criteria)
-            .Skip(query.Offset)
-            .Take(query.PageSize)
-            .Select(e => new
-            {
-                e.Id, e.Name, e.Kind, e.Size, e.ModifiedAt, e.Extension, e.RootId, e.ParentId, e.RelativePath, e.Description,
-                RootName = db.StorageRoots.Where(r => r.Id == e.RootId).Select(r => r.Name).FirstOrDefault(),
-            })
-            .ToListAsync(cancellationToken);
+        var search = new Compiled(criteria, query, folder, grants);
+        var snapshot = await statistics.GetAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // JIT compiles for a plan's cost, and a plan chosen by switching others off costs 10^10: 200 ms spent compiling
+        // a query that runs in one.
+        await ExecuteAsync(connection, "SET TRANSACTION READ ONLY; SET LOCAL jit = off", cancellationToken);
 
-        var hits = rows.Select(r =>
+        var pending = await ReadPendingAsync(connection, cancellationToken);
+        var plan = forcedPlan;
+        if (pending is null)
         {
-            var snippet = SearchHighlights.Snippet(r.Description, criteria.Words);
-            return new SearchHit(r.Id, r.Name, r.Kind, r.Size, r.ModifiedAt, r.Extension, r.RootId, r.RootName ?? "", r.ParentId!.Value,
-                CatalogChanges.ParentOf(r.RelativePath), SearchHighlights.Find(r.Name, criteria.Words), snippet,
-                snippet is null ? [] : SearchHighlights.Find(snippet, criteria.Words));
-        }).ToList();
-        return new SearchResults(hits, Math.Min(counted, SearchQuery.TotalCap), counted > SearchQuery.TotalCap);
+            plan = SearchPlan.Catalog;
+        }
+        else if (plan == SearchPlan.Auto)
+        {
+            plan = await ChoosePlanAsync(connection, search, snapshot, query.Offset + query.PageSize, cancellationToken);
+        }
+
+        var needed = query.Offset + query.PageSize;
+        List<long> ids;
+        int total;
+        // Whether ids are the matches in their final order: the index alone, or the catalog alone, answered.
+        var ordered = true;
+        if (plan == SearchPlan.Catalog)
+        {
+            ids = await IdsAsync(connection, search.CatalogPage(needed), cancellationToken);
+            total = await CountAsync(connection, search.CatalogCount(SearchQuery.TotalCap + 1), cancellationToken);
+        }
+        else
+        {
+            var pendingIds = pending!;
+            var fromIndex = await IndexPageAsync(connection, search, snapshot, plan, needed + pendingIds.Length, cancellationToken);
+            plan = fromIndex.Plan;
+            var pendingSet = pendingIds.ToHashSet();
+            ids = [.. fromIndex.Ids.Where(id => !pendingSet.Contains(id))];
+            var others = new List<long>();
+            if (search.HasWords)
+            {
+                others.AddRange(await IdsAsync(connection, search.DescribedPage(needed, pendingIds), cancellationToken));
+            }
+
+            if (pendingIds.Length > 0)
+            {
+                others.AddRange(await IdsAsync(connection, search.PendingPage(needed, pendingIds), cancellationToken));
+            }
+
+            ordered = others.Count == 0;
+            ids.AddRange(others);
+
+            total = await TotalAsync(connection, search, snapshot, plan, pendingIds, cancellationToken);
+        }
+
+        var hits = ordered
+            ? await PageAsync(connection, search, [.. ids.Skip(query.Offset).Take(query.PageSize)], 0, query.PageSize, criteria, cancellationToken)
+            : await PageAsync(connection, search, ids, query.Offset, query.PageSize, criteria, cancellationToken);
+        var suggestion = await SuggestAsync(connection, criteria, search, snapshot, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new SearchResults(hits, Math.Min(total, SearchQuery.TotalCap), total > SearchQuery.TotalCap)
+        {
+            Plan = plan,
+            Suggestion = suggestion,
+            IndexCatchingUp = pending is null,
+        };
+    }
+
+    /// <summary>The queued entries' ids, or null when there are more than <see cref="PendingLimit"/>.</summary>
+    private static async Task<long[]?> ReadPendingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT DISTINCT entry_id FROM (SELECT entry_id FROM search_outbox LIMIT @limit) o", connection);
+        command.Parameters.AddWithValue("limit", PendingLimit * 2);
+        var ids = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids.Count > PendingLimit ? null : [.. ids];
     }
 
     /// <summary>
-    /// Entries below a folder, on whole path components and bytewise (collation "C"), as <see cref="ReadableEntries"/>
-    /// decides it: <c>Sales</c> holds <c>Sales/a</c>, not <c>Sales-Confidential/a</c>.
+    /// The cheaper of the plans by the rows each would read: the index plan reads about the likely number of matches
+    /// (and sorts them), a walk reads page ÷ selectivity rows of the sort's index, the scope plan every row under the
+    /// scope. Estimates only choose; a walk that finds too little gives way to the index plan.
     /// </summary>
-    private static IQueryable<Entry> Under(IQueryable<Entry> entries, int rootId, string folderPath)
+    private async Task<SearchPlan> ChoosePlanAsync(
+        NpgsqlConnection connection, Compiled search, SearchStatistics.Snapshot snapshot, int needed, CancellationToken cancellationToken)
     {
-        entries = entries.Where(e => e.RootId == rootId);
-        if (folderPath.Length == 0)
+        if (search.HasPhotoFilter && !search.HasWords)
         {
-            return entries;
+            return SearchPlan.Photos;
         }
 
-        // '0' is the character after '/': every path below the folder sorts between the two bounds.
-        var lower = folderPath + "/";
-        var upper = folderPath + "0";
-        return entries.Where(e => e.RelativePath.CompareTo(lower) > 0 && e.RelativePath.CompareTo(upper) < 0);
+        var hits = search.EstimateHits(snapshot);
+        var walkRows = hits <= 0 ? double.PositiveInfinity : needed * Math.Max(snapshot.TotalRows, 1) / hits;
+        var indexRows = search.HasTokens ? hits : double.PositiveInfinity;
+        if (search.HasRanges)
+        {
+            var inScope = await CountAsync(connection, search.ScopeRowCount(ScopePlanLimit + 1), cancellationToken);
+            if (inScope <= ScopePlanLimit && inScope < Math.Min(indexRows, walkRows))
+            {
+                return SearchPlan.Scope;
+            }
+        }
+
+        return indexRows <= walkRows ? SearchPlan.Index : SearchPlan.Walk;
     }
 
-    private static IQueryable<Entry> Filtered(IQueryable<Entry> entries, SearchQuery query, SearchCriteria criteria)
+    private async Task<(List<long> Ids, SearchPlan Plan)> IndexPageAsync(
+        NpgsqlConnection connection, Compiled search, SearchStatistics.Snapshot snapshot, SearchPlan plan, int needed, CancellationToken cancellationToken)
     {
-        foreach (var word in criteria.Words)
+        if (plan == SearchPlan.Photos && !search.HasPhotoFilter)
         {
-            var pattern = LikePatterns.Containing(word);
-            entries = entries.Where(e => EF.Functions.Like(e.NameKey, pattern, LikePatterns.Escape)
-                || (e.Description != null && EF.Functions.ILike(e.Description, pattern, LikePatterns.Escape)));
+            plan = SearchPlan.Walk;
         }
 
-        if (criteria.Extensions.Count > 0)
+        if (plan == SearchPlan.Photos)
         {
-            var extensions = criteria.Extensions;
-            entries = entries.Where(e => e.Kind == EntryKind.File && extensions.Contains(e.Extension!));
+            return (await IdsAsync(connection, search.PhotoPage(needed), cancellationToken), plan);
         }
 
-        entries = query.Type switch
+        if (plan == SearchPlan.Walk)
         {
-            SearchType.All => entries,
-            SearchType.Folders => entries.Where(e => e.Kind == EntryKind.Directory),
-            SearchType.Files => entries.Where(e => e.Kind == EntryKind.File),
-            _ => OfFileType(entries, FileTypeOf(query.Type)),
-        };
+            var walked = await IdsAsync(connection, search.WalkPage(needed, WalkLimit + (10 * needed), snapshot), cancellationToken);
+            // A page short of rows after a bounded walk may have been cut short (the LIMIT trap): ask the index instead.
+            if (walked.Count >= needed || snapshot.TotalRows <= WalkLimit + (10 * needed))
+            {
+                return (walked, plan);
+            }
 
-        if (query.MinSize is not null || query.MaxSize is not null)
-        {
-            var min = query.MinSize ?? 0;
-            var max = query.MaxSize ?? long.MaxValue;
-            entries = entries.Where(e => e.Kind != EntryKind.Directory && e.Size >= min && e.Size <= max);
+            plan = search.HasTokens ? SearchPlan.Index : search.HasRanges ? SearchPlan.Scope : SearchPlan.Walk;
+            if (plan == SearchPlan.Walk)
+            {
+                return (await IdsAsync(connection, search.WalkPage(needed, walkLimit: null, snapshot), cancellationToken), plan);
+            }
         }
 
-        if (query.ModifiedFrom is { } from)
+        if (plan == SearchPlan.Index && !search.HasTokens)
         {
-            entries = entries.Where(e => e.ModifiedAt >= from);
+            plan = search.HasRanges ? SearchPlan.Scope : SearchPlan.Walk;
+            return await IndexPageAsync(connection, search, snapshot, plan, needed, cancellationToken);
         }
 
-        if (query.ModifiedUntil is { } until)
+        if (plan == SearchPlan.Scope && !search.HasRanges)
         {
-            entries = entries.Where(e => e.ModifiedAt < until);
+            plan = search.HasTokens ? SearchPlan.Index : SearchPlan.Walk;
+            return await IndexPageAsync(connection, search, snapshot, plan, needed, cancellationToken);
         }
 
-        return entries;
+        var statement = plan == SearchPlan.Index ? search.IndexPage(needed, snapshot) : search.ScopePage(needed, snapshot);
+        return (await IdsAsync(connection, statement, cancellationToken), plan);
     }
 
-    private static IQueryable<Entry> OfFileType(IQueryable<Entry> entries, FileType type)
+    private async Task<int> TotalAsync(
+        NpgsqlConnection connection, Compiled search, SearchStatistics.Snapshot snapshot, SearchPlan plan, long[] pending, CancellationToken cancellationToken)
     {
-        var extensions = FileTypes.Extensions(type);
-        return entries.Where(e => e.Kind == EntryKind.File && extensions.Contains(e.Extension!));
+        if (search.CertainlyMoreThan(3 * (SearchQuery.TotalCap + 1), snapshot))
+        {
+            // Counting 10,001 rows of a frequent word costs more than the page; the statistics measured many more.
+            return SearchQuery.TotalCap + 1;
+        }
+
+        var cap = SearchQuery.TotalCap + 1 + pending.Length;
+        var fromIndex = await CountAsync(connection,
+            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot, byScope: plan == SearchPlan.Scope), cancellationToken);
+        if (pending.Length > 0)
+        {
+            // Queued entries' index rows are stale: what they counted is replaced by what the catalog says.
+            fromIndex -= await CountAsync(connection, search.IndexCountOf(pending), cancellationToken);
+            fromIndex += await CountAsync(connection, search.PendingCount(pending), cancellationToken);
+        }
+
+        if (search.HasWords)
+        {
+            fromIndex += await CountAsync(connection, search.DescribedCount(SearchQuery.TotalCap + 1, pending), cancellationToken);
+        }
+
+        return fromIndex;
     }
 
-    private static FileType FileTypeOf(SearchType type) => type switch
+    /// <summary>The page's rows from the catalog, ordered: <paramref name="ids"/> are candidates, the page starts at <paramref name="offset"/> of them.</summary>
+    private async Task<List<SearchHit>> PageAsync(
+        NpgsqlConnection connection, Compiled search, List<long> ids, int offset, int pageSize, SearchCriteria criteria, CancellationToken cancellationToken)
     {
-        SearchType.Images => FileType.Image,
-        SearchType.Documents => FileType.Document,
-        SearchType.Spreadsheets => FileType.Spreadsheet,
-        SearchType.Presentations => FileType.Presentation,
-        SearchType.Video => FileType.Video,
-        SearchType.Audio => FileType.Audio,
-        SearchType.Archives => FileType.Archive,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a file type."),
-    };
-
-    /// <summary>The sort's key, then the name key and the id, so that pages never overlap or skip a row.</summary>
-    private static IOrderedQueryable<Entry> Ordered(IQueryable<Entry> entries, SearchQuery query, SearchCriteria criteria)
-    {
-        var descending = query.Descending && query.Sort != SearchSort.Relevance;
-        var phrase = criteria.Phrase;
-        var prefix = LikePatterns.StartingWith(phrase);
-        IOrderedQueryable<Entry>? ordered = query.Sort switch
+        var hits = new List<SearchHit>();
+        if (ids.Count == 0)
         {
-            SearchSort.Size => descending ? entries.OrderByDescending(e => e.Size) : entries.OrderBy(e => e.Size),
-            SearchSort.Modified => descending ? entries.OrderByDescending(e => e.ModifiedAt) : entries.OrderBy(e => e.ModifiedAt),
+            return hits;
+        }
+
+        var statement = search.FinalPage([.. ids.Distinct()], offset, pageSize);
+        await ExplainAsync(connection, statement, cancellationToken);
+        await using var command = statement.Command(connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var highlighted = criteria.Words.Where(w => !Hangul.HasInitialConsonant(w)).ToList();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var name = reader.GetString(1);
+            var description = reader.IsDBNull(9) ? null : reader.GetString(9);
+            var snippet = SearchHighlights.Snippet(description, criteria.Words);
+            hits.Add(new SearchHit(
+                reader.GetInt64(0), name, (EntryKind)reader.GetInt16(2), reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(10) ? "" : reader.GetString(10),
+                reader.GetInt64(7), CatalogChanges.ParentOf(reader.GetString(8)),
+                SearchHighlights.Find(name, highlighted), snippet, snippet is null ? [] : SearchHighlights.Find(snippet, highlighted)));
+        }
+
+        return hits;
+    }
+
+    /// <summary>
+    /// For words typed with the English layout on by mistake (ghldmlfhr), the Hangul they spell (회의록), when that
+    /// finds something the user may read.
+    /// </summary>
+    private async Task<string?> SuggestAsync(
+        NpgsqlConnection connection, SearchCriteria criteria, Compiled search, SearchStatistics.Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (criteria.Words.Count == 0 || criteria.Words.Any(w => !w.Any(char.IsAsciiLetter)))
+        {
+            return null;
+        }
+
+        var converted = criteria.Words.Select(Hangul.FromEnglishLayout).ToList();
+        if (converted.Any(w => w is null))
+        {
+            return null;
+        }
+
+        var words = converted.Select(w => EntryName.Key(w!)).ToList();
+        var alternative = search.WithWords(words);
+        var found = await CountAsync(connection, alternative.IndexCount(1, snapshot, byScope: false), cancellationToken);
+        return found > 0 ? string.Join(' ', words) : null;
+    }
+
+    private async Task<List<long>> IdsAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
+    {
+        if (statement.Settings.Length > 0)
+        {
+            await ExecuteAsync(connection, statement.Settings, cancellationToken);
+        }
+
+        await ExplainAsync(connection, statement, cancellationToken);
+        var ids = new List<long>();
+        await using (var command = statement.Command(connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        await ResetAsync(connection, statement, cancellationToken);
+        return ids;
+    }
+
+    private async Task<int> CountAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
+    {
+        if (statement.Settings.Length > 0)
+        {
+            await ExecuteAsync(connection, statement.Settings, cancellationToken);
+        }
+
+        await ExplainAsync(connection, statement, cancellationToken);
+        await using var command = statement.Command(connection);
+        var count = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        await ResetAsync(connection, statement, cancellationToken);
+        return count;
+    }
+
+    /// <summary>For tests: each statement's plan, under its settings, collected before it runs (EXPLAIN, not ANALYZE).</summary>
+    internal List<string>? Explained { get; set; }
+
+    private async Task ExplainAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
+    {
+        if (Explained is null)
+        {
+            return;
+        }
+
+        await using var command = (statement with { Sql = "EXPLAIN " + statement.Sql }).Command(connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var plan = new StringBuilder();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            plan.AppendLine(reader.GetString(0));
+        }
+
+        Explained.Add(plan.ToString());
+    }
+
+    private static async Task ResetAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
+    {
+        if (statement.Settings.Length > 0)
+        {
+            await ExecuteAsync(connection, "RESET enable_seqscan; RESET enable_indexscan; RESET enable_indexonlyscan; RESET enable_bitmapscan", cancellationToken);
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A user's read grants, as <see cref="ReadableEntries.WhereReadable"/> reads them.</summary>
+    internal sealed record Grants(int[] AllowRoots, string[] AllowPaths, int[] DenyRoots, string[] DenyPaths)
+    {
+        public static async Task<Grants> ReadAsync(FileVaultDbContext db, Guid userId, CancellationToken cancellationToken)
+        {
+            var rows = await db.FolderGrants.AsNoTracking()
+                .Where(g => (g.Permissions & Permission.Read) != 0
+                    && (g.UserId == userId || db.GroupMembers.Any(m => m.UserId == userId && m.GroupId == g.GroupId)))
+                .Select(g => new { g.RootId, g.RelativePath, g.Effect })
+                .ToListAsync(cancellationToken);
+            var allows = rows.Where(r => r.Effect == GrantEffect.Allow).ToList();
+            var denies = rows.Where(r => r.Effect == GrantEffect.Deny).ToList();
+            return new Grants([.. allows.Select(a => a.RootId)], [.. allows.Select(a => a.RelativePath)],
+                [.. denies.Select(d => d.RootId)], [.. denies.Select(d => d.RelativePath)]);
+        }
+    }
+
+    /// <summary>A SQL statement, its parameters, and the planner settings (SET LOCAL) it runs under.</summary>
+    internal sealed record Statement(string Sql, IReadOnlyList<NpgsqlParameter> Parameters, string Settings = "")
+    {
+        public NpgsqlCommand Command(NpgsqlConnection connection)
+        {
+            var command = new NpgsqlCommand(Sql, connection);
+            foreach (var parameter in Parameters)
+            {
+                command.Parameters.Add(parameter.Clone());
+            }
+
+            return command;
+        }
+    }
+
+    /// <summary>
+    /// One search turned into SQL text. Column names are the same in <c>entry_search</c> and <c>entries</c>, so each
+    /// condition is written once for an alias; only the id column differs (<c>entry_id</c> and <c>id</c>).
+    /// </summary>
+    internal sealed class Compiled
+    {
+        private const string ForceIndex = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off";
+        private const string ForceWalk = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off";
+        private const string ForceScope = "SET LOCAL enable_seqscan = off";
+
+        private readonly SearchCriteria _criteria;
+        private readonly SearchQuery _query;
+        private readonly (int RootId, string Path)? _folder;
+        private readonly Grants? _grants;
+        private readonly List<NpgsqlParameter> _parameters = [];
+        private readonly string[] _typeExtensions;
+        private readonly IReadOnlyList<int[]> _wordTokens;
+
+        public Compiled(SearchCriteria criteria, SearchQuery query, (int RootId, string Path)? folder, Grants? grants)
+        {
+            _criteria = criteria;
+            _query = query;
+            _folder = folder;
+            _grants = grants;
+            _typeExtensions = query.Type switch
+            {
+                SearchType.All or SearchType.Folders or SearchType.Files => [],
+                _ => [.. FileTypes.Extensions(FileTypeOf(query.Type))],
+            };
+            _wordTokens = [.. criteria.Words.Select(SearchTokens.OfWord)];
+        }
+
+        public bool HasWords => _criteria.Words.Count > 0;
+
+        public bool HasPhotoFilter => _query.HasPhotoFilter;
+
+        /// <summary>Whether the index can give the candidates: words, extensions or a file type.</summary>
+        public bool HasTokens => HasWords || ExtensionTokens.Length > 0 || _query.Type == SearchType.Folders;
+
+        /// <summary>Whether candidates can be read by path: a folder scope, or a user's grants (not too many).</summary>
+        public bool HasRanges => _folder is not null || _grants is { AllowRoots.Length: > 0 and <= 64 };
+
+        private int[] ExtensionTokens
+        {
+            get
+            {
+                var extensions = _criteria.Extensions.Count > 0
+                    ? (_typeExtensions.Length > 0 ? _criteria.Extensions.Intersect(_typeExtensions).ToArray() : [.. _criteria.Extensions])
+                    : _typeExtensions;
+                return [.. extensions.Select(SearchTokens.OfExtension).Distinct()];
+            }
+        }
+
+        public Compiled WithWords(IReadOnlyList<string> words) =>
+            new(_criteria with { Words = words }, _query, _folder, _grants);
+
+        /// <summary>
+        /// About how many rows match: for each word, the rows of its rarest token (a word's own tokens come together far
+        /// more often than chance: 보고 and 고서), so a word alone is over-estimated, never under: a walk sent to a term
+        /// rarer than it looked stops at its bound and hands over to the index plan.
+        /// </summary>
+        public double EstimateHits(SearchStatistics.Snapshot snapshot)
+        {
+            // Different words, and a word and an extension, are taken as independent of each other; size and date
+            // bounds as keeping half each.
+            var rows = Math.Max(snapshot.TotalRows, 1);
+            var fraction = 1d;
+            foreach (var tokens in _wordTokens)
+            {
+                fraction *= Chosen(tokens, snapshot).Select(snapshot.Rows).DefaultIfEmpty(rows).Min() / rows;
+            }
+
+            var extensionTokens = ExtensionTokens;
+            if (extensionTokens.Length > 0)
+            {
+                fraction *= Math.Min(1, extensionTokens.Sum(snapshot.Rows) / rows);
+            }
+
+            if (_query.Type == SearchType.Folders)
+            {
+                fraction *= snapshot.Rows(SearchTokens.Folder) / rows;
+            }
+
+            fraction *= _query.MinSize is null && _query.MaxSize is null ? 1 : 0.5;
+            fraction *= _query.ModifiedFrom is null && _query.ModifiedUntil is null ? 1 : 0.5;
+            return fraction * rows;
+        }
+
+        /// <summary>
+        /// Whether the statistics measured more than <paramref name="rows"/> matches: a lower bound, not a guess, only
+        /// when the query is one token exactly (one word of one or two characters, or extensions or folders alone) for
+        /// a reader of everything with no other filter.
+        /// </summary>
+        public bool CertainlyMoreThan(int rows, SearchStatistics.Snapshot snapshot)
+        {
+            if (_grants is not null || _folder is not null || _query.MinSize is not null || _query.MaxSize is not null
+                || _query.ModifiedFrom is not null || _query.ModifiedUntil is not null || _query.Type == SearchType.Files)
+            {
+                return false;
+            }
+
+            var extensionTokens = ExtensionTokens;
+            var exact = _criteria.Words.Count switch
+            {
+                0 => _query.Type == SearchType.Folders ? [SearchTokens.Folder] : extensionTokens,
+                1 when extensionTokens.Length == 0 && _query.Type == SearchType.All
+                    && !Hangul.HasInitialConsonant(_criteria.Words[0]) && _criteria.Words[0].EnumerateRunes().Count() <= 2
+                    => Chosen(_wordTokens[0], snapshot).Take(1).ToArray(),
+                _ => [],
+            };
+            return exact.Where(snapshot.IsListed).Sum(snapshot.Rows) > rows;
+        }
+
+        /// <summary>The rarest few of a word's tokens; pairs rather than single characters when the word has any.</summary>
+        private static IEnumerable<int> Chosen(int[] tokens, SearchStatistics.Snapshot snapshot)
+        {
+            var pairs = tokens.Where(t => !SearchTokens.IsCharacter(t)).ToArray();
+            var candidates = pairs.Length > 0 ? pairs : tokens;
+            return candidates.OrderBy(snapshot.Rows).ThenBy(t => t).Take(TokensPerWord);
+        }
+
+        public Statement IndexPage(int needed, SearchStatistics.Snapshot snapshot) => Build(p => $"""
+            SELECT s.entry_id FROM entry_search s
+            WHERE {TokenCondition("s", snapshot, p)} AND {IndexConditions("s", p)}
+            ORDER BY {Order("s", "entry_id", p)}
+            LIMIT {p(needed)}
+            """, ForceIndex);
+
+        public Statement ScopePage(int needed, SearchStatistics.Snapshot snapshot) => Build(p => $"""
+            SELECT s.entry_id FROM entry_search s
+            WHERE {Ranges("s", p)} AND {IndexConditions("s", p)}
+            ORDER BY {Order("s", "entry_id", p)}
+            LIMIT {p(needed)}
+            """, ForceScope);
+
+        public Statement WalkPage(int needed, int? walkLimit, SearchStatistics.Snapshot snapshot)
+        {
+            var source = walkLimit is { } limit
+                ? (Func<Func<object, string>, string, string>)((p, extra) =>
+                    $"(SELECT s.entry_id, s.name_key, s.kind, s.extension, s.size, s.modified_at, s.root_id, s.relative_path FROM entry_search s WHERE true {extra} ORDER BY {Order("s", "entry_id", p, withRank: false)} LIMIT {p(limit)}) s")
+                : (p, extra) => "entry_search s";
+            if (_query.Sort != SearchSort.Relevance || _criteria.Phrase.Length == 0)
+            {
+                return Build(p => $"""
+                    SELECT s.entry_id FROM {source(p, "")}
+                    WHERE {IndexConditions("s", p)}
+                    ORDER BY {Order("s", "entry_id", p)}
+                    LIMIT {p(needed)}
+                    """, ForceWalk);
+            }
+
+            // Best first: names equal to the words, then names starting with them (a range of the name index), then
+            // the rest by name (a walk of that index), each bounded by the page.
+            return Build(p =>
+            {
+                var phrase = p(_criteria.Phrase);
+                var prefix = p(LikePatterns.StartingWith(_criteria.Phrase));
+                return $"""
+                    SELECT parts.entry_id FROM (
+                        (SELECT s.entry_id, s.name_key, s.extension FROM entry_search s
+                         WHERE s.name_key = {phrase} AND {IndexConditions("s", p)})
+                        UNION
+                        (SELECT s.entry_id, s.name_key, s.extension FROM entry_search s
+                         WHERE s.name_key > {phrase} || '.' AND s.name_key < {phrase} || '/' AND s.name_key = {phrase} || '.' || s.extension
+                           AND {IndexConditions("s", p)})
+                        UNION
+                        (SELECT s.entry_id, s.name_key, s.extension FROM entry_search s
+                         WHERE s.name_key LIKE {prefix} ESCAPE '\' AND {IndexConditions("s", p)}
+                         ORDER BY s.name_key, s.entry_id LIMIT {p(needed)})
+                        UNION
+                        (SELECT s.entry_id, s.name_key, s.extension FROM {source(p, $"AND NOT (s.name_key LIKE {prefix} ESCAPE '\\')")}
+                         WHERE NOT (s.name_key LIKE {prefix} ESCAPE '\') AND {IndexConditions("s", p)}
+                         ORDER BY s.name_key, s.entry_id LIMIT {p(needed)})) parts
+                    ORDER BY {Order("parts", "entry_id", p)}
+                    """;
+            }, ForceWalk);
+        }
+
+        public Statement IndexCount(int cap, SearchStatistics.Snapshot snapshot, bool byScope)
+        {
+            if (!HasTokens && !(byScope && HasRanges))
+            {
+                return Build(p => $"SELECT count(*) FROM (SELECT 1 FROM entry_search s WHERE {IndexConditions("s", p)} LIMIT {p(cap)}) c");
+            }
+
+            return Build(p =>
+            {
+                var narrowing = byScope || !HasTokens ? Ranges("s", p) : TokenCondition("s", snapshot, p);
+                return $"SELECT count(*) FROM (SELECT 1 FROM entry_search s WHERE {narrowing} AND {IndexConditions("s", p)} LIMIT {p(cap)}) c";
+            }, byScope ? ForceScope : ForceIndex);
+        }
+
+        public Statement PhotoPage(int needed) => Build(p => $"""
+            SELECT s.entry_id FROM entry_media m JOIN entry_search s ON s.entry_id = m.entry_id
+            WHERE {IndexConditions("s", p)}
+            ORDER BY {Order("s", "entry_id", p)}
+            LIMIT {p(needed)}
+            """);
+
+        public Statement PhotoCount(int cap) => Build(p => $"""
+            SELECT count(*) FROM (SELECT 1 FROM entry_media m JOIN entry_search s ON s.entry_id = m.entry_id WHERE {IndexConditions("s", p)} LIMIT {p(cap)}) c
+            """);
+
+        public Statement IndexCountOf(long[] ids) => Build(p => $"""
+            SELECT count(*) FROM entry_search s WHERE s.entry_id = ANY({p(ids)}) AND {IndexConditions("s", p)}
+            """);
+
+        public Statement ScopeRowCount(int cap) => Build(p => $"""
+            SELECT count(*) FROM (SELECT 1 FROM entry_search s WHERE {Join(Ranges("s", p), Scope("s", p))} LIMIT {p(cap)}) c
+            """, ForceScope);
+
+        public Statement DescribedPage(int needed, long[] pending) => Build(p => $"""
+            SELECT e.id FROM entries e
+            WHERE {Described("e", pending, p)}
+            ORDER BY {Order("e", "id", p)}
+            LIMIT {p(needed)}
+            """);
+
+        public Statement DescribedCount(int cap, long[] pending) => Build(p => $"""
+            SELECT count(*) FROM (SELECT 1 FROM entries e WHERE {Described("e", pending, p)} LIMIT {p(cap)}) c
+            """);
+
+        public Statement PendingPage(int needed, long[] pending) => Build(p => $"""
+            SELECT e.id FROM entries e
+            WHERE e.id = ANY({p(pending)}) AND {CatalogConditions("e", p)}
+            ORDER BY {Order("e", "id", p)}
+            LIMIT {p(needed)}
+            """);
+
+        public Statement PendingCount(long[] pending) => Build(p => $"""
+            SELECT count(*) FROM entries e WHERE e.id = ANY({p(pending)}) AND {CatalogConditions("e", p)}
+            """);
+
+        public Statement CatalogPage(int needed) => Build(p => $"""
+            SELECT e.id FROM entries e
+            WHERE {CatalogConditions("e", p)}
+            ORDER BY {Order("e", "id", p)}
+            LIMIT {p(needed)}
+            """);
+
+        public Statement CatalogCount(int cap) => Build(p => $"""
+            SELECT count(*) FROM (SELECT 1 FROM entries e WHERE {CatalogConditions("e", p)} LIMIT {p(cap)}) c
+            """);
+
+        /// <summary>The page itself, from the catalog: every candidate's sort keys as the catalog has them now.</summary>
+        public Statement FinalPage(long[] ids, int offset, int pageSize) => Build(p => $"""
+            SELECT e.id, e.name, e.kind, e.size, e.modified_at, e.extension, e.root_id, e.parent_id, e.relative_path, e.description, r.name
+            FROM entries e LEFT JOIN storage_roots r ON r.id = e.root_id
+            WHERE e.id = ANY({p(ids)})
+            ORDER BY {Order("e", "id", p)}
+            OFFSET {p(offset)} LIMIT {p(pageSize)}
+            """);
+
+        private Statement Build(Func<Func<object, string>, string> text, string settings = "")
+        {
+            var parameters = new List<NpgsqlParameter>();
+            string Add(object value)
+            {
+                var name = "p" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+                parameters.Add(value switch
+                {
+                    string s => new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = s },
+                    int[] a => new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = a },
+                    long[] a => new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = a },
+                    string[] a => new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = a },
+                    _ => new NpgsqlParameter(name, value),
+                });
+                return "@" + name;
+            }
+
+            return new Statement(text(Add), parameters, settings);
+        }
+
+        /// <summary>The GIN condition: every word's rarest tokens, and one of the wanted extensions' (or the folder token).</summary>
+        private string TokenCondition(string x, SearchStatistics.Snapshot snapshot, Func<object, string> p)
+        {
+            var conditions = new List<string>();
+            var all = _wordTokens.SelectMany(t => Chosen(t, snapshot)).Distinct().ToArray();
+            if (all.Length > 0)
+            {
+                conditions.Add($"{x}.tokens @> {p(all)}");
+            }
+
+            var extensions = ExtensionTokens;
+            if (extensions.Length > 0)
+            {
+                conditions.Add($"{x}.tokens && {p(extensions)}");
+            }
+
+            if (_query.Type == SearchType.Folders)
+            {
+                conditions.Add($"{x}.tokens @> {p(new[] { SearchTokens.Folder })}");
+            }
+
+            return conditions.Count == 0 ? "true" : string.Join(" AND ", conditions);
+        }
+
+        /// <summary>Everything an index row must meet: all words in the name, the filters, the scope, readable.</summary>
+        private string IndexConditions(string x, Func<object, string> p) =>
+            Join(NameMatches(x, p), Filters(x, p), Scope(x, p), Readable(x, p));
+
+        /// <summary>Everything a catalog row must meet: active, not a root, each word in its name or description, and the rest.</summary>
+        private string CatalogConditions(string x, Func<object, string> p) =>
+            Join($"{x}.state = 0 AND {x}.parent_id IS NOT NULL", WordMatches(x, p), Filters(x, p), Scope(x, p), Readable(x, p));
+
+        /// <summary>Entries not queued that match through their description: the index, which has no descriptions, missed them.</summary>
+        private string Described(string x, long[] pending, Func<object, string> p) =>
+            Join($"{x}.description IS NOT NULL AND NOT ({x}.id = ANY({p(pending)}))", CatalogConditions(x, p), $"NOT ({NameMatches(x, p)})");
+
+        private static string Join(params string[] conditions) =>
+            string.Join(" AND ", conditions.Where(c => c.Length > 0 && c != "true").Select(c => "(" + c + ")").DefaultIfEmpty("true"));
+
+        private string NameMatches(string x, Func<object, string> p) =>
+            Join([.. _criteria.Words.Select(w => NameMatch(x, w, p))]);
+
+        private string WordMatches(string x, Func<object, string> p) =>
+            Join([.. _criteria.Words.Select(w =>
+                $"{NameMatch(x, w, p)} OR ({x}.description IS NOT NULL AND {x}.description ILIKE {p(LikePatterns.Containing(w))} ESCAPE '\\')")]);
+
+        private static string NameMatch(string x, string word, Func<object, string> p) =>
+            Hangul.HasInitialConsonant(word)
+                ? $"{x}.name_key ~ {p(InitialsPattern(word))}"
+                : $"{x}.name_key LIKE {p(LikePatterns.Containing(word))} ESCAPE '\\'";
+
+        /// <summary>A regular expression for a 초성 word: ㅎ matches itself or any syllable starting with ㅎ (하–힣).</summary>
+        internal static string InitialsPattern(string word)
+        {
+            var pattern = new StringBuilder();
+            foreach (var c in word)
+            {
+                if (Hangul.IsInitialConsonant(c))
+                {
+                    var (first, last) = Hangul.SyllablesStartingWith(c);
+                    pattern.Append('[').Append(c).Append(first).Append('-').Append(last).Append(']');
+                }
+                else if (char.IsAsciiLetterOrDigit(c) || c > 0x7F)
+                {
+                    pattern.Append(c);
+                }
+                else
+                {
+                    pattern.Append('\\').Append(c);
+                }
+            }
+
+            return pattern.ToString();
+        }
+
+        private string Filters(string x, Func<object, string> p)
+        {
+            var conditions = new List<string>();
+            if (_criteria.Extensions.Count > 0)
+            {
+                conditions.Add($"{x}.kind = 1 AND {x}.extension = ANY({p(_criteria.Extensions.ToArray())})");
+            }
+
+            switch (_query.Type)
+            {
+                case SearchType.All:
+                    break;
+                case SearchType.Folders:
+                    conditions.Add($"{x}.kind = 0");
+                    break;
+                case SearchType.Files:
+                    conditions.Add($"{x}.kind = 1");
+                    break;
+                default:
+                    conditions.Add($"{x}.kind = 1 AND {x}.extension = ANY({p(_typeExtensions)})");
+                    break;
+            }
+
+            if (_query.MinSize is not null || _query.MaxSize is not null)
+            {
+                conditions.Add($"{x}.kind <> 0 AND {x}.size >= {p(_query.MinSize ?? 0)} AND {x}.size <= {p(_query.MaxSize ?? long.MaxValue)}");
+            }
+
+            if (_query.ModifiedFrom is { } from)
+            {
+                conditions.Add($"{x}.modified_at >= {p(from.ToUniversalTime())}");
+            }
+
+            if (_query.ModifiedUntil is { } until)
+            {
+                conditions.Add($"{x}.modified_at < {p(until.ToUniversalTime())}");
+            }
+
+            if (_query.HasPhotoFilter)
+            {
+                conditions.Add(PhotoCondition(x, p));
+            }
+
+            return Join([.. conditions]);
+        }
+
+        /// <summary>The photo's EXIF, from <c>entry_media</c> (filled as thumbnails are made): camera make or model, day taken.</summary>
+        private string PhotoCondition(string x, Func<object, string> p)
+        {
+            var media = new List<string> { $"m.entry_id = {x}.{(x == "s" ? "entry_id" : "id")}" };
+            if (!string.IsNullOrWhiteSpace(_query.Camera))
+            {
+                var camera = p(LikePatterns.Containing(_query.Camera.Trim()));
+                media.Add($"(m.make ILIKE {camera} ESCAPE '\\' OR m.model ILIKE {camera} ESCAPE '\\')");
+            }
+
+            if (_query.TakenFrom is { } from)
+            {
+                media.Add($"m.taken_at >= {p(from.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified))}");
+            }
+
+            if (_query.TakenUntil is { } until)
+            {
+                media.Add($"m.taken_at < {p(until.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified))}");
+            }
+
+            return $"EXISTS (SELECT 1 FROM entry_media m WHERE {string.Join(" AND ", media)})";
+        }
+
+        /// <summary>Below the folder scope, on whole path components and bytewise: <c>Sales</c> holds <c>Sales/a</c>, not <c>Sales-Old/a</c>.</summary>
+        private string Scope(string x, Func<object, string> p)
+        {
+            if (_folder is not { } folder)
+            {
+                return "";
+            }
+
+            var root = $"{x}.root_id = {p(folder.RootId)}";
+            return folder.Path.Length == 0
+                ? root
+                : $"{root} AND {x}.relative_path > {p(folder.Path + "/")} AND {x}.relative_path < {p(folder.Path + "0")}";
+        }
+
+        /// <summary>
+        /// Path ranges covering the candidates, for the scope plan: the folder scope, else each allowed folder (with
+        /// its own row). A superset: <see cref="Readable"/> still decides, denies included.
+        /// </summary>
+        private string Ranges(string x, Func<object, string> p)
+        {
+            if (_folder is { } folder)
+            {
+                return Scope(x, p);
+            }
+
+            if (_grants is not { } grants || grants.AllowRoots.Length == 0)
+            {
+                return "false";
+            }
+
+            var ranges = new List<string>();
+            for (var i = 0; i < grants.AllowRoots.Length; i++)
+            {
+                var path = grants.AllowPaths[i];
+                ranges.Add(path.Length == 0
+                    ? $"{x}.root_id = {p(grants.AllowRoots[i])}"
+                    : $"{x}.root_id = {p(grants.AllowRoots[i])} AND {x}.relative_path >= {p(path)} AND {x}.relative_path < {p(path + "0")}");
+            }
+
+            return string.Join(" OR ", ranges.Select(r => "(" + r + ")"));
+        }
+
+        /// <summary>
+        /// The rows the user may read, as <see cref="ReadableEntries.WhereReadable"/> decides: under an allow, and not
+        /// under a deny on the allow's folder or deeper. Administrators read everything.
+        /// </summary>
+        private string Readable(string x, Func<object, string> p)
+        {
+            if (_grants is not { } grants)
+            {
+                return "";
+            }
+
+            if (grants.AllowRoots.Length == 0)
+            {
+                return "false";
+            }
+
+            var covers = (string grant) => $"({grant}.path = '' OR {x}.relative_path = {grant}.path "
+                + $"OR ({x}.relative_path > {grant}.path || '/' AND {x}.relative_path < {grant}.path || '0'))";
+            var denies = grants.DenyRoots.Length == 0
+                ? ""
+                : $"""
+                   AND NOT EXISTS (SELECT 1 FROM unnest({p(grants.DenyRoots)}::int[], {p(grants.DenyPaths)}::text[]) d(root_id, path)
+                                   WHERE d.root_id = {x}.root_id AND length(d.path) >= length(a.path) AND {covers("d")})
+                   """;
+            return $"""
+                EXISTS (SELECT 1 FROM unnest({p(grants.AllowRoots)}::int[], {p(grants.AllowPaths)}::text[]) a(root_id, path)
+                        WHERE a.root_id = {x}.root_id AND {covers("a")} {denies})
+                """;
+        }
+
+        /// <summary>The sort's key, then the name key and the id, so that pages never overlap or skip a row.</summary>
+        private string Order(string x, string id, Func<object, string> p, bool withRank = true)
+        {
+            var descending = _query.Descending && _query.Sort != SearchSort.Relevance ? " DESC" : "";
+            var phrase = _criteria.Phrase;
+            var keys = _query.Sort switch
+            {
+                SearchSort.Size => $"{x}.size{descending}, {x}.name_key{descending}, {x}.{id}{descending}",
+                SearchSort.Modified => $"{x}.modified_at{descending}, {x}.name_key{descending}, {x}.{id}{descending}",
+                _ => $"{x}.name_key{descending}, {x}.{id}{descending}",
+            };
+            if (_query.Sort != SearchSort.Relevance || phrase.Length == 0 || !withRank)
+            {
+                return keys;
+            }
+
             // Exactly the words ("보고서" for "보고서" and "보고서.pdf"), then names that start with them, then the rest.
-            SearchSort.Relevance when phrase.Length > 0 => entries.OrderBy(e =>
-                e.NameKey == phrase || (e.Extension != null && e.NameKey == phrase + "." + e.Extension) ? 0
-                : EF.Functions.Like(e.NameKey, prefix, LikePatterns.Escape) ? 1
-                : 2),
-            _ => null,
+            var exact = p(phrase);
+            return $"""
+                CASE WHEN {x}.name_key = {exact} OR ({x}.extension IS NOT NULL AND {x}.name_key = {exact} || '.' || {x}.extension) THEN 0
+                     WHEN {x}.name_key LIKE {p(LikePatterns.StartingWith(phrase))} ESCAPE '\' THEN 1
+                     ELSE 2 END, {keys}
+                """;
+        }
+
+        private static FileType FileTypeOf(SearchType type) => type switch
+        {
+            SearchType.Images => FileType.Image,
+            SearchType.Documents => FileType.Document,
+            SearchType.Spreadsheets => FileType.Spreadsheet,
+            SearchType.Presentations => FileType.Presentation,
+            SearchType.Video => FileType.Video,
+            SearchType.Audio => FileType.Audio,
+            SearchType.Archives => FileType.Archive,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a file type."),
         };
-        ordered = ordered is null
-            ? descending ? entries.OrderByDescending(e => e.NameKey) : entries.OrderBy(e => e.NameKey)
-            : descending ? ordered.ThenByDescending(e => e.NameKey) : ordered.ThenBy(e => e.NameKey);
-        return descending ? ordered.ThenByDescending(e => e.Id) : ordered.ThenBy(e => e.Id);
     }
 }

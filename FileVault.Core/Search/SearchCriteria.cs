@@ -61,6 +61,11 @@ internal sealed record SearchCriteria(IReadOnlyList<string> Words, IReadOnlyList
             return SearchErrors.DateInvalid;
         }
 
+        if (query.Camera?.Trim().Length > SearchQuery.MaxCameraLength || query.TakenFrom >= query.TakenUntil)
+        {
+            return SearchErrors.PhotoInvalid;
+        }
+
         if (query.Offset is < 0 or > SearchQuery.TotalCap || query.PageSize is < 1 or > SearchQuery.MaxPageSize)
         {
             return SearchErrors.PageInvalid;

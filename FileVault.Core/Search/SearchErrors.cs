@@ -22,6 +22,9 @@ public static class SearchErrors
     public static readonly Error DateInvalid = new("search.date_invalid",
         "Dates are yyyy-MM-dd (a day in the server's time zone) or a date and time with an offset, and the range starts before it ends.");
 
+    public static readonly Error PhotoInvalid = new("search.photo_invalid",
+        $"A camera is at most {SearchQuery.MaxCameraLength} characters; taken-at days are yyyy-MM-dd and the range starts before it ends.");
+
     public static readonly Error PageInvalid = new("search.page_invalid",
         $"A page has 1 to {SearchQuery.MaxPageSize} results and starts at 0 to {SearchQuery.TotalCap}.");
 

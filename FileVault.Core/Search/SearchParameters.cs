@@ -12,11 +12,13 @@ namespace FileVault.Core.Search;
 /// <remarks>
 /// <c>ext</c> is a comma-separated list; <c>type</c> and <c>sort</c> are the enum names in any case; sizes are bytes;
 /// <c>modifiedFrom</c> and <c>modifiedTo</c> are days (<c>2025-03-01</c>, in the server's time zone, both inclusive) or
-/// instants with an offset; <c>folder</c> is an entry id.
+/// instants with an offset; <c>folder</c> is an entry id; <c>camera</c> is text in a photo's camera make or model and
+/// <c>takenFrom</c>/<c>takenTo</c> are days of its EXIF date (inclusive).
 /// </remarks>
 public sealed record SearchParameters(
     string? Q = null, string? Ext = null, string? Type = null, string? MinSize = null, string? MaxSize = null, string? ModifiedFrom = null,
-    string? ModifiedTo = null, string? Folder = null, string? Sort = null, string? Desc = null, string? Offset = null, string? PageSize = null)
+    string? ModifiedTo = null, string? Folder = null, string? Sort = null, string? Desc = null, string? Offset = null, string? PageSize = null,
+    string? Camera = null, string? TakenFrom = null, string? TakenTo = null)
 {
     private const string DayFormat = "yyyy-MM-dd";
 
@@ -53,10 +55,16 @@ public sealed record SearchParameters(
             return SearchErrors.PageInvalid;
         }
 
+        if (!TryDay(TakenFrom, out var takenFrom) || !TryDay(TakenTo, out var takenTo))
+        {
+            return SearchErrors.PhotoInvalid;
+        }
+
         // The ranges are the query's to check (SearchCriteria), for links and code alike.
         var extensions = string.IsNullOrWhiteSpace(Ext) ? null : Ext.Split(',', StringSplitOptions.TrimEntries);
         return new SearchQuery(Q, extensions, type, minSize, maxSize, from, until, folder, sort, descending,
-            offset ?? 0, pageSize ?? SearchQuery.DefaultPageSize);
+            offset ?? 0, pageSize ?? SearchQuery.DefaultPageSize,
+            string.IsNullOrWhiteSpace(Camera) ? null : Camera.Trim(), takenFrom, takenTo?.AddDays(1));
     }
 
     /// <summary>The parameters of a query, defaults left out; days where a bound falls on a midnight of <paramref name="zone"/>.</summary>
@@ -77,7 +85,11 @@ public sealed record SearchParameters(
             query.Sort == SearchSort.Relevance ? null : Name(query.Sort),
             query.Descending ? "true" : null,
             query.Offset == 0 ? null : query.Offset.ToString(CultureInfo.InvariantCulture),
-            query.PageSize == SearchQuery.DefaultPageSize ? null : query.PageSize.ToString(CultureInfo.InvariantCulture));
+            query.PageSize == SearchQuery.DefaultPageSize ? null : query.PageSize.ToString(CultureInfo.InvariantCulture),
+            string.IsNullOrWhiteSpace(query.Camera) ? null : query.Camera.Trim(),
+            query.TakenFrom?.ToString(DayFormat, CultureInfo.InvariantCulture),
+            // The last day the range includes, as the person chose it.
+            query.TakenUntil?.AddDays(-1).ToString(DayFormat, CultureInfo.InvariantCulture));
     }
 
     /// <summary>"q=…&amp;type=…" with each value percent-encoded; "" when every parameter is at its default.</summary>
@@ -99,6 +111,7 @@ public sealed record SearchParameters(
     [
         ("q", Q), ("ext", Ext), ("type", Type), ("minSize", MinSize), ("maxSize", MaxSize), ("modifiedFrom", ModifiedFrom),
         ("modifiedTo", ModifiedTo), ("folder", Folder), ("sort", Sort), ("desc", Desc), ("offset", Offset), ("pageSize", PageSize),
+        ("camera", Camera), ("takenFrom", TakenFrom), ("takenTo", TakenTo),
     ];
 
     private static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
@@ -132,6 +145,23 @@ public sealed record SearchParameters(
         }
 
         value = parsed;
+        return true;
+    }
+
+    private static bool TryDay(string? text, out DateOnly? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (!DateOnly.TryParseExact(text.Trim(), DayFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return false;
+        }
+
+        value = day;
         return true;
     }
 

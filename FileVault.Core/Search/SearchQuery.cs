@@ -37,6 +37,9 @@ public enum SearchType
 /// <param name="ModifiedUntil">Exclusive.</param>
 /// <param name="FolderId">Only entries under this folder (at any depth); a folder the user cannot read is not found.</param>
 /// <param name="Descending">For name, size and modified; relevance is always best first.</param>
+/// <param name="Camera">Photos whose camera make or model holds this text (EXIF, case-insensitive).</param>
+/// <param name="TakenFrom">Photos taken on this day or later (EXIF time, as the camera's clock had it: no time zone).</param>
+/// <param name="TakenUntil">Photos taken before this day (exclusive).</param>
 public sealed record SearchQuery(
     string? Text = null,
     IReadOnlyList<string>? Extensions = null,
@@ -49,8 +52,13 @@ public sealed record SearchQuery(
     SearchSort Sort = SearchSort.Relevance,
     bool Descending = false,
     int Offset = 0,
-    int PageSize = SearchQuery.DefaultPageSize)
+    int PageSize = SearchQuery.DefaultPageSize,
+    string? Camera = null,
+    DateOnly? TakenFrom = null,
+    DateOnly? TakenUntil = null)
 {
+    public const int MaxCameraLength = 100;
+
     public const int DefaultPageSize = 50;
 
     public const int MaxPageSize = 200;
@@ -66,7 +74,11 @@ public sealed record SearchQuery(
 
     /// <summary>Whether anything narrows the search; an empty query lists everything the user may read.</summary>
     public bool IsEmpty => string.IsNullOrWhiteSpace(Text) && (Extensions is null || Extensions.Count == 0) && Type == SearchType.All
-        && MinSize is null && MaxSize is null && ModifiedFrom is null && ModifiedUntil is null && FolderId is null;
+        && MinSize is null && MaxSize is null && ModifiedFrom is null && ModifiedUntil is null && FolderId is null
+        && string.IsNullOrWhiteSpace(Camera) && TakenFrom is null && TakenUntil is null;
+
+    /// <summary>Whether the query asks about photos' EXIF (camera, taken at).</summary>
+    public bool HasPhotoFilter => !string.IsNullOrWhiteSpace(Camera) || TakenFrom is not null || TakenUntil is not null;
 }
 
 /// <summary>A span of a string in UTF-16 code units, as .NET and JavaScript index strings.</summary>
@@ -83,4 +95,14 @@ public sealed record SearchHit(
     long ParentId, string FolderPath, IReadOnlyList<TextSpan> NameMatches, string? Snippet, IReadOnlyList<TextSpan> SnippetMatches);
 
 /// <summary>A page of matches and how many the user may read in all; <see cref="TotalIsCapped"/>: more than <see cref="Total"/> ("10,000+").</summary>
-public sealed record SearchResults(IReadOnlyList<SearchHit> Items, int Total, bool TotalIsCapped);
+public sealed record SearchResults(IReadOnlyList<SearchHit> Items, int Total, bool TotalIsCapped)
+{
+    /// <summary>How the candidates were found (docs/search.md).</summary>
+    public SearchPlan Plan { get; init; }
+
+    /// <summary>The words as Hangul when they look typed with the English layout on by mistake (ghldmlfhr → 회의록) and find something.</summary>
+    public string? Suggestion { get; init; }
+
+    /// <summary>The name index is catching up with a bulk change: the answer is exact but came from the catalog, slower.</summary>
+    public bool IndexCatchingUp { get; init; }
+}

@@ -8,6 +8,10 @@ public static class SearchServiceCollectionExtensions
     public static IServiceCollection AddSearch(this IServiceCollection services)
     {
         services.AddScoped<PostgresSearch>();
+        services.AddSingleton<SearchStatistics>();
+        services.AddSingleton<SearchIndexer>();
+        services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section);
+        services.AddHostedService<SearchIndexWorker>();
         return services;
     }
 }

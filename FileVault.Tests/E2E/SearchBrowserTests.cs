@@ -113,4 +113,31 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await page.GotoAsync("/search?q=x&minSize=lots");
         await Assertions.Expect(page.Locator("#search-error")).ToContainTextAsync("Sizes are numbers");
     }
+
+    [Fact]
+    public async Task The_app_bar_shows_matches_while_typing_and_hangul_typed_on_the_english_layout_is_offered()
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
+        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        // 초성 while typing: ㄱㅈㅅ is 견적서; the first matches show under the box without leaving the page.
+        await page.Locator("#quick-search").PressSequentiallyAsync("ㄱㅈㅅ ㅇㅅ");
+        var shown = page.Locator("#quick-search-results .fv-quick-search-hit");
+        await Assertions.Expect(shown).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(shown).ToContainTextAsync("견적서_양식.xlsx");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"));
+        await BrowserFixture.ScreenshotAsync(page, "quick-search-ko");
+        await shown.ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}/{Regex.Escape(Uri.EscapeDataString("공용"))}\\?select=\\d+$"), Navigated);
+        await Assertions.Expect(page.Locator("#details-name")).ToHaveTextAsync("견적서_양식.xlsx", new() { Timeout = 30_000 });
+
+        // 견적서 typed with the English layout on: nothing by those letters, and the Hangul offered.
+        await page.GotoAsync("/search?q=ruswjrtj");
+        await Assertions.Expect(page.Locator("#search-suggestion")).ToContainTextAsync("견적서");
+        await page.Locator("#search-suggestion .fv-suggestion").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"/search\?q=" + Regex.Escape(Uri.EscapeDataString("견적서"))), Navigated);
+        await Assertions.Expect(page.Locator("#search-results [data-entry-id]")).ToHaveCountAsync(4);
+    }
 }

@@ -9,9 +9,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Search;
 
-/// <summary>A scanned tree with Korean names (one written in NFD, as Macs do), wildcard characters, sizes, dates and descriptions.</summary>
-public sealed class SearchCatalogFixture : IAsyncLifetime
+/// <summary>
+/// A scanned tree with Korean names (one written in NFD, as Macs do), wildcard characters, sizes, dates and descriptions.
+/// Its search index is left behind: every entry is still queued, as right after a scan.
+/// </summary>
+public class SearchCatalogFixture : IAsyncLifetime
 {
+    /// <summary>Whether the search index is brought up to date after the set-up.</summary>
+    protected virtual bool Indexed => false;
+
     public static readonly string DraftNfd = "견적서_초안.docx".Normalize(NormalizationForm.FormD);
 
     public ScanHarness Harness { get; private set; } = default!;
@@ -54,13 +60,47 @@ public sealed class SearchCatalogFixture : IAsyncLifetime
         }
 
         Catalog = await Harness.CatalogAsync();
+        if (Indexed)
+        {
+            var drained = await Harness.Get<SearchIndexer>().DrainAsync();
+            Assert.True(drained.Indexed >= Catalog.Count - 1, $"{drained.Indexed} entries indexed");
+        }
     }
 
     public async Task DisposeAsync() => await Harness.DisposeAsync();
 }
 
-/// <summary>The search engine on a real catalog: what a word finds, how filters narrow, how results are ordered and paged.</summary>
-public sealed class PostgresSearchTests(SearchCatalogFixture fixture) : IClassFixture<SearchCatalogFixture>
+/// <summary>The same tree with its search index up to date.</summary>
+public sealed class IndexedSearchCatalogFixture : SearchCatalogFixture
+{
+    protected override bool Indexed => true;
+}
+
+/// <summary>The search contract as the engine plans it, on an index that is up to date.</summary>
+public sealed class PostgresSearchTests(IndexedSearchCatalogFixture fixture)
+    : PostgresSearchContract(fixture, SearchPlan.Auto), IClassFixture<IndexedSearchCatalogFixture>;
+
+/// <summary>The search contract with every candidate from the GIN token index.</summary>
+public sealed class PostgresSearchIndexPlanTests(IndexedSearchCatalogFixture fixture)
+    : PostgresSearchContract(fixture, SearchPlan.Index), IClassFixture<IndexedSearchCatalogFixture>;
+
+/// <summary>The search contract walking the sort's index (the plan of frequent words).</summary>
+public sealed class PostgresSearchWalkPlanTests(IndexedSearchCatalogFixture fixture)
+    : PostgresSearchContract(fixture, SearchPlan.Walk), IClassFixture<IndexedSearchCatalogFixture>;
+
+/// <summary>The search contract read from the catalog alone, as while the index catches up with a bulk change.</summary>
+public sealed class PostgresSearchCatalogPlanTests(IndexedSearchCatalogFixture fixture)
+    : PostgresSearchContract(fixture, SearchPlan.Catalog), IClassFixture<IndexedSearchCatalogFixture>;
+
+/// <summary>The search contract while every entry is still queued for the index (read from the catalog beside it).</summary>
+public sealed class PostgresSearchQueuedTests(SearchCatalogFixture fixture)
+    : PostgresSearchContract(fixture, SearchPlan.Auto), IClassFixture<SearchCatalogFixture>;
+
+/// <summary>
+/// The search engine on a real catalog: what a word finds, how filters narrow, how results are ordered and paged. Run
+/// once per plan (the subclasses above): every plan must give the same answers.
+/// </summary>
+public abstract class PostgresSearchContract(SearchCatalogFixture fixture, SearchPlan plan)
 {
     private static readonly AccessSubject Admin = AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]);
 
@@ -282,7 +322,7 @@ public sealed class PostgresSearchTests(SearchCatalogFixture fixture) : IClassFi
     private async Task<FileVault.Core.Result<SearchResults>> SearchResultAsync(SearchQuery query)
     {
         await using var scope = fixture.Harness.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<PostgresSearch>().SearchAsync(Admin, query, CancellationToken.None);
+        return await scope.ServiceProvider.GetRequiredService<PostgresSearch>().SearchAsync(Admin, query, plan, CancellationToken.None);
     }
 
     /// <summary>The relative paths of the first page, in result order; the total must agree with what a full page shows.</summary>

@@ -13,13 +13,14 @@ public sealed class SearchParametersTests
     {
         var query = new SearchQuery("보고서 ext:pdf", ["docx", "hwp"], SearchType.Documents, 1_024, 5_000_000,
             new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.FromHours(9)), new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.FromHours(9)),
-            42, SearchSort.Modified, true, 100, 20);
+            42, SearchSort.Modified, true, 100, 20, "Canon EOS", new DateOnly(2025, 5, 1), new DateOnly(2025, 6, 1));
 
         var parameters = SearchParameters.From(query, Seoul);
         var read = parameters.ToQuery(Seoul).Value;
 
         Assert.Equal("2025-03-01", parameters.ModifiedFrom);
         Assert.Equal("2025-03-31", parameters.ModifiedTo);
+        Assert.Equal("2025-05-31", parameters.TakenTo);
         Assert.Equal(query with { Extensions = null }, read with { Extensions = null });
         Assert.Equal(query.Extensions, read.Extensions);
     }
@@ -48,6 +49,7 @@ public sealed class SearchParametersTests
     [InlineData("type", "7", "search.type_invalid")]
     [InlineData("sort", "newest", "search.sort_invalid")]
     [InlineData("modifiedFrom", "01/03/2025", "search.date_invalid")]
+    [InlineData("takenFrom", "2025-05-01T10:00:00+09:00", "search.photo_invalid")]
     [InlineData("folder", "12a", "search.folder_invalid")]
     public void A_value_that_is_not_understood_is_named_by_its_code(string name, string value, string code)
     {
@@ -58,6 +60,7 @@ public sealed class SearchParametersTests
             "type" => new SearchParameters(Type: value),
             "sort" => new SearchParameters(Sort: value),
             "modifiedFrom" => new SearchParameters(ModifiedFrom: value),
+            "takenFrom" => new SearchParameters(TakenFrom: value),
             _ => new SearchParameters(Folder: value),
         };
 

@@ -18,9 +18,10 @@ public static class SearchEndpoints
                 ClaimsPrincipal user, PostgresSearch engine, TimeProvider time, CancellationToken ct,
                 string? q = null, string? ext = null, string? type = null, string? minSize = null, string? maxSize = null,
                 string? modifiedFrom = null, string? modifiedTo = null, string? folder = null, string? sort = null, string? desc = null,
-                string? offset = null, string? pageSize = null) =>
+                string? offset = null, string? pageSize = null, string? camera = null, string? takenFrom = null, string? takenTo = null) =>
             {
-                var query = new SearchParameters(q, ext, type, minSize, maxSize, modifiedFrom, modifiedTo, folder, sort, desc, offset, pageSize)
+                var query = new SearchParameters(q, ext, type, minSize, maxSize, modifiedFrom, modifiedTo, folder, sort, desc, offset, pageSize,
+                        camera, takenFrom, takenTo)
                     .ToQuery(time.LocalTimeZone);
                 return query.IsSuccess ? (await engine.SearchAsync(user.Actor(), query.Value, ct)).ToOk() : ApiProblems.From(query.Error!);
             })
@@ -29,7 +30,8 @@ public static class SearchEndpoints
                 + "(case- and Unicode-form-insensitive; ext:pdf words and ext=pdf,docx keep those extensions); type is all, folders, files, "
                 + "images, documents, spreadsheets, presentations, video, audio or archives; minSize/maxSize in bytes; modifiedFrom/modifiedTo "
                 + "days (yyyy-MM-dd, server time zone, inclusive) or instants with an offset; folder an entry id to search under; sort "
-                + "relevance (default), name, size or modified, desc=true to reverse; offset and pageSize (1-200, default 50). total counts "
+                + "relevance (default), name, size or modified, desc=true to reverse; offset and pageSize (1-200, default 50); camera (text in a "
+                + "photo's EXIF make or model) and takenFrom/takenTo (days of its EXIF date, inclusive) keep photos. total counts "
                 + "readable matches up to 10,000 (totalIsCapped: more). A folder the caller cannot read is 404 entry.not_found.");
         return api;
     }

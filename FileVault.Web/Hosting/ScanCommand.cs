@@ -7,6 +7,7 @@ using FileVault.Core.Jobs;
 using FileVault.Core.Media;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
+using FileVault.Core.Search;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using FileVault.Core.Catalog;
@@ -71,6 +72,11 @@ public static class ScanCommand
             Print("message", run.Message);
         }
 
+        // What the app's background indexer would do next: bring the search index in line with the scan.
+        var drain = await services.GetRequiredService<SearchIndexer>().DrainAsync();
+        Print("search_indexed", drain.Indexed);
+        Print("search_index_s", drain.Seconds.ToString("F2", CultureInfo.InvariantCulture));
+
         return run.Status is ScanStatus.Completed or ScanStatus.AwaitingConfirmation ? 0 : 1;
     }
 
@@ -90,6 +96,7 @@ public static class ScanCommand
         builder.Services.AddFileVaultJobs();
         builder.Services.AddDownloads();
         builder.Services.AddMedia();
+        builder.Services.AddSearch();
         var services = builder.Services.BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();
         await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);

@@ -35,6 +35,9 @@ public partial class SearchPage
     [SupplyParameterFromQuery(Name = "desc")] public string? Desc { get; set; }
     [SupplyParameterFromQuery(Name = "offset")] public string? Offset { get; set; }
     [SupplyParameterFromQuery(Name = "pageSize")] public string? PageSize { get; set; }
+    [SupplyParameterFromQuery(Name = "camera")] public string? Camera { get; set; }
+    [SupplyParameterFromQuery(Name = "takenFrom")] public string? TakenFrom { get; set; }
+    [SupplyParameterFromQuery(Name = "takenTo")] public string? TakenTo { get; set; }
 
     [Inject] private PostgresSearch Search { get; set; } = default!;
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
@@ -56,7 +59,7 @@ public partial class SearchPage
         _text = Q;
         _error = null;
         _results = null;
-        var parsed = new SearchParameters(Q, Ext, Type, MinSize, MaxSize, ModifiedFrom, ModifiedTo, Folder, Sort, Desc, Offset, PageSize)
+        var parsed = new SearchParameters(Q, Ext, Type, MinSize, MaxSize, ModifiedFrom, ModifiedTo, Folder, Sort, Desc, Offset, PageSize, Camera, TakenFrom, TakenTo)
             .ToQuery(Time.LocalTimeZone);
         if (!parsed.IsSuccess)
         {
@@ -109,9 +112,15 @@ public partial class SearchPage
 
     private Task GoAsync(SearchQuery query)
     {
-        var parameters = SearchParameters.From(query, Time.LocalTimeZone).ToQueryString();
-        Navigation.NavigateTo(parameters.Length == 0 ? "/search" : "/search?" + parameters);
+        Navigation.NavigateTo(Link(query));
         return Task.CompletedTask;
+    }
+
+    /// <summary>The search page's URL for a query: the whole search, so it can be shared and Back returns to it.</summary>
+    private string Link(SearchQuery query)
+    {
+        var parameters = SearchParameters.From(query, Time.LocalTimeZone).ToQueryString();
+        return parameters.Length == 0 ? "/search" : "/search?" + parameters;
     }
 
     public void Dispose()

@@ -1,0 +1,133 @@
+using System.Text;
+
+namespace FileVault.Core.Search;
+
+/// <summary>
+/// The tokens of the name index (<c>entry_search.tokens</c>, a GIN-indexed <c>int[]</c>): every character and every
+/// pair of adjacent characters of a name key, the same of its 초성 form (회의록 → ㅎㅇㄹ), and its extension. A name
+/// holding a word holds every token of the word, so <c>tokens @&gt; word tokens</c> narrows a search to candidates
+/// that the exact test (LIKE, or a regular expression for 초성) then confirms.
+/// </summary>
+/// <remarks>
+/// Pairs, not trigrams, because Korean words are often one or two syllables, where trigrams have nothing to index.
+/// A token is the code point itself for a character, and <c>first &lt;&lt; 16 | second</c> for a pair of characters of
+/// the Basic Multilingual Plane (exact, and never equal to a character's token, as <c>first</c> is never 0). Pairs
+/// outside it and extensions are hashed; a collision only adds a candidate, which the exact test removes. Tokens are
+/// computed here, not in SQL, by the index job (<see cref="SearchIndexer"/>) and by the query: one definition.
+/// </remarks>
+public static class SearchTokens
+{
+    /// <summary>The tokens of a name key (NFC, lower-case: <see cref="Catalog.EntryName.Key"/>) and its extension.</summary>
+    public static int[] OfName(string nameKey, string? extension, bool isFolder = false)
+    {
+        ArgumentNullException.ThrowIfNull(nameKey);
+        var tokens = new HashSet<int>();
+        AddGrams(nameKey, tokens);
+        var initials = Hangul.Initialize(nameKey);
+        if (!ReferenceEquals(initials, nameKey))
+        {
+            AddGrams(initials, tokens);
+        }
+
+        if (extension is not null)
+        {
+            tokens.Add(OfExtension(extension));
+        }
+
+        if (isFolder)
+        {
+            tokens.Add(Folder);
+        }
+
+        var array = tokens.ToArray();
+        Array.Sort(array);
+        return array;
+    }
+
+    /// <summary>The token every folder has: "only folders" read from the index.</summary>
+    public static int Folder { get; } = Hash("\u0001kind:folder");
+
+    /// <summary>Whether a token stands for one character (rather than a pair, an extension or the folder token).</summary>
+    public static bool IsCharacter(int token) => token is > 0 and <= 0x10FFFF;
+
+    /// <summary>
+    /// What a name must hold to contain <paramref name="wordKey"/> (lower-case NFC). A word with initial consonants
+    /// typed alone (ㅎㅇㄹ, 회ㅇ) asks for the 초성 form's tokens and the exact tokens of its other characters.
+    /// </summary>
+    public static int[] OfWord(string wordKey)
+    {
+        ArgumentNullException.ThrowIfNull(wordKey);
+        var tokens = new HashSet<int>();
+        if (!Hangul.HasInitialConsonant(wordKey))
+        {
+            AddGrams(wordKey, tokens);
+        }
+        else
+        {
+            AddGrams(Hangul.Initialize(wordKey), tokens);
+            // Each run of characters that are not lone consonants must appear exactly as typed.
+            var start = 0;
+            for (var i = 0; i <= wordKey.Length; i++)
+            {
+                if (i == wordKey.Length || Hangul.IsInitialConsonant(wordKey[i]))
+                {
+                    if (i > start)
+                    {
+                        AddGrams(wordKey[start..i], tokens);
+                    }
+
+                    start = i + 1;
+                }
+            }
+        }
+
+        var array = tokens.ToArray();
+        Array.Sort(array);
+        return array;
+    }
+
+    /// <summary>The token of a file extension (lower-case, without the dot).</summary>
+    public static int OfExtension(string extension)
+    {
+        ArgumentNullException.ThrowIfNull(extension);
+        return Hash("\u0001ext:" + extension);
+    }
+
+    /// <summary>FNV-1a over the UTF-16 units: stable across processes and versions, unlike <see cref="string.GetHashCode()"/>.</summary>
+    private static int Hash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return unchecked((int)hash);
+    }
+
+    private static void AddGrams(string text, HashSet<int> tokens)
+    {
+        var previous = -1;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var current = rune.Value;
+            tokens.Add(current);
+            if (previous >= 0)
+            {
+                tokens.Add(Pair(previous, current));
+            }
+
+            previous = current;
+        }
+    }
+
+    private static int Pair(int first, int second)
+    {
+        if (first <= 0xFFFF && second <= 0xFFFF)
+        {
+            return unchecked((int)(((uint)first << 16) | (uint)second));
+        }
+
+        return unchecked((int)((((uint)first << 16) | (uint)(second & 0xFFFF)) ^ ((uint)second >> 16) * 0x9E3779B1u));
+    }
+}

@@ -1,0 +1,310 @@
+using System.Text;
+using FileVault.Core.Access;
+using FileVault.Core.Catalog;
+using FileVault.Core.Scanning;
+using FileVault.Core.Search;
+using FileVault.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Search;
+
+/// <summary>
+/// The name index beside the catalog: kept in step by the outbox, never trusted over the catalog (a queued change shows
+/// at once, in every plan), never a way around a grant; Korean 초성 and keyboard-layout suggestions; and plans that
+/// stay on indexes.
+/// </summary>
+public sealed class SearchIndexTests : IAsyncLifetime
+{
+    private static readonly SearchPlan[] Plans = [SearchPlan.Auto, SearchPlan.Index, SearchPlan.Walk, SearchPlan.Scope, SearchPlan.Catalog];
+    private static readonly AccessSubject Admin = AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]);
+    private ScanHarness _harness = default!;
+
+    public async Task InitializeAsync()
+    {
+        _harness = await ScanHarness.CreateAsync(root =>
+        {
+            foreach (var path in new[]
+            {
+                "영업부/회의록_2025.hwp", "영업부/회계_보고.xlsx", "영업부/보고서.pdf", "영업부/" + "주간보고서.docx".Normalize(NormalizationForm.FormD),
+                "기밀/회의록_임원.hwp", "기밀/secret-plan.txt", "공용/readme.txt",
+            })
+            {
+                var full = Path.Combine(root, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllText(full, path);
+            }
+        });
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        await DrainAsync();
+    }
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    [Fact]
+    public async Task A_scan_queues_every_entry_and_a_drain_indexes_each_once_with_its_tokens()
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        var indexed = await db.Database.SqlQuery<string>($"SELECT name_key AS \"Value\" FROM entry_search ORDER BY name_key").ToListAsync();
+        var active = await db.Entries.Where(e => e.State == EntryState.Active && e.ParentId != null).OrderBy(e => e.NameKey).Select(e => e.NameKey).ToListAsync();
+        Assert.Equal(active, indexed);
+        Assert.Equal(0, await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM search_outbox").SingleAsync());
+        var tokens = await db.Database.SqlQuery<int[]>($"SELECT tokens AS \"Value\" FROM entry_search WHERE name_key = '보고서.pdf'").SingleAsync();
+        Assert.Equal(SearchTokens.OfName("보고서.pdf", "pdf"), tokens);
+    }
+
+    [Theory]
+    [InlineData("ㅎㅇㄹ", new[] { "영업부/회의록_2025.hwp", "기밀/회의록_임원.hwp" })]
+    [InlineData("회ㅇ", new[] { "영업부/회의록_2025.hwp", "기밀/회의록_임원.hwp" })]
+    [InlineData("ㅂㄱㅅ", new[] { "영업부/보고서.pdf", "영업부/주간보고서.docx" })]
+    [InlineData("ㅎㄱ ㅂㄱ", new[] { "영업부/회계_보고.xlsx" })]
+    [InlineData("보고", new[] { "영업부/보고서.pdf", "영업부/주간보고서.docx", "영업부/회계_보고.xlsx" })]
+    public async Task Initial_consonants_find_the_names_they_start_in_every_plan(string text, string[] expected)
+    {
+        foreach (var plan in Plans)
+        {
+            var results = await SearchAsync(Admin, new SearchQuery(text, Sort: SearchSort.Name), plan);
+            Assert.Equal(expected, Paths(results));
+            Assert.Equal(expected.Length, results.Total);
+        }
+    }
+
+    [Fact]
+    public async Task Hangul_typed_with_the_english_layout_is_offered_when_it_finds_something()
+    {
+        var typed = await SearchAsync(Admin, new SearchQuery("ghldmlfhr"));
+        Assert.Empty(typed.Items);
+        Assert.Equal("회의록", typed.Suggestion);
+
+        Assert.Null((await SearchAsync(Admin, new SearchQuery("qkqh"))).Suggestion); // 바보: found nowhere
+        Assert.Null((await SearchAsync(Admin, new SearchQuery("readme"))).Suggestion);
+    }
+
+    [Fact]
+    public async Task A_rename_or_a_trash_not_yet_indexed_shows_at_once_in_every_plan()
+    {
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Entries.Where(e => e.RelativePath == "공용/readme.txt")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Name, "안내문.txt").SetProperty(e => e.NameKey, "안내문.txt")
+                    .SetProperty(e => e.RelativePath, "공용/안내문.txt"));
+            await db.Entries.Where(e => e.RelativePath == "영업부/보고서.pdf").ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EntryState.Trashed));
+        }
+
+        foreach (var plan in Plans)
+        {
+            Assert.Empty((await SearchAsync(Admin, new SearchQuery("readme"), plan)).Items);
+            Assert.Equal(["공용/안내문.txt"], Paths(await SearchAsync(Admin, new SearchQuery("안내"), plan)));
+            Assert.Equal(["영업부/주간보고서.docx"], Paths(await SearchAsync(Admin, new SearchQuery("보고서"), plan)));
+        }
+
+        var drained = await DrainAsync();
+        Assert.Equal(2, drained.Changed);
+        Assert.Equal(1, drained.Indexed);
+        Assert.Equal(["공용/안내문.txt"], Paths(await SearchAsync(Admin, new SearchQuery("안내"), SearchPlan.Index)));
+    }
+
+    [Fact]
+    public async Task A_user_denied_a_folder_never_finds_its_entries_through_the_index_even_while_it_lags()
+    {
+        var user = await HarnessUsers.CreateAsync(_harness, "reader@filevault.local", Roles.User);
+        await GrantAsync(user, "", GrantEffect.Allow);
+        await GrantAsync(user, "기밀", GrantEffect.Deny);
+        foreach (var plan in Plans)
+        {
+            Assert.Equal(["영업부/회의록_2025.hwp"], Paths(await SearchAsync(user, new SearchQuery("회의록"), plan)));
+            Assert.Equal(["영업부/회의록_2025.hwp"], Paths(await SearchAsync(user, new SearchQuery("ㅎㅇㄹ"), plan)));
+            Assert.Empty((await SearchAsync(user, new SearchQuery("secret"), plan)).Items);
+            Assert.Equal(0, (await SearchAsync(user, new SearchQuery("secret"), plan)).Total);
+            // 임원 (typed dladnjs) is only in the denied folder: no suggestion gives it away.
+            Assert.Null((await SearchAsync(user, new SearchQuery("dladnjs"), plan)).Suggestion);
+            Assert.Equal("임원", (await SearchAsync(Admin, new SearchQuery("dladnjs"), plan)).Suggestion);
+        }
+
+        // The file moves into the denied folder; the index still has it where the user may read. The catalog decides.
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var denied = await db.Entries.SingleAsync(e => e.RelativePath == "기밀");
+            await db.Entries.Where(e => e.RelativePath == "공용/readme.txt")
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.RelativePath, "기밀/readme.txt").SetProperty(e => e.ParentId, denied.Id));
+        }
+
+        foreach (var plan in Plans)
+        {
+            Assert.Empty((await SearchAsync(user, new SearchQuery("readme"), plan)).Items);
+            Assert.Equal(["기밀/readme.txt"], Paths(await SearchAsync(Admin, new SearchQuery("readme"), plan)));
+        }
+
+        // A grant taken away needs no index change at all.
+        await DrainAsync();
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.FolderGrants.Where(g => g.UserId == user.UserId && g.Effect == GrantEffect.Allow).ExecuteDeleteAsync();
+        }
+
+        foreach (var plan in Plans)
+        {
+            Assert.Empty((await SearchAsync(user, new SearchQuery("회의록"), plan)).Items);
+        }
+    }
+
+    [Fact]
+    public async Task A_user_scoped_to_one_folder_is_answered_by_path_and_by_index_alike()
+    {
+        var user = await HarnessUsers.CreateAsync(_harness, "sales@filevault.local", Roles.User);
+        await GrantAsync(user, "영업부", GrantEffect.Allow);
+        var byScope = await SearchAsync(user, new SearchQuery("보고", Sort: SearchSort.Name), SearchPlan.Scope);
+        Assert.Equal(SearchPlan.Scope, byScope.Plan);
+        Assert.Equal(["영업부/보고서.pdf", "영업부/주간보고서.docx", "영업부/회계_보고.xlsx"], Paths(byScope));
+        Assert.Equal(Paths(byScope), Paths(await SearchAsync(user, new SearchQuery("보고", Sort: SearchSort.Name), SearchPlan.Index)));
+    }
+
+    [Fact]
+    public async Task No_plan_reads_the_entries_or_the_index_table_whole()
+    {
+        // Enough rows that a sequential scan would be the planner's own choice for a broad word.
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+                SELECT {_harness.RootId}, {parent.Id}, '자료_' || i || '.txt', '자료_' || i || '.txt', '공용/자료_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 5000 + i, true
+                FROM generate_series(1, 20000) AS i
+                """);
+        }
+
+        await DrainAsync();
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("ANALYZE entries; ANALYZE entry_search");
+        }
+
+        _harness.Get<SearchStatistics>().Invalidate();
+        var user = await HarnessUsers.CreateAsync(_harness, "explain@filevault.local", Roles.User);
+        await GrantAsync(user, "공용", GrantEffect.Allow);
+        long folder;
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            folder = await db.Entries.Where(e => e.RelativePath == "공용").Select(e => e.Id).SingleAsync();
+        }
+
+        var queries = new[]
+        {
+            new SearchQuery("자료"), new SearchQuery("자"), new SearchQuery("자료_1999"), new SearchQuery("zzzz"), new SearchQuery("ㅈㄹ"),
+            new SearchQuery("자료", Extensions: ["txt"], MinSize: 10, MaxSize: 5000), new SearchQuery(Type: SearchType.Documents),
+            new SearchQuery("자료", Sort: SearchSort.Size, Descending: true), new SearchQuery("자료", Offset: 5000),
+            new SearchQuery("자료_1", FolderId: folder),
+        };
+        foreach (var subject in new[] { Admin, user })
+        {
+            foreach (var query in queries)
+            {
+                await using var scope = _harness.CreateScope();
+                var search = scope.ServiceProvider.GetRequiredService<PostgresSearch>();
+                search.Explained = [];
+                var result = await search.SearchAsync(subject, query, CancellationToken.None);
+                Assert.True(result.IsSuccess, result.Error?.ToString());
+                var plans = string.Join("\n", search.Explained);
+                Assert.NotEmpty(search.Explained);
+                Assert.DoesNotContain("Seq Scan on entries", plans, StringComparison.Ordinal);
+                Assert.DoesNotContain("Seq Scan on entry_search", plans, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_bulk_change_rebuilds_the_index_beside_the_old_one_with_the_same_indexes()
+    {
+        const string Indexes = """
+            SELECT indexname || ': ' || indexdef AS "Value" FROM pg_indexes WHERE tablename = 'entry_search' ORDER BY indexname
+            """;
+        List<string> before;
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            before = await db.Database.SqlQueryRaw<string>(Indexes).ToListAsync();
+            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+                SELECT {_harness.RootId}, {parent.Id}, '일괄_' || i || '.txt', '일괄_' || i || '.txt', '공용/일괄_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 90000 + i, true
+                FROM generate_series(1, 500) AS i
+                """);
+        }
+
+        var indexer = _harness.Get<SearchIndexer>();
+        indexer.RebuildThreshold = 100;
+        var drained = await indexer.DrainAsync();
+
+        Assert.Equal(500, drained.Changed);
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            // The rebuild re-reads every active entry, not only the queued ones.
+            Assert.Equal(await db.Entries.CountAsync(e => e.State == EntryState.Active && e.ParentId != null), drained.Indexed);
+            Assert.Equal(before, await db.Database.SqlQueryRaw<string>(Indexes).ToListAsync());
+            Assert.Equal(0, await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM search_outbox").SingleAsync());
+        }
+
+        var found = await SearchAsync(Admin, new SearchQuery("일괄_250"), SearchPlan.Index);
+        Assert.Equal(["공용/일괄_250.txt"], Paths(found));
+        Assert.Equal(["영업부/보고서.pdf"], Paths(await SearchAsync(Admin, new SearchQuery("보고서.pdf"), SearchPlan.Index)));
+    }
+
+    [Fact]
+    public async Task Photos_are_found_by_camera_and_day_taken_in_every_plan()
+    {
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+                VALUES ({_harness.RootId}, {parent.Id}, 'IMG_1.jpg', 'img_1.jpg', '공용/IMG_1.jpg', 1, 10, now(), 'jpg', 0, 1, 77001, true),
+                       ({_harness.RootId}, {parent.Id}, 'IMG_2.jpg', 'img_2.jpg', '공용/IMG_2.jpg', 1, 10, now(), 'jpg', 0, 1, 77002, true),
+                       ({_harness.RootId}, {parent.Id}, 'IMG_3.jpg', 'img_3.jpg', '공용/IMG_3.jpg', 1, 10, now(), 'jpg', 0, 1, 77003, true)
+                """);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entry_media (entry_id, content_length, content_modified_ticks, make, model, taken_at, raw, read_at)
+                SELECT id, 10, 0, make, model, taken, jsonb_build_object(), now()
+                FROM entries JOIN (VALUES ('img_1.jpg', 'Canon', 'Canon EOS R6', timestamp '2025-05-01 10:00'),
+                                          ('img_2.jpg', 'SAMSUNG', 'SM-S918N', timestamp '2025-05-02 23:59'),
+                                          ('img_3.jpg', 'Canon', 'Canon EOS 5D', timestamp '2024-12-31 08:00')) AS v(key, make, model, taken)
+                     ON entries.name_key = v.key
+                """);
+        }
+
+        await DrainAsync();
+        foreach (var plan in Plans.Append(SearchPlan.Photos))
+        {
+            Assert.Equal(["공용/img_1.jpg", "공용/img_3.jpg"], Paths(await SearchAsync(Admin, new SearchQuery(Camera: "canon", Sort: SearchSort.Name), plan)));
+            Assert.Equal(["공용/img_1.jpg", "공용/img_2.jpg"],
+                Paths(await SearchAsync(Admin, new SearchQuery(TakenFrom: new DateOnly(2025, 1, 1), TakenUntil: new DateOnly(2025, 5, 3), Sort: SearchSort.Name), plan)));
+            Assert.Equal(["공용/img_1.jpg"], Paths(await SearchAsync(Admin, new SearchQuery("img", Camera: "EOS R6"), plan)));
+        }
+
+        // A user who may not read the folder finds no photo of it by its camera either.
+        var user = await HarnessUsers.CreateAsync(_harness, "photos@filevault.local", Roles.User);
+        await GrantAsync(user, "영업부", GrantEffect.Allow);
+        Assert.Empty((await SearchAsync(user, new SearchQuery(Camera: "canon"))).Items);
+    }
+
+    private async Task<SearchIndexDrain> DrainAsync() => await _harness.Get<SearchIndexer>().DrainAsync();
+
+    private async Task GrantAsync(AccessSubject user, string path, GrantEffect effect)
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        db.FolderGrants.Add(new FolderGrant
+        {
+            RootId = _harness.RootId, RelativePath = path, UserId = user.UserId, Permissions = Permission.Read, Effect = effect, CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    private async Task<SearchResults> SearchAsync(AccessSubject subject, SearchQuery query, SearchPlan plan = SearchPlan.Auto)
+    {
+        await using var scope = _harness.CreateScope();
+        var result = await scope.ServiceProvider.GetRequiredService<PostgresSearch>().SearchAsync(subject, query, plan, CancellationToken.None);
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        return result.Value;
+    }
+
+    private static List<string> Paths(SearchResults results) =>
+        results.Items.Select(h => EntryName.Key(h.FolderPath.Length == 0 ? h.Name : h.FolderPath + "/" + h.Name)).ToList();
+}

@@ -2,14 +2,12 @@ using System.Security.Cryptography;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
-using FileVault.Core.Locks;
-using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Npgsql;
 
 namespace FileVault.Core.Uploads;
 
@@ -31,9 +29,10 @@ public sealed record ChunkChecksum(string Algorithm, byte[] Digest)
 /// <summary>
 /// The tus 1.0 upload store (RELIABILITY R-UP-1..10): creates upload resources after checking destination, names,
 /// access, limits and free space; appends PATCH bodies at exactly the recorded offset, one PATCH at a time across
-/// instances (a Redis lease), recording an offset only after the bytes are fsynced; terminates uploads; and hands a
+/// instances (a PostgreSQL session lock), recording an offset only after the bytes are fsynced; terminates uploads; and hands a
 /// fully received upload to <see cref="UploadCompletion"/>. Only the creator, or an admin, sees an upload: to anyone
-/// else it does not exist (R-UP-9).
+/// else it does not exist (R-UP-9). The one-at-a-time lease is an <see cref="UploadLease"/>, which dies with the process
+/// holding it, so a resume after a crash is never refused.
 /// </summary>
 /// <remarks>
 /// Codes: <c>upload.not_found</c> 404, <c>upload.expired</c> 410, <c>upload.offset_mismatch</c> 409, <c>upload.locked</c>
@@ -45,19 +44,12 @@ public sealed class UploadStore(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
     UploadCompletion completion,
-    IConnectionMultiplexer redis,
-    RedisKeys keys,
+    NpgsqlDataSource dataSource,
     IOptions<UploadOptions> options,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
     ILogger<UploadStore> logger)
 {
-    /// <summary>
-    /// How long a PATCH's lease outlives its holder. It is renewed every third of this while the body streams and the
-    /// file is placed, so only a holder that is gone (killed, or paused this long) lets it lapse; a client resuming after
-    /// an app restart then waits seconds, not the half minute a long lease would hold it, within tus-js-client's retries.
-    /// </summary>
-    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
     private const int ENoSpc = 28;
 
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
@@ -216,7 +208,7 @@ public sealed class UploadStore(
 
         // Every byte is here but the file is not in place: its completion failed for a passing reason or was cut off by
         // a crash. Reporting the full offset would make the client call the upload done, so it is completed now.
-        var leased = await LeaseAsync(id);
+        var leased = await LeaseAsync(id, cancellationToken);
         if (!leased.IsSuccess)
         {
             return leased.Error!;
@@ -259,7 +251,7 @@ public sealed class UploadStore(
             return found.Error!;
         }
 
-        var leased = await LeaseAsync(id);
+        var leased = await LeaseAsync(id, cancellationToken);
         if (!leased.IsSuccess)
         {
             return leased.Error!;
@@ -311,8 +303,7 @@ public sealed class UploadStore(
                     return new Error("upload.exceeds_length", $"The body would pass Upload-Length ({upload.Length} bytes).");
                 }
 
-                using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
-                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, cut.Token, lease.Lost);
+                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, cancellationToken);
                 if (!written.IsSuccess)
                 {
                     return written.Error!;
@@ -320,10 +311,10 @@ public sealed class UploadStore(
 
                 upload.Offset = durable + written.Value;
                 upload.ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(options.Value.ExpiryHours);
-                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(u => u.Offset, upload.Offset)
-                    .SetProperty(u => u.ExpiresAt, upload.ExpiresAt)
-                    .SetProperty(u => u.ExpectedSha256, upload.ExpectedSha256), CancellationToken.None);
+                if (!await lease.RecordAsync(upload.Id, durable, upload.Offset, upload.ExpiresAt, upload.ExpectedSha256))
+                {
+                    return new Error("upload.not_found", "The upload was cancelled or expired while this chunk arrived.");
+                }
             }
 
             if (upload.Offset < upload.Length)
@@ -371,7 +362,7 @@ public sealed class UploadStore(
             return found.Error!;
         }
 
-        var leased = await LeaseAsync(id);
+        var leased = await LeaseAsync(id, cancellationToken);
         if (!leased.IsSuccess)
         {
             return leased.Error!;
@@ -388,19 +379,10 @@ public sealed class UploadStore(
     }
 
     /// <summary>One request at a time per upload, on any instance (R-UP-5): the second gets <c>upload.locked</c> (423).</summary>
-    private async Task<Result<RedisLease>> LeaseAsync(string id)
-    {
-        try
-        {
-            return await RedisLease.TryAcquireAsync(redis, keys.For("upload:" + id), LeaseTtl) is { } lease
-                ? lease
-                : new Error("upload.locked", "Another request is writing to this upload; try again when it has finished.");
-        }
-        catch (RedisException)
-        {
-            return new Error("lock.unavailable", "Uploads are paused: the lock service is not reachable. Try again shortly.");
-        }
-    }
+    private async Task<Result<UploadLease>> LeaseAsync(string id, CancellationToken cancellationToken) =>
+        await UploadLease.TryAcquireAsync(dataSource, id, cancellationToken) is { } lease
+            ? lease
+            : new Error("upload.locked", "Another request is writing to this upload; try again when it has finished.");
 
     private async Task<Result<Upload>> FindAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
     {
@@ -441,10 +423,9 @@ public sealed class UploadStore(
     /// <summary>
     /// Copies the body to the staging file at <paramref name="start"/>, at most <paramref name="room"/> bytes, and fsyncs
     /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>,
-    /// except a lost lease, after which the file is no longer this request's to change.
     /// </summary>
     private async Task<Result<long>> WriteChunkAsync(
-        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, CancellationToken cancellationToken, CancellationToken leaseLost)
+        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, CancellationToken cancellationToken)
     {
         using var hash = checksum is null ? null : IncrementalHash.CreateHash(checksum.Algorithm == "sha1" ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256);
         var buffer = new byte[81920];
@@ -457,14 +438,9 @@ public sealed class UploadStore(
             {
                 read = await body.ReadAsync(buffer, cancellationToken);
             }
-            catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
-            {
-                // Another request may own the upload now: this one records nothing; the next HEAD finds what is durable.
-                return new Error("lock.unavailable", "The upload's lock was lost while writing; resume from the offset HEAD reports.");
-            }
             catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {
-                // The client went away (or the lease was lost) mid-chunk. Without a checksum what arrived is good and kept;
+                // The client went away mid-chunk. Without a checksum what arrived is good and kept;
                 // with one it cannot be verified and goes.
                 if (hash is not null)
                 {

@@ -9,6 +9,7 @@ using FileVault.Core.Locks;
 using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
+using FileVault.Core.Trash;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,8 @@ namespace FileVault.Core.Uploads;
 /// Puts a fully received upload in place, as new folder does (DESIGN invariant 4): the destination and access checked
 /// again, the whole file hashed (and compared with the client's SHA-256, R-UP-3), a job row, a path lock, missing
 /// subfolders created, then one rename that never replaces (R-LINK-3) and the catalog row with its hash, uploader and
-/// audit record in one transaction. No partial file ever carries the final name.
+/// audit record in one transaction. No partial file ever carries the final name. An upload that was told to replace a
+/// taken name first moves the file holding it to the trash, as the file operations' replace does, if WriteAccess allows.
 /// </summary>
 /// <remarks>
 /// The hash is computed here, over the staged file, not while the chunks arrive: chunks may come to different
@@ -32,6 +34,8 @@ public sealed class UploadCompletion(
     WriteAccess writeAccess,
     ResourceLocks locks,
     JobLedger jobs,
+    JobEvents events,
+    TrashMover trash,
     ScanMonitor instance,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
@@ -68,7 +72,7 @@ public sealed class UploadCompletion(
         }
 
         var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
-        var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath });
+        var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath, replace = upload.ReplaceExisting });
         var enqueued = await jobs.EnqueueAsync(actor.UserId, new NewJob("upload", "operations", payload), cancellationToken);
         if (!enqueued.IsSuccess)
         {
@@ -86,9 +90,12 @@ public sealed class UploadCompletion(
         }
 
         await using var lease = acquired.Value;
+        using var stop = new CancellationTokenSource();
         try
         {
-            var result = await PlaceAsync(actor, upload, target, staging, hash.Value, cancellationToken);
+            // The replaced file goes to the trash as a job step does: fenced by this completion's own lock.
+            var run = new JobRun(job, lease, jobs, events, time, stop);
+            var result = await PlaceAsync(actor, upload, target, staging, hash.Value, run, cancellationToken);
             await jobs.FinishAsync(job.Id, result.IsSuccess ? JobStatus.Succeeded : JobStatus.Failed, result.Error?.Message, CancellationToken.None,
                 result.IsSuccess ? result.Value : null);
             if (result.IsSuccess)
@@ -106,7 +113,8 @@ public sealed class UploadCompletion(
     }
 
     /// <summary>Under the lock: the destination as it is now, its subfolders, the rename, the catalog.</summary>
-    private async Task<Result<long>> PlaceAsync(AccessSubject actor, Upload upload, UploadTarget target, string staging, byte[] hash, CancellationToken cancellationToken)
+    private async Task<Result<long>> PlaceAsync(
+        AccessSubject actor, Upload upload, UploadTarget target, string staging, byte[] hash, JobRun run, CancellationToken cancellationToken)
     {
         var root = target.Root;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -140,10 +148,31 @@ public sealed class UploadCompletion(
 
         var key = EntryName.Key(target.Name);
         var taken = await db.Entries.Where(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active)
-            .Select(e => e.RelativePath).FirstOrDefaultAsync(cancellationToken);
+            .Select(e => new { e.Id, e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
         if (taken is not null)
         {
-            return await writeAccess.NameTakenAsync(actor, root.Id, taken, target.Name, cancellationToken);
+            if (!upload.ReplaceExisting)
+            {
+                return await writeAccess.NameTakenAsync(actor, root.Id, taken.RelativePath, target.Name, cancellationToken);
+            }
+
+            if (await writeAccess.ToReplaceAsync(actor, root.Id, taken.RelativePath, target.Name, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            if (taken.Kind == EntryKind.Directory)
+            {
+                return FolderNotReplaced(target.Name);
+            }
+
+            // Idempotent per job and entry. A kill after this leaves the old file in the trash and every byte staged: the
+            // next HEAD completes the upload into the name it freed.
+            var trashed = await trash.TrashAsync(run, root, taken.Id, taken.RelativePath, actor.UserId, CancellationToken.None);
+            if (!trashed.IsSuccess && trashed.Error!.Code != "entry.not_found")
+            {
+                return trashed.Error;
+            }
         }
 
         var destination = PathGuard.ResolveForWrite(root.Path, UploadTarget.Join(parent.Path, target.Name));
@@ -271,6 +300,9 @@ public sealed class UploadCompletion(
 
         return await SHA256.HashDataAsync(stream, cancellationToken);
     }
+
+    internal static Error FolderNotReplaced(string name) =>
+        new("name.conflict", $"\"{name}\" is a folder here, and a file does not replace a folder. Choose skip or keep both.");
 
     private static string Join(string? folder, string name) => string.IsNullOrEmpty(folder) ? name : folder + "/" + name;
 }

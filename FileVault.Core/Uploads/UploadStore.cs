@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
+using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,8 @@ namespace FileVault.Core.Uploads;
 /// <summary>What a client asks to upload: tus Upload-Length and the decoded Upload-Metadata.</summary>
 /// <param name="RelativePath">A folder upload's path under the destination, file name last ("a/b/c.txt"); it names the file when given.</param>
 /// <param name="Sha256">The whole file's SHA-256 in hex, compared at completion.</param>
-public sealed record UploadRequest(long FolderId, string? FileName, string? RelativePath, long Length, string? Sha256);
+/// <param name="Replace">The user chose "replace" for a taken name: the file holding it goes to the trash at completion.</param>
+public sealed record UploadRequest(long FolderId, string? FileName, string? RelativePath, long Length, string? Sha256, bool Replace = false);
 
 /// <summary>An upload as the tus endpoints report it; <paramref name="EntryId"/> once it is complete.</summary>
 public sealed record UploadState(string Id, long Offset, long Length, DateTimeOffset ExpiresAt, long? EntryId);
@@ -43,6 +45,7 @@ public sealed record ChunkChecksum(string Algorithm, byte[] Digest)
 public sealed class UploadStore(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    WriteAccess writeAccess,
     UploadCompletion completion,
     NpgsqlDataSource dataSource,
     IOptions<UploadOptions> options,
@@ -94,10 +97,24 @@ public sealed class UploadStore(
         if (subfolders is null)
         {
             var key = EntryName.Key(name);
-            if (await db.Entries.AnyAsync(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active, cancellationToken))
+            var holder = await db.Entries.Where(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active)
+                .Select(e => new { e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
+            if (holder is not null && !request.Replace)
             {
                 // Said the same whether or not the uploader may read what holds the name: only that it is taken.
                 return new Error("name.conflict", $"The name \"{name}\" is taken in this folder.");
+            }
+
+            // Replace asks what WriteAccess asks of every replace (an unreadable holder is only "unavailable"); a folder
+            // is never replaced by a file. Asked again at completion.
+            if (holder is not null && await writeAccess.ToReplaceAsync(actor, root.Id, holder.RelativePath, name, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            if (holder is { Kind: EntryKind.Directory })
+            {
+                return UploadCompletion.FolderNotReplaced(name);
             }
         }
 
@@ -116,6 +133,7 @@ public sealed class UploadStore(
             Subfolders = subfolders,
             Length = request.Length,
             ExpectedSha256 = sha256,
+            ReplaceExisting = request.Replace,
             CreatedAt = now,
             ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
         };

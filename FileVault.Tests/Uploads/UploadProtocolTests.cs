@@ -708,7 +708,6 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.TryGetProperty("code", out var code) ? code.GetString() : null;
 
     /// <summary>A body that sends its first bytes, then waits for a gate before the rest: a PATCH held open mid-chunk.</summary>
-    /// <summary>A body that sends its first <c>before</c> bytes, then holds until the gate opens.</summary>
     internal sealed class GatedContent(byte[] bytes, int before, Task gate) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)

@@ -24,8 +24,9 @@ namespace FileVault.Core.Uploads;
 /// taken name first moves the file holding it to the trash, as the file operations' replace does, if WriteAccess allows.
 /// </summary>
 /// <remarks>
-/// The hash is computed here, over the staged file, not while the chunks arrive: chunks may come to different
-/// instances and processes, and an in-memory hash state would not survive them. It costs one read of the file.
+/// The hash is the one the upload store computed while the chunks arrived, when one process received them all in order
+/// (<see cref="UploadHashes"/>); otherwise (chunks on several instances, a restart between them) it is computed here, over
+/// the staged file, at the cost of one read of it.
 /// A crash between the rename and the catalog leaves the file in place and an interrupted job; the next scan catalogues it.
 /// </remarks>
 public sealed class UploadCompletion(
@@ -44,7 +45,9 @@ public sealed class UploadCompletion(
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
 
     /// <summary>The new entry's id.</summary>
-    internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, CancellationToken cancellationToken)
+    /// <param name="received">The SHA-256 of the bytes as they were received and written, when one process saw them all
+    /// in order; null to hash the staged file.</param>
+    internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, byte[]? received, CancellationToken cancellationToken)
     {
         var staging = StagingArea.PathOf(root.Path, upload.Id);
         var checkedTarget = await UploadTarget.ResolveAsync(contexts, access, actor, upload.FolderId, upload.FileName, Join(upload.Subfolders, upload.FileName), cancellationToken);
@@ -60,7 +63,7 @@ public sealed class UploadCompletion(
             return new Error("root.unhealthy", "The storage is not available right now; the upload is kept. " + health.Problem!.Message);
         }
 
-        var hash = await HashAsync(staging, upload.Length, cancellationToken);
+        var hash = received is null ? await HashAsync(staging, upload.Length, cancellationToken) : SizeChecked(staging, upload.Length, received);
         if (!hash.IsSuccess)
         {
             return hash.Error!;
@@ -73,14 +76,7 @@ public sealed class UploadCompletion(
 
         var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
         var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath, replace = upload.ReplaceExisting });
-        var enqueued = await jobs.EnqueueAsync(actor.UserId, new NewJob("upload", "operations", payload), cancellationToken);
-        if (!enqueued.IsSuccess)
-        {
-            return enqueued.Error!;
-        }
-
-        var job = await jobs.StartAsync(enqueued.Value, instance.InstanceId, cancellationToken)
-            ?? throw new InvalidOperationException("A job just enqueued could not be started.");
+        var job = await jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
         var acquired = await locks.AcquireAsync(
             new LockRequest(root.Id, [finalPath], "upload", await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
@@ -287,6 +283,13 @@ public sealed class UploadCompletion(
         var full = resolved.Value;
         var id = await CatalogChanges.InsertFolderRowAsync(db, root.Id, parent.Id, Path.GetFileName(path), path, full, actor.UserId, time.GetUtcNow(), cancellationToken);
         return (id, path);
+    }
+
+    /// <summary>The hash taken while the bytes arrived, if the staged file holds exactly the declared length (R-UP-3).</summary>
+    private static Result<byte[]> SizeChecked(string staging, long length, byte[] received)
+    {
+        var size = new FileInfo(staging) is { Exists: true } file ? file.Length : -1;
+        return size == length ? received : new Error("upload.hash_mismatch", $"The staged file holds {size} bytes, not the declared {length}.");
     }
 
     /// <summary>SHA-256 of the staged file, which must hold exactly the declared length (R-UP-3).</summary>

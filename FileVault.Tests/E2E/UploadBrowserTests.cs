@@ -38,6 +38,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(app.StorageDirectory, Folder, "기존 폴더"));
+        await File.WriteAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "기존 폴더", "안쪽.txt"), "안쪽에 있던 파일");
         await File.WriteAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "있던 파일.txt"), "이미 있던 파일");
         _rootId = await app.ScanStorageAsync();
     }
@@ -135,8 +136,6 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
     [Fact]
     public async Task Taken_names_inside_a_dropped_folder_ask_first_and_each_file_gets_its_own_choice_replace_or_keep_both()
     {
-        await File.WriteAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "기존 폴더", "안쪽.txt"), "안쪽에 있던 파일");
-        await app.ScanStorageAsync();
         var (page, _) = await OpenFolderAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
 
         await DropAsync(page, "#entry-rows", [("있던 파일.txt", 600, 11), ("기존 폴더/안쪽.txt", 700, 12), ("기존 폴더/새 파일.txt", 800, 13)], emptyFolders: []);

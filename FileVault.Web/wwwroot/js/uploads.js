@@ -229,9 +229,15 @@ async function send(folderId, files, folders) {
   // Taken names are asked about once for the whole drop, before any byte is sent: every file's path goes to the
   // server's preflight; skip, keep both or replace, for all or per file. Folders merge, so empty ones are always made.
   const plan = Date.now().toString(36) + Math.random().toString(36).slice(2);
+  // Batches well under the circuit's 32 KB message limit, whatever the paths' lengths (3 bytes a UTF-16 unit at most).
   const paths = files.map(f => f.path);
-  for (let i = 0; i < paths.length; i += 500) {
-    await panel.invokeMethodAsync('CollectTakenAsync', plan, folderId, paths.slice(i, i + 500));
+  for (let i = 0; i < paths.length;) {
+    const batch = [];
+    for (let bytes = 0; i < paths.length && (batch.length === 0 || bytes + paths[i].length * 3 + 4 <= 16000); i++) {
+      bytes += paths[i].length * 3 + 4;
+      batch.push(paths[i]);
+    }
+    await panel.invokeMethodAsync('CollectTakenAsync', plan, folderId, batch);
   }
   const answer = await panel.invokeMethodAsync('AskAsync', plan, folderId);
   if (answer === null) {

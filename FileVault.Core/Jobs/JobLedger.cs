@@ -79,6 +79,28 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         return claimed.SingleOrDefault();
     }
 
+    /// <summary>
+    /// A job that runs at once, in the caller, recorded already Running and claimed by <paramref name="instance"/>: one
+    /// statement and one commit instead of <see cref="EnqueueAsync"/> then <see cref="StartAsync"/>, for an operation
+    /// with no idempotency key that many requests make (an upload's completion). No runner ever sees it queued.
+    /// </summary>
+    public async Task<Job> StartNewAsync(Guid owner, NewJob job, string instance, CancellationToken cancellationToken)
+    {
+        if (job.IdempotencyKey is not null)
+        {
+            throw new ArgumentException("A job started at once carries no idempotency key; enqueue it instead.", nameof(job));
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var started = await db.Jobs.FromSql($"""
+            INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, cancel_requested, created_at, started_at, heartbeat_at, claimed_by, locks)
+            VALUES ({job.Type}, {job.Queue}, {job.Payload}::jsonb, {owner}, 1, 0, 1, false, {now}, {now}, {now}, {instance}, {job.Locks}::jsonb)
+            RETURNING *
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        return started.Single();
+    }
+
     /// <summary>Claims one particular queued job (an operation that runs at once, in the caller); null when it is not queued.</summary>
     public async Task<Job?> StartAsync(long id, string instance, CancellationToken cancellationToken)
     {

@@ -50,7 +50,8 @@ internal static class StagingArea
             return null;
         }
 
-        return new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.None });
+        // Unbuffered: the PATCH writes large blocks straight through (no copy into a 4 KiB buffer first).
+        return new FileStream(path, new FileStreamOptions { Mode = System.IO.FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
     }
 
     /// <summary>Removes a staging file (the link itself, were it one); true when it existed.</summary>

@@ -42,6 +42,12 @@ public sealed class Upload
     /// <summary>The whole file's SHA-256 the client declared (metadata <c>sha256</c>), compared at completion (R-UP-3).</summary>
     public byte[]? ExpectedSha256 { get; set; }
 
+    /// <summary>
+    /// The client chose "replace" for a name taken at the destination: at completion, if <c>WriteAccess</c> still allows
+    /// it, the file holding the name goes to the trash and this one takes its place. Without it a taken name is a conflict.
+    /// </summary>
+    public bool ReplaceExisting { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }

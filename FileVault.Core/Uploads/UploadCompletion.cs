@@ -9,6 +9,7 @@ using FileVault.Core.Locks;
 using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
+using FileVault.Core.Trash;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,11 +20,13 @@ namespace FileVault.Core.Uploads;
 /// Puts a fully received upload in place, as new folder does (DESIGN invariant 4): the destination and access checked
 /// again, the whole file hashed (and compared with the client's SHA-256, R-UP-3), a job row, a path lock, missing
 /// subfolders created, then one rename that never replaces (R-LINK-3) and the catalog row with its hash, uploader and
-/// audit record in one transaction. No partial file ever carries the final name.
+/// audit record in one transaction. No partial file ever carries the final name. An upload that was told to replace a
+/// taken name first moves the file holding it to the trash, as the file operations' replace does, if WriteAccess allows.
 /// </summary>
 /// <remarks>
-/// The hash is computed here, over the staged file, not while the chunks arrive: chunks may come to different
-/// instances and processes, and an in-memory hash state would not survive them. It costs one read of the file.
+/// The hash is the one the upload store computed while the chunks arrived, when one process received them all in order
+/// (<see cref="UploadHashes"/>); otherwise (chunks on several instances, a restart between them) it is computed here, over
+/// the staged file, at the cost of one read of it.
 /// A crash between the rename and the catalog leaves the file in place and an interrupted job; the next scan catalogues it.
 /// </remarks>
 public sealed class UploadCompletion(
@@ -32,6 +35,8 @@ public sealed class UploadCompletion(
     WriteAccess writeAccess,
     ResourceLocks locks,
     JobLedger jobs,
+    JobEvents events,
+    TrashMover trash,
     ScanMonitor instance,
     ContentListeners content,
     IOptions<ScannerOptions> scanner,
@@ -41,7 +46,9 @@ public sealed class UploadCompletion(
     private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
 
     /// <summary>The new entry's id.</summary>
-    internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, CancellationToken cancellationToken)
+    /// <param name="received">The SHA-256 of the bytes as they were received and written, when one process saw them all
+    /// in order; null to hash the staged file.</param>
+    internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, byte[]? received, CancellationToken cancellationToken)
     {
         var staging = StagingArea.PathOf(root.Path, upload.Id);
         var checkedTarget = await UploadTarget.ResolveAsync(contexts, access, actor, upload.FolderId, upload.FileName, Join(upload.Subfolders, upload.FileName), cancellationToken);
@@ -57,7 +64,7 @@ public sealed class UploadCompletion(
             return new Error("root.unhealthy", "The storage is not available right now; the upload is kept. " + health.Problem!.Message);
         }
 
-        var hash = await HashAsync(staging, upload.Length, cancellationToken);
+        var hash = received is null ? await HashAsync(staging, upload.Length, cancellationToken) : SizeChecked(staging, upload.Length, received);
         if (!hash.IsSuccess)
         {
             return hash.Error!;
@@ -69,15 +76,8 @@ public sealed class UploadCompletion(
         }
 
         var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
-        var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath });
-        var enqueued = await jobs.EnqueueAsync(actor.UserId, new NewJob("upload", "operations", payload), cancellationToken);
-        if (!enqueued.IsSuccess)
-        {
-            return enqueued.Error!;
-        }
-
-        var job = await jobs.StartAsync(enqueued.Value, instance.InstanceId, cancellationToken)
-            ?? throw new InvalidOperationException("A job just enqueued could not be started.");
+        var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath, replace = upload.ReplaceExisting });
+        var job = await jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
         var acquired = await locks.AcquireAsync(
             new LockRequest(root.Id, [finalPath], "upload", await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
@@ -87,12 +87,18 @@ public sealed class UploadCompletion(
         }
 
         await using var lease = acquired.Value;
+        using var stop = new CancellationTokenSource();
         try
         {
-            var result = await PlaceAsync(actor, upload, target, staging, hash.Value, cancellationToken);
-            await jobs.FinishAsync(job.Id, result.IsSuccess ? JobStatus.Succeeded : JobStatus.Failed, result.Error?.Message, CancellationToken.None,
-                result.IsSuccess ? result.Value : null);
-            if (result.IsSuccess)
+            // The replaced file goes to the trash as a job step does: fenced by this completion's own lock.
+            var run = new JobRun(job, lease, jobs, events, time, stop);
+            // A placed file's job succeeded in the same commit as its catalog row (PlaceAsync); only a refusal is recorded here.
+            var result = await PlaceAsync(actor, upload, target, staging, hash.Value, run, cancellationToken);
+            if (!result.IsSuccess)
+            {
+                await jobs.FinishAsync(job.Id, JobStatus.Failed, result.Error!.Message, CancellationToken.None);
+            }
+            else
             {
                 logger.LogInformation("{User} completed upload {Upload} as entry {Entry}", actor.UserId, upload.Id, result.Value);
                 await content.FilesAddedAsync([result.Value], CancellationToken.None);
@@ -108,7 +114,8 @@ public sealed class UploadCompletion(
     }
 
     /// <summary>Under the lock: the destination as it is now, its subfolders, the rename, the catalog.</summary>
-    private async Task<Result<long>> PlaceAsync(AccessSubject actor, Upload upload, UploadTarget target, string staging, byte[] hash, CancellationToken cancellationToken)
+    private async Task<Result<long>> PlaceAsync(
+        AccessSubject actor, Upload upload, UploadTarget target, string staging, byte[] hash, JobRun run, CancellationToken cancellationToken)
     {
         var root = target.Root;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -142,10 +149,31 @@ public sealed class UploadCompletion(
 
         var key = EntryName.Key(target.Name);
         var taken = await db.Entries.Where(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active)
-            .Select(e => e.RelativePath).FirstOrDefaultAsync(cancellationToken);
+            .Select(e => new { e.Id, e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
         if (taken is not null)
         {
-            return await writeAccess.NameTakenAsync(actor, root.Id, taken, target.Name, cancellationToken);
+            if (!upload.ReplaceExisting)
+            {
+                return await writeAccess.NameTakenAsync(actor, root.Id, taken.RelativePath, target.Name, cancellationToken);
+            }
+
+            if (await writeAccess.ToReplaceAsync(actor, root.Id, taken.RelativePath, target.Name, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            if (taken.Kind == EntryKind.Directory)
+            {
+                return FolderNotReplaced(target.Name);
+            }
+
+            // Idempotent per job and entry. A kill after this leaves the old file in the trash and every byte staged: the
+            // next HEAD completes the upload into the name it freed.
+            var trashed = await trash.TrashAsync(run, root, taken.Id, taken.RelativePath, actor.UserId, CancellationToken.None);
+            if (!trashed.IsSuccess && trashed.Error!.Code != "entry.not_found")
+            {
+                return trashed.Error;
+            }
         }
 
         var destination = PathGuard.ResolveForWrite(root.Path, UploadTarget.Join(parent.Path, target.Name));
@@ -195,6 +223,13 @@ public sealed class UploadCompletion(
                 .SetProperty(u => u.Status, UploadStatus.Completed)
                 .SetProperty(u => u.EntryId, id[0])
                 .SetProperty(u => u.Offset, upload.Length), cancellationToken);
+            // The job ends in the same commit as the catalog change: one WAL flush less per upload, and never a file
+            // catalogued while its job still reads as running.
+            await db.Jobs.Where(j => j.Id == run.Job.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Succeeded)
+                .SetProperty(j => j.ResultEntryId, id[0])
+                .SetProperty(j => j.Progress, 1)
+                .SetProperty(j => j.FinishedAt, now), cancellationToken);
             AuditTrail.Add(db, time, actor.UserId, "entry.upload", $"{root.Name}/{relativePath}", new { size = upload.Length, sha256 = Convert.ToHexStringLower(hash) });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
@@ -262,6 +297,13 @@ public sealed class UploadCompletion(
         return (id, path);
     }
 
+    /// <summary>The hash taken while the bytes arrived, if the staged file holds exactly the declared length (R-UP-3).</summary>
+    private static Result<byte[]> SizeChecked(string staging, long length, byte[] received)
+    {
+        var size = new FileInfo(staging) is { Exists: true } file ? file.Length : -1;
+        return size == length ? received : new Error("upload.hash_mismatch", $"The staged file holds {size} bytes, not the declared {length}.");
+    }
+
     /// <summary>SHA-256 of the staged file, which must hold exactly the declared length (R-UP-3).</summary>
     private static async Task<Result<byte[]>> HashAsync(string staging, long length, CancellationToken cancellationToken)
     {
@@ -273,6 +315,9 @@ public sealed class UploadCompletion(
 
         return await SHA256.HashDataAsync(stream, cancellationToken);
     }
+
+    internal static Error FolderNotReplaced(string name) =>
+        new("name.conflict", $"\"{name}\" is a folder here, and a file does not replace a folder. Choose skip or keep both.");
 
     private static string Join(string? folder, string name) => string.IsNullOrEmpty(folder) ? name : folder + "/" + name;
 }

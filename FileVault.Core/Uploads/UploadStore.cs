@@ -1,22 +1,23 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
-using FileVault.Core.Locks;
-using FileVault.Core.Redis;
+using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Npgsql;
 
 namespace FileVault.Core.Uploads;
 
 /// <summary>What a client asks to upload: tus Upload-Length and the decoded Upload-Metadata.</summary>
 /// <param name="RelativePath">A folder upload's path under the destination, file name last ("a/b/c.txt"); it names the file when given.</param>
 /// <param name="Sha256">The whole file's SHA-256 in hex, compared at completion.</param>
-public sealed record UploadRequest(long FolderId, string? FileName, string? RelativePath, long Length, string? Sha256);
+/// <param name="Replace">The user chose "replace" for a taken name: the file holding it goes to the trash at completion.</param>
+public sealed record UploadRequest(long FolderId, string? FileName, string? RelativePath, long Length, string? Sha256, bool Replace = false);
 
 /// <summary>An upload as the tus endpoints report it; <paramref name="EntryId"/> once it is complete.</summary>
 public sealed record UploadState(string Id, long Offset, long Length, DateTimeOffset ExpiresAt, long? EntryId);
@@ -31,9 +32,10 @@ public sealed record ChunkChecksum(string Algorithm, byte[] Digest)
 /// <summary>
 /// The tus 1.0 upload store (RELIABILITY R-UP-1..10): creates upload resources after checking destination, names,
 /// access, limits and free space; appends PATCH bodies at exactly the recorded offset, one PATCH at a time across
-/// instances (a Redis lease), recording an offset only after the bytes are fsynced; terminates uploads; and hands a
+/// instances (a PostgreSQL session lock), recording an offset only after the bytes are fsynced; terminates uploads; and hands a
 /// fully received upload to <see cref="UploadCompletion"/>. Only the creator, or an admin, sees an upload: to anyone
-/// else it does not exist (R-UP-9).
+/// else it does not exist (R-UP-9). The one-at-a-time lease is an <see cref="UploadLease"/>, which dies with the process
+/// holding it, so a resume after a crash is never refused.
 /// </summary>
 /// <remarks>
 /// Codes: <c>upload.not_found</c> 404, <c>upload.expired</c> 410, <c>upload.offset_mismatch</c> 409, <c>upload.locked</c>
@@ -44,20 +46,15 @@ public sealed record ChunkChecksum(string Algorithm, byte[] Digest)
 public sealed class UploadStore(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    WriteAccess writeAccess,
     UploadCompletion completion,
-    IConnectionMultiplexer redis,
-    RedisKeys keys,
+    UploadHashes hashes,
+    NpgsqlDataSource dataSource,
     IOptions<UploadOptions> options,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
     ILogger<UploadStore> logger)
 {
-    /// <summary>
-    /// How long a PATCH's lease outlives its holder. It is renewed every third of this while the body streams and the
-    /// file is placed, so only a holder that is gone (killed, or paused this long) lets it lapse; a client resuming after
-    /// an app restart then waits seconds, not the half minute a long lease would hold it, within tus-js-client's retries.
-    /// </summary>
-    public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
     private const int ENoSpc = 28;
 
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
@@ -102,10 +99,24 @@ public sealed class UploadStore(
         if (subfolders is null)
         {
             var key = EntryName.Key(name);
-            if (await db.Entries.AnyAsync(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active, cancellationToken))
+            var holder = await db.Entries.Where(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active)
+                .Select(e => new { e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
+            if (holder is not null && !request.Replace)
             {
                 // Said the same whether or not the uploader may read what holds the name: only that it is taken.
                 return new Error("name.conflict", $"The name \"{name}\" is taken in this folder.");
+            }
+
+            // Replace asks what WriteAccess asks of every replace (an unreadable holder is only "unavailable"); a folder
+            // is never replaced by a file. Asked again at completion.
+            if (holder is not null && await writeAccess.ToReplaceAsync(actor, root.Id, holder.RelativePath, name, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            if (holder is { Kind: EntryKind.Directory })
+            {
+                return UploadCompletion.FolderNotReplaced(name);
             }
         }
 
@@ -124,6 +135,7 @@ public sealed class UploadStore(
             Subfolders = subfolders,
             Length = request.Length,
             ExpectedSha256 = sha256,
+            ReplaceExisting = request.Replace,
             CreatedAt = now,
             ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
         };
@@ -198,15 +210,13 @@ public sealed class UploadStore(
             return found.Error!;
         }
 
-        var upload = found.Value;
+        var (upload, root) = found.Value;
         if (upload.Status != UploadStatus.Receiving)
         {
             return State(upload);
         }
 
         // Never more than the file holds, even before the next PATCH repairs the record (R-UP-6).
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == upload.RootId, cancellationToken);
         var staged = new FileInfo(StagingArea.PathOf(root.Path, upload.Id));
         upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
         if (upload.Offset < upload.Length)
@@ -216,7 +226,7 @@ public sealed class UploadStore(
 
         // Every byte is here but the file is not in place: its completion failed for a passing reason or was cut off by
         // a crash. Reporting the full offset would make the client call the upload done, so it is completed now.
-        var leased = await LeaseAsync(id);
+        var leased = await LeaseAsync(id, cancellationToken);
         if (!leased.IsSuccess)
         {
             return leased.Error!;
@@ -229,10 +239,10 @@ public sealed class UploadStore(
             return found.Error!;
         }
 
-        upload = found.Value;
+        upload = found.Value.Upload;
         staged.Refresh();
         upload.Offset = Math.Min(upload.Offset, staged.Exists ? staged.Length : 0);
-        return upload.Status == UploadStatus.Completed || upload.Offset < upload.Length ? State(upload) : await CompleteAsync(actor, upload, root, db);
+        return upload.Status == UploadStatus.Completed || upload.Offset < upload.Length ? State(upload) : await CompleteAsync(actor, upload, root, null);
     }
 
     /// <summary>
@@ -253,13 +263,9 @@ public sealed class UploadStore(
             return new Error("upload.checksum_unsupported", "Upload-Checksum supports sha1 and sha256.");
         }
 
-        var found = await FindAsync(actor, id, cancellationToken);
-        if (!found.IsSuccess)
-        {
-            return found.Error!;
-        }
-
-        var leased = await LeaseAsync(id);
+        // The lease first, then one read of the upload and its root: a lease on an id that is not the caller's only
+        // leads to the same 404 as before, and each PATCH costs one round trip less.
+        var leased = await LeaseAsync(id, cancellationToken);
         if (!leased.IsSuccess)
         {
             return leased.Error!;
@@ -267,14 +273,13 @@ public sealed class UploadStore(
 
         await using (var lease = leased.Value)
         {
-            // Read again under the lease: the previous holder may have moved the offset on.
-            found = await FindAsync(actor, id, cancellationToken);
+            var found = await FindAsync(actor, id, cancellationToken);
             if (!found.IsSuccess)
             {
                 return found.Error!;
             }
 
-            var upload = found.Value;
+            var (upload, root) = found.Value;
             if (upload.Status == UploadStatus.Completed)
             {
                 return offset == upload.Length && bodyLength is null or 0
@@ -282,17 +287,15 @@ public sealed class UploadStore(
                     : new Error("upload.offset_mismatch", $"The upload is complete at {upload.Length} bytes.");
             }
 
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            var root = await db.StorageRoots.AsNoTracking().SingleAsync(r => r.Id == upload.RootId, cancellationToken);
             if (fileSha256 is not null && upload.ExpectedSha256 is { } declared && !CryptographicOperations.FixedTimeEquals(declared, fileSha256))
             {
                 // The file cannot match both: nothing of it can ever be placed.
-                StagingArea.Delete(root.Path, upload.Id);
-                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+                await DiscardAsync(root, upload.Id);
                 return new Error("upload.hash_mismatch", "The SHA-256 sent with the last chunk is not the one declared in the metadata; the upload was discarded.");
             }
 
             upload.ExpectedSha256 = fileSha256 ?? upload.ExpectedSha256;
+            IncrementalHash? running;
             await using (var staging = StagingArea.OpenForWrite(root.Path, upload.Id))
             {
                 if (staging is null)
@@ -300,7 +303,7 @@ public sealed class UploadStore(
                     return new Error("upload.not_found", "The upload's bytes are gone; start it again.");
                 }
 
-                var durable = await RecoverAsync(db, upload, staging, cancellationToken);
+                var durable = await RecoverAsync(upload, staging, cancellationToken);
                 if (offset != durable)
                 {
                     return new Error("upload.offset_mismatch", $"The upload is at offset {durable}, not {offset}.");
@@ -311,27 +314,48 @@ public sealed class UploadStore(
                     return new Error("upload.exceeds_length", $"The body would pass Upload-Length ({upload.Length} bytes).");
                 }
 
-                using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
-                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, cut.Token, lease.Lost);
+                // The whole file's hash, carried on from the chunks before when this process received them.
+                running = hashes.Take(upload.Id, durable);
+                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, running, cancellationToken);
+                if (!written.IsSuccess || !written.Value.Whole)
+                {
+                    // The running hash took bytes that are not kept: completion hashes the staged file instead.
+                    running?.Dispose();
+                    running = null;
+                }
+
                 if (!written.IsSuccess)
                 {
                     return written.Error!;
                 }
 
-                upload.Offset = durable + written.Value;
+                upload.Offset = durable + written.Value.Bytes;
                 upload.ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(options.Value.ExpiryHours);
-                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(u => u.Offset, upload.Offset)
-                    .SetProperty(u => u.ExpiresAt, upload.ExpiresAt)
-                    .SetProperty(u => u.ExpectedSha256, upload.ExpectedSha256), CancellationToken.None);
+                if (!await lease.RecordAsync(upload.Id, durable, upload.Offset, upload.ExpiresAt, upload.ExpectedSha256))
+                {
+                    running?.Dispose();
+                    return new Error("upload.not_found", "The upload was cancelled or expired while this chunk arrived.");
+                }
             }
 
             if (upload.Offset < upload.Length)
             {
+                if (running is not null)
+                {
+                    hashes.Put(upload.Id, upload.Offset, running);
+                }
+
                 return State(upload);
             }
 
-            return await CompleteAsync(actor, upload, root, db);
+            byte[]? received = null;
+            if (running is not null)
+            {
+                received = running.GetHashAndReset();
+                running.Dispose();
+            }
+
+            return await CompleteAsync(actor, upload, root, received);
         }
     }
 
@@ -339,10 +363,11 @@ public sealed class UploadStore(
     /// Places a fully received upload. A failure that can pass (a lock, the mount, I/O) keeps everything for the next
     /// HEAD or PATCH to try again; any other discards the upload, since the file can never be placed as asked.
     /// </summary>
-    private async Task<Result<UploadState>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, FileVaultDbContext db)
+    /// <param name="received">The file's SHA-256 as its bytes arrived, when this process saw them all; null to hash the staged file.</param>
+    private async Task<Result<UploadState>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, byte[]? received)
     {
         // Not cut short when the client goes away: its next HEAD would find every byte stored and take the upload for done.
-        var completed = await completion.CompleteAsync(actor, upload, root, CancellationToken.None);
+        var completed = await completion.CompleteAsync(actor, upload, root, received, CancellationToken.None);
         if (completed.IsSuccess)
         {
             upload.Status = UploadStatus.Completed;
@@ -354,12 +379,20 @@ public sealed class UploadStore(
         {
             // A name taken meanwhile, the wrong bytes, access gone: nothing of it is kept, and the client's next request
             // learns the upload is gone.
-            StagingArea.Delete(root.Path, upload.Id);
-            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+            await DiscardAsync(root, upload.Id);
             logger.LogInformation("Upload {Upload} could not be completed and was discarded: {Code}", upload.Id, completed.Error.Code);
         }
 
         return completed.Error;
+    }
+
+    /// <summary>The staging file and the record go, and what this process knew of the upload's hash.</summary>
+    private async Task DiscardAsync(StorageRoot root, string id)
+    {
+        hashes.Forget(id);
+        StagingArea.Delete(root.Path, id);
+        await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
+        await db.Uploads.Where(u => u.Id == id).ExecuteDeleteAsync(CancellationToken.None);
     }
 
     /// <summary>tus DELETE: the staging file and the record go; a finished upload's file stays where it is.</summary>
@@ -371,56 +404,46 @@ public sealed class UploadStore(
             return found.Error!;
         }
 
-        var leased = await LeaseAsync(id);
+        var leased = await LeaseAsync(id, cancellationToken);
         if (!leased.IsSuccess)
         {
             return leased.Error!;
         }
 
         await using var lease = leased.Value;
-
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var rootPath = await db.StorageRoots.Where(r => r.Id == found.Value.RootId).Select(r => r.Path).SingleAsync(cancellationToken);
-        StagingArea.Delete(rootPath, id);
-        await db.Uploads.Where(u => u.Id == id).ExecuteDeleteAsync(cancellationToken);
+        await DiscardAsync(found.Value.Root, id);
         logger.LogInformation("{User} terminated upload {Upload}", actor.UserId, id);
         return true;
     }
 
     /// <summary>One request at a time per upload, on any instance (R-UP-5): the second gets <c>upload.locked</c> (423).</summary>
-    private async Task<Result<RedisLease>> LeaseAsync(string id)
-    {
-        try
-        {
-            return await RedisLease.TryAcquireAsync(redis, keys.For("upload:" + id), LeaseTtl) is { } lease
-                ? lease
-                : new Error("upload.locked", "Another request is writing to this upload; try again when it has finished.");
-        }
-        catch (RedisException)
-        {
-            return new Error("lock.unavailable", "Uploads are paused: the lock service is not reachable. Try again shortly.");
-        }
-    }
+    private async Task<Result<UploadLease>> LeaseAsync(string id, CancellationToken cancellationToken) =>
+        await UploadLease.TryAcquireAsync(dataSource, id, cancellationToken) is { } lease
+            ? lease
+            : new Error("upload.locked", "Another request is writing to this upload; try again when it has finished.");
 
-    private async Task<Result<Upload>> FindAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
+    /// <summary>The upload and its root, in one query; <c>upload.not_found</c> for anyone but its creator and admins.</summary>
+    private async Task<Result<(Upload Upload, StorageRoot Root)>> FindAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var upload = await db.Uploads.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
-        if (upload is null || (upload.OwnerId != actor.UserId && !actor.IsAdministrator))
+        var found = await db.Uploads.AsNoTracking().Where(u => u.Id == id)
+            .Join(db.StorageRoots.AsNoTracking(), u => u.RootId, r => r.Id, (u, r) => new { Upload = u, Root = r })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (found is null || (found.Upload.OwnerId != actor.UserId && !actor.IsAdministrator))
         {
             return new Error("upload.not_found", "No such upload.");
         }
 
-        return upload.Status == UploadStatus.Receiving && upload.ExpiresAt <= time.GetUtcNow()
+        return found.Upload.Status == UploadStatus.Receiving && found.Upload.ExpiresAt <= time.GetUtcNow()
             ? new Error("upload.expired", "This upload has expired; start it again.")
-            : upload;
+            : (found.Upload, found.Root);
     }
 
     /// <summary>
     /// After a kill, the file may hold bytes whose offset was never recorded (or, on a file system that lost unsynced
     /// data, fewer than recorded): the smaller of the two is what is known to be stored, the rest is cut off (R-UP-6).
     /// </summary>
-    private static async Task<long> RecoverAsync(FileVaultDbContext db, Upload upload, FileStream staging, CancellationToken cancellationToken)
+    private async Task<long> RecoverAsync(Upload upload, FileStream staging, CancellationToken cancellationToken)
     {
         var durable = Math.Min(upload.Offset, staging.Length);
         if (staging.Length != durable)
@@ -432,84 +455,122 @@ public sealed class UploadStore(
         if (upload.Offset != durable)
         {
             upload.Offset = durable;
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.Offset, durable), cancellationToken);
         }
 
         return durable;
     }
 
+    // The most one read takes from the body, and how much is written before it is handed to the kernel to write back.
+    private const int BlockBytes = 1024 * 1024;
+
+    /// <summary>What one PATCH body left in the staging file: its bytes, and whether it ended whole (not cut off).</summary>
+    private readonly record struct ChunkWritten(long Bytes, bool Whole);
+
     /// <summary>
     /// Copies the body to the staging file at <paramref name="start"/>, at most <paramref name="room"/> bytes, and fsyncs
-    /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>,
-    /// except a lost lease, after which the file is no longer this request's to change.
+    /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>.
+    /// Each block is also added to <paramref name="running"/>, the whole file's hash so far, and handed to the kernel to
+    /// write back while the next one arrives, so the fsync at the end waits only for the last of it.
     /// </summary>
-    private async Task<Result<long>> WriteChunkAsync(
-        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, CancellationToken cancellationToken, CancellationToken leaseLost)
+    /// <remarks>
+    /// Two blocks take turns: while one is written and hashed (in order, one block after another), the next is read from
+    /// the request. Hashing on the reading path made the body wait for SHA-256, block by block.
+    /// </remarks>
+    private async Task<Result<ChunkWritten>> WriteChunkAsync(
+        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, IncrementalHash? running, CancellationToken cancellationToken)
     {
         using var hash = checksum is null ? null : IncrementalHash.CreateHash(checksum.Algorithm == "sha1" ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
-        long written = 0;
+        byte[][] blocks = [ArrayPool<byte>.Shared.Rent(BlockBytes), ArrayPool<byte>.Shared.Rent(BlockBytes)];
+        // The block being written and hashed, and how it ended: true when written, false on a full disk.
+        Task<bool> sinking = Task.FromResult(true);
+        long received = 0;
+        long handedBack = 0;
         staging.Position = start;
-        while (true)
+        try
         {
-            int read;
-            try
+            for (var turn = 0; ; turn ^= 1)
             {
-                read = await body.ReadAsync(buffer, cancellationToken);
-            }
-            catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
-            {
-                // Another request may own the upload now: this one records nothing; the next HEAD finds what is durable.
-                return new Error("lock.unavailable", "The upload's lock was lost while writing; resume from the offset HEAD reports.");
-            }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException)
-            {
-                // The client went away (or the lease was lost) mid-chunk. Without a checksum what arrived is good and kept;
-                // with one it cannot be verified and goes.
-                if (hash is not null)
+                int read;
+                try
                 {
-                    written = 0;
+                    // What has arrived, up to a block: nothing that came is held back from the file.
+                    read = await body.ReadAsync(blocks[turn].AsMemory(0, BlockBytes), cancellationToken);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException)
+                {
+                    // The client went away mid-chunk. Without a checksum what arrived is good and kept; with one it cannot be
+                    // verified and goes.
+                    var kept = await sinking && hash is null ? received : 0;
+                    Settle(staging, start + kept);
+                    logger.LogInformation("Upload body cut off after {Bytes} bytes ({Reason}); kept {Kept}", received, ex.GetType().Name, kept);
+                    return new ChunkWritten(kept, Whole: false);
                 }
 
-                Settle(staging, start + written);
-                logger.LogInformation("Upload body cut off after {Bytes} bytes ({Reason}); kept {Kept}", written, ex.GetType().Name, written);
-                return written;
+                if (!await sinking)
+                {
+                    Settle(staging, start);
+                    return new Error("storage.insufficient", "The storage is full; the bytes stored before this request are kept. Resume when space is freed.");
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                if (read > room - received)
+                {
+                    Settle(staging, start);
+                    return new Error("upload.exceeds_length", "The body passes Upload-Length; nothing of it was stored.");
+                }
+
+                var block = blocks[turn];
+                sinking = Task.Run(() => Sink(staging, block, read, hash, running));
+                received += read;
+                if (received - handedBack >= BlockBytes)
+                {
+                    // Up to the block before this one, which is surely written.
+                    var upTo = received - read;
+                    NativeFileSystem.StartWriteback(staging.SafeFileHandle, start + handedBack, upTo - handedBack);
+                    handedBack = upTo;
+                }
             }
 
-            if (read == 0)
-            {
-                break;
-            }
-
-            if (read > room - written)
+            if (hash is not null && !CryptographicOperations.FixedTimeEquals(hash.GetHashAndReset(), checksum!.Digest))
             {
                 Settle(staging, start);
-                return new Error("upload.exceeds_length", "The body passes Upload-Length; nothing of it was stored.");
+                return new Error("upload.checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.");
             }
 
-            try
-            {
-                await staging.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
-            }
-            // On Unix an IOException from a write carries the errno as its HResult.
-            catch (IOException ex) when (ex.HResult == ENoSpc)
-            {
-                Settle(staging, start);
-                return new Error("storage.insufficient", "The storage is full; the bytes stored before this request are kept. Resume when space is freed.");
-            }
-
-            hash?.AppendData(buffer, 0, read);
-            written += read;
+            staging.Flush(flushToDisk: true);
+            return new ChunkWritten(received, Whole: true);
         }
-
-        if (hash is not null && !CryptographicOperations.FixedTimeEquals(hash.GetHashAndReset(), checksum!.Digest))
+        finally
         {
-            Settle(staging, start);
-            return new Error("upload.checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.");
+            // No block goes back to the pool while it is still being written.
+            await sinking.ContinueWith(_ => { }, TaskScheduler.Default);
+            ArrayPool<byte>.Shared.Return(blocks[0]);
+            ArrayPool<byte>.Shared.Return(blocks[1]);
+        }
+    }
+
+    /// <summary>Writes one block at the file's position and adds it to the hashes; false when the disk is full.</summary>
+    private static bool Sink(FileStream staging, byte[] block, int count, IncrementalHash? chunk, IncrementalHash? running)
+    {
+        try
+        {
+            staging.Write(block, 0, count);
+        }
+        // On Unix an IOException from a write carries the errno as its HResult.
+        catch (IOException ex) when (ex.HResult == ENoSpc)
+        {
+            return false;
         }
 
-        staging.Flush(flushToDisk: true);
-        return written;
+        chunk?.AppendData(block, 0, count);
+        running?.AppendData(block, 0, count);
+        return true;
     }
 
     private static void Settle(FileStream staging, long length)

@@ -10,6 +10,7 @@ public static class UploadsServiceCollectionExtensions
     public static IServiceCollection AddUploads(this IServiceCollection services)
     {
         services.AddOptions<UploadOptions>().BindConfiguration("FileVault:Uploads").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<UploadHashes>();
         services.AddScoped<UploadStore>();
         services.AddScoped<UploadCompletion>();
         services.AddScoped<UploadPlanner>();

@@ -38,6 +38,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Path.Combine(app.StorageDirectory, Folder, "기존 폴더"));
+        await File.WriteAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "기존 폴더", "안쪽.txt"), "안쪽에 있던 파일");
         await File.WriteAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "있던 파일.txt"), "이미 있던 파일");
         _rootId = await app.ScanStorageAsync();
     }
@@ -130,6 +131,30 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
         await Assertions.Expect(page.Locator("#upload-panel .fv-upload-row[data-status='done']")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
         Assert.Equal(Bytes(500, 9), await File.ReadAllBytesAsync(Path.Combine(app.StorageDirectory, Folder, "있던 파일 (1).txt")));
         Assert.Equal("이미 있던 파일", await File.ReadAllTextAsync(Path.Combine(app.StorageDirectory, Folder, "있던 파일.txt")));
+    }
+
+    [Fact]
+    public async Task Taken_names_inside_a_dropped_folder_ask_first_and_each_file_gets_its_own_choice_replace_or_keep_both()
+    {
+        var (page, _) = await OpenFolderAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+
+        await DropAsync(page, "#entry-rows", [("있던 파일.txt", 600, 11), ("기존 폴더/안쪽.txt", 700, 12), ("기존 폴더/새 파일.txt", 800, 13)], emptyFolders: []);
+        var top = page.Locator("[data-name='있던 파일.txt'] input[type=radio]");
+        var inner = page.Locator("[data-name='기존 폴더/안쪽.txt'] input[type=radio]");
+        await Assertions.Expect(top).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#upload-conflict-names [data-name]")).ToHaveCountAsync(2);
+        await top.Nth(2).ClickAsync();
+        await inner.Nth(1).ClickAsync();
+        await page.ClickAsync("#upload-conflict-as-chosen");
+
+        await Assertions.Expect(page.Locator("#upload-panel .fv-upload-row[data-status='done']")).ToHaveCountAsync(3, new() { Timeout = 60_000 });
+        var folder = Path.Combine(app.StorageDirectory, Folder);
+        Assert.Equal(Bytes(600, 11), await File.ReadAllBytesAsync(Path.Combine(folder, "있던 파일.txt")));
+        Assert.Equal(Bytes(700, 12), await File.ReadAllBytesAsync(Path.Combine(folder, "기존 폴더", "안쪽 (1).txt")));
+        Assert.Equal("안쪽에 있던 파일", await File.ReadAllTextAsync(Path.Combine(folder, "기존 폴더", "안쪽.txt")));
+        Assert.Equal(Bytes(800, 13), await File.ReadAllBytesAsync(Path.Combine(folder, "기존 폴더", "새 파일.txt")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.Single(await db.TrashItems.Where(t => t.OriginalPath == Folder + "/있던 파일.txt").ToListAsync());
     }
 
     [Fact]

@@ -14,6 +14,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
+using FileVault.Core.Uploads;
 
 namespace FileVault.Tests.Infrastructure;
 
@@ -49,6 +50,7 @@ public static class CoreServices
         services.AddDownloads();
         services.AddMedia();
         services.AddSearch();
+        services.AddUploads();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

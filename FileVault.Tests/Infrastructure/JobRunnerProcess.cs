@@ -4,7 +4,8 @@ namespace FileVault.Tests.Infrastructure;
 
 /// <summary>
 /// `FileVault.Web jobs --until-idle` as a child process over a harness's database and the test Redis: the job runner
-/// alone, with short heartbeats, for tests that SIGKILL it at random points and start it again.
+/// alone, with short heartbeats, for tests that SIGKILL it at random points and start it again. <see cref="StartApp"/>
+/// runs the whole app the same way, serving HTTP, for tests that kill it in the middle of a request.
 /// </summary>
 public static class JobRunnerProcess
 {
@@ -18,13 +19,34 @@ public static class JobRunnerProcess
     /// <summary>Where a child's output goes.</summary>
     public static string LogOf(Process process) => Path.Combine(LogDirectory(), $"jobs-{process.Id}.log");
 
-    public static Process Start(ScanHarness harness, string? redis = null)
+    public static Process Start(ScanHarness harness, string? redis = null) =>
+        Start(harness, ["jobs", "--until-idle"], redis, new Dictionary<string, string>());
+
+    /// <summary>
+    /// The app serving <paramref name="url"/> (http://127.0.0.1:port) over the harness's database and root, its first
+    /// admin <paramref name="adminEmail"/> / <paramref name="adminPassword"/>, no scheduled scans. Its PostgreSQL
+    /// sessions carry <paramref name="applicationName"/>, so a test can see when PostgreSQL has noticed the process gone.
+    /// </summary>
+    public static Process StartApp(ScanHarness harness, Uri url, string adminEmail, string adminPassword, string applicationName) =>
+        Start(harness, [], null, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = harness.Database.ConnectionString + ";Application Name=" + applicationName,
+            ["ASPNETCORE_URLS"] = url.GetLeftPart(UriPartial.Authority),
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["FileVault__Scanner__SchedulesEnabled"] = "false",
+            ["FILEVAULT_ADMIN_EMAIL"] = adminEmail,
+            ["FILEVAULT_ADMIN_PASSWORD"] = adminPassword,
+        });
+
+    private static Process Start(ScanHarness harness, string[] arguments, string? redis, Dictionary<string, string> settings)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FileVault.Web.dll"), "jobs", "--until-idle"])
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "FileVault.Web.dll"), .. arguments])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
+            // The app's content root (appsettings.json, wwwroot) is beside the dll.
+            WorkingDirectory = AppContext.BaseDirectory,
         };
         start.Environment["ConnectionStrings__Postgres"] = harness.Database.ConnectionString;
         start.Environment["ConnectionStrings__Redis"] = redis ?? TestEnvironment.Redis;
@@ -32,6 +54,11 @@ public static class JobRunnerProcess
         start.Environment["FileVault__Jobs__HeartbeatTimeout"] = "00:00:01";
         start.Environment["FileVault__Jobs__PollInterval"] = "00:00:00.100";
         start.Environment["FILEVAULT_ADMIN_EMAIL"] = "kill@t";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
         var process = Process.Start(start)!;
         // Its log, kept beside the test results for a failed run to be read; both streams drained, so it never blocks on a full pipe.
         var log = new StreamWriter(LogOf(process)) { AutoFlush = true };

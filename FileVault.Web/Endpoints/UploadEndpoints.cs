@@ -14,7 +14,8 @@ namespace FileVault.Web.Endpoints;
 /// Resumable uploads over tus 1.0 (https://tus.io/protocols/resumable-upload) with the creation, termination, checksum
 /// and expiration extensions, as tus-js-client speaks it. Upload-Metadata keys: <c>filename</c> (or <c>name</c>),
 /// <c>destination</c> (the folder's entry id), optional <c>relativePath</c> (a folder upload's "a/b/file.txt", which names
-/// the file) and <c>sha256</c> (hex, compared at completion); or the same digest in a <c>FileVault-Sha256</c> header on the
+/// the file), <c>sha256</c> (hex, compared at completion) and <c>onConflict</c> (<c>replace</c>: a file holding the name
+/// goes to the trash at completion, if the caller may replace it; otherwise a taken name is 409); or the same digest in a <c>FileVault-Sha256</c> header on the
 /// last PATCH, from a client that hashes the file while it reads it. The PATCH that brings the last byte answers with the new
 /// entry's id in <c>FileVault-Entry-Id</c>. A cookie-authenticated request passes the CSRF rule by its Tus-Resumable
 /// header (<see cref="ApiRequestGuard"/>). Errors carry a ProblemDetails code where tus allows a body.
@@ -44,6 +45,21 @@ public static class UploadEndpoints
             .AllowAnonymous()
             .WithName("UploadCapabilities")
             .WithSummary("tus discovery: the protocol version, extensions, Tus-Max-Size and checksum algorithms this server supports.");
+
+        uploads.MapPost("/preflight", async Task<Results<Ok<UploadPreflightResponse>, ProblemHttpResult>> (
+                UploadPreflightRequest body, ClaimsPrincipal user, UploadPlanner planner, CancellationToken ct) =>
+            {
+                var answers = await planner.PreflightAsync(user.Actor(), body.Destination, body.Paths ?? [], ct);
+                return answers.IsSuccess
+                    ? TypedResults.Ok(new UploadPreflightResponse(answers.Value.Select(a => new UploadPreflightItem(
+                        a.Path, a.State.ToString().ToLowerInvariant(), a.Replaceable, a.IsFolder, a.Code)).ToList()))
+                    : ApiProblems.From(answers.Error!);
+            })
+            .RequireAuthorization(Policies.Files)
+            .WithName("PreflightUpload")
+            .WithSummary("Before sending: for each relative path (\"a/b/c.txt\") under the destination folder id, state free, taken (with replaceable), "
+                + "unavailable (held by something the caller may not see, or under a folder they may not read or write) or invalid (with the path "
+                + "guard's code). 404 for a destination the caller may not read, 403 without Write. Advice only: creation and completion check again.");
 
         var files = uploads.MapGroup("").RequireAuthorization(Policies.Files).AddEndpointFilter<TusResumableFilter>();
         files.MapPost("", async Task<Results<Created, ProblemHttpResult>> (HttpContext http, ClaimsPrincipal user, UploadStore store, CancellationToken ct) =>
@@ -188,7 +204,13 @@ public static class UploadEndpoints
         }
 
         var fileName = metadata.GetValueOrDefault("filename") ?? metadata.GetValueOrDefault("name");
-        return new UploadRequest(folderId, fileName, metadata.GetValueOrDefault("relativePath"), length, metadata.GetValueOrDefault("sha256"));
+        var onConflict = metadata.GetValueOrDefault("onConflict");
+        if (onConflict is not (null or "" or "fail" or "replace"))
+        {
+            return new Error("upload.metadata_invalid", "Upload-Metadata onConflict is fail (the default) or replace.");
+        }
+
+        return new UploadRequest(folderId, fileName, metadata.GetValueOrDefault("relativePath"), length, metadata.GetValueOrDefault("sha256"), onConflict == "replace");
     }
 
     private static Result<ChunkChecksum?> ParseChecksum(string? header)
@@ -228,6 +250,14 @@ public static class UploadEndpoints
         }
     }
 }
+
+/// <summary>The preflight's question: the destination folder's id and the relative paths of what is about to be sent.</summary>
+public sealed record UploadPreflightRequest(long Destination, IReadOnlyList<string>? Paths);
+
+/// <summary>One path's answer: <c>free</c>, <c>taken</c>, <c>unavailable</c> or <c>invalid</c>.</summary>
+public sealed record UploadPreflightItem(string Path, string State, bool Replaceable, bool IsFolder, string? Code);
+
+public sealed record UploadPreflightResponse(IReadOnlyList<UploadPreflightItem> Items);
 
 /// <summary>tus requests other than OPTIONS must name the protocol version (412 otherwise); every answer names it.</summary>
 internal sealed class TusResumableFilter : IEndpointFilter

@@ -1347,6 +1347,10 @@ namespace FileVault.Core.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("owner_id");
 
+                    b.Property<bool>("ReplaceExisting")
+                        .HasColumnType("boolean")
+                        .HasColumnName("replace_existing");
+
                     b.Property<int>("RootId")
                         .HasColumnType("integer")
                         .HasColumnName("root_id");

@@ -1,5 +1,6 @@
 using FileVault.Core;
 using FileVault.Core.Access;
+using FileVault.Core.Operations;
 using FileVault.Core.Uploads;
 using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -22,8 +23,14 @@ public sealed record UploadItem(string Id, long FolderId, string Path, string Na
     public bool IsFinished => Status is "done" or "canceled";
 }
 
-/// <summary>What the browser does with the top-level names that are taken: skip them, or send them under a free name.</summary>
-public sealed record UploadAnswer(IReadOnlyList<string> Skip, IReadOnlyDictionary<string, string> Rename);
+/// <summary>
+/// What the browser does with the relative paths whose names are taken: skip them, send them under a free name
+/// (<paramref name="Rename"/>: path → path with the last name changed), or send them to replace what is there.
+/// </summary>
+public sealed record UploadAnswer(IReadOnlyList<string> Skip, IReadOnlyDictionary<string, string> Rename, IReadOnlyList<string> Replace);
+
+/// <summary>A path of a drop whose name is taken or unavailable at the destination; replace offered when the preflight allows it.</summary>
+public sealed record UploadConflict(string Path, bool Replaceable);
 
 /// <summary>
 /// The user's uploads in this circuit, for the panel in the layout (so they go on while the user moves between folders):
@@ -39,7 +46,7 @@ public sealed class UploadSession(
     IJSRuntime js) : IAsyncDisposable
 {
     private readonly List<UploadItem> _items = [];
-    private readonly Dictionary<string, List<TakenName>> _plans = [];
+    private readonly Dictionary<string, List<UploadPathAnswer>> _plans = [];
     private DotNetObjectReference<UploadSession>? _self;
     private IJSObjectReference? _module;
     private Task? _started;
@@ -132,16 +139,16 @@ public sealed class UploadSession(
         Changed?.Invoke();
     }
 
-    /// <summary>One batch of a drop's top-level names: those taken in the folder are kept for <see cref="AskAsync"/>.</summary>
+    /// <summary>One batch of a drop's file paths: those whose names are taken are kept for <see cref="AskAsync"/>.</summary>
     [JSInvokable]
-    public async Task CollectTakenAsync(string plan, long folderId, string[] names)
+    public async Task CollectTakenAsync(string plan, long folderId, string[] paths)
     {
         if (await ActorAsync() is not { } actor)
         {
             return;
         }
 
-        var taken = await planner.TakenNamesAsync(actor, folderId, names, CancellationToken.None);
+        var taken = await planner.PreflightAsync(actor, folderId, paths, CancellationToken.None);
         if (!taken.IsSuccess)
         {
             return;
@@ -152,38 +159,48 @@ public sealed class UploadSession(
             _plans[plan] = list = [];
         }
 
-        // Folders merge: only files are asked about.
-        list.AddRange(taken.Value.Where(t => !t.IsFolder));
+        // Only files are asked about (folders merge); a file's name held by a folder is a conflict like any other, and one
+        // held by what the user may not see is asked about without saying what holds it.
+        list.AddRange(taken.Value.Where(t => t.State is UploadPathState.Taken or UploadPathState.Unavailable));
     }
 
-    /// <summary>Skip or keep both for the drop's taken names, for all or per file; null when the user cancels the upload.</summary>
+    /// <summary>Skip, keep both or replace for the drop's taken names, for all or per file; null when the user cancels the upload.</summary>
     [JSInvokable]
     public async Task<UploadAnswer?> AskAsync(string plan, long folderId)
     {
-        var taken = _plans.Remove(plan, out var list) ? list.Select(t => t.Name).ToList() : [];
-        if (taken.Count == 0)
+        var conflicts = _plans.Remove(plan, out var list) ? list.Select(t => new UploadConflict(t.Path, t.Replaceable)).ToList() : [];
+        if (conflicts.Count == 0)
         {
-            return new UploadAnswer([], new Dictionary<string, string>());
+            return new UploadAnswer([], new Dictionary<string, string>(), []);
         }
 
         var dialog = await dialogs.ShowAsync<UploadConflictDialog>(localizer["Upload_ConflictTitle"],
-            new DialogParameters<UploadConflictDialog> { { d => d.Names, taken } }, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
-        if (await dialog.Result is not { Canceled: false, Data: IReadOnlyDictionary<string, bool> keepBoth } || await ActorAsync() is not { } actor)
+            new DialogParameters<UploadConflictDialog> { { d => d.Conflicts, conflicts } }, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true });
+        if (await dialog.Result is not { Canceled: false, Data: IReadOnlyDictionary<string, ConflictChoice> choices } || await ActorAsync() is not { } actor)
         {
             return null;
         }
 
+        var skip = new List<string>();
         var rename = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in taken.Where(n => keepBoth.GetValueOrDefault(n)))
+        var replace = new List<string>();
+        foreach (var (path, choice) in choices)
         {
-            var free = await planner.FreeNameAsync(actor, folderId, name, CancellationToken.None);
-            if (free.IsSuccess)
+            if (choice == ConflictChoice.Replace)
             {
-                rename[name] = free.Value;
+                replace.Add(path);
+            }
+            else if (choice == ConflictChoice.KeepBoth && await planner.FreePathAsync(actor, folderId, path, CancellationToken.None) is { IsSuccess: true } free)
+            {
+                rename[path] = free.Value;
+            }
+            else
+            {
+                skip.Add(path);
             }
         }
 
-        return new UploadAnswer(taken.Where(n => !rename.ContainsKey(n)).ToList(), rename);
+        return new UploadAnswer(skip, rename, replace);
     }
 
     /// <summary>The empty folders of a folder upload, made as new folder makes them; a failure is said in a snackbar.</summary>

@@ -226,11 +226,18 @@ async function send(folderId, files, folders) {
   if (!panel || (files.length === 0 && folders.length === 0)) {
     return;
   }
-  // Taken names are asked about once for the whole drop: skip or keep both, for all or per file; folders merge.
-  const tops = [...new Set(files.map(f => f.path.split('/')[0]).concat(folders.map(p => p.split('/')[0])))];
+  // Taken names are asked about once for the whole drop, before any byte is sent: every file's path goes to the
+  // server's preflight; skip, keep both or replace, for all or per file. Folders merge, so empty ones are always made.
   const plan = Date.now().toString(36) + Math.random().toString(36).slice(2);
-  for (let i = 0; i < tops.length; i += 100) {
-    await panel.invokeMethodAsync('CollectTakenAsync', plan, folderId, tops.slice(i, i + 100));
+  // Batches well under the circuit's 32 KB message limit, whatever the paths' lengths (3 bytes a UTF-16 unit at most).
+  const paths = files.map(f => f.path);
+  for (let i = 0; i < paths.length;) {
+    const batch = [];
+    for (let bytes = 0; i < paths.length && (batch.length === 0 || bytes + paths[i].length * 3 + 4 <= 16000); i++) {
+      bytes += paths[i].length * 3 + 4;
+      batch.push(paths[i]);
+    }
+    await panel.invokeMethodAsync('CollectTakenAsync', plan, folderId, batch);
   }
   const answer = await panel.invokeMethodAsync('AskAsync', plan, folderId);
   if (answer === null) {
@@ -238,23 +245,21 @@ async function send(folderId, files, folders) {
   }
   const skip = new Set(answer.skip);
   const renamed = new Map(Object.entries(answer.rename));
-  const rename = path => {
-    const [top, ...rest] = path.split('/');
-    return [renamed.get(top) ?? top, ...rest].join('/');
-  };
-  const kept = files.filter(f => !skip.has(f.path.split('/')[0])).map(f => ({ file: f.file, path: rename(f.path) }));
-  const empty = folders.filter(p => !skip.has(p.split('/')[0]));
-  for (let i = 0; i < empty.length; i += 50) {
-    await panel.invokeMethodAsync('CreateFoldersAsync', folderId, empty.slice(i, i + 50));
+  const replace = new Set(answer.replace);
+  const kept = files.filter(f => !skip.has(f.path))
+    .map(f => ({ file: f.file, path: renamed.get(f.path) ?? f.path, replacing: replace.has(f.path) }));
+  for (let i = 0; i < folders.length; i += 50) {
+    await panel.invokeMethodAsync('CreateFoldersAsync', folderId, folders.slice(i, i + 50));
   }
   const added = [];
-  for (const { file, path } of kept) {
+  for (const { file, path, replacing } of kept) {
     const id = prefix + [folderId, encodeURIComponent(path), file.size, file.lastModified].join('|');
     let rec = records.get(id);
     if (rec && (rec.status === 'uploading' || rec.status === 'queued')) {
       continue;
     }
     rec = record(id, folderId, path, file.size, file, 'queued');
+    rec.replace = replacing;
     records.set(id, rec);
     // Refused before any byte moves.
     if (file.size > maxSize) {
@@ -327,7 +332,13 @@ function start(rec) {
     storeFingerprintForResuming: true,
     removeFingerprintOnSuccess: true,
     fingerprint: () => Promise.resolve(rec.id),
-    metadata: { filename: rec.name, destination: String(rec.folderId), ...(rec.path.includes('/') ? { relativePath: rec.path } : {}) },
+    metadata: {
+      filename: rec.name,
+      destination: String(rec.folderId),
+      ...(rec.path.includes('/') ? { relativePath: rec.path } : {}),
+      // The user chose replace before sending: the file holding the name goes to the trash when this one is complete.
+      ...(rec.replace ? { onConflict: 'replace' } : {}),
+    },
     // The whole file's SHA-256 goes with the chunk that completes the upload; the worker has hashed it meanwhile.
     onBeforeRequest: async req => {
       if (req.getMethod() === 'PATCH' && Number(req.getHeader('Upload-Offset')) + chunkSize >= rec.size) {

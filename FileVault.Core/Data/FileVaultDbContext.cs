@@ -58,6 +58,8 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<Media.EntryMedia> EntryMedia => Set<Media.EntryMedia>();
 
+    public DbSet<Duplicates.ContentHash> ContentHashes => Set<Duplicates.ContentHash>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -14,6 +14,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
+using FileVault.Core.Duplicates;
 
 namespace FileVault.Tests.Infrastructure;
 
@@ -46,6 +47,7 @@ public static class CoreServices
         services.AddFileVaultJobs();
         services.AddOperations();
         services.AddTrash();
+        services.AddDuplicates();
         services.AddDownloads();
         services.AddMedia();
         services.AddSearch();

@@ -28,6 +28,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
+using FileVault.Core.Duplicates;
 
 namespace FileVault.Web.Hosting;
 
@@ -64,6 +65,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultJobs();
         services.AddOperations();
         services.AddTrash();
+        services.AddDuplicates();
         services.AddDownloads();
         services.AddUploads();
         services.AddMedia();

@@ -672,6 +672,55 @@ namespace FileVault.Core.Data.Migrations
                     b.ToTable("rentals", (string)null);
                 });
 
+            modelBuilder.Entity("FileVault.Core.Duplicates.ContentHash", b =>
+                {
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.Property<long>("CtimeNs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ctime_ns");
+
+                    b.Property<long>("Device")
+                        .HasColumnType("bigint")
+                        .HasColumnName("device");
+
+                    b.Property<byte[]>("FullHash")
+                        .HasColumnType("bytea")
+                        .HasColumnName("full_hash");
+
+                    b.Property<DateTimeOffset>("HashedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("hashed_at");
+
+                    b.Property<long>("Inode")
+                        .HasColumnType("bigint")
+                        .HasColumnName("inode");
+
+                    b.Property<long>("MtimeNs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mtime_ns");
+
+                    b.Property<byte[]>("PartialHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("partial_hash");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("EntryId")
+                        .HasName("pk_content_hashes");
+
+                    b.HasIndex("Size", "FullHash")
+                        .HasDatabaseName("ix_content_hashes_size_full_hash")
+                        .HasFilter("full_hash IS NOT NULL");
+
+                    b.ToTable("content_hashes", (string)null);
+                });
+
             modelBuilder.Entity("FileVault.Core.Jobs.Job", b =>
                 {
                     b.Property<long>("Id")

@@ -1,8 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using FileVault.Core.Data;
 using FileVault.Core.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using Npgsql;
@@ -25,15 +24,20 @@ public sealed record DuplicateScanSummary(
 /// out of the root, none at the name), and checked again after it is read: a file that changed meanwhile is dropped
 /// from this search, its stored hashes with it, and is read again next time.
 /// </summary>
-public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contexts, NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
+public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
 {
     /// <summary>The partial hash reads this much from each end (jdupes and fdupes read 4 KiB first too).</summary>
     public const int BlockSize = 4096;
 
-    private const int BatchSize = 2048;
+    private const int BatchSize = 4096;
+
+    private readonly ConcurrentDictionary<string, double> _steps = new();
+
+    /// <summary>Seconds of each step of the last search (load, partial, full, save), for the benchmark.</summary>
+    public IReadOnlyDictionary<string, double> LastSteps => _steps;
 
     /// <summary>Test seam: runs after a file's bytes were read and before it is checked again, with its path.</summary>
-    internal Func<string, Task>? AfterRead { get; set; }
+    internal Action<string>? AfterRead { get; set; }
 
     /// <summary>
     /// Runs one search over every healthy root. <paramref name="step"/> is asked between batches with the progress so
@@ -44,23 +48,34 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         var clock = Stopwatch.StartNew();
         var (roots, skippedRoots) = await HealthyRootsAsync(cancellationToken);
         await ForgetGoneAsync(cancellationToken);
+        _steps.Clear();
         var candidates = await LoadCandidatesAsync(roots, cancellationToken);
+        _steps["load"] = clock.Elapsed.TotalSeconds;
+        var folders = new Folders(logger);
         var total = candidates.Count;
         var done = 0L;
         logger.LogInformation("Duplicate search: {Count} files share their size with another", total);
 
         // Pass 1: the partial hash of every candidate (or the stored one).
+        // Each batch's hashes are stored while the next batch is read.
+        var saving = Task.CompletedTask;
         foreach (var batch in candidates.Chunk(BatchSize))
         {
             if (await step(new DuplicateScanProgress(done, total, "partial")) is { } denied)
             {
+                await saving;
                 return denied;
             }
 
-            await Parallel.ForEachAsync(batch, Parallelism(cancellationToken), async (c, ct) => await HashPartialAsync(c, ct));
-            await SaveAsync(batch, cancellationToken);
+            var started = clock.Elapsed.TotalSeconds;
+            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashPartial(c, folders));
+            _steps.AddOrUpdate("partial", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            await saving;
+            saving = SaveAsync(batch, cancellationToken);
             done += batch.Length;
         }
+
+        await saving;
 
         // Pass 2: the full hash where size and partial hash collide.
         var needFull = CollidingGroups(candidates, c => c.Partial is null ? null : Convert.ToHexString(c.Partial))
@@ -70,13 +85,20 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         {
             if (await step(new DuplicateScanProgress(done, total, "full")) is { } denied)
             {
+                await saving;
                 return denied;
             }
 
-            await Parallel.ForEachAsync(batch, Parallelism(cancellationToken), async (c, ct) => await HashFullAsync(c, ct));
-            await SaveAsync(batch, cancellationToken);
+            var started = clock.Elapsed.TotalSeconds;
+            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashFull(c, folders));
+            _steps.AddOrUpdate("full", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            await saving;
+            saving = SaveAsync(batch, cancellationToken);
             done += batch.Length;
         }
+
+        await saving;
+        _steps["total"] = clock.Elapsed.TotalSeconds;
 
         var groups = CollidingGroups(candidates, c => c.Full is null || c.Partial is null ? null : Convert.ToHexString(c.Full)).ToList();
         var summary = new DuplicateScanSummary(
@@ -108,8 +130,20 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
 
     private async Task<(List<StorageRoot> Roots, int Skipped)> HealthyRootsAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var roots = await db.StorageRoots.AsNoTracking().ToListAsync(cancellationToken);
+        // Plain SQL, like the rest of the search: the CLI and benchmark run it in a fresh process, where building EF's model costs a second.
+        var roots = new List<StorageRoot>();
+        await using (var command = data.CreateCommand("SELECT id, name, path, device_id, marker_id FROM storage_roots ORDER BY id"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                roots.Add(new StorageRoot
+                {
+                    Id = reader.GetInt32(0), Name = reader.GetString(1), Path = reader.GetString(2), DeviceId = reader.GetInt64(3), MarkerId = reader.GetGuid(4),
+                });
+            }
+        }
+
         var healthy = new List<StorageRoot>();
         foreach (var root in roots)
         {
@@ -145,15 +179,14 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         var byInode = new Dictionary<(long Device, long Inode), Candidate>();
         var list = new List<Candidate>();
         await using var command = data.CreateCommand("""
-            WITH files AS (
-                SELECT id, root_id, relative_path, size, device, inode FROM entries
-                WHERE state = 0 AND kind = 1 AND size > 0 AND name_is_valid AND root_id = ANY($1))
             SELECT f.id, f.root_id, f.relative_path, f.size, f.device, f.inode,
                    h.size, h.mtime_ns, h.ctime_ns, h.device, h.inode, h.partial_hash, h.full_hash
-            FROM files f
+            FROM entries f
             LEFT JOIN content_hashes h ON h.entry_id = f.id
-            WHERE f.size IN (SELECT size FROM files GROUP BY size HAVING count(DISTINCT (device, inode)) > 1)
-            ORDER BY f.size, f.id
+            WHERE f.state = 0 AND f.kind = 1 AND f.size > 0 AND f.name_is_valid AND f.root_id = ANY($1)
+              AND f.size IN (SELECT size FROM entries WHERE state = 0 AND kind = 1 AND size > 0 AND name_is_valid AND root_id = ANY($1)
+                             GROUP BY size HAVING count(*) > 1)
+            ORDER BY f.id
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -195,46 +228,48 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         return list.GroupBy(c => c.Size).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
     }
 
-    private async Task HashPartialAsync(Candidate c, CancellationToken cancellationToken)
+    private void HashPartial(Candidate c, Folders folders)
     {
-        using var handle = Open(c);
-        if (handle is null)
+        // A stored hash is checked by lstat alone: nothing is read, so nothing needs opening.
+        if (c.Stored is { } stored && folders.Resolve(c) is { } path && FileSnapshot.OfLink(path) is { } now && now.Matches(stored))
         {
-            return;
-        }
-
-        if (c.Stored is { } stored && c.Seen!.Value.Matches(stored))
-        {
+            c.Seen = now;
             c.Partial = stored.PartialHash;
             c.Full = stored.FullHash;
             c.Reused = true;
             return;
         }
 
+        using var handle = Open(c, folders);
+        if (handle is null)
+        {
+            return;
+        }
+
         if (c.Size <= 2 * BlockSize)
         {
             // Small enough to read whole: the partial hash is the full one.
-            var all = new byte[c.Size];
-            var read = await ReadExactlyAsync(handle, all, 0, cancellationToken);
-            c.Partial = SHA256.HashData(all.AsSpan(0, read));
+            Span<byte> all = stackalloc byte[(int)c.Size];
+            var read = ReadExactly(handle, all, 0);
+            c.Partial = SHA256.HashData(all[..read]);
             c.Full = c.Partial;
         }
         else
         {
-            var ends = new byte[2 * BlockSize];
-            var head = await ReadExactlyAsync(handle, ends.AsMemory(0, BlockSize), 0, cancellationToken);
-            var tail = await ReadExactlyAsync(handle, ends.AsMemory(BlockSize, BlockSize), c.Size - BlockSize, cancellationToken);
-            c.Partial = SHA256.HashData(ends.AsSpan(0, head + tail));
+            Span<byte> ends = stackalloc byte[2 * BlockSize];
+            var head = ReadExactly(handle, ends[..BlockSize], 0);
+            var tail = ReadExactly(handle, ends.Slice(head, BlockSize), c.Size - BlockSize);
+            c.Partial = SHA256.HashData(ends[..(head + tail)]);
         }
 
-        await CheckUnchangedAsync(c, handle);
+        CheckUnchanged(c, handle);
         c.ReadNow = true;
     }
 
-    private async Task HashFullAsync(Candidate c, CancellationToken cancellationToken)
+    private void HashFull(Candidate c, Folders folders)
     {
         var before = c.Seen;
-        using var handle = Open(c);
+        using var handle = Open(c, folders);
         if (handle is null)
         {
             return;
@@ -251,29 +286,27 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         var buffer = new byte[128 * 1024];
         long offset = 0;
         int read;
-        while ((read = await RandomAccess.ReadAsync(handle, buffer, offset, cancellationToken)) > 0)
+        while ((read = RandomAccess.Read(handle, buffer, offset)) > 0)
         {
             sha.AppendData(buffer, 0, read);
             offset += read;
         }
 
         c.Full = sha.GetHashAndReset();
-        await CheckUnchangedAsync(c, handle);
+        CheckUnchanged(c, handle);
         c.ReadNow = true;
     }
 
     /// <summary>Opens the candidate through the path guard and records what it is now; null (and why, on the candidate) when it cannot be compared.</summary>
-    private SafeFileHandle? Open(Candidate c)
+    private SafeFileHandle? Open(Candidate c, Folders folders)
     {
-        var resolved = PathGuard.ResolveEntry(c.RootPath, c.Path);
-        if (!resolved.IsSuccess)
+        if (folders.Resolve(c) is not { } path)
         {
-            logger.LogDebug("Duplicate search skips {Path}: {Reason}", c.Path, resolved.Error!.Message);
             Drop(c, Outcome.Unreadable);
             return null;
         }
 
-        var handle = NoFollowFile.TryOpen(resolved.Value, out var error);
+        var handle = NoFollowFile.TryOpen(path, out var error);
         if (handle is null)
         {
             logger.LogDebug("Duplicate search skips {Path}: error {Errno}", c.Path, error);
@@ -294,12 +327,9 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         return handle;
     }
 
-    private async Task CheckUnchangedAsync(Candidate c, SafeFileHandle handle)
+    private void CheckUnchanged(Candidate c, SafeFileHandle handle)
     {
-        if (AfterRead is { } hook)
-        {
-            await hook(c.Path);
-        }
+        AfterRead?.Invoke(c.Path);
 
         // Any write in between moved mtime and ctime: the bytes hashed may be a mix of two versions.
         if (FileSnapshot.Of(handle) != c.Seen)
@@ -315,12 +345,12 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         c.Full = null;
     }
 
-    private static async Task<int> ReadExactlyAsync(SafeFileHandle handle, Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+    private static int ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset)
     {
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await RandomAccess.ReadAsync(handle, buffer[total..], offset + total, cancellationToken);
+            var read = RandomAccess.Read(handle, buffer[total..], offset + total);
             if (read == 0)
             {
                 break;
@@ -345,6 +375,12 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
         var rows = fresh.SelectMany(c => c.Links.Prepend(c.EntryId).Select(id => (Id: id, c))).ToList();
         await using var connection = await data.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Stored hashes are a cache: a batch lost to a crash is read again next time, so the commit need not wait for the disk.
+        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction))
+        {
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         if (gone.Length > 0)
         {
             await using var delete = new NpgsqlCommand("DELETE FROM content_hashes WHERE entry_id = ANY($1)", connection, transaction);
@@ -382,6 +418,44 @@ public sealed class DuplicateFinder(IDbContextFactory<FileVaultDbContext> contex
                 EntryId = c.EntryId, Size = c.Seen!.Value.Size, MtimeNs = c.Seen.Value.MtimeNs, CtimeNs = c.Seen.Value.CtimeNs,
                 Device = c.Seen.Value.Device, Inode = c.Seen.Value.Inode, PartialHash = c.Partial!, FullHash = c.Full,
             };
+        }
+    }
+
+    /// <summary>
+    /// The path guard's answer for each folder, asked once per folder and run: <see cref="PathGuard.ResolveEntry"/>
+    /// maps an entry to its folder's real path (checked inside the root) joined with its own name, so the siblings of a
+    /// resolved entry share that folder. A folder swapped for a link later in the run is still caught where it matters,
+    /// when a file is read: <see cref="NoFollowFile"/> checks the opened file's real path.
+    /// </summary>
+    private sealed class Folders(ILogger logger)
+    {
+        private readonly ConcurrentDictionary<(string Root, string Folder), string?> _real = new();
+
+        public string? Resolve(Candidate c)
+        {
+            var slash = c.Path.LastIndexOf('/');
+            var name = c.Path[(slash + 1)..];
+            var key = (c.RootPath, slash < 0 ? "" : c.Path[..slash]);
+            if (_real.TryGetValue(key, out var folder))
+            {
+                return folder is null || PathGuard.IsReservedName(name) ? null : Path.Join(folder, name);
+            }
+
+            var resolved = PathGuard.ResolveEntry(c.RootPath, c.Path);
+            if (!resolved.IsSuccess)
+            {
+                logger.LogDebug("Duplicate search skips {Path}: {Reason}", c.Path, resolved.Error!.Message);
+                if (resolved.Error!.Code is "path.symlink_outside_root")
+                {
+                    // Every sibling shares the answer: the folder leads out of the root.
+                    _real.TryAdd(key, null);
+                }
+
+                return null;
+            }
+
+            _real.TryAdd(key, Path.GetDirectoryName(resolved.Value));
+            return resolved.Value;
         }
     }
 

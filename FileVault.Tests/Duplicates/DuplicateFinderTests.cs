@@ -101,8 +101,6 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
                 using var stream = new FileStream(_harness.PathOf("b.bin"), FileMode.Open, FileAccess.Write);
                 stream.Write(changed);
             }
-
-            return Task.CompletedTask;
         };
 
         var first = await FindAsync();

@@ -60,6 +60,8 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<Duplicates.ContentHash> ContentHashes => Set<Duplicates.ContentHash>();
 
+    public DbSet<Monitoring.MetricSample> MetricSamples => Set<Monitoring.MetricSample>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

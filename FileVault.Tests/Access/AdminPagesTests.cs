@@ -13,6 +13,7 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin/access", "id=\"access-title\"", "id=\"access-root\"")]
     [InlineData("/admin", "id=\"admin-link-users\"", "id=\"admin-link-duplicates\"")]
     [InlineData("/admin/duplicates", "id=\"duplicates-title\"", "id=\"find-duplicates\"")]
+    [InlineData("/admin/system", "id=\"system-title\"", "id=\"system-range\"")]
     public async Task Admin_pages_render_for_a_super_admin(string path, string marker, string content)
     {
         await app.WaitUntilReadyAsync();
@@ -32,6 +33,7 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin/groups")]
     [InlineData("/admin/access")]
     [InlineData("/admin/duplicates")]
+    [InlineData("/admin/system")]
     public async Task Admin_pages_refuse_a_plain_user(string path)
     {
         await app.CreateUserAsync("not.an.admin." + path.Replace('/', '-') + "@filevault.test", Roles.User);

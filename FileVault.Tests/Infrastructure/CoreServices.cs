@@ -15,6 +15,7 @@ using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
 using FileVault.Core.Duplicates;
+using FileVault.Core.Monitoring;
 
 namespace FileVault.Tests.Infrastructure;
 
@@ -48,6 +49,7 @@ public static class CoreServices
         services.AddOperations();
         services.AddTrash();
         services.AddDuplicates();
+        services.AddSystemMonitoring();
         services.AddDownloads();
         services.AddMedia();
         services.AddSearch();

@@ -58,6 +58,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultData();
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
+        services.AddSystemMonitoring();
         services.AddAudit();
         services.AddStorage();
         services.AddCatalog();

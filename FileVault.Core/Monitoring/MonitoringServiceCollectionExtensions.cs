@@ -22,6 +22,8 @@ public static class MonitoringServiceCollectionExtensions
         services.AddSingleton<WatchedPlaces>();
         services.AddSingleton<SystemSampler>();
         services.AddSingleton<MetricsHistory>();
+        services.AddSingleton<ServiceHealth>();
+        services.AddSingleton<QueueStats>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsHistory>());
         return services;
     }

@@ -14,6 +14,7 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin", "id=\"admin-link-users\"", "id=\"admin-link-duplicates\"")]
     [InlineData("/admin/duplicates", "id=\"duplicates-title\"", "id=\"find-duplicates\"")]
     [InlineData("/admin/system", "id=\"system-title\"", "id=\"system-range\"")]
+    [InlineData("/admin/services", "id=\"services-title\"", "data-service=\"postgres\"")]
     public async Task Admin_pages_render_for_a_super_admin(string path, string marker, string content)
     {
         await app.WaitUntilReadyAsync();
@@ -34,6 +35,7 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin/access")]
     [InlineData("/admin/duplicates")]
     [InlineData("/admin/system")]
+    [InlineData("/admin/services")]
     public async Task Admin_pages_refuse_a_plain_user(string path)
     {
         await app.CreateUserAsync("not.an.admin." + path.Replace('/', '-') + "@filevault.test", Roles.User);

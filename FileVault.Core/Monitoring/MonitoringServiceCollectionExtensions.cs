@@ -24,6 +24,7 @@ public static class MonitoringServiceCollectionExtensions
         services.AddSingleton<MetricsHistory>();
         services.AddSingleton<ServiceHealth>();
         services.AddSingleton<QueueStats>();
+        services.AddSingleton<ScanSchedule>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricsHistory>());
         return services;
     }

@@ -35,6 +35,7 @@ public sealed class ServicesPageTests(BrowserFixture browser, KestrelAppFactory 
             var row = page.Locator("[data-service^='root:']");
             await Assertions.Expect(row).ToContainTextAsync(StorageRootRegistry.MarkerFileName);
             await Assertions.Expect(page.Locator("[data-service='postgres']")).ToContainTextAsync(" ms");
+            await Assertions.Expect(page.Locator("[data-schedule='incremental']")).ToContainTextAsync("0 * * * *");
             await BrowserFixture.ScreenshotAsync(page, "services-ko");
         }
         finally

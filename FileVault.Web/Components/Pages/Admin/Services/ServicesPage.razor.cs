@@ -1,6 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Jobs;
 using FileVault.Core.Monitoring;
+using FileVault.Core.Scanning;
 using FileVault.Web.Account;
 using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -21,11 +22,15 @@ public partial class ServicesPage
     private IReadOnlyList<ServiceStatus> _services = [];
     private IReadOnlyList<QueueSummary> _queues = [];
     private List<JobListItem> _active = [];
+    private IReadOnlyList<ScheduledScan> _schedule = [];
+    private List<ScanRunSummary> _lastScans = [];
 
     [Inject] private ServiceHealth Health { get; set; } = default!;
     [Inject] private QueueStats Queues { get; set; } = default!;
     [Inject] private JobQueries Jobs { get; set; } = default!;
     [Inject] private JobEvents Events { get; set; } = default!;
+    [Inject] private ScanSchedule Schedule { get; set; } = default!;
+    [Inject] private ScanQueries Scans { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -54,6 +59,9 @@ public partial class ServicesPage
     {
         var services = await Health.CheckAsync(_actor, force, CancellationToken.None);
         _services = services.IsSuccess ? services.Value : [];
+        _schedule = Schedule.NextRuns(Time.GetUtcNow());
+        var runs = await Scans.RecentRunsAsync(_actor, 100, CancellationToken.None);
+        _lastScans = runs.IsSuccess ? [.. runs.Value.GroupBy(r => r.RootId).Select(g => g.OrderByDescending(r => r.StartedAt).First()).OrderBy(r => r.RootName, StringComparer.CurrentCulture)] : [];
         await LoadJobsAsync();
     }
 

@@ -115,6 +115,13 @@ curl -sS -H "Authorization: Bearer $token" "$url/api/v1/entries/$folder_id/child
   | jq -r '.items[] | select(.name | endswith(".jpg")) | .id' > "$work/ids.txt"
 [ "$(wc -l < "$work/ids.txt")" -eq "$count" ] || { say "the folder lists $(wc -l < "$work/ids.txt") photos, not $count"; exit 1; }
 
+# The scan queued thumbnail jobs for the photos; the cached figure is the steady state, measured once they are done.
+pg_port="${FILEVAULT_PG_PORT:-55432}"
+for _ in $(seq 600); do
+  waiting="$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d filevault_bench_thumbs -Atc "SELECT count(*) FROM jobs WHERE status IN (0, 1)")"
+  [ "$waiting" = "0" ] && break
+  sleep 1
+done
 say "cached thumbnails over HTTP: each made once, then 10 rounds of every photo"
 # One curl for all photos (one connection): each URL gets its own -o.
 urls=()

@@ -11,7 +11,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ $# -gt 1 ]; then echo "usage: $0 [DIR]" >&2; exit 2; fi
 if [ $# -eq 1 ]; then
   [ -d "$1" ] || { echo "error: $1 is not a directory" >&2; exit 2; }
-  export FileVault__Seed__StorageRoot="$(cd "$1" && pwd)"
+  FileVault__Seed__StorageRoot="$(cd "$1" && pwd)"
+  export FileVault__Seed__StorageRoot
 else
   export FileVault__Seed__SampleRoot="${FILEVAULT_DATA_DIR:-$repo/.data}/sample"
 fi
@@ -28,7 +29,7 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >&2
 fi
 "$repo/scripts/services.sh" start
-while IFS= read -r line; do export "$line"; done < <("$repo/scripts/services.sh" env)
+while IFS= read -r line; do export "${line?}"; done < <("$repo/scripts/services.sh" env)
 
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:5000}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"

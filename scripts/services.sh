@@ -116,8 +116,8 @@ fv_start_redis() {
   redis-server --port "$FV_REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --daemonize yes \
     --dir "$FV_DATA/redis" --pidfile "$FV_DATA/redis/redis.pid" --logfile "$FV_DATA/redis/redis.log" \
     --save "" --appendonly no >/dev/null
-  local i
-  for i in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     if redis-cli -h 127.0.0.1 -p "$FV_REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
       fv_say "Redis running on 127.0.0.1:$FV_REDIS_PORT"; return
     fi

@@ -19,8 +19,12 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # Not grep -q: it would stop reading early, fc-list would die of SIGPIPE, and pipefail would call the font missing.
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# nginx's test certificate comes from scripts/make-cert.sh.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The tus upload tests drive the real tus-js-client from Node.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# scripts/check-deploy.sh (DeploymentFilesTests) lints the shell scripts.
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "error: missing ${missing[*]}; install them (apt-get install ${missing[*]}) and run again"
@@ -38,6 +42,13 @@ tus="$repo/FileVault.Tests/tus-client"
 if [ ! -f "$tus/node_modules/.package-lock.json" ] || [ "$tus/package-lock.json" -nt "$tus/node_modules/.package-lock.json" ]; then
   say "installing tus-js-client for the upload tests"
   (cd "$tus" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
+fi
+
+# scripts/check-deploy.sh's linters for the compose files and the Dockerfile, likewise.
+lint="$repo/scripts/lint"
+if [ ! -f "$lint/node_modules/.package-lock.json" ] || [ "$lint/package-lock.json" -nt "$lint/node_modules/.package-lock.json" ]; then
+  say "installing the deployment linters (dclint, dockerfile-utils)"
+  (cd "$lint" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) >&2
 fi
 
 # Per clone, not per data directory: worktrees sharing one PostgreSQL must not overwrite each other's results.

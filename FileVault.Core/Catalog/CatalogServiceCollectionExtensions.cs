@@ -9,6 +9,7 @@ public static class CatalogServiceCollectionExtensions
     {
         services.AddScoped<CatalogBrowser>();
         services.AddScoped<EntryService>();
+        services.AddSingleton<ContentListeners>();
         return services;
     }
 }

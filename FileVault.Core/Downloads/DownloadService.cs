@@ -30,6 +30,7 @@ namespace FileVault.Core.Downloads;
 public sealed class DownloadService(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
+    RecentRootHealth rootHealth,
     IOptions<DownloadOptions> options,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
@@ -258,7 +259,7 @@ public sealed class DownloadService(
     /// <summary>Null when the root's mount is what FileVault registered; else <c>root.unhealthy</c>, so an empty mount point is never served as empty folders.</summary>
     private async Task<Error?> CheckHealthAsync(StorageRoot root, CancellationToken cancellationToken)
     {
-        var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
+        var health = await rootHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         return health.IsHealthy
             ? null
             : new Error("root.unhealthy", "The storage is not available right now; nothing can be downloaded from it. " + health.Problem!.Message);

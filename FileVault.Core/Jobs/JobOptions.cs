@@ -39,7 +39,8 @@ public sealed class JobOptions
         [JobQueues.Rename] = 2,
         [JobQueues.Compress] = 1,
         [JobQueues.Restore] = 2,
-        [JobQueues.Thumbnail] = 2,
+        // Thumbnails and EXIF of new images, one image at a time per job: one core stays free for browsing.
+        [JobQueues.Thumbnail] = Math.Max(1, Environment.ProcessorCount - 1),
     };
 
     /// <summary>How often a running job's heartbeat is written, and its locks renewed.</summary>

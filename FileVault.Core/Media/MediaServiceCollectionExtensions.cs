@@ -1,3 +1,5 @@
+using FileVault.Core.Catalog;
+using FileVault.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Core.Media;
@@ -10,10 +12,14 @@ public static class MediaServiceCollectionExtensions
         services.AddOptions<MediaOptions>().BindConfiguration("FileVault:Media").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ThumbnailGenerator>();
         services.AddSingleton<ThumbnailCache>();
+        services.AddSingleton<ThumbnailFolder>();
         services.AddSingleton<ThumbnailStore>();
         services.AddScoped<ThumbnailService>();
         services.AddSingleton<ExifCatalog>();
         services.AddScoped<ExifService>();
+        services.AddSingleton<ThumbnailQueue>();
+        services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
+        services.AddScoped<IJobHandler, ThumbnailJobHandler>();
         return services;
     }
 }

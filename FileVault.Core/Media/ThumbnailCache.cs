@@ -28,6 +28,9 @@ public sealed class ThumbnailCache(IConnectionMultiplexer redis, RedisKeys keys,
         NoRedis,
     }
 
+    /// <summary>Whether Redis is asked at all right now (connected, and not paused after a failure).</summary>
+    public bool IsAvailable => Available;
+
     private bool Available => redis.IsConnected && time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _pausedUntil);
 
     /// <summary>The cached thumbnail, or null on a miss or while Redis is unavailable.</summary>
@@ -50,7 +53,12 @@ public sealed class ThumbnailCache(IConnectionMultiplexer redis, RedisKeys keys,
         }
     }
 
-    public async Task SetAsync(ThumbnailKey key, byte[] thumbnail, TimeSpan ttl)
+    /// <summary>
+    /// Stores the thumbnail for <paramref name="ttl"/>, and keeps the thumbnails' total within <paramref name="maxBytes"/>:
+    /// one script records each one's size in a hash and its time in a sorted set, and drops the oldest while the total
+    /// is over. Only thumbnail keys are ever dropped (Redis's own eviction would not know a thumbnail from a lock).
+    /// </summary>
+    public async Task SetAsync(ThumbnailKey key, byte[] thumbnail, TimeSpan ttl, long maxBytes)
     {
         if (!Available)
         {
@@ -59,7 +67,9 @@ public sealed class ThumbnailCache(IConnectionMultiplexer redis, RedisKeys keys,
 
         try
         {
-            await redis.GetDatabase().StringSetAsync(keys.For(key.Name), thumbnail, ttl);
+            await redis.GetDatabase().ScriptEvaluateAsync(StoreWithinCap,
+                [keys.For(key.Name), keys.For("thumb-index"), keys.For("thumb-sizes"), keys.For("thumb-bytes")],
+                [thumbnail, (long)ttl.TotalMilliseconds, time.GetUtcNow().ToUnixTimeMilliseconds(), maxBytes]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -86,6 +96,29 @@ public sealed class ThumbnailCache(IConnectionMultiplexer redis, RedisKeys keys,
             return (LeaseOutcome.NoRedis, null);
         }
     }
+
+    private const string StoreWithinCap = """
+        local key, index, sizes, total = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+        local length = string.len(ARGV[1])
+        local previous = tonumber(redis.call('HGET', sizes, key) or '0')
+        redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+        redis.call('HSET', sizes, key, length)
+        redis.call('ZADD', index, ARGV[3], key)
+        local sum = redis.call('INCRBY', total, length - previous)
+        local cap = tonumber(ARGV[4])
+        while sum > cap do
+            local oldest = redis.call('ZPOPMIN', index)
+            if #oldest == 0 then break end
+            local size = tonumber(redis.call('HGET', sizes, oldest[1]) or '0')
+            redis.call('HDEL', sizes, oldest[1])
+            redis.call('DEL', oldest[1])
+            sum = redis.call('DECRBY', total, size)
+        end
+        return sum
+        """;
+
+    /// <summary>The bytes of thumbnails FileVault counts as stored in Redis (at most <see cref="MediaOptions.CacheMaxBytes"/>).</summary>
+    public async Task<long> StoredBytesAsync() => (long?)await redis.GetDatabase().StringGetAsync(keys.For("thumb-bytes")) ?? 0;
 
     private void PauseAfter(Exception ex)
     {

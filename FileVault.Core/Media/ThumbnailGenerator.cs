@@ -18,11 +18,12 @@ namespace FileVault.Core.Media;
 public sealed class ThumbnailGenerator(IOptions<MediaOptions> options)
 {
     /// <summary>
-    /// Extensions the codec is asked about. HEIC and AVIF are not here: the Linux build of SkiaSharp's native library
-    /// decodes neither, so trying would only turn every iPhone photo into a logged failure.
+    /// The extensions (lower case, without the dot) the codec is asked about. HEIC and AVIF are not here: the Linux build
+    /// of SkiaSharp's native library decodes neither, so trying would only turn every iPhone photo into a logged failure.
     /// </summary>
-    private static readonly FrozenSet<string> ImageExtensions =
-        new[] { "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    public static IReadOnlyList<string> Extensions { get; } = ["jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "bmp"];
+
+    private static readonly FrozenSet<string> ImageExtensions = Extensions.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether a file of this name is one FileVault makes thumbnails of.</summary>
     public static bool IsImageName(string name)

@@ -16,26 +16,29 @@ public sealed class ThumbnailStore : IDisposable
 {
     private static readonly TimeSpan WaitStep = TimeSpan.FromMilliseconds(100);
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<Result<byte[]>>>> _flights = new();
+    private readonly ConcurrentDictionary<string, Flight> _flights = new();
     private readonly MemoryCache _failures = new(new MemoryCacheOptions { SizeLimit = 10_000 });
-    private readonly SemaphoreSlim _slots;
+    private readonly GenerationGate _gate;
     private readonly ThumbnailGenerator _generator;
     private readonly ThumbnailCache _cache;
+    private readonly ThumbnailFolder _folder;
     private readonly ExifCatalog _exif;
     private readonly IOptions<MediaOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ThumbnailStore> _logger;
 
     public ThumbnailStore(
-        ThumbnailGenerator generator, ThumbnailCache cache, ExifCatalog exif, IOptions<MediaOptions> options, TimeProvider time, ILogger<ThumbnailStore> logger)
+        ThumbnailGenerator generator, ThumbnailCache cache, ThumbnailFolder folder, ExifCatalog exif, IOptions<MediaOptions> options, TimeProvider time,
+        ILogger<ThumbnailStore> logger)
     {
+        _folder = folder;
         _generator = generator;
         _cache = cache;
         _exif = exif;
         _options = options;
         _time = time;
         _logger = logger;
-        _slots = new SemaphoreSlim(options.Value.GenerationSlots);
+        _gate = new GenerationGate(options.Value.GenerationSlots);
     }
 
     /// <summary>Thumbnails made by this process since it started (cache misses that decoded an image).</summary>
@@ -43,15 +46,19 @@ public sealed class ThumbnailStore : IDisposable
 
     private long _generated;
 
+    /// <summary>Whether a thumbnail made now is kept anywhere (Redis reachable): background work with nowhere to keep its result is not worth doing.</summary>
+    public bool CanKeep => _cache.IsAvailable || _folder.IsConfigured;
+
     /// <summary>
     /// The thumbnail of <paramref name="key"/>, reading <paramref name="file"/> (opened by the caller after its access
     /// check) when it must be made. Takes ownership of <paramref name="file"/>: a flight that outlives a caller who gave
-    /// up still has its file open.
+    /// up still has its file open. <paramref name="background"/> work (the queue) waits for a decode slot behind every
+    /// request; a request joining a background flight lifts it to the requests' line.
     /// </summary>
-    public async Task<Result<byte[]>> GetOrMakeAsync(ThumbnailKey key, DownloadFile file, CancellationToken cancellationToken)
+    public async Task<Result<byte[]>> GetOrMakeAsync(ThumbnailKey key, DownloadFile file, CancellationToken cancellationToken, bool background = false)
     {
         var name = key.Name;
-        Lazy<Task<Result<byte[]>>>? mine = null;
+        Flight? mine = null;
         try
         {
             if (_failures.TryGetValue(name, out Error? failed))
@@ -64,14 +71,29 @@ public sealed class ThumbnailStore : IDisposable
                 return cached;
             }
 
-            mine = new Lazy<Task<Result<byte[]>>>(() => Task.Run(() => MakeAsync(key, file)));
+            if (await _folder.ReadAsync(key, cancellationToken) is { } kept)
+            {
+                // Redis lost it (flushed, restarted, dropped under its cap): put it back for the next request.
+                await CacheAsync(key, kept);
+                return kept;
+            }
+
+            mine = new Flight(background);
             var flight = _flights.GetOrAdd(name, mine);
             if (!ReferenceEquals(flight, mine))
             {
                 mine = null;
+                if (!background)
+                {
+                    flight.Promote();
+                }
+            }
+            else
+            {
+                flight.Start(() => MakeAsync(key, file, flight));
             }
 
-            return await flight.Value.WaitAsync(cancellationToken);
+            return await flight.Task.WaitAsync(cancellationToken);
         }
         finally
         {
@@ -83,7 +105,7 @@ public sealed class ThumbnailStore : IDisposable
         }
     }
 
-    private async Task<Result<byte[]>> MakeAsync(ThumbnailKey key, DownloadFile file)
+    private async Task<Result<byte[]>> MakeAsync(ThumbnailKey key, DownloadFile file, Flight flight)
     {
         try
         {
@@ -96,15 +118,11 @@ public sealed class ThumbnailStore : IDisposable
                 }
 
                 await using var content = new BufferedStream(file.OpenContent(), 64 * 1024);
-                await _slots.WaitAsync();
                 Result<GeneratedThumbnail> generated;
-                try
+                using (var slot = flight.Enter(_gate))
                 {
+                    await slot.Entered;
                     generated = _generator.Generate(content, key.Size);
-                }
-                finally
-                {
-                    _slots.Release();
                 }
 
                 if (!generated.IsSuccess)
@@ -118,7 +136,8 @@ public sealed class ThumbnailStore : IDisposable
 
                 Interlocked.Increment(ref _generated);
                 var bytes = generated.Value.Bytes;
-                await _cache.SetAsync(key, bytes, _options.Value.CacheTtl);
+                await CacheAsync(key, bytes);
+                await _folder.WriteAsync(key, bytes, CancellationToken.None);
                 await RecordExifAsync(key, content);
                 return bytes;
             }
@@ -129,6 +148,13 @@ public sealed class ThumbnailStore : IDisposable
             _flights.TryRemove(key.Name, out _);
         }
     }
+
+    /// <summary>A thumbnail already made (Redis, then the thumbnail folder); null when none was kept. Never decodes.</summary>
+    public async Task<byte[]?> GetCachedAsync(ThumbnailKey key, CancellationToken cancellationToken) =>
+        await _cache.GetAsync(key) ?? await _folder.ReadAsync(key, cancellationToken);
+
+    private Task CacheAsync(ThumbnailKey key, byte[] bytes) =>
+        bytes.Length > _options.Value.CacheMaxEntryBytes ? Task.CompletedTask : _cache.SetAsync(key, bytes, _options.Value.CacheTtl, _options.Value.CacheMaxBytes);
 
     /// <summary>A photo's EXIF goes into the catalog with its first thumbnail; the thumbnail is served whether or not that works.</summary>
     private async Task RecordExifAsync(ThumbnailKey key, Stream content)
@@ -159,9 +185,36 @@ public sealed class ThumbnailStore : IDisposable
         return null;
     }
 
-    public void Dispose()
+    public void Dispose() => _failures.Dispose();
+
+    /// <summary>One thumbnail being made, which everyone asking for it awaits; background until a request joins it.</summary>
+    private sealed class Flight(bool background)
     {
-        _failures.Dispose();
-        _slots.Dispose();
+        private readonly TaskCompletionSource<Task<Result<byte[]>>> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _lock = new();
+        private bool _background = background;
+        private GenerationGate.Ticket? _ticket;
+
+        public Task<Result<byte[]>> Task => _started.Task.Unwrap();
+
+        public void Start(Func<Task<Result<byte[]>>> make) => _started.SetResult(System.Threading.Tasks.Task.Run(make));
+
+        public GenerationGate.Ticket Enter(GenerationGate gate)
+        {
+            lock (_lock)
+            {
+                _ticket = gate.Enter(_background);
+                return _ticket;
+            }
+        }
+
+        public void Promote()
+        {
+            lock (_lock)
+            {
+                _background = false;
+                _ticket?.Promote();
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ public sealed class Scanner(
     IDbContextFactory<FileVaultDbContext> contexts,
     NpgsqlDataSource dataSource,
     ScanMonitor monitor,
+    ContentListeners content,
     IOptions<ScannerOptions> options,
     TimeProvider time,
     ILogger<Scanner> logger)
@@ -90,6 +91,11 @@ public sealed class Scanner(
                 : null;
             await SaveErrorsAsync(run.Id, walker.Errors, CancellationToken.None);
             run = await FinishAsync(run, held ? ScanStatus.AwaitingConfirmation : ScanStatus.Completed, message, root, CancellationToken.None);
+            if (outcome.Added + outcome.Updated > 0)
+            {
+                // New and changed files get their thumbnails and EXIF ahead of a visit.
+                await content.ScanMergedAsync(run.Id, CancellationToken.None);
+            }
             logger.LogInformation(
                 "Scanned {Kind} {Root}: {Seen} seen, {Added} added, {Updated} updated, {Renamed} renamed, {Missing} missing, {Held} held, {Errors} errors in {Seconds:F1} s",
                 kind, root.Name, run.Seen, run.Added, run.Updated, run.Renamed, run.Missing, run.HeldMissing, run.Errors, stopwatch.Elapsed.TotalSeconds);

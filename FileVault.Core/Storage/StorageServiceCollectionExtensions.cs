@@ -9,6 +9,7 @@ public static class StorageServiceCollectionExtensions
     {
         services.AddScoped<StorageRootRegistry>();
         services.AddScoped<StorageRootQueries>();
+        services.AddSingleton<RecentRootHealth>();
         return services;
     }
 }

@@ -23,6 +23,9 @@ public sealed record TrashListItem(
     public string? Extension => Kind == EntryKind.File && Path.GetExtension(Name) is { Length: > 1 } ext ? ext[1..].ToLowerInvariant() : null;
 }
 
+/// <summary>A file in the trash as its thumbnail knows it: its entry and that entry's content version when it was deleted.</summary>
+public sealed record TrashedFile(long EntryId, string Name, long Size, DateTimeOffset ModifiedAt);
+
 /// <summary>A page of the trash: items whose name contains <see cref="NameContains"/>, newest first.</summary>
 public sealed record TrashQuery(string? NameContains = null, int Skip = 0, int Take = 50);
 
@@ -72,6 +75,23 @@ public sealed class TrashQueries(IDbContextFactory<FileVaultDbContext> contexts,
         var total = await visible.CountAsync(cancellationToken);
         var items = await ProjectAsync(db, actor, visible.Skip(query.Skip).Take(query.Take), cancellationToken);
         return new TrashListing(items, total);
+    }
+
+    /// <summary>
+    /// The file behind trash item <paramref name="trashItemId"/> when the actor sees it in their trash listing (their own
+    /// item, or any for admins, and readable with the grants it took along): what its thumbnail may show. Anything else —
+    /// another user's item, a folder, one restored or purged — is <c>trash.not_found</c>, naming nothing.
+    /// </summary>
+    public async Task<Result<TrashedFile>> FindFileAsync(AccessSubject actor, long trashItemId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var readable = await ReadableAsync(db, actor, Visible(db, actor, null).Where(t => t.Id == trashItemId && t.Kind == EntryKind.File), cancellationToken);
+        var found = await (
+            from t in readable
+            join e in db.Entries on t.EntryId equals e.Id
+            select new TrashedFile(t.EntryId, t.Name, e.Size, e.ModifiedAt)).FirstOrDefaultAsync(cancellationToken);
+        return found is null ? new Error("trash.not_found", "No such item in the trash.") : found;
     }
 
     private static IQueryable<TrashItem> Visible(FileVaultDbContext db, AccessSubject actor, string? nameContains)

@@ -33,6 +33,7 @@ public sealed class UploadCompletion(
     ResourceLocks locks,
     JobLedger jobs,
     ScanMonitor instance,
+    ContentListeners content,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
     ILogger<UploadCompletion> logger)
@@ -94,6 +95,7 @@ public sealed class UploadCompletion(
             if (result.IsSuccess)
             {
                 logger.LogInformation("{User} completed upload {Upload} as entry {Entry}", actor.UserId, upload.Id, result.Value);
+                await content.FilesAddedAsync([result.Value], CancellationToken.None);
             }
 
             return result;

@@ -29,8 +29,13 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         // The circuit must run over the WebSocket upgrade, not a fallback transport that works without it.
-        var blazorUrl = $"ws://127.0.0.1:{site.Nginx.BaseAddress.Port}/_blazor";
+        var blazorUrl = $"wss://127.0.0.1:{site.Nginx.BaseAddress.Port}/_blazor";
         Assert.Contains(sockets, socket => socket.Url.StartsWith(blazorUrl, StringComparison.Ordinal) && !socket.IsClosed);
+        // Behind TLS every cookie the browser was given (sign-in, antiforgery, route) is Secure: the app believes
+        // nginx's X-Forwarded-Proto and so sees its requests as HTTPS (R-AUTH-8).
+        var cookies = await page.Context.CookiesAsync();
+        Assert.Contains(cookies, cookie => cookie.Name == "FileVault.Auth");
+        Assert.All(cookies, cookie => Assert.True(cookie.Secure, $"cookie {cookie.Name} is not Secure"));
         await BrowserFixture.ScreenshotAsync(page, "files-behind-nginx");
     }
 
@@ -44,6 +49,51 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
         Assert.Equal("nginx", Assert.Single(response.Headers.GetValues("Server")));
+    }
+
+    [Fact]
+    public async Task Plain_http_is_redirected_to_the_same_address_over_https()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = site.Nginx.HttpAddress };
+
+        var response = await client.GetAsync("/files/Public?select=a%20b");
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, response.StatusCode);
+        Assert.Equal(new Uri(site.Nginx.BaseAddress, "/files/Public?select=a%20b"), response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Https_responses_carry_hsts_and_the_app_s_security_headers_once()
+    {
+        using var client = site.CreateClient();
+
+        var response = await client.GetAsync("/account/login");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("max-age=63072000", Assert.Single(response.Headers.GetValues("Strict-Transport-Security")));
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal("same-origin", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+        // The app's policy with its script nonce (Blazor adds its own frame-ancestors one beside it), and not nginx's
+        // fallback for its own error pages.
+        var policies = response.Headers.GetValues("Content-Security-Policy").ToList();
+        Assert.Contains(policies, policy => policy.Contains("'nonce-", StringComparison.Ordinal));
+        Assert.DoesNotContain(policies, policy => policy.StartsWith("default-src 'none'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_no_instance_answering_nginx_s_own_error_page_still_carries_the_security_headers()
+    {
+        // An upstream port nobody listens on: nginx answers 502 by itself.
+        await using var orphan = await NginxProxy.StartAsync(new Uri($"http://127.0.0.1:{TestEnvironment.FreeLoopbackPort()}/"), site.App.StorageDirectory);
+        using var client = new HttpClient(orphan.CreateHandler()) { BaseAddress = orphan.BaseAddress };
+
+        var response = await client.GetAsync("/files");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("max-age=63072000", Assert.Single(response.Headers.GetValues("Strict-Transport-Security")));
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.StartsWith("default-src 'none'", Assert.Single(response.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,6 +172,7 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
 
         var route = Assert.Single(RouteCookies(first));
         Assert.Matches("^fv_route=[0-9a-f]{32};", route);
+        Assert.Contains("; Secure;", route, StringComparison.Ordinal);
         Assert.Empty(RouteCookies(second));
     }
 

@@ -46,6 +46,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseAddress.ToString(),
+            // nginx in the tests presents a self-signed certificate made for the run (NginxProxy).
+            IgnoreHTTPSErrors = baseAddress.Scheme == Uri.UriSchemeHttps,
             Locale = locale,
             ColorScheme = ColorScheme.Light,
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
@@ -93,6 +95,16 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 /// <summary>The app on a real Kestrel socket, for Chromium.</summary>
 public class KestrelAppFactory : FileVaultAppFactory
 {
+    public KestrelAppFactory()
+    {
+    }
+
+    /// <summary>Not public (xUnit needs one public constructor on a class fixture): a second instance of <paramref name="sharedWith"/>'s app (see <see cref="FileVaultAppFactory(FileVaultAppFactory)"/>).</summary>
+    internal KestrelAppFactory(FileVaultAppFactory sharedWith)
+        : base(sharedWith)
+    {
+    }
+
     public Uri BaseAddress { get; private set; } = default!;
 
     public override async Task InitializeAsync()

@@ -23,11 +23,24 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
     public const string AdminPassword = "first-admin-pw-2026";
     public const string UserPassword = "user-password-2026";
 
+    private readonly FileVaultAppFactory? _sharedWith;
     private TestDatabase? _database;
+
+    public FileVaultAppFactory() => StorageDirectory = Directory.CreateTempSubdirectory("filevault-root-").FullName;
+
+    /// <summary>
+    /// Not public: xUnit needs one public constructor on a class fixture. Another instance of the app <paramref name="sharedWith"/> runs: its database, Redis and storage root, which that
+    /// one owns (initialize it first, dispose it last).
+    /// </summary>
+    protected FileVaultAppFactory(FileVaultAppFactory sharedWith)
+    {
+        _sharedWith = sharedWith;
+        StorageDirectory = sharedWith.StorageDirectory;
+    }
 
     public TestDatabase Database => _database ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
-    public string StorageDirectory { get; } = Directory.CreateTempSubdirectory("filevault-root-").FullName;
+    public string StorageDirectory { get; }
 
     /// <summary>More configuration for the app (key as in appsettings, ':' separated), set before it starts.</summary>
     public Dictionary<string, string> Settings { get; } = [];
@@ -35,7 +48,7 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
     /// <summary>Redis connection string; a test of the outage path points it at a closed port.</summary>
     protected virtual string RedisConnectionString => TestEnvironment.Redis;
 
-    public virtual async Task InitializeAsync() => _database = await TestDatabase.CreateAsync();
+    public virtual async Task InitializeAsync() => _database = _sharedWith?.Database ?? await TestDatabase.CreateAsync();
 
     /// <summary>Serves on 127.0.0.1 with a free port and returns the base address.</summary>
     public Uri StartKestrel()
@@ -138,6 +151,11 @@ public partial class FileVaultAppFactory : WebApplicationFactory<Program>, IAsyn
     async Task IAsyncLifetime.DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_sharedWith is not null)
+        {
+            return;
+        }
+
         if (_database is not null)
         {
             await _database.DisposeAsync();

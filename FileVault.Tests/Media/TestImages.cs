@@ -111,6 +111,40 @@ public static class TestImages
         return [.. gif];
     }
 
+    /// <summary>
+    /// A 4 × 4 GIF of <paramref name="frames"/> frames: the first all red, every later one's image data garbage (codes its
+    /// LZW table cannot hold) padded to <paramref name="junkPerFrame"/> bytes, so a decoder that went past the first
+    /// frame would fail and one that read them all would read megabytes.
+    /// </summary>
+    public static byte[] ManyFrameGif(int frames, int junkPerFrame = 250)
+    {
+        var gif = new List<byte>();
+        gif.AddRange("GIF89a"u8.ToArray());
+        gif.AddRange([4, 0, 4, 0, 0x80, 0, 0, 0xFF, 0, 0, 0, 0, 0xFF]);
+        gif.AddRange([0x21, 0xF9, 4, 0, 10, 0, 0, 0]);
+        gif.AddRange([0x2C, 0, 0, 0, 0, 4, 0, 4, 0, 0, 2]);
+        var first = GifPixels(16, 0);
+        gif.Add((byte)first.Length);
+        gif.AddRange(first);
+        gif.Add(0);
+        for (var frame = 1; frame < frames; frame++)
+        {
+            gif.AddRange([0x21, 0xF9, 4, 0, 10, 0, 0, 0]);
+            gif.AddRange([0x2C, 0, 0, 0, 0, 4, 0, 4, 0, 0, 2]);
+            for (var left = junkPerFrame; left > 0; left -= 255)
+            {
+                var block = Math.Min(255, left);
+                gif.Add((byte)block);
+                gif.AddRange(Enumerable.Repeat((byte)0xFF, block));
+            }
+
+            gif.Add(0);
+        }
+
+        gif.Add(0x3B);
+        return [.. gif];
+    }
+
     /// <summary>A PNG whose header declares <paramref name="width"/> × <paramref name="height"/> pixels, with a few bytes of data after it.</summary>
     public static byte[] PngHeaderOnly(int width, int height)
     {

@@ -27,6 +27,8 @@ public class ThumbnailFixture : FileVaultAppFactory
 
     public override async Task InitializeAsync()
     {
+        // These tests count the thumbnails requests make; the background queue (ThumbnailQueueTests) would make them too.
+        Settings["FileVault:Jobs:RunnerEnabled"] = "false";
         await base.InitializeAsync();
         Write("Photos/wide.jpg", TestImages.FourQuadrants(1200, 800));
         Write("Photos/rotated.jpg", TestImages.WithOrientation(TestImages.FourQuadrants(400, 200), 6));

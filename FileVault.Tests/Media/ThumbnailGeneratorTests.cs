@@ -97,6 +97,22 @@ public sealed class ThumbnailGeneratorTests
     }
 
     [Fact]
+    public void A_gif_of_thousands_of_frames_gives_its_first_frame_without_decoding_or_reading_the_rest()
+    {
+        var gif = TestImages.ManyFrameGif(5000);
+        using var stream = new CountingStream(new MemoryStream(gif));
+
+        var result = Generator().Generate(stream, ThumbnailSize.Small);
+
+        Assert.True(result.IsSuccess, result.Error?.ToString());
+        using var bitmap = SKBitmap.Decode(result.Value.Bytes);
+        Assert.Equal("R", Name(bitmap.GetPixel(1, 1)));
+        // One frame's pixels were allocated, and the frames after it were not even read (they are junk: decoding one fails).
+        Assert.Equal((4, 4), (result.Value.DecodedWidth, result.Value.DecodedHeight));
+        Assert.True(stream.BytesRead < gif.Length / 10, $"read {stream.BytesRead} of {gif.Length} bytes");
+    }
+
+    [Fact]
     public void A_png_declaring_100000_by_100000_pixels_is_refused_from_its_header()
     {
         var result = Generator().Generate(new MemoryStream(TestImages.PngHeaderOnly(100_000, 100_000)), ThumbnailSize.Small);
@@ -144,4 +160,47 @@ public sealed class ThumbnailGeneratorTests
             (true, true, false) => "Y",
             _ => $"?{color}",
         };
+}
+
+/// <summary>A read-only stream that counts the bytes read through it.</summary>
+internal sealed class CountingStream(Stream inner) : Stream
+{
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => inner.CanSeek;
+
+    public override bool CanWrite => false;
+
+    public override long Length => inner.Length;
+
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var read = inner.Read(buffer, offset, count);
+        BytesRead += read;
+        return read;
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

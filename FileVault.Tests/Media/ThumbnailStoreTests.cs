@@ -92,6 +92,32 @@ public sealed class ThumbnailStoreTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"three thumbnails took {clock.Elapsed}");
     }
 
+    [Fact]
+    public async Task With_a_thumbnail_folder_a_redis_flush_is_answered_from_the_folder_without_decoding_again()
+    {
+        var folder = Path.Combine(_directory, "thumbnails");
+        await using var services = CoreServices.Build(_database, new Dictionary<string, string?> { ["FileVault:Media:ThumbnailDirectory"] = folder });
+        var store = ActivatorUtilities.CreateInstance<ThumbnailStore>(services, new CountingLogger<ThumbnailStore>());
+        var redis = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var path = WriteImage("kept.jpg", TestImages.FourQuadrants(1600, 1200));
+        var key = KeyOf(path, 5);
+        var made = await store.GetOrMakeAsync(key, Open(path), CancellationToken.None);
+
+        // A flush, of this thumbnail only: the Redis is shared by tests running in parallel.
+        Assert.True(await redis.KeyDeleteAsync(services.GetRequiredService<RedisKeys>().For(key.Name)));
+        var kept = await store.GetOrMakeAsync(key, Open(path), CancellationToken.None);
+
+        Assert.Equal(made.Value, kept.Value);
+        Assert.Equal(1, store.Generated);
+        Assert.True(await redis.KeyExistsAsync(services.GetRequiredService<RedisKeys>().For(key.Name)), "put back into Redis");
+        var file = Assert.Single(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
+        Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(file) == (UnixFileMode.UserRead | UnixFileMode.UserWrite));
+
+        // A new version of the file replaces the old one's thumbnail in the folder.
+        await store.GetOrMakeAsync(key with { ModifiedTicks = key.ModifiedTicks + 10 }, Open(path), CancellationToken.None);
+        Assert.NotEqual(file, Assert.Single(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)));
+    }
+
     /// <summary>A store as one app instance has it (its own flights), on the shared Redis unless given another cache.</summary>
     private ThumbnailStore Store(out CountingLogger<ThumbnailStore> log, ThumbnailCache? cache = null)
     {

@@ -38,7 +38,7 @@ public sealed class UploadTusClientTests(UploadFixture app) : IClassFixture<Uplo
         var token = await PersonalTokenAsync();
         var folderId = await app.IdAsync("Public");
 
-        var run = await RunNodeAsync(new Uri(server, "/api/v1/uploads").ToString(), token, source, folderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        var run = await RunNodeAsync(nginx?.CertificatePath, new Uri(server, "/api/v1/uploads").ToString(), token, source, folderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Path.Combine(work, "urls.json"), ChunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture), (2 * ChunkSize).ToString(System.Globalization.CultureInfo.InvariantCulture), sha256);
 
         var result = JsonDocument.Parse(run).RootElement;
@@ -70,12 +70,18 @@ public sealed class UploadTusClientTests(UploadFixture app) : IClassFixture<Uplo
         return created.Value.Secret;
     }
 
-    private static async Task<string> RunNodeAsync(params string[] arguments)
+    private static async Task<string> RunNodeAsync(string? trustedCertificate, params string[] arguments)
     {
         var client = Path.Combine(TestEnvironment.RepositoryRoot, "FileVault.Tests", "tus-client");
         Assert.True(Directory.Exists(Path.Combine(client, "node_modules", "tus-js-client")), "tus-js-client is not installed: run scripts/test.sh, which installs it.");
         var start = new ProcessStartInfo("node") { WorkingDirectory = client, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("upload.mjs");
+        if (trustedCertificate is not null)
+        {
+            // nginx's self-signed certificate for this test, trusted by node alongside its usual CAs.
+            start.Environment["NODE_EXTRA_CA_CERTS"] = trustedCertificate;
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

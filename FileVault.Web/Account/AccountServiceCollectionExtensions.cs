@@ -31,6 +31,10 @@ public static class AccountServiceCollectionExtensions
             .AddFileVaultApiAuthentication()
             .AddIdentityCookies();
 
+        // The antiforgery cookie defaults to no Secure flag at all; like the sign-in cookie it is Secure whenever the
+        // request came over HTTPS (behind nginx: X-Forwarded-Proto from a trusted proxy), R-AUTH-8.
+        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+
         services.ConfigureApplicationCookie(cookie =>
         {
             cookie.Cookie.Name = "FileVault.Auth";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using FileVault.Core;
 using FileVault.Core.Access;
 using FileVault.Core.Media;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,6 +17,22 @@ public static class MediaEndpoints
     public static string ThumbnailPath(long entryId, ThumbnailSize size) =>
         $"{ApiEndpoints.Prefix}/entries/{entryId}/thumbnail?size={size.ToString().ToLowerInvariant()}";
 
+    public static string TrashThumbnailPath(long trashItemId, ThumbnailSize size) =>
+        $"{ApiEndpoints.Prefix}/trash/{trashItemId}/thumbnail?size={size.ToString().ToLowerInvariant()}";
+
+    /// <summary>A thumbnail with its strong ETag, private caching and no sniffing; 304 when the caller has it.</summary>
+    internal static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> Send(HttpContext http, Thumbnail thumbnail, MediaOptions options)
+    {
+        var headers = http.Response.Headers;
+        headers.ETag = thumbnail.EntityTag;
+        // Private: whether this user may see the image is decided per request; a shared cache must not keep it.
+        headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={(long)options.BrowserMaxAge.TotalSeconds}");
+        headers.XContentTypeOptions = "nosniff";
+        return thumbnail.Content is { } content
+            ? TypedResults.File(content, thumbnail.ContentType)
+            : TypedResults.StatusCode(StatusCodes.Status304NotModified);
+    }
+
     public static RouteGroupBuilder MapMediaEndpoints(this RouteGroupBuilder api)
     {
         var media = api.MapGroup("").RequireAuthorization(Policies.Files).WithTags("Media");
@@ -29,21 +46,23 @@ public static class MediaEndpoints
                     return ApiProblems.From("media.invalid_size", "size must be small (150 px), medium (300 px) or large (800 px).");
                 }
 
-                var result = await thumbnails.GetAsync(user.Actor(), id, parsed, http.Request.Headers.IfNoneMatch.ToString(), ct);
+                Result<Thumbnail> result;
+                try
+                {
+                    result = await thumbnails.GetAsync(user.Actor(), id, parsed, http.Request.Headers.IfNoneMatch.ToString(), ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    // The browser dropped the request (a tile scrolled away, the grid became a list): nothing to answer or log as an error.
+                    return TypedResults.StatusCode(StatusCodes.Status499ClientClosedRequest);
+                }
+
                 if (!result.IsSuccess)
                 {
                     return ApiProblems.From(result.Error!);
                 }
 
-                var thumbnail = result.Value;
-                var headers = http.Response.Headers;
-                headers.ETag = thumbnail.EntityTag;
-                // Private: whether this user may see the image is decided per request; a shared cache must not keep it.
-                headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"private, max-age={(long)options.Value.BrowserMaxAge.TotalSeconds}");
-                headers.XContentTypeOptions = "nosniff";
-                return thumbnail.Content is { } content
-                    ? TypedResults.File(content, thumbnail.ContentType)
-                    : TypedResults.StatusCode(StatusCodes.Status304NotModified);
+                return Send(http, result.Value, options.Value);
             })
             .Produces(StatusCodes.Status304NotModified)
             .WithName("EntryThumbnail")

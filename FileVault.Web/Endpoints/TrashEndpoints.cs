@@ -1,10 +1,12 @@
 using System.Security.Claims;
 using FileVault.Core;
 using FileVault.Core.Access;
+using FileVault.Core.Media;
 using FileVault.Core.Operations;
 using FileVault.Core.Trash;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace FileVault.Web.Endpoints;
 
@@ -27,6 +29,31 @@ public static class TrashEndpoints
                 TypedResults.Ok(await queries.ListAsync(user.Actor(), ct)))
             .WithName("ListTrash")
             .WithSummary("The items the caller deleted, newest first (admins: everyone's), with when each is purged.");
+
+        trash.MapGet("/{id:long}/thumbnail", async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> (
+                long id, ClaimsPrincipal user, HttpContext http, TrashQueries queries, ThumbnailService thumbnails, IOptions<MediaOptions> options,
+                CancellationToken ct, string? size = "small") =>
+            {
+                if (ThumbnailSizes.Parse(size) is not { } parsed)
+                {
+                    return ApiProblems.From("media.invalid_size", "size must be small (150 px), medium (300 px) or large (800 px).");
+                }
+
+                // The trash's own rule first (the caller's item, readable with the grants it took along); only then the cache.
+                var found = await queries.FindFileAsync(user.Actor(), id, ct);
+                if (!found.IsSuccess)
+                {
+                    return ApiProblems.From(found.Error!);
+                }
+
+                var file = found.Value;
+                var result = await thumbnails.GetCachedAsync(file.EntryId, file.Size, file.ModifiedAt, file.Name, parsed, http.Request.Headers.IfNoneMatch.ToString(), ct);
+                return result.IsSuccess ? MediaEndpoints.Send(http, result.Value, options.Value) : ApiProblems.From(result.Error!);
+            })
+            .Produces(StatusCodes.Status304NotModified)
+            .WithName("TrashThumbnail")
+            .WithSummary("The thumbnail a deleted image had while it was live, if one was kept (404 trash.not_found for what the caller does not see in "
+                + "their trash, 404 media.not_found when none was kept; nothing is decoded from the trash).");
 
         trash.MapPost("/restore", async Task<Results<Accepted<JobsAccepted>, ProblemHttpResult>> (
                 RestoreRequest body, ClaimsPrincipal user, FileOperations operations,

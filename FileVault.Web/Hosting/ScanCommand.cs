@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
+using FileVault.Core.Downloads;
+using FileVault.Core.Jobs;
+using FileVault.Core.Media;
 using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
@@ -83,6 +86,10 @@ public static class ScanCommand
         builder.Services.AddStorage();
         builder.Services.AddCatalog();
         builder.Services.AddScanning();
+        // A scan queues thumbnail jobs for its new images (Media's content listener); the app's runners make them.
+        builder.Services.AddFileVaultJobs();
+        builder.Services.AddDownloads();
+        builder.Services.AddMedia();
         var services = builder.Services.BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();
         await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);

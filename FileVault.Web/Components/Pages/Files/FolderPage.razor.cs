@@ -70,12 +70,14 @@ public partial class FolderPage
         {
             _grid = true;
             StateHasChanged();
+            await PrioritizeVisibleAsync();
         }
     }
 
     private async Task SetGridAsync(bool grid)
     {
         _grid = grid;
+        await PrioritizeVisibleAsync();
         if (_preferences is not null)
         {
             await _preferences.InvokeVoidAsync("set", GridPreference, grid ? "grid" : "list");
@@ -113,6 +115,8 @@ public partial class FolderPage
             return;
         }
 
+        // Another folder (Back, a link): the viewer belonged to the one left.
+        _viewing = null;
         var folder = await Browser.ResolveFolderAsync(_subject, RootId, path, CancellationToken.None);
         if (!folder.IsSuccess)
         {
@@ -139,6 +143,7 @@ public partial class FolderPage
         _folderName = path.Length == 0 ? _rootName : path[(path.LastIndexOf('/') + 1)..];
         _details = Select is { } selected ? await Browser.GetAsync(_subject, selected, CancellationToken.None) : null;
         _selectionCount = _details is null ? 0 : 1;
+        await PrioritizeVisibleAsync();
     }
 
     private async Task ShowDetailsAsync((long? Id, int Count) selection)
@@ -164,6 +169,10 @@ public partial class FolderPage
         {
             _navigations++;
             Navigation.NavigateTo(FolderLinks.Folder(RootId, Join(Path, item.Name)));
+        }
+        else if (EntryList.IsImage(item))
+        {
+            OpenViewer(item);
         }
     }
 

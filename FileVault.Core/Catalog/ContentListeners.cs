@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+
+namespace FileVault.Core.Catalog;
+
+/// <summary>
+/// Told when files' content came into the catalog — a scan merged new or changed files, an upload completed — so that
+/// work derived from the bytes (thumbnails and EXIF, in Media) is queued ahead of a visit, without the scanner or the
+/// uploads knowing who does it.
+/// </summary>
+public interface IContentListener
+{
+    /// <summary>Scan <paramref name="scanId"/> merged: its new and changed rows carry its id (<c>entries.changed_by_scan_id</c>).</summary>
+    Task ScanMergedAsync(long scanId, CancellationToken cancellationToken);
+
+    /// <summary>These entries were just written (an upload completed).</summary>
+    Task FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Calls every <see cref="IContentListener"/>. A listener's failure never fails the scan or the upload that told it:
+/// it is logged, and what it would have prepared is made on demand instead.
+/// </summary>
+public sealed class ContentListeners(IEnumerable<IContentListener> listeners, ILogger<ContentListeners> logger)
+{
+    public async Task ScanMergedAsync(long scanId, CancellationToken cancellationToken)
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await listener.ScanMergedAsync(scanId, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("{Listener} was not told about scan {Scan}: {Reason}", listener.GetType().Name, scanId, ex.Message);
+            }
+        }
+    }
+
+    public async Task FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken)
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await listener.FilesAddedAsync(entryIds, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("{Listener} was not told about entries {Entries}: {Reason}", listener.GetType().Name, entryIds, ex.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using FileVault.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FileVault.Core.Media;
+
+/// <summary>
+/// The optional thumbnail folder (<see cref="MediaOptions.ThumbnailDirectory"/>): every thumbnail made is also written
+/// here, and a Redis miss is looked up here before anything is decoded, so a Redis flush or restart does not make every
+/// photo again. One folder per entry holds the latest version of each size; writing a new version deletes the older
+/// one. The folder must lie outside every storage root (checked on first use against the registered roots; inside one,
+/// it is not used and the reason is logged): thumbnails there would be catalogued, listed and served as files.
+/// Only <see cref="ThumbnailStore"/> reads it, after the request's access check.
+/// </summary>
+public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contexts, IOptions<MediaOptions> options, ILogger<ThumbnailFolder> logger)
+    : IDisposable
+{
+    private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode ThumbnailFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private readonly SemaphoreSlim _checking = new(1, 1);
+    private bool? _usable;
+
+    /// <summary>Whether a folder is configured (it may still turn out unusable on first use).</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.ThumbnailDirectory) && _usable != false;
+
+    public async Task<byte[]?> ReadAsync(ThumbnailKey key, CancellationToken cancellationToken)
+    {
+        if (!await UsableAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await File.ReadAllBytesAsync(PathOf(key), cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Thumbnail folder: cannot read {Key}: {Reason}", key.Name, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Writes the thumbnail under a temporary name and renames it into place; older versions of the same size go.</summary>
+    public async Task WriteAsync(ThumbnailKey key, byte[] thumbnail, CancellationToken cancellationToken)
+    {
+        if (!await UsableAsync(cancellationToken))
+        {
+            return;
+        }
+
+        var path = PathOf(key);
+        var folder = Path.GetDirectoryName(path)!;
+        try
+        {
+            CreateFolder(folder);
+            var temporary = Path.Combine(folder, ".tmp-" + Guid.NewGuid().ToString("N"));
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = ThumbnailFileMode;
+            }
+
+            await using (var stream = new FileStream(temporary, create))
+            {
+                await stream.WriteAsync(thumbnail, cancellationToken);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            var suffix = Suffix(key);
+            foreach (var older in Directory.EnumerateFiles(folder, "*" + suffix))
+            {
+                if (!string.Equals(older, path, StringComparison.Ordinal))
+                {
+                    File.Delete(older);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Thumbnail folder: cannot write {Key}: {Reason}", key.Name, ex.Message);
+        }
+    }
+
+    /// <summary><c>&lt;folder&gt;/&lt;entry id mod 1000&gt;/&lt;entry id&gt;/&lt;length&gt;-&lt;mtime&gt;-&lt;size&gt;-&lt;format&gt;</c>.</summary>
+    private string PathOf(ThumbnailKey key) => Path.Combine(options.Value.ThumbnailDirectory!,
+        (key.EntryId % 1000).ToString("D3", CultureInfo.InvariantCulture), key.EntryId.ToString(CultureInfo.InvariantCulture),
+        string.Create(CultureInfo.InvariantCulture, $"{key.Length:x}-{key.ModifiedTicks:x}") + Suffix(key));
+
+    private static string Suffix(ThumbnailKey key) => $"-{key.Size}-{key.Format}".ToLowerInvariant();
+
+    private async Task<bool> UsableAsync(CancellationToken cancellationToken)
+    {
+        if (_usable is { } known)
+        {
+            return known;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Value.ThumbnailDirectory))
+        {
+            return false;
+        }
+
+        await _checking.WaitAsync(cancellationToken);
+        try
+        {
+            if (_usable is { } decided)
+            {
+                return decided;
+            }
+
+            var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Value.ThumbnailDirectory));
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var roots = await db.StorageRoots.AsNoTracking().Select(r => r.Path).ToListAsync(cancellationToken);
+            // Whole components: /srv/share-thumbs is outside /srv/share.
+            var inside = roots.FirstOrDefault(root => folder == root || folder.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal)
+                || root.StartsWith(folder + "/", StringComparison.Ordinal));
+            if (inside is not null)
+            {
+                logger.LogError("The thumbnail folder {Folder} overlaps the storage root {Root}; it is not used (set FileVault:Media:ThumbnailDirectory outside every root)",
+                    folder, inside);
+                _usable = false;
+                return false;
+            }
+
+            CreateFolder(folder);
+            _usable = true;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("The thumbnail folder {Folder} cannot be used: {Reason}", options.Value.ThumbnailDirectory, ex.Message);
+            _usable = false;
+            return false;
+        }
+        finally
+        {
+            _checking.Release();
+        }
+    }
+
+    public void Dispose() => _checking.Dispose();
+
+    /// <summary>Owner-only (0700): thumbnails show what photos hold, and only FileVault serves them.</summary>
+    private static void CreateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, FolderMode);
+        }
+    }
+}

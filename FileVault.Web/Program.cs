@@ -1,7 +1,7 @@
 using FileVault.Web.Hosting;
 
 if ((await ScanCommand.TryRunAsync(args) ?? await BrowseCommand.TryRunAsync(args) ?? await JobsCommand.TryRunAsync(args)
-    ?? await MigrateCommand.TryRunAsync(args)) is { } exitCode)
+    ?? await MigrateCommand.TryRunAsync(args) ?? await DedupCommand.TryRunAsync(args)) is { } exitCode)
 {
     return exitCode;
 }

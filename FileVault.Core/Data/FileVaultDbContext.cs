@@ -58,6 +58,10 @@ public class FileVaultDbContext(DbContextOptions<FileVaultDbContext> options)
 
     public DbSet<Media.EntryMedia> EntryMedia => Set<Media.EntryMedia>();
 
+    public DbSet<Duplicates.ContentHash> ContentHashes => Set<Duplicates.ContentHash>();
+
+    public DbSet<Monitoring.MetricSample> MetricSamples => Set<Monitoring.MetricSample>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

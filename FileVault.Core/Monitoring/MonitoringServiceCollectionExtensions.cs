@@ -14,4 +14,18 @@ public static class MonitoringServiceCollectionExtensions
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
         return services;
     }
+
+    /// <summary>The system dashboard: the live sampler (running only while an admin page subscribes) and the one-minute history.</summary>
+    public static IServiceCollection AddSystemMonitoring(this IServiceCollection services)
+    {
+        services.AddOptions<MonitoringOptions>().BindConfiguration("FileVault:Monitoring").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WatchedPlaces>();
+        services.AddSingleton<SystemSampler>();
+        services.AddSingleton<MetricsHistory>();
+        services.AddSingleton<ServiceHealth>();
+        services.AddSingleton<QueueStats>();
+        services.AddSingleton<ScanSchedule>();
+        services.AddHostedService(sp => sp.GetRequiredService<MetricsHistory>());
+        return services;
+    }
 }

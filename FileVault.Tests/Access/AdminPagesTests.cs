@@ -11,7 +11,10 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin/users", "id=\"users-title\"", FileVaultAppFactory.AdminEmail)]
     [InlineData("/admin/groups", "id=\"groups-title\"", "id=\"groups-table\"")]
     [InlineData("/admin/access", "id=\"access-title\"", "id=\"access-root\"")]
-    [InlineData("/admin", "id=\"admin-link-users\"", "id=\"admin-link-access\"")]
+    [InlineData("/admin", "id=\"admin-link-users\"", "id=\"admin-link-duplicates\"")]
+    [InlineData("/admin/duplicates", "id=\"duplicates-title\"", "id=\"find-duplicates\"")]
+    [InlineData("/admin/system", "id=\"system-title\"", "id=\"system-range\"")]
+    [InlineData("/admin/services", "id=\"services-title\"", "data-service=\"postgres\"")]
     public async Task Admin_pages_render_for_a_super_admin(string path, string marker, string content)
     {
         await app.WaitUntilReadyAsync();
@@ -30,6 +33,9 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin/users")]
     [InlineData("/admin/groups")]
     [InlineData("/admin/access")]
+    [InlineData("/admin/duplicates")]
+    [InlineData("/admin/system")]
+    [InlineData("/admin/services")]
     public async Task Admin_pages_refuse_a_plain_user(string path)
     {
         await app.CreateUserAsync("not.an.admin." + path.Replace('/', '-') + "@filevault.test", Roles.User);

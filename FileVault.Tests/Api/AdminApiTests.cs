@@ -33,6 +33,10 @@ public sealed class AdminApiTests(ApiAppFactory app) : IClassFixture<ApiAppFacto
         { "PUT", "/api/v1/admin/grants/1" },
         { "GET", $"/api/v1/admin/grants/explain?userId={Guid.Empty}&rootId=1&path=" },
         { "POST", "/api/v1/admin/roots/1/scans/cancel" },
+        { "POST", "/api/v1/admin/duplicates/scans" },
+        { "GET", "/api/v1/admin/duplicates/scans/last" },
+        { "GET", "/api/v1/admin/duplicates" },
+        { "POST", "/api/v1/admin/duplicates/resolve" },
     };
 
     [Theory]

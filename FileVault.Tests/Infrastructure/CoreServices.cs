@@ -14,6 +14,8 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
+using FileVault.Core.Duplicates;
+using FileVault.Core.Monitoring;
 using FileVault.Core.Uploads;
 
 namespace FileVault.Tests.Infrastructure;
@@ -47,6 +49,8 @@ public static class CoreServices
         services.AddFileVaultJobs();
         services.AddOperations();
         services.AddTrash();
+        services.AddDuplicates();
+        services.AddSystemMonitoring();
         services.AddDownloads();
         services.AddMedia();
         services.AddSearch();

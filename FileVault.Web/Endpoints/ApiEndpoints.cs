@@ -33,6 +33,7 @@ public static class ApiEndpoints
         admin.MapGroupAdminEndpoints();
         admin.MapGrantEndpoints();
         admin.MapStorageAdminEndpoints();
+        admin.MapDuplicateEndpoints();
         return app;
     }
 

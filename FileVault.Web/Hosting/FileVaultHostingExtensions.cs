@@ -28,6 +28,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
+using FileVault.Core.Duplicates;
 
 namespace FileVault.Web.Hosting;
 
@@ -57,6 +58,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultData();
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
+        services.AddSystemMonitoring();
         services.AddAudit();
         services.AddStorage();
         services.AddCatalog();
@@ -64,6 +66,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultJobs();
         services.AddOperations();
         services.AddTrash();
+        services.AddDuplicates();
         services.AddDownloads();
         services.AddUploads();
         services.AddMedia();

@@ -8,6 +8,7 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
+using FileVault.Core.Duplicates;
 
 namespace FileVault.Web.Hosting;
 
@@ -38,6 +39,7 @@ public static class JobsCommand
         builder.Services.AddFileVaultJobs();
         builder.Services.AddOperations();
         builder.Services.AddTrash();
+        builder.Services.AddDuplicates();
         // Only the runner: no start-up seeding, no schedules.
         builder.Services.RemoveAll<IHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());

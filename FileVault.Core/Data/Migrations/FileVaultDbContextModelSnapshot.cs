@@ -672,6 +672,55 @@ namespace FileVault.Core.Data.Migrations
                     b.ToTable("rentals", (string)null);
                 });
 
+            modelBuilder.Entity("FileVault.Core.Duplicates.ContentHash", b =>
+                {
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.Property<long>("CtimeNs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ctime_ns");
+
+                    b.Property<long>("Device")
+                        .HasColumnType("bigint")
+                        .HasColumnName("device");
+
+                    b.Property<byte[]>("FullHash")
+                        .HasColumnType("bytea")
+                        .HasColumnName("full_hash");
+
+                    b.Property<DateTimeOffset>("HashedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("hashed_at");
+
+                    b.Property<long>("Inode")
+                        .HasColumnType("bigint")
+                        .HasColumnName("inode");
+
+                    b.Property<long>("MtimeNs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("mtime_ns");
+
+                    b.Property<byte[]>("PartialHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("partial_hash");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size");
+
+                    b.HasKey("EntryId")
+                        .HasName("pk_content_hashes");
+
+                    b.HasIndex("Size", "FullHash")
+                        .HasDatabaseName("ix_content_hashes_size_full_hash")
+                        .HasFilter("full_hash IS NOT NULL");
+
+                    b.ToTable("content_hashes", (string)null);
+                });
+
             modelBuilder.Entity("FileVault.Core.Jobs.Job", b =>
                 {
                     b.Property<long>("Id")
@@ -874,6 +923,73 @@ namespace FileVault.Core.Data.Migrations
                         .HasDatabaseName("ix_entry_media_taken_at");
 
                     b.ToTable("entry_media", (string)null);
+                });
+
+            modelBuilder.Entity("FileVault.Core.Monitoring.MetricSample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<double>("CpuPercent")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_percent");
+
+                    b.Property<double>("DiskReadBytesPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("disk_read_bytes_per_second");
+
+                    b.Property<double>("DiskWrittenBytesPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("disk_written_bytes_per_second");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("host");
+
+                    b.Property<double>("Load1")
+                        .HasColumnType("double precision")
+                        .HasColumnName("load1");
+
+                    b.Property<long>("MemoryTotal")
+                        .HasColumnType("bigint")
+                        .HasColumnName("memory_total");
+
+                    b.Property<long>("MemoryUsed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("memory_used");
+
+                    b.Property<double>("ReceivedBytesPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("received_bytes_per_second");
+
+                    b.Property<double>("SentBytesPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sent_bytes_per_second");
+
+                    b.Property<long>("SwapUsed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("swap_used");
+
+                    b.HasKey("Id")
+                        .HasName("pk_metric_samples");
+
+                    b.HasIndex("At")
+                        .HasDatabaseName("ix_metric_samples_at");
+
+                    b.HasIndex("Host", "At")
+                        .HasDatabaseName("ix_metric_samples_host_at");
+
+                    b.ToTable("metric_samples", (string)null);
                 });
 
             modelBuilder.Entity("FileVault.Core.Scanning.ScanError", b =>

@@ -1,0 +1,500 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FileVault.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FileVault.Core.Duplicates;
+
+/// <summary>How far a duplicate search is: files looked at of those it must look at, and in which pass.</summary>
+public sealed record DuplicateScanProgress(long Done, long Total, string Phase);
+
+/// <summary>What one duplicate search did: files it had to compare, read now, taken from stored hashes, found changed or unreadable, and what it found.</summary>
+public sealed record DuplicateScanSummary(
+    int Candidates, int Read, int Reused, int Changed, int Unreadable, int SkippedRoots, int Groups, long ReclaimableBytes, double Seconds);
+
+/// <summary>
+/// Finds files with the same content across the catalog, reading as little as it can: only files whose size another
+/// file shares; of those, the first and last block (a partial hash), and the whole file only where partial hashes
+/// collide. Hard links (same device and inode) are one file. Hashes are kept in <see cref="ContentHash"/> with the
+/// file's identity and reused while it is unchanged. Every file is opened through the path guard (no link followed
+/// out of the root, none at the name), and checked again after it is read: a file that changed meanwhile is dropped
+/// from this search, its stored hashes with it, and is read again next time.
+/// </summary>
+public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
+{
+    /// <summary>The partial hash reads this much from each end (jdupes and fdupes read 4 KiB first too).</summary>
+    public const int BlockSize = 4096;
+
+    private const int BatchSize = 4096;
+
+    private readonly ConcurrentDictionary<string, double> _steps = new();
+
+    /// <summary>Seconds of each step of the last search (load, partial, full, save), for the benchmark.</summary>
+    public IReadOnlyDictionary<string, double> LastSteps => _steps;
+
+    /// <summary>Test seam: runs after a file's bytes were read and before it is checked again, with its path.</summary>
+    internal Action<string>? AfterRead { get; set; }
+
+    /// <summary>
+    /// Runs one search over every healthy root. <paramref name="step"/> is asked between batches with the progress so
+    /// far; an error from it (the owner may no longer run it) stops the search there, keeping the hashes stored so far.
+    /// </summary>
+    public async Task<Result<DuplicateScanSummary>> RunAsync(Func<DuplicateScanProgress, Task<Error?>> step, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var (roots, skippedRoots) = await HealthyRootsAsync(cancellationToken);
+        await ForgetGoneAsync(cancellationToken);
+        _steps.Clear();
+        var candidates = await LoadCandidatesAsync(roots, cancellationToken);
+        _steps["load"] = clock.Elapsed.TotalSeconds;
+        var folders = new Folders(logger);
+        var total = candidates.Count;
+        var done = 0L;
+        logger.LogInformation("Duplicate search: {Count} files share their size with another", total);
+
+        // Pass 1: the partial hash of every candidate (or the stored one).
+        // Each batch's hashes are stored while the next batch is read.
+        var saving = Task.CompletedTask;
+        foreach (var batch in candidates.Chunk(BatchSize))
+        {
+            if (await step(new DuplicateScanProgress(done, total, "partial")) is { } denied)
+            {
+                await saving;
+                return denied;
+            }
+
+            var started = clock.Elapsed.TotalSeconds;
+            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashPartial(c, folders));
+            _steps.AddOrUpdate("partial", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            await saving;
+            saving = SaveAsync(batch, cancellationToken);
+            done += batch.Length;
+        }
+
+        await saving;
+
+        // Pass 2: the full hash where size and partial hash collide.
+        var needFull = CollidingGroups(candidates, c => c.Partial is null ? null : Convert.ToHexString(c.Partial))
+            .SelectMany(g => g).Where(c => c.Full is null).ToList();
+        total += needFull.Count;
+        foreach (var batch in needFull.Chunk(BatchSize))
+        {
+            if (await step(new DuplicateScanProgress(done, total, "full")) is { } denied)
+            {
+                await saving;
+                return denied;
+            }
+
+            var started = clock.Elapsed.TotalSeconds;
+            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashFull(c, folders));
+            _steps.AddOrUpdate("full", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            await saving;
+            saving = SaveAsync(batch, cancellationToken);
+            done += batch.Length;
+        }
+
+        await saving;
+        _steps["total"] = clock.Elapsed.TotalSeconds;
+
+        var groups = CollidingGroups(candidates, c => c.Full is null || c.Partial is null ? null : Convert.ToHexString(c.Full)).ToList();
+        var summary = new DuplicateScanSummary(
+            candidates.Count,
+            candidates.Count(c => c.ReadNow),
+            candidates.Count(c => c.Reused),
+            candidates.Count(c => c.Outcome == Outcome.Changed),
+            candidates.Count(c => c.Outcome == Outcome.Unreadable),
+            skippedRoots,
+            groups.Count,
+            groups.Sum(g => g[0].Size * (g.Count - 1)),
+            clock.Elapsed.TotalSeconds);
+        await step(new DuplicateScanProgress(total, total, "done"));
+        logger.LogInformation(
+            "Duplicate search: {Groups} groups, {Bytes} bytes reclaimable; {Read} files read, {Reused} hashes reused, {Changed} changed meanwhile, {Unreadable} unreadable",
+            summary.Groups, summary.ReclaimableBytes, summary.Read, summary.Reused, summary.Changed, summary.Unreadable);
+        return summary;
+    }
+
+    private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
+
+    /// <summary>Files of one size whose key (partial or full hash) is equal, two inodes at least, each group once.</summary>
+    private static IEnumerable<List<Candidate>> CollidingGroups(List<Candidate> candidates, Func<Candidate, string?> key) =>
+        candidates.Where(c => c.Outcome == Outcome.Pending && key(c) is not null)
+            .GroupBy(c => (c.Size, key(c)!))
+            .Where(g => g.Count() > 1)
+            .Select(g => g.ToList());
+
+    private async Task<(List<StorageRoot> Roots, int Skipped)> HealthyRootsAsync(CancellationToken cancellationToken)
+    {
+        // Plain SQL, like the rest of the search: the CLI and benchmark run it in a fresh process, where building EF's model costs a second.
+        var roots = new List<StorageRoot>();
+        await using (var command = data.CreateCommand("SELECT id, name, path, device_id, marker_id FROM storage_roots ORDER BY id"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                roots.Add(new StorageRoot
+                {
+                    Id = reader.GetInt32(0), Name = reader.GetString(1), Path = reader.GetString(2), DeviceId = reader.GetInt64(3), MarkerId = reader.GetGuid(4),
+                });
+            }
+        }
+
+        var healthy = new List<StorageRoot>();
+        foreach (var root in roots)
+        {
+            var health = await MountHealth.CheckAsync(root, MountHealth.DefaultTimeout, cancellationToken);
+            if (health.IsHealthy)
+            {
+                healthy.Add(root);
+            }
+            else
+            {
+                logger.LogWarning("Duplicate search skips root {Root}: {Reason}", root.Name, health.Problem!.Message);
+            }
+        }
+
+        return (healthy, roots.Count - healthy.Count);
+    }
+
+    /// <summary>Hashes of entries no longer active (purged, trashed, gone missing) are dropped; a file coming back is read again.</summary>
+    private async Task ForgetGoneAsync(CancellationToken cancellationToken)
+    {
+        await using var command = data.CreateCommand(
+            "DELETE FROM content_hashes h WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = h.entry_id AND e.state = 0 AND e.kind = 1)");
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Active files (non-empty, with a name the disk can be asked for) whose size another inode shares, one candidate
+    /// per inode with its other names as links, and the hashes stored for it.
+    /// </summary>
+    private async Task<List<Candidate>> LoadCandidatesAsync(List<StorageRoot> roots, CancellationToken cancellationToken)
+    {
+        var rootPaths = roots.ToDictionary(r => r.Id, r => r.Path);
+        var byInode = new Dictionary<(long Device, long Inode), Candidate>();
+        var list = new List<Candidate>();
+        await using var command = data.CreateCommand("""
+            SELECT f.id, f.root_id, f.relative_path, f.size, f.device, f.inode,
+                   h.size, h.mtime_ns, h.ctime_ns, h.device, h.inode, h.partial_hash, h.full_hash
+            FROM entries f
+            LEFT JOIN content_hashes h ON h.entry_id = f.id
+            WHERE f.state = 0 AND f.kind = 1 AND f.size > 0 AND f.name_is_valid AND f.root_id = ANY($1)
+              AND f.size IN (SELECT size FROM entries WHERE state = 0 AND kind = 1 AND size > 0 AND name_is_valid AND root_id = ANY($1)
+                             GROUP BY size HAVING count(*) > 1)
+            ORDER BY f.id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetInt64(0);
+            var identity = (reader.GetInt64(4), reader.GetInt64(5));
+            if (byInode.TryGetValue(identity, out var first))
+            {
+                first.Links.Add(id);
+                continue;
+            }
+
+            var candidate = new Candidate
+            {
+                EntryId = id,
+                RootPath = rootPaths[reader.GetInt32(1)],
+                Path = reader.GetString(2),
+                Size = reader.GetInt64(3),
+                Device = identity.Item1,
+                Inode = identity.Item2,
+                Stored = reader.IsDBNull(6) ? null : new ContentHash
+                {
+                    EntryId = id,
+                    Size = reader.GetInt64(6),
+                    MtimeNs = reader.GetInt64(7),
+                    CtimeNs = reader.GetInt64(8),
+                    Device = reader.GetInt64(9),
+                    Inode = reader.GetInt64(10),
+                    PartialHash = reader.GetFieldValue<byte[]>(11),
+                    FullHash = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
+                },
+            };
+            byInode[identity] = candidate;
+            list.Add(candidate);
+        }
+
+        // A size shared only by names of one inode is no candidate after all.
+        return list.GroupBy(c => c.Size).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
+    }
+
+    private void HashPartial(Candidate c, Folders folders)
+    {
+        // A stored hash is checked by lstat alone: nothing is read, so nothing needs opening.
+        if (c.Stored is { } stored && folders.Resolve(c) is { } path && FileSnapshot.OfLink(path) is { } now && now.Matches(stored))
+        {
+            c.Seen = now;
+            c.Partial = stored.PartialHash;
+            c.Full = stored.FullHash;
+            c.Reused = true;
+            return;
+        }
+
+        using var handle = Open(c, folders);
+        if (handle is null)
+        {
+            return;
+        }
+
+        if (c.Size <= 2 * BlockSize)
+        {
+            // Small enough to read whole: the partial hash is the full one.
+            Span<byte> all = stackalloc byte[(int)c.Size];
+            var read = ReadExactly(handle, all, 0);
+            c.Partial = SHA256.HashData(all[..read]);
+            c.Full = c.Partial;
+        }
+        else
+        {
+            Span<byte> ends = stackalloc byte[2 * BlockSize];
+            var head = ReadExactly(handle, ends[..BlockSize], 0);
+            var tail = ReadExactly(handle, ends.Slice(head, BlockSize), c.Size - BlockSize);
+            c.Partial = SHA256.HashData(ends[..(head + tail)]);
+        }
+
+        CheckUnchanged(c, handle);
+        c.ReadNow = true;
+    }
+
+    private void HashFull(Candidate c, Folders folders)
+    {
+        var before = c.Seen;
+        using var handle = Open(c, folders);
+        if (handle is null)
+        {
+            return;
+        }
+
+        if (c.Seen != before)
+        {
+            // Changed since its partial hash was taken.
+            Drop(c, Outcome.Changed);
+            return;
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[128 * 1024];
+        long offset = 0;
+        int read;
+        while ((read = RandomAccess.Read(handle, buffer, offset)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            offset += read;
+        }
+
+        c.Full = sha.GetHashAndReset();
+        CheckUnchanged(c, handle);
+        c.ReadNow = true;
+    }
+
+    /// <summary>Opens the candidate through the path guard and records what it is now; null (and why, on the candidate) when it cannot be compared.</summary>
+    private SafeFileHandle? Open(Candidate c, Folders folders)
+    {
+        if (folders.Resolve(c) is not { } path)
+        {
+            Drop(c, Outcome.Unreadable);
+            return null;
+        }
+
+        var handle = NoFollowFile.TryOpen(path, out var error);
+        if (handle is null)
+        {
+            logger.LogDebug("Duplicate search skips {Path}: error {Errno}", c.Path, error);
+            Drop(c, error is NoFollowFile.ENoEnt or NoFollowFile.Moved or NoFollowFile.ELoop ? Outcome.Changed : Outcome.Unreadable);
+            return null;
+        }
+
+        var seen = FileSnapshot.Of(handle);
+        // The catalog's size and inode are what grouped it: a file that differs from them changed since the last scan.
+        if (seen is not { IsRegularFile: true } s || s.Size != c.Size || s.Device != c.Device || s.Inode != c.Inode)
+        {
+            handle.Dispose();
+            Drop(c, Outcome.Changed);
+            return null;
+        }
+
+        c.Seen = s;
+        return handle;
+    }
+
+    private void CheckUnchanged(Candidate c, SafeFileHandle handle)
+    {
+        AfterRead?.Invoke(c.Path);
+
+        // Any write in between moved mtime and ctime: the bytes hashed may be a mix of two versions.
+        if (FileSnapshot.Of(handle) != c.Seen)
+        {
+            Drop(c, Outcome.Changed);
+        }
+    }
+
+    private static void Drop(Candidate c, Outcome outcome)
+    {
+        c.Outcome = outcome;
+        c.Partial = null;
+        c.Full = null;
+    }
+
+    private static int ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(handle, buffer[total..], offset + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>Stores the hashes read now (for every name of the inode) and forgets those of files that changed.</summary>
+    private async Task SaveAsync(IReadOnlyCollection<Candidate> batch, CancellationToken cancellationToken)
+    {
+        var fresh = batch.Where(c => c.ReadNow && c.Outcome == Outcome.Pending && c.Partial is not null).ToList();
+        var gone = batch.Where(c => c.Outcome != Outcome.Pending && c.Stored is not null).SelectMany(c => c.Links.Prepend(c.EntryId)).ToArray();
+        if (fresh.Count == 0 && gone.Length == 0)
+        {
+            return;
+        }
+
+        var rows = fresh.SelectMany(c => c.Links.Prepend(c.EntryId).Select(id => (Id: id, c))).ToList();
+        await using var connection = await data.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Stored hashes are a cache: a batch lost to a crash is read again next time, so the commit need not wait for the disk.
+        await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction))
+        {
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (gone.Length > 0)
+        {
+            await using var delete = new NpgsqlCommand("DELETE FROM content_hashes WHERE entry_id = ANY($1)", connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter { Value = gone });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (rows.Count > 0)
+        {
+            await using var upsert = new NpgsqlCommand("""
+                INSERT INTO content_hashes (entry_id, size, mtime_ns, ctime_ns, device, inode, partial_hash, full_hash, hashed_at)
+                SELECT u.*, $9 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bytea[], $8::bytea[]) AS u
+                ON CONFLICT (entry_id) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
+                    device = excluded.device, inode = excluded.inode, partial_hash = excluded.partial_hash, full_hash = excluded.full_hash,
+                    hashed_at = excluded.hashed_at
+                """, connection, transaction);
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Id).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Seen!.Value.Size).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Seen!.Value.MtimeNs).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Seen!.Value.CtimeNs).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Seen!.Value.Device).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Seen!.Value.Inode).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Partial!).ToArray() });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.c.Full).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var c in fresh)
+        {
+            // Saved: a later pass of this run that reads it again updates the same row.
+            c.Stored = new ContentHash
+            {
+                EntryId = c.EntryId, Size = c.Seen!.Value.Size, MtimeNs = c.Seen.Value.MtimeNs, CtimeNs = c.Seen.Value.CtimeNs,
+                Device = c.Seen.Value.Device, Inode = c.Seen.Value.Inode, PartialHash = c.Partial!, FullHash = c.Full,
+            };
+        }
+    }
+
+    /// <summary>
+    /// The path guard's answer for each folder, asked once per folder and run: <see cref="PathGuard.ResolveEntry"/>
+    /// maps an entry to its folder's real path (checked inside the root) joined with its own name, so the siblings of a
+    /// resolved entry share that folder. A folder swapped for a link later in the run is still caught where it matters,
+    /// when a file is read: <see cref="NoFollowFile"/> checks the opened file's real path.
+    /// </summary>
+    private sealed class Folders(ILogger logger)
+    {
+        private readonly ConcurrentDictionary<(string Root, string Folder), string?> _real = new();
+
+        public string? Resolve(Candidate c)
+        {
+            var slash = c.Path.LastIndexOf('/');
+            var name = c.Path[(slash + 1)..];
+            var key = (c.RootPath, slash < 0 ? "" : c.Path[..slash]);
+            if (_real.TryGetValue(key, out var folder))
+            {
+                return folder is null || PathGuard.IsReservedName(name) ? null : Path.Join(folder, name);
+            }
+
+            var resolved = PathGuard.ResolveEntry(c.RootPath, c.Path);
+            if (!resolved.IsSuccess)
+            {
+                logger.LogDebug("Duplicate search skips {Path}: {Reason}", c.Path, resolved.Error!.Message);
+                if (resolved.Error!.Code is "path.symlink_outside_root")
+                {
+                    // Every sibling shares the answer: the folder leads out of the root.
+                    _real.TryAdd(key, null);
+                }
+
+                return null;
+            }
+
+            _real.TryAdd(key, Path.GetDirectoryName(resolved.Value));
+            return resolved.Value;
+        }
+    }
+
+    private enum Outcome
+    {
+        Pending,
+        Changed,
+        Unreadable,
+    }
+
+    private sealed class Candidate
+    {
+        public long EntryId { get; init; }
+
+        public required string RootPath { get; init; }
+
+        public required string Path { get; init; }
+
+        public long Size { get; init; }
+
+        public long Device { get; init; }
+
+        public long Inode { get; init; }
+
+        /// <summary>Other entries naming the same inode.</summary>
+        public List<long> Links { get; } = [];
+
+        public ContentHash? Stored { get; set; }
+
+        public FileSnapshot? Seen { get; set; }
+
+        public byte[]? Partial { get; set; }
+
+        public byte[]? Full { get; set; }
+
+        public bool ReadNow { get; set; }
+
+        public bool Reused { get; set; }
+
+        public Outcome Outcome { get; set; }
+    }
+}

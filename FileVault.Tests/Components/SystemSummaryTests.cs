@@ -1,0 +1,69 @@
+using System.Globalization;
+using Bunit;
+using FileVault.Core.Monitoring;
+using FileVault.Web.Components.Pages.Admin.SystemDashboard;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace FileVault.Tests.Components;
+
+/// <summary>The dashboard's summary and process tables as they render one sample.</summary>
+public sealed class SystemSummaryTests : IAsyncLifetime
+{
+    private readonly BunitContext _bunit = new();
+    private readonly CultureInfo _previous = CultureInfo.CurrentCulture;
+    private readonly CultureInfo _previousUi = CultureInfo.CurrentUICulture;
+
+    public Task InitializeAsync()
+    {
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("en-US");
+        _bunit.Services.AddMudServices();
+        _bunit.Services.AddLocalization();
+        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        CultureInfo.CurrentCulture = _previous;
+        CultureInfo.CurrentUICulture = _previousUi;
+        await _bunit.DisposeAsync();
+    }
+
+    [Fact]
+    public void The_summary_shows_cpu_with_a_bar_per_core_memory_swap_load_and_network()
+    {
+        var card = _bunit.Render<SystemSummary>(p => p.Add(s => s.Sample, Sample()));
+
+        Assert.Equal("37.5 %", card.Find("#system-cpu").TextContent);
+        Assert.Equal(2, card.FindAll(".mud-progress-linear").Count);
+        Assert.Equal("25.0 %", card.Find("#system-memory").TextContent);
+        Assert.Contains("Swap: 1 GB / 2 GB", card.Find("#system-swap").TextContent, StringComparison.Ordinal);
+        Assert.Equal("1.50", card.Find("#system-load").TextContent);
+        Assert.Contains("2 KB/s", card.Find("#system-network").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_process_table_lists_each_process_with_its_share_and_memory()
+    {
+        var table = _bunit.Render<ProcessTable>(p => p
+            .Add(t => t.Title, "Top")
+            .Add(t => t.Processes, Sample().TopByCpu)
+            .Add(t => t.Id, "top"));
+
+        var rows = table.FindAll("tbody tr");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("postgres", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("12.5 %", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("40 MB", rows[0].TextContent, StringComparison.Ordinal);
+    }
+
+    private static SystemSample Sample()
+    {
+        const long GiB = 1024L * 1024 * 1024;
+        ProcessUsage[] processes = [new(7559, "postgres", 12.5, 40L * 1024 * 1024), new(1, "init", 0, 4L * 1024 * 1024)];
+        return new SystemSample(DateTimeOffset.UnixEpoch, "host-a", 37.5, [25, 50],
+            new MemoryInfo(8 * GiB, 6 * GiB, GiB, 0, 0, 2 * GiB, GiB),
+            new LoadAverage(1.5, 1.25, 1, 2, 300), [], 2048, 1024, processes, processes);
+    }
+}

@@ -1,0 +1,105 @@
+using FileVault.Core.Access;
+using FileVault.Core.Jobs;
+using FileVault.Core.Monitoring;
+using FileVault.Core.Scanning;
+using FileVault.Web.Account;
+using FileVault.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace FileVault.Web.Components.Pages.Admin.Services;
+
+/// <summary>
+/// Services and queues: health of PostgreSQL, Redis and every root's mount with latency and last error; per job
+/// kind what waits, runs and failed, with the last 24 hours' throughput; running jobs with live progress, failed ones
+/// with a retry.
+/// </summary>
+public partial class ServicesPage
+{
+    private AccessSubject _actor = default!;
+    private CircuitCulture _culture;
+    private IReadOnlyList<ServiceStatus> _services = [];
+    private IReadOnlyList<QueueSummary> _queues = [];
+    private List<JobListItem> _active = [];
+    private IReadOnlyList<ScheduledScan> _schedule = [];
+    private List<ScanRunSummary> _lastScans = [];
+
+    [Inject] private ServiceHealth Health { get; set; } = default!;
+    [Inject] private QueueStats Queues { get; set; } = default!;
+    [Inject] private JobQueries Jobs { get; set; } = default!;
+    [Inject] private JobEvents Events { get; set; } = default!;
+    [Inject] private ScanSchedule Schedule { get; set; } = default!;
+    [Inject] private ScanQueries Scans { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _actor = await AuthenticationState.ActorAsync();
+        _culture = CircuitCulture.Capture();
+        Events.Changed += OnJobChanged;
+        await LoadAsync(force: false);
+    }
+
+    public void Dispose()
+    {
+        Events.Changed -= OnJobChanged;
+        GC.SuppressFinalize(this);
+    }
+
+    private string JobKind(string type) => L["JobType_" + type] is { ResourceNotFound: false } text ? text.Value : type;
+
+    private async Task CheckNowAsync() => await LoadAsync(force: true);
+
+    private async Task LoadAsync(bool force)
+    {
+        var services = await Health.CheckAsync(_actor, force, CancellationToken.None);
+        _services = services.IsSuccess ? services.Value : [];
+        _schedule = Schedule.NextRuns(Time.GetUtcNow());
+        var runs = await Scans.RecentRunsAsync(_actor, 100, CancellationToken.None);
+        _lastScans = runs.IsSuccess ? [.. runs.Value.GroupBy(r => r.RootId).Select(g => g.OrderByDescending(r => r.StartedAt).First()).OrderBy(r => r.RootName, StringComparer.CurrentCulture)] : [];
+        await LoadJobsAsync();
+    }
+
+    private async Task LoadJobsAsync()
+    {
+        var queues = await Queues.SummaryAsync(_actor, CancellationToken.None);
+        _queues = queues.IsSuccess ? queues.Value : [];
+        var since = Time.GetUtcNow().AddHours(-24);
+        _active = [.. (await Jobs.ListAsync(_actor, everyone: true, JobQueries.MaxList, CancellationToken.None))
+            .Where(j => j.Status is JobStatus.Queued or JobStatus.Running or JobStatus.Interrupted
+                || (j.Status == JobStatus.Failed && j.FinishedAt >= since))];
+    }
+
+    private async Task RetryAsync(long id)
+    {
+        var retried = await Jobs.RetryAsync(_actor, id, CancellationToken.None);
+        if (!retried.IsSuccess)
+        {
+            Snackbar.Add(L.ErrorText(retried.Error!), Severity.Warning);
+        }
+
+        await LoadJobsAsync();
+    }
+
+    // Raised on a job's thread: a progress step changes one row; a start or an end changes the counts.
+    private void OnJobChanged(JobEvent change) => _ = InvokeAsync(async () =>
+    {
+        _culture.Apply();
+        var index = _active.FindIndex(j => j.Id == change.Id);
+        if (index >= 0 && change.Status == JobStatus.Running && _active[index].Status == JobStatus.Running)
+        {
+            _active[index] = _active[index].With(change);
+        }
+        else
+        {
+            await LoadJobsAsync();
+        }
+
+        StateHasChanged();
+    });
+}

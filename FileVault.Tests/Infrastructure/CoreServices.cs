@@ -48,7 +48,7 @@ public static class CoreServices
         services.AddTrash();
         services.AddDownloads();
         services.AddMedia();
-        services.AddSearch();
+        services.AddSearch(configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 }

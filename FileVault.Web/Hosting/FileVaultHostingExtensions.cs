@@ -72,7 +72,7 @@ public static class FileVaultHostingExtensions
         services.AddScoped<Components.Uploads.UploadSession>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();
-        services.AddSearch();
+        services.AddSearch(configuration);
 
         services.AddFileVaultDataProtection(configuration);
 
@@ -152,6 +152,7 @@ public static class FileVaultHostingExtensions
                 scheduler.ScheduleTrashPurge(app.Services);
                 scheduler.ScheduleUploadExpiry(app.Services);
                 scheduler.ScheduleRefreshTokenPurge(app.Services);
+                scheduler.ScheduleMeilisearchReconciliation(app.Services);
             })
             .LogScheduledTaskProgress();
         return app;

@@ -36,7 +36,7 @@ public partial class SearchPage
     [SupplyParameterFromQuery(Name = "offset")] public string? Offset { get; set; }
     [SupplyParameterFromQuery(Name = "pageSize")] public string? PageSize { get; set; }
 
-    [Inject] private PostgresSearch Search { get; set; } = default!;
+    [Inject] private EntrySearch Search { get; set; } = default!;
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;

@@ -136,6 +136,33 @@ public sealed class MeilisearchSearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_move_into_a_denied_folder_not_yet_sent_to_meilisearch_hides_the_entry_at_once()
+    {
+        await _harness.Get<MeilisearchIndexer>().ReconcileAsync(CancellationToken.None);
+        var user = await HarnessUsers.CreateAsync(_harness, "reader@filevault.local", Roles.User);
+        await GrantAsync(user, "", GrantEffect.Allow);
+        await GrantAsync(user, "기밀", GrantEffect.Deny);
+        var paths = await ActivePathsAsync();
+        var minutes = paths.Single(p => p.Value == "영업부/회의록_2025.hwp").Key;
+        _server.SearchHits = [minutes];
+        Assert.Equal(["영업부/회의록_2025.hwp"], Paths(await SearchAsync(user, new SearchQuery("회의록"))));
+
+        // Moved into the denied folder a moment ago: queued, not sent, not yet "behind"; Meilisearch still has the old path.
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var denied = await db.Entries.SingleAsync(e => e.RelativePath == "기밀");
+            await db.Entries.Where(e => e.Id == minutes)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.RelativePath, "기밀/회의록_2025.hwp").SetProperty(e => e.ParentId, denied.Id));
+        }
+
+        Assert.Equal("영업부/회의록_2025.hwp", _server.Documents[minutes]["path"]!.GetValue<string>());
+        var results = await SearchAsync(user, new SearchQuery("회의록"));
+        Assert.Equal(SearchPlan.Meilisearch, results.Plan);
+        Assert.Empty(results.Items);
+        Assert.Equal(["기밀/회의록_2025.hwp"], Paths(await SearchAsync(Admin, new SearchQuery("회의록"))));
+    }
+
+    [Fact]
     public async Task A_deny_below_an_allow_is_left_out_in_the_filter_and_checked_again()
     {
         await _harness.Get<MeilisearchIndexer>().ReconcileAsync(CancellationToken.None);

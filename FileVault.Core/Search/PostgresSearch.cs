@@ -31,6 +31,9 @@ public enum SearchPlan
 
     /// <summary>The photos whose EXIF matches the camera and taken-at filters (<c>entry_media</c>), for those filters without words.</summary>
     Photos,
+
+    /// <summary>Meilisearch found the candidates; the catalog confirmed each one (docs/search.md, "Meilisearch").</summary>
+    Meilisearch,
 }
 
 /// <summary>
@@ -83,35 +86,13 @@ public sealed class PostgresSearch(
         }
 
         var criteria = parsed.Value;
-        (int RootId, string Path)? folder = null;
-        Grants? grants = null;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        var scope = await ScopeAsync(subject, query, cancellationToken);
+        if (!scope.IsSuccess)
         {
-            if (query.FolderId is { } folderId)
-            {
-                var row = await db.Entries.AsNoTracking()
-                    .Where(e => e.Id == folderId && e.State == EntryState.Active)
-                    .Select(e => new { e.RootId, e.RelativePath, e.Kind })
-                    .SingleOrDefaultAsync(cancellationToken);
-                if (row is null || !await access.CanReadAsync(subject, row.RootId, row.RelativePath, cancellationToken))
-                {
-                    return SearchErrors.FolderNotFound;
-                }
-
-                if (row.Kind != EntryKind.Directory)
-                {
-                    return SearchErrors.NotAFolder;
-                }
-
-                folder = (row.RootId, row.RelativePath);
-            }
-
-            if (!subject.IsAdministrator)
-            {
-                grants = await Grants.ReadAsync(db, subject.UserId, cancellationToken);
-            }
+            return scope.Error!;
         }
 
+        var (folder, grants) = scope.Value;
         var search = new Compiled(criteria, query, folder, grants);
         var snapshot = await statistics.GetAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -176,6 +157,62 @@ public sealed class PostgresSearch(
             Suggestion = suggestion,
             IndexCatchingUp = pending is null,
         };
+    }
+
+    /// <summary>The folder scope (checked readable) and, for a User, the read grants as they are now.</summary>
+    internal async Task<Result<SearchScope>> ScopeAsync(AccessSubject subject, SearchQuery query, CancellationToken cancellationToken)
+    {
+        (int RootId, string Path)? folder = null;
+        Grants? grants = null;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (query.FolderId is { } folderId)
+        {
+            var row = await db.Entries.AsNoTracking()
+                .Where(e => e.Id == folderId && e.State == EntryState.Active)
+                .Select(e => new { e.RootId, e.RelativePath, e.Kind })
+                .SingleOrDefaultAsync(cancellationToken);
+            if (row is null || !await access.CanReadAsync(subject, row.RootId, row.RelativePath, cancellationToken))
+            {
+                return SearchErrors.FolderNotFound;
+            }
+
+            if (row.Kind != EntryKind.Directory)
+            {
+                return SearchErrors.NotAFolder;
+            }
+
+            folder = (row.RootId, row.RelativePath);
+        }
+
+        if (!subject.IsAdministrator)
+        {
+            grants = await Grants.ReadAsync(db, subject.UserId, cancellationToken);
+        }
+
+        return new SearchScope(folder, grants);
+    }
+
+    /// <summary>
+    /// Of candidates another engine found (in its order), the ones the catalog has now as active entries the subject
+    /// may read, in the folder scope and meeting the query's filters, as hits in the given order. Names are not matched
+    /// again: the other engine's matching (prefixes, typos) decides which names match.
+    /// </summary>
+    internal async Task<List<SearchHit>> RecheckAsync(
+        SearchQuery query, SearchCriteria criteria, SearchScope scope, IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var search = new Compiled(criteria, query, scope.Folder, scope.Grants);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await ExecuteAsync(connection, "SET TRANSACTION READ ONLY; SET LOCAL jit = off", cancellationToken);
+        var hits = await ReadHitsAsync(connection, search.Rechecked([.. ids.Distinct()]), criteria, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        var position = ids.Select((id, i) => (id, i)).GroupBy(x => x.id).ToDictionary(g => g.Key, g => g.First().i);
+        return [.. hits.OrderBy(h => position[h.Id])];
     }
 
     /// <summary>The queued entries' ids, or null when there are more than <see cref="PendingLimit"/>.</summary>
@@ -305,6 +342,13 @@ public sealed class PostgresSearch(
 
         var statement = search.FinalPage([.. ids.Distinct()], offset, pageSize);
         await ExplainAsync(connection, statement, cancellationToken);
+        return await ReadHitsAsync(connection, statement, criteria, cancellationToken);
+    }
+
+    private static async Task<List<SearchHit>> ReadHitsAsync(
+        NpgsqlConnection connection, Statement statement, SearchCriteria criteria, CancellationToken cancellationToken)
+    {
+        var hits = new List<SearchHit>();
         await using var command = statement.Command(connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var highlighted = criteria.Words.Where(w => !Hangul.HasInitialConsonant(w)).ToList();
@@ -417,6 +461,9 @@ public sealed class PostgresSearch(
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>Where a search may look: the folder scope, and the grants of a User (null for an administrator).</summary>
+    internal sealed record SearchScope((int RootId, string Path)? Folder, Grants? Grants);
 
     /// <summary>A user's read grants, as <see cref="ReadableEntries.WhereReadable"/> reads them.</summary>
     internal sealed record Grants(int[] AllowRoots, string[] AllowPaths, int[] DenyRoots, string[] DenyPaths)
@@ -701,6 +748,13 @@ public sealed class PostgresSearch(
             WHERE e.id = ANY({p(ids)})
             ORDER BY {Order("e", "id", p)}
             OFFSET {p(offset)} LIMIT {p(pageSize)}
+            """);
+
+        /// <summary>The candidates still active, readable, in scope and meeting the filters, as the catalog has them now.</summary>
+        public Statement Rechecked(long[] ids) => Build(p => $"""
+            SELECT e.id, e.name, e.kind, e.size, e.modified_at, e.extension, e.root_id, e.parent_id, e.relative_path, e.description, r.name
+            FROM entries e LEFT JOIN storage_roots r ON r.id = e.root_id
+            WHERE e.id = ANY({p(ids)}) AND {Join($"e.state = 0 AND e.parent_id IS NOT NULL", Filters("e", p), Scope("e", p), Readable("e", p))}
             """);
 
         private Statement Build(Func<Func<object, string>, string> text, string settings = "")

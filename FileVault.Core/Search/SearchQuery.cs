@@ -105,4 +105,10 @@ public sealed record SearchResults(IReadOnlyList<SearchHit> Items, int Total, bo
 
     /// <summary>The name index is catching up with a bulk change: the answer is exact but came from the catalog, slower.</summary>
     public bool IndexCatchingUp { get; init; }
+
+    /// <summary>
+    /// Meilisearch is configured but was unreachable, too slow or behind the catalog: PostgreSQL answered instead
+    /// (docs/search.md, "Meilisearch").
+    /// </summary>
+    public bool AnsweredByDatabase { get; init; }
 }

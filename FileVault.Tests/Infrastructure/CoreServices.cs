@@ -53,7 +53,7 @@ public static class CoreServices
         services.AddSystemMonitoring();
         services.AddDownloads();
         services.AddMedia();
-        services.AddSearch();
+        services.AddSearch(configuration);
         services.AddUploads();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }

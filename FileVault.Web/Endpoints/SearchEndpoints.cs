@@ -15,7 +15,7 @@ public static class SearchEndpoints
         // Every parameter arrives as text and is read by SearchParameters, so a bad value answers with its own code
         // (search.size_invalid, ...) instead of the framework's bare 400.
         search.MapGet("", async Task<Results<Ok<SearchResults>, ProblemHttpResult>> (
-                ClaimsPrincipal user, PostgresSearch engine, TimeProvider time, CancellationToken ct,
+                ClaimsPrincipal user, EntrySearch engine, TimeProvider time, CancellationToken ct,
                 string? q = null, string? ext = null, string? type = null, string? minSize = null, string? maxSize = null,
                 string? modifiedFrom = null, string? modifiedTo = null, string? folder = null, string? sort = null, string? desc = null,
                 string? offset = null, string? pageSize = null, string? camera = null, string? takenFrom = null, string? takenTo = null) =>

@@ -75,7 +75,7 @@ public static class FileVaultHostingExtensions
         services.AddScoped<Components.Uploads.UploadSession>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();
-        services.AddSearch();
+        services.AddSearch(configuration);
 
         services.AddFileVaultDataProtection(configuration);
 
@@ -155,6 +155,7 @@ public static class FileVaultHostingExtensions
                 scheduler.ScheduleTrashPurge(app.Services);
                 scheduler.ScheduleUploadExpiry(app.Services);
                 scheduler.ScheduleRefreshTokenPurge(app.Services);
+                scheduler.ScheduleMeilisearchReconciliation(app.Services);
             })
             .LogScheduledTaskProgress();
         return app;

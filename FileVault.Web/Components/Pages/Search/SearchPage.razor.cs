@@ -39,7 +39,7 @@ public partial class SearchPage
     [SupplyParameterFromQuery(Name = "takenFrom")] public string? TakenFrom { get; set; }
     [SupplyParameterFromQuery(Name = "takenTo")] public string? TakenTo { get; set; }
 
-    [Inject] private PostgresSearch Search { get; set; } = default!;
+    [Inject] private EntrySearch Search { get; set; } = default!;
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;

@@ -29,7 +29,8 @@ public sealed class MeilisearchEngine(
 
         var criteria = parsed.Value;
         // 초성 (ㅎㅇㄹ, 회ㅇ) is matched exactly by PostgreSQL; Meilisearch's word and prefix matching has no equivalent.
-        if (criteria.Words.Any(Hangul.HasInitialConsonant))
+        // Photos' EXIF (camera, day taken) is not in Meilisearch's documents either.
+        if (criteria.Words.Any(Hangul.HasInitialConsonant) || query.HasPhotoFilter)
         {
             return await postgres.SearchAsync(subject, query, cancellationToken);
         }

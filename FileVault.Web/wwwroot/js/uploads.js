@@ -52,6 +52,9 @@ export async function init(session) {
  * picked; with no folder (one the user may not write) a drop is refused, rather than opening the file in the tab.
  */
 export function attach(element, folderId) {
+  if (!element) {
+    return;
+  }
   element.dataset.uploadFolder = folderId == null ? '' : String(folderId);
   if (element.fvUploadsAttached) {
     return;

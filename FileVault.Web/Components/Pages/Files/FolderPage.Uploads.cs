@@ -11,26 +11,27 @@ public partial class FolderPage
 {
     private ElementReference _uploadZone;
     private long? _uploadTarget;
-    private bool _uploadAttached;
+    private string? _uploadZoneAttached;
 
     [Inject] private UploadSession Uploads { get; set; } = default!;
 
     /// <summary>Points the list's drop zone and inputs at the open folder, or at nothing where the user may not write.</summary>
     private async Task FollowUploadTargetAsync()
     {
-        if (_error is not null || _folderId is null)
+        // No list on the page (an error, a root still indexing, nothing open): the render that shows one attaches to it.
+        if (_error is not null || _folderId is null || _uploadZone.Id is null)
         {
-            _uploadAttached = false;
+            _uploadZoneAttached = null;
             return;
         }
 
         long? target = _canWrite ? _folderId : null;
-        if (_uploadAttached && target == _uploadTarget)
+        if (_uploadZoneAttached == _uploadZone.Id && target == _uploadTarget)
         {
             return;
         }
 
-        _uploadAttached = true;
+        _uploadZoneAttached = _uploadZone.Id;
         _uploadTarget = target;
         await Uploads.AttachAsync(_uploadZone, target);
     }

@@ -64,7 +64,7 @@ public sealed class PostgresSearch(
     internal const int PendingLimit = 5_000;
 
     /// <summary>Rows under the scope read at most by the scope plan.</summary>
-    internal const int ScopePlanLimit = 50_000;
+    internal const int ScopePlanLimit = 150_000;
 
     /// <summary>Index rows a walk reads (plus ten per row of the page) before it gives way to the index plan.</summary>
     internal const int WalkLimit = 20_000;
@@ -249,6 +249,9 @@ public sealed class PostgresSearch(
         if (search.HasRanges)
         {
             var inScope = await CountAsync(connection, search.ScopeRowCount(ScopePlanLimit + 1), cancellationToken);
+            // Counting reads every candidate to its end: by path when the scope holds fewer rows than the words hit
+            // (a user granted a few folders and a frequent word), whichever plan finds the page.
+            search.CountByScope = inScope <= ScopePlanLimit && inScope < indexRows;
             if (inScope <= ScopePlanLimit && inScope < Math.Min(indexRows, walkRows))
             {
                 return SearchPlan.Scope;
@@ -314,7 +317,7 @@ public sealed class PostgresSearch(
 
         var cap = SearchQuery.TotalCap + 1 + pending.Length;
         var fromIndex = await CountAsync(connection,
-            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot, byScope: plan == SearchPlan.Scope), cancellationToken);
+            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot, byScope: plan == SearchPlan.Scope || search.CountByScope), cancellationToken);
         if (pending.Length > 0)
         {
             // Queued entries' index rows are stale: what they counted is replaced by what the catalog says.
@@ -532,6 +535,9 @@ public sealed class PostgresSearch(
         public bool HasWords => _criteria.Words.Count > 0;
 
         public bool HasPhotoFilter => _query.HasPhotoFilter;
+
+        /// <summary>Whether the total is counted over the scope's path ranges rather than the word's index candidates.</summary>
+        public bool CountByScope { get; set; }
 
         /// <summary>Whether the index can give the candidates: words, extensions or a file type.</summary>
         public bool HasTokens => HasWords || ExtensionTokens.Length > 0 || _query.Type == SearchType.Folders;
@@ -960,7 +966,8 @@ public sealed class PostgresSearch(
                     : $"{x}.root_id = {p(grants.AllowRoots[i])} AND {x}.relative_path >= {p(path)} AND {x}.relative_path < {p(path + "0")}");
             }
 
-            return string.Join(" OR ", ranges.Select(r => "(" + r + ")"));
+            // Parenthesised whole: it is ANDed with the other conditions.
+            return "(" + string.Join(" OR ", ranges.Select(r => "(" + r + ")")) + ")";
         }
 
         /// <summary>

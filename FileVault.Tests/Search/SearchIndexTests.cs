@@ -160,6 +160,23 @@ public sealed class SearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_granted_several_folders_with_a_deny_inside_one_gets_the_same_answer_from_every_plan()
+    {
+        var user = await HarnessUsers.CreateAsync(_harness, "two@filevault.local", Roles.User);
+        await GrantAsync(user, "영업부", GrantEffect.Allow);
+        await GrantAsync(user, "기밀", GrantEffect.Allow);
+        await GrantAsync(user, "공용", GrantEffect.Allow);
+        await GrantAsync(user, "기밀/secret-plan.txt", GrantEffect.Deny);
+        foreach (var plan in Plans)
+        {
+            var results = await SearchAsync(user, new SearchQuery("e", Sort: SearchSort.Name), plan);
+            Assert.Equal(["공용/readme.txt"], Paths(results));
+            Assert.Equal(1, results.Total);
+            Assert.Equal(["영업부/회의록_2025.hwp", "기밀/회의록_임원.hwp"], Paths(await SearchAsync(user, new SearchQuery("회의록", Sort: SearchSort.Name), plan)));
+        }
+    }
+
+    [Fact]
     public async Task No_plan_reads_the_entries_or_the_index_table_whole()
     {
         // Enough rows that a sequential scan would be the planner's own choice for a broad word.

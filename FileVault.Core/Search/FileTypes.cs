@@ -39,6 +39,19 @@ public static class FileTypes
     /// <summary>The lower-case extensions (without the dot) of a type.</summary>
     public static IReadOnlyList<string> Extensions(FileType type) => ByType[type];
 
+    /// <summary>The extensions a search's type chip keeps (images, documents, …); the other chips are not file types.</summary>
+    public static IReadOnlyList<string> Extensions(SearchType type) => Extensions(type switch
+    {
+        SearchType.Images => FileType.Image,
+        SearchType.Documents => FileType.Document,
+        SearchType.Spreadsheets => FileType.Spreadsheet,
+        SearchType.Presentations => FileType.Presentation,
+        SearchType.Video => FileType.Video,
+        SearchType.Audio => FileType.Audio,
+        SearchType.Archives => FileType.Archive,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a file type."),
+    });
+
     /// <summary>The type of a lower-case extension (as <see cref="Catalog.Entry.Extension"/> stores it); null for one not in the table.</summary>
     public static FileType? Of(string? extension) =>
         extension is not null && ByExtension.TryGetValue(extension, out var type) ? type : null;

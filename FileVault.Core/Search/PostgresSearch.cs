@@ -527,7 +527,7 @@ public sealed class PostgresSearch(
             _typeExtensions = query.Type switch
             {
                 SearchType.All or SearchType.Folders or SearchType.Files => [],
-                _ => [.. FileTypes.Extensions(FileTypeOf(query.Type))],
+                _ => [.. FileTypes.Extensions(query.Type)],
             };
             _wordTokens = [.. criteria.Words.Select(SearchTokens.OfWord)];
         }
@@ -1024,17 +1024,5 @@ public sealed class PostgresSearch(
                      ELSE 2 END, {keys}
                 """;
         }
-
-        private static FileType FileTypeOf(SearchType type) => type switch
-        {
-            SearchType.Images => FileType.Image,
-            SearchType.Documents => FileType.Document,
-            SearchType.Spreadsheets => FileType.Spreadsheet,
-            SearchType.Presentations => FileType.Presentation,
-            SearchType.Video => FileType.Video,
-            SearchType.Audio => FileType.Audio,
-            SearchType.Archives => FileType.Archive,
-            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a file type."),
-        };
     }
 }

@@ -91,7 +91,7 @@ internal static class MeilisearchFilter
                 conditions.Add("kind = 1");
                 break;
             default:
-                conditions.Add($"kind = 1 AND extension IN [{string.Join(", ", FileTypes.Extensions(FileTypeOf(query.Type)).Select(Quote))}]");
+                conditions.Add($"kind = 1 AND extension IN [{string.Join(", ", FileTypes.Extensions(query.Type).Select(Quote))}]");
                 break;
         }
 
@@ -142,16 +142,4 @@ internal static class MeilisearchFilter
 
         return builder.Append('"').ToString();
     }
-
-    private static FileType FileTypeOf(SearchType type) => type switch
-    {
-        SearchType.Images => FileType.Image,
-        SearchType.Documents => FileType.Document,
-        SearchType.Spreadsheets => FileType.Spreadsheet,
-        SearchType.Presentations => FileType.Presentation,
-        SearchType.Video => FileType.Video,
-        SearchType.Audio => FileType.Audio,
-        SearchType.Archives => FileType.Archive,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a file type."),
-    };
 }

@@ -66,8 +66,17 @@ public sealed class PostgresSearch(
     /// <summary>Rows under the scope read at most by the scope plan.</summary>
     internal const int ScopePlanLimit = 150_000;
 
-    /// <summary>A table row's cost in path-index entries (a heap visit and a recheck against an index-only read).</summary>
-    private const double TableRowCost = 10;
+    /// <summary>Index rows a walk reads at most, however many its estimate asks for.</summary>
+    internal const int WalkLimitMax = 400_000;
+
+    /// <summary>
+    /// A table row's cost in index entries read in order (a heap visit and a recheck against an index-only read),
+    /// and a GIN posting's: measured at 1M entries, a walk reads 15,000 name-index rows in the time the index plan
+    /// fetches about 500 table rows, and intersects about 60,000 postings.
+    /// </summary>
+    private const double TableRowCost = 30;
+
+    private const double PostingCost = 0.25;
 
     /// <summary>Index rows a walk reads (plus ten per row of the page) before it gives way to the index plan.</summary>
     internal const int WalkLimit = 20_000;
@@ -261,9 +270,12 @@ public sealed class PostgresSearch(
             share = Math.Clamp(inScope / total, 1d / total, 1);
         }
 
+        search.Share = share;
         var walkRows = hits <= 0 ? double.PositiveInfinity : needed * total / (hits * share);
-        // The index plan reads the matches; with ranges beside the tokens, only those in the ranges from the table.
+        // The index plan intersects the tokens' posting lists, then visits the table for each match (only those in the
+        // ranges when they are given beside the tokens), page and total in one statement.
         var indexRows = search.HasTokens ? hits * share : double.PositiveInfinity;
+        var indexCost = search.HasTokens ? (PostingCost * search.Postings(snapshot)) + (TableRowCost * indexRows) : double.PositiveInfinity;
         if (search.HasRanges)
         {
             // Counting reads every candidate to its end: by path when the scope holds fewer rows than the words hit
@@ -271,17 +283,32 @@ public sealed class PostgresSearch(
             search.CountByScope = inScope <= ScopePlanLimit && inScope < indexRows;
             // A user's ranges beside the tokens let PostgreSQL AND the two bitmaps, so only the matches in the user's
             // folders are read from the table: worth it when that saves more table rows than the ranges have entries.
-            search.NarrowByRanges = search.HasTokens && hits * (1 - share) * 20 > inScope;
-            // The scope plan reads each row under the scope once from the path index, page and total together. The
-            // index plan visits the table for each match, about ten times an index entry's cost, and does it twice
-            // (page, then total); a walk finds the page cheaply but its total still reads the scope or the matches.
-            if (inScope <= ScopePlanLimit && inScope < 2 * TableRowCost * indexRows)
+            search.NarrowByRanges = search.HasTokens && hits * (1 - share) * TableRowCost > inScope;
+            // The scope plan reads each row under the scope once from the path index, page and total together; a walk
+            // finds the page cheaply but its total still reads the scope or the matches.
+            if (inScope <= ScopePlanLimit && inScope < indexCost)
             {
                 return SearchPlan.Scope;
             }
         }
 
-        return indexRows <= walkRows ? SearchPlan.Index : SearchPlan.Walk;
+        // A walk's total is counted apart: up to the cap of matches, from the index's candidates.
+        var walkCost = walkRows + (search.CertainlyMoreThan(3 * (SearchQuery.TotalCap + 1), snapshot)
+            ? 0
+            : (PostingCost * search.Postings(snapshot)) + (TableRowCost * Math.Min(indexRows, SearchQuery.TotalCap + 1)));
+        return indexCost <= walkCost ? SearchPlan.Index : SearchPlan.Walk;
+    }
+
+    /// <summary>
+    /// How many index rows a walk reads before it gives up: twice the rows the estimate says it needs (an estimate of
+    /// matches errs high, so of rows needed low), at least <see cref="WalkLimit"/> plus ten a row, at most
+    /// <see cref="WalkLimitMax"/>: past that the index plan is cheaper whatever the truth.
+    /// </summary>
+    private static int WalkBound(Compiled search, SearchStatistics.Snapshot snapshot, int needed)
+    {
+        var hits = search.EstimateHits(snapshot);
+        var estimate = hits <= 0 ? double.PositiveInfinity : 2d * needed * Math.Max(snapshot.TotalRows, 1) / (hits * search.Share);
+        return (int)Math.Clamp(estimate, WalkLimit + (10d * needed), WalkLimitMax);
     }
 
     /// <summary>The index's candidates for the page in order, the plan that found them, and (scope plan) how many index rows match.</summary>
@@ -300,9 +327,10 @@ public sealed class PostgresSearch(
 
         if (plan == SearchPlan.Walk)
         {
-            var walked = await IdsAsync(connection, search.WalkPage(needed, WalkLimit + (10 * needed), snapshot), cancellationToken);
+            var bound = WalkBound(search, snapshot, needed);
+            var walked = await IdsAsync(connection, search.WalkPage(needed, bound, snapshot), cancellationToken);
             // A page short of rows after a bounded walk may have been cut short (the LIMIT trap): ask the index instead.
-            if (walked.Count >= needed || snapshot.TotalRows <= WalkLimit + (10 * needed))
+            if (walked.Count >= needed || snapshot.TotalRows <= bound)
             {
                 return (walked, plan, null);
             }
@@ -326,12 +354,8 @@ public sealed class PostgresSearch(
             return await IndexPageAsync(connection, search, snapshot, plan, needed, cancellationToken);
         }
 
-        if (plan == SearchPlan.Index)
-        {
-            return (await IdsAsync(connection, search.IndexPage(needed, snapshot), cancellationToken), plan, null);
-        }
-
-        var (ids, total) = await IdsAndTotalAsync(connection, search.ScopePage(needed), cancellationToken);
+        var (ids, total) = await IdsAndTotalAsync(
+            connection, plan == SearchPlan.Index ? search.IndexPage(needed, snapshot) : search.ScopePage(needed), cancellationToken);
         return (ids, plan, total);
     }
 
@@ -600,6 +624,15 @@ public sealed class PostgresSearch(
         /// <summary>Whether the index can give the candidates: words, extensions or a file type.</summary>
         public bool HasTokens => HasWords || ExtensionTokens.Length > 0 || _query.Type == SearchType.Folders;
 
+        /// <summary>The part of the index under the scope or the user's folders (1 without them), as the plan choice measured it.</summary>
+        public double Share { get; set; } = 1;
+
+        /// <summary>How many postings the GIN condition reads: the rows of each token it names.</summary>
+        public double Postings(SearchStatistics.Snapshot snapshot) =>
+            _wordTokens.SelectMany(t => Chosen(t, snapshot)).Distinct().Sum(snapshot.Rows)
+            + ExtensionTokens.Sum(snapshot.Rows)
+            + (_query.Type == SearchType.Folders ? snapshot.Rows(SearchTokens.Folder) : 0);
+
         /// <summary>Whether the index plan also names the user's granted folders' path ranges (<see cref="ChoosePlanAsync"/>).</summary>
         public bool NarrowByRanges { get; set; }
 
@@ -690,8 +723,12 @@ public sealed class PostgresSearch(
             return candidates.OrderBy(snapshot.Rows).ThenBy(t => t).Take(TokensPerWord);
         }
 
+        /// <summary>
+        /// The page from the GIN index's candidates, with the number of all matches beside each row: the plan reads and
+        /// sorts every candidate anyway, so counting them costs nothing more than a second pass would cost again.
+        /// </summary>
         public Statement IndexPage(int needed, SearchStatistics.Snapshot snapshot) => Build(p => $"""
-            SELECT s.entry_id FROM entry_search s
+            SELECT s.entry_id, count(*) OVER () FROM entry_search s
             WHERE {TokenCondition("s", snapshot, p)} AND {Narrowing("s", p)} AND {IndexConditions("s", p)}
             ORDER BY {Order("s", "entry_id", p)}
             LIMIT {p(needed)}

@@ -163,7 +163,9 @@ public sealed class PostgresSearch(
         var hits = ordered
             ? await PageAsync(connection, search, [.. ids.Skip(query.Offset).Take(query.PageSize)], 0, query.PageSize, criteria, cancellationToken)
             : await PageAsync(connection, search, ids, query.Offset, query.PageSize, criteria, cancellationToken);
-        var suggestion = await SuggestAsync(connection, criteria, search, snapshot, cancellationToken);
+        // Words typed with the wrong layout match nothing; a query that found something needs no other spelling, and
+        // the suggestion's own search is not paid on every English word.
+        var suggestion = total == 0 ? await SuggestAsync(connection, criteria, search, snapshot, cancellationToken) : null;
         await transaction.CommitAsync(cancellationToken);
         return new SearchResults(hits, Math.Min(total, SearchQuery.TotalCap), total > SearchQuery.TotalCap)
         {

@@ -26,6 +26,7 @@ public static class RedisServiceCollectionExtensions
         });
         services.AddSingleton<RedisKeys>();
         services.AddSingleton<Locks.ResourceLocks>();
+        services.AddSingleton<Locks.ScheduleOccurrences>();
         return services;
     }
 }

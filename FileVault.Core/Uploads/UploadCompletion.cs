@@ -48,7 +48,10 @@ public sealed class UploadCompletion(
     /// <summary>The new entry's id.</summary>
     /// <param name="received">The SHA-256 of the bytes as they were received and written, when one process saw them all
     /// in order; null to hash the staged file.</param>
-    internal async Task<Result<long>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, byte[]? received, CancellationToken cancellationToken)
+    /// <param name="recorded">Whether the upload has its row already; false for a file sent whole with its creation, whose row
+    /// the catalog's commit writes, completed.</param>
+    internal async Task<Result<long>> CompleteAsync(
+        AccessSubject actor, Upload upload, StorageRoot root, byte[]? received, bool recorded, CancellationToken cancellationToken)
     {
         var staging = StagingArea.PathOf(root.Path, upload.Id);
         var checkedTarget = await UploadTarget.ResolveAsync(contexts, access, actor, upload.FolderId, upload.FileName, Join(upload.Subfolders, upload.FileName), cancellationToken);
@@ -93,7 +96,7 @@ public sealed class UploadCompletion(
             // The replaced file goes to the trash as a job step does: fenced by this completion's own lock.
             var run = new JobRun(job, lease, jobs, events, time, stop);
             // A placed file's job succeeded in the same commit as its catalog row (PlaceAsync); only a refusal is recorded here.
-            var result = await PlaceAsync(actor, upload, target, staging, hash.Value, run, cancellationToken);
+            var result = await PlaceAsync(actor, upload, recorded, target, staging, hash.Value, run, cancellationToken);
             if (!result.IsSuccess)
             {
                 await jobs.FinishAsync(job.Id, JobStatus.Failed, result.Error!.Message, CancellationToken.None);
@@ -115,7 +118,7 @@ public sealed class UploadCompletion(
 
     /// <summary>Under the lock: the destination as it is now, its subfolders, the rename, the catalog.</summary>
     private async Task<Result<long>> PlaceAsync(
-        AccessSubject actor, Upload upload, UploadTarget target, string staging, byte[] hash, JobRun run, CancellationToken cancellationToken)
+        AccessSubject actor, Upload upload, bool recorded, UploadTarget target, string staging, byte[] hash, JobRun run, CancellationToken cancellationToken)
     {
         var root = target.Root;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -199,6 +202,8 @@ public sealed class UploadCompletion(
         var now = time.GetUtcNow();
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
+            // A retried attempt adds its records anew.
+            db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // A missing row left at this path by an earlier scan is the old file's record: it is reused.
             var id = await db.Database.SqlQuery<long>($"""
@@ -219,10 +224,19 @@ public sealed class UploadCompletion(
                 await CatalogChanges.TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : PathGuard.ResolveForWrite(root.Path, folder.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory, cancellationToken);
             }
 
-            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(u => u.Status, UploadStatus.Completed)
-                .SetProperty(u => u.EntryId, id[0])
-                .SetProperty(u => u.Offset, upload.Length), cancellationToken);
+            if (recorded)
+            {
+                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.Status, UploadStatus.Completed)
+                    .SetProperty(u => u.EntryId, id[0])
+                    .SetProperty(u => u.Offset, upload.Length), cancellationToken);
+            }
+            else
+            {
+                // Sent whole with its creation: its row is written now, completed, so a late HEAD still answers.
+                db.Uploads.Add(CompletedRecord(upload, id[0]));
+            }
+
             // The job ends in the same commit as the catalog change: one WAL flush less per upload, and never a file
             // catalogued while its job still reads as running.
             await db.Jobs.Where(j => j.Id == run.Job.Id).ExecuteUpdateAsync(s => s
@@ -315,6 +329,24 @@ public sealed class UploadCompletion(
 
         return await SHA256.HashDataAsync(stream, cancellationToken);
     }
+
+    private static Upload CompletedRecord(Upload upload, long entryId) => new()
+    {
+        Id = upload.Id,
+        OwnerId = upload.OwnerId,
+        RootId = upload.RootId,
+        FolderId = upload.FolderId,
+        FileName = upload.FileName,
+        Subfolders = upload.Subfolders,
+        Length = upload.Length,
+        Offset = upload.Length,
+        ExpectedSha256 = upload.ExpectedSha256,
+        ReplaceExisting = upload.ReplaceExisting,
+        CreatedAt = upload.CreatedAt,
+        ExpiresAt = upload.ExpiresAt,
+        Status = UploadStatus.Completed,
+        EntryId = entryId,
+    };
 
     internal static Error FolderNotReplaced(string name) =>
         new("name.conflict", $"\"{name}\" is a folder here, and a file does not replace a folder. Choose skip or keep both.");

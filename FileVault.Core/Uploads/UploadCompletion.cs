@@ -200,50 +200,49 @@ public sealed class UploadCompletion(
         var stat = UnixFileStat.TryGet(destination.Value);
         var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(destination.Value));
         var now = time.GetUtcNow();
+        // The open folder's page polls its stamp: the new file (or subfolder) shows up for everyone who has it open.
+        var touchedIds = changed.Select(f => f.Id).ToArray();
+        var touchedAt = changed.Select(f => CatalogChanges.MtimeOf(f.Id == parent.Id ? parentDirectory
+            : PathGuard.ResolveForWrite(root.Path, f.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory)).ToArray();
+        var jobId = run.Job.Id;
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             // A retried attempt adds its records anew.
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            // A missing row left at this path by an earlier scan is the old file's record: it is reused.
+            // One statement, one round trip: the catalog row (a missing row left at this path by an earlier scan is the old
+            // file's record and is reused), the folders' stamps, the upload's record (when it has one) and the job's end,
+            // which succeeds in the same commit as the catalog change (never a file catalogued while its job reads as running).
             var id = await db.Database.SqlQuery<long>($"""
-                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, content_hash, state,
-                                     device, inode, name_is_valid, uploaded_by_id, uploaded_at)
-                VALUES ({root.Id}, {parent.Id}, {target.Name}, {key}, {relativePath}, 1, {upload.Length}, {modified}, {EntryName.Extension(target.Name)},
-                        {hash}, 0, {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {now})
-                ON CONFLICT (root_id, relative_path) DO UPDATE
-                SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 1, size = EXCLUDED.size,
-                    modified_at = EXCLUDED.modified_at, extension = EXCLUDED.extension, content_hash = EXCLUDED.content_hash, state = 0,
-                    missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode, uploaded_by_id = EXCLUDED.uploaded_by_id,
-                    uploaded_at = EXCLUDED.uploaded_at
-                RETURNING id AS "Value"
+                WITH placed AS (
+                    INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, content_hash, state,
+                                         device, inode, name_is_valid, uploaded_by_id, uploaded_at)
+                    VALUES ({root.Id}, {parent.Id}, {target.Name}, {key}, {relativePath}, 1, {upload.Length}, {modified}, {EntryName.Extension(target.Name)},
+                            {hash}, 0, {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {now})
+                    ON CONFLICT (root_id, relative_path) DO UPDATE
+                    SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 1, size = EXCLUDED.size,
+                        modified_at = EXCLUDED.modified_at, extension = EXCLUDED.extension, content_hash = EXCLUDED.content_hash, state = 0,
+                        missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode, uploaded_by_id = EXCLUDED.uploaded_by_id,
+                        uploaded_at = EXCLUDED.uploaded_at
+                    RETURNING id),
+                touched AS (
+                    UPDATE entries SET modified_at = t.modified
+                    FROM unnest({touchedIds}, {touchedAt}) AS t(id, modified)
+                    WHERE entries.id = t.id),
+                recorded AS (
+                    UPDATE uploads SET status = {(short)UploadStatus.Completed}, entry_id = (SELECT id FROM placed), "offset" = {upload.Length}
+                    WHERE id = {upload.Id} AND {recorded}),
+                finished AS (
+                    UPDATE jobs SET status = {(short)JobStatus.Succeeded}, result_entry_id = (SELECT id FROM placed), progress = 1, finished_at = {now}
+                    WHERE id = {jobId})
+                SELECT id AS "Value" FROM placed
                 """).ToListAsync(cancellationToken);
-            // The open folder's page polls its stamp: the new file (or subfolder) shows up for everyone who has it open.
-            foreach (var folder in changed)
-            {
-                await CatalogChanges.TouchFolderAsync(db, folder.Id, folder.Id == parent.Id ? parentDirectory : PathGuard.ResolveForWrite(root.Path, folder.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory, cancellationToken);
-            }
-
-            if (recorded)
-            {
-                await db.Uploads.Where(u => u.Id == upload.Id).ExecuteUpdateAsync(s => s
-                    .SetProperty(u => u.Status, UploadStatus.Completed)
-                    .SetProperty(u => u.EntryId, id[0])
-                    .SetProperty(u => u.Offset, upload.Length), cancellationToken);
-            }
-            else
+            if (!recorded)
             {
                 // Sent whole with its creation: its row is written now, completed, so a late HEAD still answers.
                 db.Uploads.Add(CompletedRecord(upload, id[0]));
             }
 
-            // The job ends in the same commit as the catalog change: one WAL flush less per upload, and never a file
-            // catalogued while its job still reads as running.
-            await db.Jobs.Where(j => j.Id == run.Job.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Succeeded)
-                .SetProperty(j => j.ResultEntryId, id[0])
-                .SetProperty(j => j.Progress, 1)
-                .SetProperty(j => j.FinishedAt, now), cancellationToken);
             AuditTrail.Add(db, time, actor.UserId, "entry.upload", $"{root.Name}/{relativePath}", new { size = upload.Length, sha256 = Convert.ToHexStringLower(hash) });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);

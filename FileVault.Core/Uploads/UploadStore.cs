@@ -90,8 +90,8 @@ public sealed class UploadStore(
     /// tus creation-with-upload: the POST carries the first bytes. When it carries the whole file (a folder upload's small
     /// files, in one request each) the file is staged, checked and placed in this one request, with no upload record until
     /// the completion's commit writes it already completed; see <see cref="CreateWholeAsync"/>. Any other body is created
-    /// and appended as a PATCH would be; if that fails the new upload is discarded, since the client never learned its
-    /// address.
+    /// and appended as a PATCH would be; if that fails, or the client goes away before the answer, the new upload is
+    /// discarded, since the client never learned its address.
     /// </summary>
     public async Task<Result<UploadState>> CreateWithBodyAsync(
         AccessSubject actor, UploadRequest request, Stream body, long? bodyLength, ChunkChecksum? checksum, byte[]? fileSha256,
@@ -110,7 +110,10 @@ public sealed class UploadStore(
         }
 
         var appended = await AppendAsync(actor, created.Value.Id, 0, body, bodyLength, checksum, fileSha256, cancellationToken);
-        if (!appended.IsSuccess && await FindAsync(actor, created.Value.Id, CancellationToken.None) is { IsSuccess: true } left)
+        // A client that went away mid-body (its body ended short, or the request was aborted) never learned the upload's
+        // address either: nothing could ever resume it.
+        var unreachable = !appended.IsSuccess || cancellationToken.IsCancellationRequested || appended.Value.Offset < bodyLength;
+        if (unreachable && await FindAsync(actor, created.Value.Id, CancellationToken.None) is { IsSuccess: true } left)
         {
             await DiscardAsync(left.Value.Root, created.Value.Id);
         }

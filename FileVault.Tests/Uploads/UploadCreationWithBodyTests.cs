@@ -72,6 +72,37 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_creation_whose_first_chunk_is_cut_off_leaves_no_upload_behind_since_its_address_was_never_told()
+    {
+        using var client = app.Admin();
+        var gate = new TaskCompletionSource();
+        var request = Tus(HttpMethod.Post, "/api/v1/uploads");
+        request.Headers.Add("Upload-Length", "2000000");
+        request.Headers.TryAddWithoutValidation("Upload-Metadata", UploadFixture.Metadata(
+            ("destination", (await app.IdAsync("Public")).ToString(CultureInfo.InvariantCulture)), ("filename", "cut-off.bin")));
+        request.Content = new CutOffContent(new byte[1_000_000], 500_000, gate.Task);
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(OffsetType);
+        request.Content.Headers.ContentLength = 1_000_000;
+
+        var sending = client.SendAsync(request);
+        string? id = null;
+        await Infrastructure.Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            id = await db.Uploads.Where(u => u.FileName == "cut-off.bin").Select(u => u.Id).SingleOrDefaultAsync();
+            return id is not null;
+        }, "the upload created by the POST");
+        gate.SetResult();
+        await Assert.ThrowsAnyAsync<Exception>(() => sending);
+
+        await Infrastructure.Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            return !await db.Uploads.AnyAsync(u => u.Id == id) && !File.Exists(app.StagingPathOf(id!));
+        }, "the cut-off upload's record and bytes to go");
+    }
+
+    [Fact]
     public async Task A_whole_file_whose_sha256_differs_creates_nothing_and_leaves_no_record_or_staged_bytes()
     {
         using var client = app.Admin();
@@ -249,6 +280,24 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
     {
         var staging = Path.GetDirectoryName(app.StagingPathOf("x"))!;
         return Directory.Exists(staging) ? [.. Directory.EnumerateFileSystemEntries(staging)] : [];
+    }
+
+    /// <summary>Sends <paramref name="before"/> bytes, waits for the gate, then fails: a client that goes away mid-body.</summary>
+    private sealed class CutOffContent(byte[] bytes, int before, Task gate) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(bytes.AsMemory(0, before));
+            await stream.FlushAsync();
+            await gate;
+            throw new IOException("the client went away");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytes.Length;
+            return true;
+        }
     }
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -197,7 +197,8 @@ internal static class CatalogChanges
     }
 
     // The catalog keeps microseconds, as PostgreSQL does.
-    private static DateTimeOffset MtimeOf(string folderOnDisk)
+    /// <summary>A folder's modification time as the catalog keeps it (microseconds, UTC).</summary>
+    public static DateTimeOffset MtimeOf(string folderOnDisk)
     {
         var modified = new DateTimeOffset(Directory.GetLastWriteTimeUtc(folderOnDisk));
         return new DateTimeOffset(modified.UtcTicks - (modified.UtcTicks % 10), TimeSpan.Zero);

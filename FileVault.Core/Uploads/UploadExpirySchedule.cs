@@ -2,14 +2,18 @@ using Coravel.Invocable;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Uploads;
 
 /// <summary>
 /// Deletes uploads past their expiry (R-UP-7): an unfinished one's staging file and row, a finished one's row (its file
-/// is in the catalog by then). Safe on every instance at once: deleting a file or row twice is a no-op.
+/// is in the catalog by then). Safe on every instance at once: deleting a file or row twice is a no-op. Also deletes
+/// staging files that have no row and are older than the expiry: what a process killed in the middle of a file sent whole
+/// with its creation left (such a file gets its row only when it is placed).
 /// </summary>
-public sealed class UploadExpirySchedule(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, ILogger<UploadExpirySchedule> logger)
+public sealed class UploadExpirySchedule(
+    IDbContextFactory<FileVaultDbContext> contexts, IOptions<UploadOptions> options, TimeProvider time, ILogger<UploadExpirySchedule> logger)
     : IInvocable, ICancellableInvocable
 {
     public CancellationToken CancellationToken { get; set; }
@@ -35,6 +39,40 @@ public sealed class UploadExpirySchedule(IDbContextFactory<FileVaultDbContext> c
         if (expired.Count > 0)
         {
             logger.LogInformation("Upload expiry: deleted {Count} expired uploads", expired.Count);
+        }
+
+        await DeleteOrphansAsync(db, now - TimeSpan.FromHours(options.Value.ExpiryHours));
+    }
+
+    /// <summary>Staging files last written before <paramref name="before"/> whose upload has no row.</summary>
+    private async Task DeleteOrphansAsync(FileVaultDbContext db, DateTimeOffset before)
+    {
+        var roots = await db.StorageRoots.AsNoTracking().Select(r => r.Path).ToListAsync(CancellationToken);
+        foreach (var root in roots)
+        {
+            var staging = new DirectoryInfo(Path.Combine(root, Storage.PathGuard.StagingDirectoryName));
+            if (staging is not { Exists: true, LinkTarget: null })
+            {
+                continue;
+            }
+
+            var old = staging.EnumerateFiles().Where(f => f.LastWriteTimeUtc < before.UtcDateTime).Select(f => f.Name).ToList();
+            if (old.Count == 0)
+            {
+                continue;
+            }
+
+            var known = await db.Uploads.AsNoTracking().Where(u => old.Contains(u.Id)).Select(u => u.Id).ToListAsync(CancellationToken);
+            var orphans = old.Except(known, StringComparer.Ordinal).ToList();
+            foreach (var id in orphans)
+            {
+                StagingArea.Delete(root, id);
+            }
+
+            if (orphans.Count > 0)
+            {
+                logger.LogInformation("Upload expiry: deleted {Count} staging files without an upload in {Root}", orphans.Count, root);
+            }
         }
     }
 }

@@ -62,6 +62,149 @@ public sealed class UploadStore(
 
     public async Task<Result<UploadState>> CreateAsync(AccessSubject actor, UploadRequest request, CancellationToken cancellationToken)
     {
+        var prepared = await PrepareAsync(actor, request, cancellationToken);
+        if (!prepared.IsSuccess)
+        {
+            return prepared.Error!;
+        }
+
+        var (upload, root) = prepared.Value;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // The row first: a staging file without one would never be found by the expiry schedule.
+        if (await AddWithinLimitsAsync(db, upload, options.Value, upload.CreatedAt, cancellationToken) is { } overLimit)
+        {
+            return overLimit;
+        }
+
+        if (StagingArea.Create(root.Path, upload.Id) is { } failed)
+        {
+            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
+            return failed;
+        }
+
+        logger.LogInformation("{User} started upload {Upload} of {Length} bytes into folder {Folder}", actor.UserId, upload.Id, upload.Length, upload.FolderId);
+        return State(upload);
+    }
+
+    /// <summary>
+    /// tus creation-with-upload: the POST carries the first bytes. When it carries the whole file (a folder upload's small
+    /// files, in one request each) the file is staged, checked and placed in this one request, with no upload record until
+    /// the completion's commit writes it already completed; see <see cref="CreateWholeAsync"/>. Any other body is created
+    /// and appended as a PATCH would be; if that fails, or the client goes away before the answer, the new upload is
+    /// discarded, since the client never learned its address.
+    /// </summary>
+    public async Task<Result<UploadState>> CreateWithBodyAsync(
+        AccessSubject actor, UploadRequest request, Stream body, long? bodyLength, ChunkChecksum? checksum, byte[]? fileSha256,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (bodyLength == request.Length && request.Length <= options.Value.MaxChunkBytes)
+        {
+            return await CreateWholeAsync(actor, request, body, checksum, fileSha256, cancellationToken);
+        }
+
+        var created = await CreateAsync(actor, request, cancellationToken);
+        if (!created.IsSuccess || bodyLength == 0)
+        {
+            return created;
+        }
+
+        var appended = await AppendAsync(actor, created.Value.Id, 0, body, bodyLength, checksum, fileSha256, cancellationToken);
+        // A client that went away mid-body (its body ended short, or the request was aborted) never learned the upload's
+        // address either: nothing could ever resume it.
+        var unreachable = !appended.IsSuccess || cancellationToken.IsCancellationRequested || appended.Value.Offset < bodyLength;
+        if (unreachable && await FindAsync(actor, created.Value.Id, CancellationToken.None) is { IsSuccess: true } left)
+        {
+            await DiscardAsync(left.Value.Root, created.Value.Id);
+        }
+
+        return appended;
+    }
+
+    /// <summary>
+    /// A whole file in the creation request: the same checks as <see cref="CreateAsync"/> (destination, names, access, a
+    /// taken name and replace, free space), then the bytes staged and fsynced with their SHA-256, then the completion
+    /// (checked again under the path lock), whose commit records the upload as completed. No row is written before: the
+    /// upload never waits unfinished for a later request, so it counts against no per-user limit of unfinished uploads
+    /// (it holds at most one chunk, <see cref="UploadOptions.MaxChunkBytes"/>, for as long as the request lasts), and a
+    /// staging file left by a crash mid-request, which has no row, is deleted by the expiry schedule once it is older
+    /// than the expiry. Any failure deletes the staged bytes: the client still has the file and may send it again.
+    /// </summary>
+    private async Task<Result<UploadState>> CreateWholeAsync(
+        AccessSubject actor, UploadRequest request, Stream body, ChunkChecksum? checksum, byte[]? fileSha256, CancellationToken cancellationToken)
+    {
+        if (checksum is not null && !ChunkChecksum.Algorithms.Contains(checksum.Algorithm))
+        {
+            return new Error("upload.checksum_unsupported", "Upload-Checksum supports sha1 and sha256.");
+        }
+
+        var prepared = await PrepareAsync(actor, request, cancellationToken);
+        if (!prepared.IsSuccess)
+        {
+            return prepared.Error!;
+        }
+
+        var (upload, root) = prepared.Value;
+        if (fileSha256 is not null && upload.ExpectedSha256 is { } declared && !CryptographicOperations.FixedTimeEquals(declared, fileSha256))
+        {
+            return new Error("upload.hash_mismatch", "The SHA-256 sent with the file is not the one declared in the metadata; nothing was stored.");
+        }
+
+        upload.ExpectedSha256 = fileSha256 ?? upload.ExpectedSha256;
+        if (StagingArea.Create(root.Path, upload.Id) is { } failed)
+        {
+            return failed;
+        }
+
+        try
+        {
+            using var running = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var staging = StagingArea.OpenForWrite(root.Path, upload.Id))
+            {
+                if (staging is null)
+                {
+                    return new Error("io.failed", "The upload's staging file vanished; nothing was stored.");
+                }
+
+                var written = await WriteChunkAsync(staging, 0, upload.Length, body, checksum, running, cancellationToken);
+                if (!written.IsSuccess)
+                {
+                    return written.Error!;
+                }
+
+                if (!written.Value.Whole || written.Value.Bytes != upload.Length)
+                {
+                    return new Error("upload.incomplete", $"The request ended after {written.Value.Bytes} of {upload.Length} bytes; nothing was stored.");
+                }
+            }
+
+            upload.Offset = upload.Length;
+            // Not cut short when the client goes away, as a PATCH's completion.
+            var completed = await completion.CompleteAsync(actor, upload, root, running.GetHashAndReset(), recorded: false, CancellationToken.None);
+            if (!completed.IsSuccess)
+            {
+                logger.LogInformation("Upload {Upload} sent whole with its creation could not be completed: {Code}", upload.Id, completed.Error!.Code);
+                return completed.Error;
+            }
+
+            upload.Status = UploadStatus.Completed;
+            upload.EntryId = completed.Value;
+            return State(upload);
+        }
+        finally
+        {
+            // Placed, it is no longer there (the rename took it); otherwise nothing of it stays.
+            StagingArea.Delete(root.Path, upload.Id);
+        }
+    }
+
+    /// <summary>
+    /// Everything asked before an upload may accept a byte (R-UP-4): its size and declared hash, the destination, names
+    /// and write permission, a taken name (and whether the caller may replace it), the mount and free space. The upload as
+    /// it would be recorded, not yet stored anywhere.
+    /// </summary>
+    private async Task<Result<(Upload Upload, StorageRoot Root)>> PrepareAsync(AccessSubject actor, UploadRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
@@ -139,20 +282,7 @@ public sealed class UploadStore(
             CreatedAt = now,
             ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
         };
-        // The row first: a staging file without one would never be found by the expiry schedule.
-        if (await AddWithinLimitsAsync(db, upload, settings, now, cancellationToken) is { } overLimit)
-        {
-            return overLimit;
-        }
-
-        if (StagingArea.Create(root.Path, upload.Id) is { } failed)
-        {
-            await db.Uploads.Where(u => u.Id == upload.Id).ExecuteDeleteAsync(CancellationToken.None);
-            return failed;
-        }
-
-        logger.LogInformation("{User} started upload {Upload} of {Length} bytes into folder {Folder}", actor.UserId, upload.Id, upload.Length, folder.Id);
-        return State(upload);
+        return (upload, root);
     }
 
     /// <summary>
@@ -367,7 +497,7 @@ public sealed class UploadStore(
     private async Task<Result<UploadState>> CompleteAsync(AccessSubject actor, Upload upload, StorageRoot root, byte[]? received)
     {
         // Not cut short when the client goes away: its next HEAD would find every byte stored and take the upload for done.
-        var completed = await completion.CompleteAsync(actor, upload, root, received, CancellationToken.None);
+        var completed = await completion.CompleteAsync(actor, upload, root, received, recorded: true, CancellationToken.None);
         if (completed.IsSuccess)
         {
             upload.Status = UploadStatus.Completed;

@@ -52,7 +52,8 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
         var sentHashes = new List<string>();
         page.Request += (_, request) =>
         {
-            if (request.Method == "PATCH" && request.Headers.TryGetValue("filevault-sha256", out var hash))
+            // A file of one chunk goes whole with its creation (POST), a bigger one's digest with its last PATCH.
+            if (request.Method is "PATCH" or "POST" && request.Headers.TryGetValue("filevault-sha256", out var hash))
             {
                 lock (sentHashes)
                 {
@@ -173,7 +174,8 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
     public async Task Cancel_leaves_nothing_under_the_final_name_nothing_staged_and_nothing_in_the_catalog()
     {
         var (page, _) = await OpenFolderAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        // Every chunk is lost on the way, so the upload stays in flight (retrying) until it is cancelled.
+        // Past one chunk (8 MiB), so the creation carries only the first; every later chunk is lost on the way, and the
+        // upload stays in flight (retrying) until it is cancelled.
         await page.RouteAsync("**/api/v1/uploads/*", async route =>
         {
             if (route.Request.Method == "PATCH")
@@ -185,7 +187,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
                 await route.ContinueAsync();
             }
         });
-        await DropAsync(page, "#entry-rows", [("취소할 파일.bin", 2_000_000, 11)], emptyFolders: []);
+        await DropAsync(page, "#entry-rows", [("취소할 파일.bin", 9_000_000, 11)], emptyFolders: []);
         var row = page.Locator("#upload-panel .fv-upload-row[data-status='uploading']");
         await Assertions.Expect(row).ToHaveCountAsync(1);
         string uploadId;

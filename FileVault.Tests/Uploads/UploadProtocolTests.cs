@@ -32,7 +32,7 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal("1.0.0", Header(response, "Tus-Version"));
-        Assert.Equal("creation,termination,checksum,expiration", Header(response, "Tus-Extension"));
+        Assert.Equal("creation,creation-with-upload,termination,checksum,expiration", Header(response, "Tus-Extension"));
         Assert.Equal((50L << 30).ToString(CultureInfo.InvariantCulture), Header(response, "Tus-Max-Size"));
         Assert.Equal("sha1,sha256", Header(response, "Tus-Checksum-Algorithm"));
     }

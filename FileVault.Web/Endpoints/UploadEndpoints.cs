@@ -37,7 +37,7 @@ public static class UploadEndpoints
                 var headers = http.Response.Headers;
                 headers["Tus-Resumable"] = TusVersion;
                 headers["Tus-Version"] = TusVersion;
-                headers["Tus-Extension"] = "creation,termination,checksum,expiration";
+                headers["Tus-Extension"] = "creation,creation-with-upload,termination,checksum,expiration";
                 headers["Tus-Max-Size"] = options.Value.MaxSizeBytes.ToString(CultureInfo.InvariantCulture);
                 headers["Tus-Checksum-Algorithm"] = string.Join(',', ChunkChecksum.Algorithms);
                 return TypedResults.NoContent();
@@ -62,7 +62,8 @@ public static class UploadEndpoints
                 + "guard's code). 404 for a destination the caller may not read, 403 without Write. Advice only: creation and completion check again.");
 
         var files = uploads.MapGroup("").RequireAuthorization(Policies.Files).AddEndpointFilter<TusResumableFilter>();
-        files.MapPost("", async Task<Results<Created, ProblemHttpResult>> (HttpContext http, ClaimsPrincipal user, UploadStore store, CancellationToken ct) =>
+        files.MapPost("", async Task<Results<Created, ProblemHttpResult>> (
+                HttpContext http, ClaimsPrincipal user, UploadStore store, IOptions<UploadOptions> options, CancellationToken ct) =>
             {
                 var request = ParseCreation(http.Request);
                 if (!request.IsSuccess)
@@ -70,7 +71,28 @@ public static class UploadEndpoints
                     return ApiProblems.From(request.Error!);
                 }
 
-                var created = await store.CreateAsync(user.Actor(), request.Value, ct);
+                // creation-with-upload: a body of application/offset+octet-stream is the upload's first bytes (a small file's all).
+                Result<UploadState> created;
+                if (string.Equals(http.Request.ContentType, OffsetContentType, StringComparison.OrdinalIgnoreCase))
+                {
+                    var body = ParseBody(http, options.Value);
+                    if (!body.IsSuccess)
+                    {
+                        return ApiProblems.From(body.Error!);
+                    }
+
+                    created = await store.CreateWithBodyAsync(user.Actor(), request.Value, http.Request.Body, http.Request.ContentLength,
+                        body.Value.Checksum, body.Value.FileSha256, ct);
+                    if (created.IsSuccess)
+                    {
+                        SetProgress(http.Response, created.Value);
+                    }
+                }
+                else
+                {
+                    created = await store.CreateAsync(user.Actor(), request.Value, ct);
+                }
+
                 if (!created.IsSuccess)
                 {
                     return ApiProblems.From(created.Error!);
@@ -115,43 +137,20 @@ public static class UploadEndpoints
                     return ApiProblems.From("upload.offset_invalid", "Upload-Offset must be a whole number of bytes.");
                 }
 
-                var checksum = ParseChecksum(request.Headers["Upload-Checksum"]);
-                if (!checksum.IsSuccess)
+                var body = ParseBody(http, options.Value);
+                if (!body.IsSuccess)
                 {
-                    return ApiProblems.From(checksum.Error!);
+                    return ApiProblems.From(body.Error!);
                 }
 
-                // One chunk is the most a request may carry (R-DEG-5); Kestrel cuts off a body past it.
-                var maxChunk = options.Value.MaxChunkBytes;
-                if (request.ContentLength > maxChunk)
-                {
-                    return ApiProblems.From("upload.chunk_too_large", $"A PATCH may carry at most {maxChunk} bytes.");
-                }
-
-                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                {
-                    limit.MaxRequestBodySize = maxChunk;
-                }
-
-                byte[]? fileSha256 = null;
-                if (request.Headers[FileSha256Header].ToString() is { Length: > 0 } hex && !TryParseSha256(hex, out fileSha256))
-                {
-                    return ApiProblems.From("upload.metadata_invalid", $"{FileSha256Header} must be 64 hexadecimal digits.");
-                }
-
-                var state = await store.AppendAsync(user.Actor(), id, offset, request.Body, request.ContentLength, checksum.Value, fileSha256, ct);
+                var state = await store.AppendAsync(user.Actor(), id, offset, request.Body, request.ContentLength, body.Value.Checksum, body.Value.FileSha256, ct);
                 if (!state.IsSuccess)
                 {
                     return ApiProblems.From(state.Error!);
                 }
 
-                http.Response.Headers["Upload-Offset"] = state.Value.Offset.ToString(CultureInfo.InvariantCulture);
+                SetProgress(http.Response, state.Value);
                 SetExpires(http.Response, state.Value);
-                if (state.Value.EntryId is { } entryId)
-                {
-                    http.Response.Headers[EntryIdHeader] = entryId.ToString(CultureInfo.InvariantCulture);
-                }
-
                 return TypedResults.NoContent();
             })
             .Accepts<Stream>(OffsetContentType)
@@ -211,6 +210,47 @@ public static class UploadEndpoints
         }
 
         return new UploadRequest(folderId, fileName, metadata.GetValueOrDefault("relativePath"), length, metadata.GetValueOrDefault("sha256"), onConflict == "replace");
+    }
+
+    /// <summary>What a request carrying bytes (PATCH, or a POST with creation-with-upload) says of them; sets Kestrel's body limit.</summary>
+    private static Result<(ChunkChecksum? Checksum, byte[]? FileSha256)> ParseBody(HttpContext http, UploadOptions options)
+    {
+        var request = http.Request;
+        var checksum = ParseChecksum(request.Headers["Upload-Checksum"]);
+        if (!checksum.IsSuccess)
+        {
+            return checksum.Error!;
+        }
+
+        // One chunk is the most a request may carry (R-DEG-5); Kestrel cuts off a body past it.
+        var maxChunk = options.MaxChunkBytes;
+        if (request.ContentLength > maxChunk)
+        {
+            return new Error("upload.chunk_too_large", $"A request may carry at most {maxChunk} bytes of an upload.");
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxChunk;
+        }
+
+        byte[]? fileSha256 = null;
+        if (request.Headers[FileSha256Header].ToString() is { Length: > 0 } hex && !TryParseSha256(hex, out fileSha256))
+        {
+            return new Error("upload.metadata_invalid", $"{FileSha256Header} must be 64 hexadecimal digits.");
+        }
+
+        return (checksum.Value, fileSha256);
+    }
+
+    /// <summary>Upload-Offset, and the new entry's id once the upload is complete.</summary>
+    private static void SetProgress(HttpResponse response, UploadState state)
+    {
+        response.Headers["Upload-Offset"] = state.Offset.ToString(CultureInfo.InvariantCulture);
+        if (state.EntryId is { } entryId)
+        {
+            response.Headers[EntryIdHeader] = entryId.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     private static Result<ChunkChecksum?> ParseChecksum(string? header)

@@ -1,6 +1,6 @@
 // The client side of bench/transfer.sh: tus-js-client 4.3.1 in node, as FileVault.Web/wwwroot/js/uploads.js uses it
-// (chunks of 8 MiB, three files at a time, metadata filename + destination, the whole file's SHA-256 sent with the
-// last chunk in FileVault-Sha256). Prints one JSON line: {"seconds": ..., "files": ..., "bytes": ..., "url": ...}.
+// (chunks of 8 MiB, the first with the creation, three files at a time, metadata filename + destination, the whole
+// file's SHA-256 sent with the last chunk in FileVault-Sha256). Prints one JSON line: {"seconds": ..., "files": ..., "bytes": ..., "url": ...}.
 //
 //   node client.mjs big <endpoint> <token|-> <file> <folderId|-> <sha256> <name>
 //   node client.mjs small <endpoint> <token|-> <directory> <folderId|-> <prefix>
@@ -25,9 +25,13 @@ function upload(input, size, name, sha256) {
       storeFingerprintForResuming: false,
       headers: token === '-' ? {} : { Authorization: `Bearer ${token}` },
       metadata: { filename: name, ...(folderId === '-' ? {} : { destination: folderId }) },
-      // As the UI: the digest goes with the PATCH that completes the file.
+      // As the UI: the first chunk goes with the creation (tus creation-with-upload, which both servers announce), so a
+      // file of one chunk is one request.
+      uploadDataDuringCreation: true,
+      // As the UI: the digest goes with the request that completes the file.
       onBeforeRequest: req => {
-        if (req.getMethod() === 'PATCH' && Number(req.getHeader('Upload-Offset')) + chunkSize >= size) {
+        const offset = req.getMethod() === 'POST' ? 0 : Number(req.getHeader('Upload-Offset'));
+        if (offset + chunkSize >= size) {
           req.setHeader('FileVault-Sha256', sha256);
         }
       },

@@ -342,9 +342,14 @@ function start(rec) {
       // The user chose replace before sending: the file holding the name goes to the trash when this one is complete.
       ...(rec.replace ? { onConflict: 'replace' } : {}),
     },
+    // The first chunk goes with the creation (tus creation-with-upload): a file of one chunk is one request, created,
+    // checked and placed at once.
+    uploadDataDuringCreation: true,
     // The whole file's SHA-256 goes with the chunk that completes the upload; the worker has hashed it meanwhile.
     onBeforeRequest: async req => {
-      if (req.getMethod() === 'PATCH' && Number(req.getHeader('Upload-Offset')) + chunkSize >= rec.size) {
+      const method = req.getMethod();
+      const offset = method === 'POST' ? 0 : Number(req.getHeader('Upload-Offset'));
+      if ((method === 'POST' || method === 'PATCH') && offset + chunkSize >= rec.size) {
         req.setHeader('FileVault-Sha256', await rec.hash);
       }
     },

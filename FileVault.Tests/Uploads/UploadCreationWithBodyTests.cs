@@ -1,0 +1,319 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using FileVault.Core.Access;
+using FileVault.Core.Trash;
+using FileVault.Core.Uploads;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Tests.Uploads;
+
+/// <summary>
+/// tus creation-with-upload: a POST that carries the file (a folder upload's small files, one request each) is created,
+/// checked and placed at once, under the same access rules as a creation and a completion; a POST with the first bytes
+/// of a larger file is an upload that continues with PATCH. And replace, asked at creation and again at completion.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixture<UploadFixture>
+{
+    private const string OffsetType = "application/offset+octet-stream";
+
+    [Fact]
+    public async Task A_whole_file_in_the_creation_is_placed_with_its_hash_catalog_row_and_audit_and_a_later_head_answers()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(10_240);
+        var staged = StagingFiles();
+
+        var created = await PostAsync(client, "Public", "whole.bin", bytes.Length, bytes, Sha256(bytes));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("10240", Header(created, "Upload-Offset"));
+        var entryId = long.Parse(Header(created, "FileVault-Entry-Id")!, CultureInfo.InvariantCulture);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Public/whole.bin")));
+        await using var db = app.Database.CreateDbContext();
+        var entry = await db.Entries.SingleAsync(e => e.Id == entryId);
+        Assert.Equal("Public/whole.bin", entry.RelativePath);
+        Assert.Equal(SHA256.HashData(bytes), entry.ContentHash);
+        Assert.NotNull(entry.UploadedById);
+        Assert.True(await db.AuditLog.AnyAsync(a => a.Action == "entry.upload" && a.Target.EndsWith("/Public/whole.bin")));
+        var upload = await db.Uploads.SingleAsync(u => u.Id == Id(created));
+        Assert.Equal(UploadStatus.Completed, upload.Status);
+        Assert.Equal(entryId, upload.EntryId);
+        Assert.Equal(staged, StagingFiles());
+        var head = await client.SendAsync(Tus(HttpMethod.Head, created.Headers.Location!.ToString()));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal("10240", Header(head, "Upload-Offset"));
+    }
+
+    [Fact]
+    public async Task The_first_chunk_in_the_creation_is_kept_and_the_rest_follows_by_patch()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+
+        var created = await PostAsync(client, "Public", "first-chunk.bin", bytes.Length, bytes[..100_000]);
+        var url = created.Headers.Location!.ToString();
+        var rest = Tus(HttpMethod.Patch, url);
+        rest.Headers.Add("Upload-Offset", "100000");
+        rest.Headers.Add("FileVault-Sha256", Sha256(bytes));
+        rest.Content = Body(bytes[100_000..]);
+        var last = await client.SendAsync(rest);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("100000", Header(created, "Upload-Offset"));
+        Assert.NotNull(Header(created, "Upload-Expires"));
+        Assert.Null(Header(created, "FileVault-Entry-Id"));
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Public/first-chunk.bin")));
+    }
+
+    [Fact]
+    public async Task A_creation_whose_first_chunk_is_cut_off_leaves_no_upload_behind_since_its_address_was_never_told()
+    {
+        using var client = app.Admin();
+        var gate = new TaskCompletionSource();
+        var request = Tus(HttpMethod.Post, "/api/v1/uploads");
+        request.Headers.Add("Upload-Length", "2000000");
+        request.Headers.TryAddWithoutValidation("Upload-Metadata", UploadFixture.Metadata(
+            ("destination", (await app.IdAsync("Public")).ToString(CultureInfo.InvariantCulture)), ("filename", "cut-off.bin")));
+        request.Content = new CutOffContent(new byte[1_000_000], 500_000, gate.Task);
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(OffsetType);
+        request.Content.Headers.ContentLength = 1_000_000;
+
+        var sending = client.SendAsync(request);
+        string? id = null;
+        await Infrastructure.Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            id = await db.Uploads.Where(u => u.FileName == "cut-off.bin").Select(u => u.Id).SingleOrDefaultAsync();
+            return id is not null;
+        }, "the upload created by the POST");
+        gate.SetResult();
+        await Assert.ThrowsAnyAsync<Exception>(() => sending);
+
+        await Infrastructure.Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            return !await db.Uploads.AnyAsync(u => u.Id == id) && !File.Exists(app.StagingPathOf(id!));
+        }, "the cut-off upload's record and bytes to go");
+    }
+
+    [Fact]
+    public async Task A_whole_file_whose_sha256_differs_creates_nothing_and_leaves_no_record_or_staged_bytes()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(5_000);
+        var staged = StagingFiles();
+
+        var created = await PostAsync(client, "Public", "wrong-hash.bin", bytes.Length, bytes, Sha256([1, 2, 3]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, created.StatusCode);
+        Assert.Equal("upload.hash_mismatch", await CodeAsync(created));
+        Assert.False(File.Exists(app.PathOf("Public/wrong-hash.bin")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.False(await db.Entries.AnyAsync(e => e.RelativePath == "Public/wrong-hash.bin"));
+        Assert.False(await db.Uploads.AnyAsync(u => u.FileName == "wrong-hash.bin"));
+        Assert.Equal(staged, StagingFiles());
+    }
+
+    [Theory]
+    // Read only on Sales: no Write.
+    [InlineData("read", "Sales", null)]
+    // Write on Sales, denied Sales/Secret: into it by id, or by a relative path through it.
+    [InlineData("deny-under-allow", "Sales/Secret", null)]
+    [InlineData("deny-under-allow", "Sales", "Secret/sneaked.txt")]
+    // No grant at all.
+    [InlineData("none", "Sales", null)]
+    public async Task A_user_who_may_not_write_there_gets_nothing_in_by_sending_the_file_with_the_creation(string matrixCase, string folder, string? relativePath)
+    {
+        using var client = app.Client(await app.UserTokenAsync(matrixCase));
+        var bytes = "sneaked"u8.ToArray();
+        var staged = StagingFiles();
+
+        var created = await PostAsync(client, folder, "sneaked.txt", bytes.Length, bytes, Sha256(bytes), relativePath is null ? null : new[] { ("relativePath", relativePath) });
+
+        Assert.True(created.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        Assert.Empty(Directory.EnumerateFiles(app.StorageDirectory, "sneaked.txt", SearchOption.AllDirectories));
+        await using var db = app.Database.CreateDbContext();
+        Assert.False(await db.Entries.AnyAsync(e => e.Name == "sneaked.txt"));
+        Assert.Equal(staged, StagingFiles());
+    }
+
+    [Fact]
+    public async Task Replace_sent_whole_by_a_user_with_write_but_no_delete_is_refused_and_the_old_file_stays()
+    {
+        using var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(admin, "Public", "keep.txt", 4, "keep"u8.ToArray())).StatusCode);
+        var writer = await UserAsync(Permission.Read | Permission.Write);
+        using var client = app.Client(writer.Token);
+        var bytes = "overwritten"u8.ToArray();
+        var staged = StagingFiles();
+
+        var replaced = await PostAsync(client, "Public", "keep.txt", bytes.Length, bytes, Sha256(bytes), [("onConflict", "replace")]);
+
+        Assert.Equal(HttpStatusCode.Conflict, replaced.StatusCode);
+        Assert.Equal("keep", await File.ReadAllTextAsync(app.PathOf("Public/keep.txt")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.False(await db.TrashItems.AnyAsync(t => t.OriginalPath == "Public/keep.txt"));
+        Assert.Equal(staged, StagingFiles());
+    }
+
+    [Fact]
+    public async Task Replace_sent_whole_by_a_user_with_delete_puts_the_old_file_in_the_trash()
+    {
+        using var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(admin, "Public", "swap.txt", 3, "old"u8.ToArray())).StatusCode);
+        var deleter = await UserAsync(Permission.Read | Permission.Write | Permission.Delete);
+        using var client = app.Client(deleter.Token);
+
+        var replaced = await PostAsync(client, "Public", "swap.txt", 3, "new"u8.ToArray(), Sha256("new"u8.ToArray()), [("onConflict", "replace")]);
+
+        Assert.Equal(HttpStatusCode.Created, replaced.StatusCode);
+        Assert.Equal("new", await File.ReadAllTextAsync(app.PathOf("Public/swap.txt")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.Equal(TrashItemState.InTrash, (await db.TrashItems.SingleAsync(t => t.OriginalPath == "Public/swap.txt")).State);
+    }
+
+    [Fact]
+    public async Task Replace_allowed_at_creation_is_asked_again_at_completion_and_a_delete_revoked_meanwhile_keeps_the_old_file()
+    {
+        using var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(admin, "Public", "revoked.txt", 3, "old"u8.ToArray())).StatusCode);
+        var user = await UserAsync(Permission.Read | Permission.Write | Permission.Delete);
+        using var client = app.Client(user.Token);
+        var bytes = "replacement"u8.ToArray();
+
+        // Created with replace while the user may delete; the bytes come after Delete was taken away.
+        var created = await PostAsync(client, "Public", "revoked.txt", bytes.Length, body: null, more: [("onConflict", "replace")]);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await using (var db = app.Database.CreateDbContext())
+        {
+            await db.FolderGrants.Where(g => g.Id == user.GrantId).ExecuteUpdateAsync(s => s.SetProperty(g => g.Permissions, Permission.Read | Permission.Write));
+        }
+
+        await app.Services.GetRequiredService<AccessVersion>().BumpAsync();
+        var patch = Tus(HttpMethod.Patch, created.Headers.Location!.ToString());
+        patch.Headers.Add("Upload-Offset", "0");
+        patch.Content = Body(bytes);
+        var completed = await client.SendAsync(patch);
+
+        Assert.Equal(HttpStatusCode.Conflict, completed.StatusCode);
+        Assert.Equal("old", await File.ReadAllTextAsync(app.PathOf("Public/revoked.txt")));
+        await using var after = app.Database.CreateDbContext();
+        Assert.False(await after.TrashItems.AnyAsync(t => t.OriginalPath == "Public/revoked.txt"));
+        Assert.False(File.Exists(app.StagingPathOf(Id(created))));
+    }
+
+    [Fact]
+    public async Task The_expiry_schedule_deletes_old_staging_files_that_no_upload_owns_and_keeps_the_rest()
+    {
+        using var client = app.Admin();
+        var live = await PostAsync(client, "Public", "still-coming.bin", 100, body: null);
+        var staging = Path.GetDirectoryName(app.StagingPathOf("x"))!;
+        var orphan = Path.Combine(staging, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        var recent = Path.Combine(staging, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        await File.WriteAllTextAsync(orphan, "left by a kill");
+        await File.WriteAllTextAsync(recent, "a request still writing");
+        File.SetLastWriteTimeUtc(orphan, DateTime.UtcNow.AddDays(-2));
+        // The live upload's file is as old, but it has its row.
+        File.SetLastWriteTimeUtc(app.StagingPathOf(Id(live)), DateTime.UtcNow.AddDays(-2));
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>().Invoke();
+        }
+
+        Assert.False(File.Exists(orphan));
+        Assert.True(File.Exists(recent));
+        Assert.True(File.Exists(app.StagingPathOf(Id(live))));
+    }
+
+    private async Task<(string Token, long GrantId)> UserAsync(Permission onPublic)
+    {
+        var email = $"public-{Guid.NewGuid():N}@uploads.test";
+        var user = await app.CreateUserAsync(email, Roles.User);
+        var grant = new FolderGrant { RootId = app.RootId, RelativePath = "Public", UserId = user.Id, Permissions = onPublic, Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow };
+        await using (var db = app.Database.CreateDbContext())
+        {
+            db.FolderGrants.Add(grant);
+            await db.SaveChangesAsync();
+        }
+
+        await app.Services.GetRequiredService<AccessVersion>().BumpAsync();
+        return (await app.TokenAsync(email, UploadFixture.UserPassword), grant.Id);
+    }
+
+    /// <summary>A tus creation; with a body, creation-with-upload.</summary>
+    private async Task<HttpResponseMessage> PostAsync(
+        HttpClient client, string folder, string name, long length, byte[]? body, string? fileSha256 = null, (string Key, string Value)[]? more = null)
+    {
+        var request = Tus(HttpMethod.Post, "/api/v1/uploads");
+        request.Headers.Add("Upload-Length", length.ToString(CultureInfo.InvariantCulture));
+        var id = await app.IdAsync(folder);
+        request.Headers.TryAddWithoutValidation("Upload-Metadata", UploadFixture.Metadata(
+            [("destination", id.ToString(CultureInfo.InvariantCulture)), ("filename", name), .. more ?? []]));
+        if (fileSha256 is not null)
+        {
+            request.Headers.Add("FileVault-Sha256", fileSha256);
+        }
+
+        if (body is not null)
+        {
+            request.Content = Body(body);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    private static ByteArrayContent Body(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(OffsetType);
+        return content;
+    }
+
+    private HashSet<string> StagingFiles()
+    {
+        var staging = Path.GetDirectoryName(app.StagingPathOf("x"))!;
+        return Directory.Exists(staging) ? [.. Directory.EnumerateFileSystemEntries(staging)] : [];
+    }
+
+    /// <summary>Sends <paramref name="before"/> bytes, waits for the gate, then fails: a client that goes away mid-body.</summary>
+    private sealed class CutOffContent(byte[] bytes, int before, Task gate) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(bytes.AsMemory(0, before));
+            await stream.FlushAsync();
+            await gate;
+            throw new IOException("the client went away");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytes.Length;
+            return true;
+        }
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static HttpRequestMessage Tus(HttpMethod method, string url)
+    {
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        return request;
+    }
+
+    private static string Id(HttpResponseMessage created) => created.Headers.Location!.ToString()[(created.Headers.Location!.ToString().LastIndexOf('/') + 1)..];
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.Single() : null;
+
+    private static async Task<string?> CodeAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.TryGetProperty("code", out var code) ? code.GetString() : null;
+}

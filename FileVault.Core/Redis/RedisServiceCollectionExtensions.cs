@@ -25,7 +25,6 @@ public static class RedisServiceCollectionExtensions
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisKeys>();
-        services.AddSingleton<Locks.ResourceLocks>();
         return services;
     }
 }

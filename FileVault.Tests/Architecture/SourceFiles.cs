@@ -20,7 +20,7 @@ internal static partial class SourceFiles
     }
 
     /// <summary>Line and block comments blanked (Razor's too), so prose that names a type does not count as using it.</summary>
-    private static string WithoutComments(string code) => Comments().Replace(code, "");
+    public static string WithoutComments(string code) => Comments().Replace(code, "");
 
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/|@\*.*?\*@", RegexOptions.Singleline)]
     private static partial Regex Comments();

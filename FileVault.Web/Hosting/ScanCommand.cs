@@ -10,6 +10,8 @@ using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using FileVault.Core.Storage;
 using FileVault.Core.Catalog;
+using FileVault.Core.Browsing;
+using FileVault.Core.Locks;
 
 namespace FileVault.Web.Hosting;
 
@@ -87,9 +89,11 @@ public static class ScanCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFileVaultData();
         builder.Services.AddFileVaultRedis();
+        builder.Services.AddLocks();
         builder.Services.AddFileVaultAccess();
         builder.Services.AddStorage();
         builder.Services.AddCatalog();
+        builder.Services.AddBrowsing();
         builder.Services.AddScanning();
         // A scan queues thumbnail jobs for its new images (Media's content listener); the app's runners make them.
         builder.Services.AddFileVaultJobs();

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FileVault.Core.Locks;
+
+public static class LocksServiceCollectionExtensions
+{
+    /// <summary>Hierarchical path locks in Redis (needs <c>AddFileVaultRedis</c>).</summary>
+    public static IServiceCollection AddLocks(this IServiceCollection services)
+    {
+        services.AddSingleton<ResourceLocks>();
+        return services;
+    }
+}

@@ -190,23 +190,14 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     private async Task WaitUntilExpiredAsync(HeldLocks held)
     {
         var server = _redis.GetServer(_redis.GetEndPoints()[0]);
-        for (var attempt = 0; attempt < 250; attempt++)
+        await Poll.UntilAsync(async () =>
         {
-            var alive = false;
             await foreach (var _ in server.KeysAsync(pattern: $"*owner:{held.Token}"))
             {
-                alive = true;
-                break;
+                return false;
             }
 
-            if (!alive)
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"The lease {held.Token} did not expire within 5 s.");
+            return true;
+        }, $"Redis to expire the lease {held.Token}", TimeSpan.FromSeconds(5));
     }
 }

@@ -112,7 +112,8 @@ public sealed class ResourceLocksTests : IAsyncLifetime
         await using var lease = (await AcquireAsync("keep/me", "compress", "kim", TimeSpan.FromMilliseconds(800))).Value;
         for (var i = 0; i < 4; i++)
         {
-            await Task.Delay(300);
+            // Redis counts the lease's time on its own clock: wait until 300 ms of it have gone, then renew.
+            await WaitUntilTimeToLiveBelowAsync(lease.ToHeld(), TimeSpan.FromMilliseconds(500));
             _time.Advance(TimeSpan.FromMilliseconds(300));
             Assert.True(await lease.RenewAsync());
         }
@@ -187,6 +188,21 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     /// Waits until Redis has let the lease's keys expire: expiry runs on Redis's own clock, which the fake time provider
     /// does not move. Polls for the condition (at most 5 s) rather than sleeping for a guessed time.
     /// </summary>
+    private async Task WaitUntilTimeToLiveBelowAsync(HeldLocks held, TimeSpan below)
+    {
+        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+        var database = _redis.GetDatabase();
+        await Poll.UntilAsync(async () =>
+        {
+            await foreach (var key in server.KeysAsync(pattern: $"*owner:{held.Token}"))
+            {
+                return await database.KeyTimeToLiveAsync(key) is { } left && left < below;
+            }
+
+            return false;
+        }, $"the lease {held.Token} to have less than {below.TotalMilliseconds} ms left in Redis", TimeSpan.FromSeconds(5));
+    }
+
     private async Task WaitUntilExpiredAsync(HeldLocks held)
     {
         var server = _redis.GetServer(_redis.GetEndPoints()[0]);

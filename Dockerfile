@@ -29,6 +29,9 @@ RUN arch="$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
     && ldd "runtimes/linux-$arch/native/libSkiaSharp.so" > /tmp/skia-libs \
     && if grep "not found" /tmp/skia-libs; then exit 1; fi \
     && rm /tmp/skia-libs
+# Times are shown in each reader's browser zone (Asia/Seoul, America/New_York, ...): the runtime image's tzdata must
+# be there for TimeZoneInfo to find them.
+RUN test -f /usr/share/zoneinfo/Asia/Seoul
 # The image's default HTTP_PORTS would only make Kestrel log that URLS overrides it.
 ENV ASPNETCORE_URLS=http://+:8080 \
     ASPNETCORE_HTTP_PORTS= \

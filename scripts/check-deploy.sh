@@ -11,6 +11,8 @@
 #   which dclint cannot see through); a name in every file (the override files take the base file's).
 # - Dockerfile: parsed and validated by dockerfile-utils (no hadolint in Debian or npm), plus the checklist
 #   hadolint would not know: two stages, a non-root USER, a HEALTHCHECK, the storage root as a VOLUME.
+# - docker-compose*.yml and .env.example together (scripts/lint/compose-wiring.mjs): every variable read without a
+#   default is listed in .env.example, and the `search` profile's Meilisearch is wired to the app.
 # - scripts/*.sh: shellcheck.
 # - scripts/filevault.service: systemd-analyze verify.
 # - the nginx.conf that scripts/install.sh renders: nginx -t (the shipped one has its own test, NginxConfigTests).
@@ -73,6 +75,7 @@ installed_nginx_conf() {
 [ -x "$lint/node_modules/.bin/dclint" ] || { echo "FAILED: linters not installed: (cd scripts/lint && npm ci)"; exit 1; }
 
 check "compose files (dclint: schema and rules)" "$lint/node_modules/.bin/dclint" -c "$lint/.dclintrc" --color false "$dir"/docker-compose*.yml
+check "compose variables and the search profile (compose-wiring.mjs)" node "$lint/compose-wiring.mjs" "$dir"
 check "Dockerfile syntax (dockerfile-utils)" dockerfile_utils_silent "$dir/Dockerfile"
 check "Dockerfile checklist" dockerfile_checklist "$dir/Dockerfile"
 check "shellcheck scripts/*.sh" shellcheck -f gcc "$dir"/scripts/*.sh

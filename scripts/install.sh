@@ -76,7 +76,8 @@ fi
 files="$(cd "$files" 2>/dev/null && pwd)" || die "$files is not a directory (is the share mounted?)"
 
 # --- packages -------------------------------------------------------------------------------------------------------
-packages=(postgresql redis-server nginx openssl curl nodejs npm)
+# tzdata: each reader's time zone (the browser's IANA id) is looked up in /usr/share/zoneinfo.
+packages=(postgresql redis-server nginx openssl curl nodejs npm tzdata)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -10,7 +10,7 @@ public sealed record BorrowerUsage(Guid? UserId, string BorrowerName, string? De
 public sealed record UsageSummary(DateOnly From, DateOnly To, IReadOnlyList<DeviceUsage> ByDevice, IReadOnlyList<BorrowerUsage> ByBorrower);
 
 /// <summary>
-/// Usage over a date range (inclusive, in the server's time zone): every rental that overlaps the range counts once,
+/// Usage over a date range (inclusive, days of the reader's time zone): every rental that overlaps the range counts once,
 /// its days are the part inside the range, and it is overdue if it came back late or is still out past its due time.
 /// </summary>
 public sealed class UsageReport(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time)
@@ -20,9 +20,11 @@ public sealed class UsageReport(IDbContextFactory<FileVaultDbContext> contexts, 
     public static readonly Error InvalidRange = new("report.range_invalid", "The range must start on or before its end and span at most ten years.");
 
     /// <summary>Usage per device and per borrower over whole days; for desk staff and admins only.</summary>
-    public async Task<Result<UsageSummary>> BuildAsync(DeskActor actor, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    /// <param name="zone">The reader's zone: its midnights are the report's day boundaries.</param>
+    public async Task<Result<UsageSummary>> BuildAsync(DeskActor actor, DateOnly from, DateOnly to, TimeZoneInfo zone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(zone);
         if (!actor.RunsDesk)
         {
             return DeviceLifecycle.Errors.Forbidden;
@@ -33,9 +35,8 @@ public sealed class UsageReport(IDbContextFactory<FileVaultDbContext> contexts, 
             return InvalidRange;
         }
 
-        var zone = time.LocalTimeZone;
-        var start = StartOfDay(from, zone);
-        var end = StartOfDay(to.AddDays(1), zone);
+        var start = TimeZones.StartOfDay(from, zone);
+        var end = TimeZones.StartOfDay(to.AddDays(1), zone);
         var now = time.GetUtcNow();
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -81,12 +82,6 @@ public sealed class UsageReport(IDbContextFactory<FileVaultDbContext> contexts, 
             .ToList();
 
         return new UsageSummary(from, to, byDevice, byBorrower);
-    }
-
-    private static DateTimeOffset StartOfDay(DateOnly day, TimeZoneInfo zone)
-    {
-        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

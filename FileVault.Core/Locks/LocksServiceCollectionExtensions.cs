@@ -4,10 +4,11 @@ namespace FileVault.Core.Locks;
 
 public static class LocksServiceCollectionExtensions
 {
-    /// <summary>Hierarchical path locks in Redis (needs <c>AddFileVaultRedis</c>).</summary>
+    /// <summary>Hierarchical path locks and once-per-occurrence schedule claims in Redis (needs <c>AddFileVaultRedis</c>).</summary>
     public static IServiceCollection AddLocks(this IServiceCollection services)
     {
         services.AddSingleton<ResourceLocks>();
+        services.AddSingleton<ScheduleOccurrences>();
         return services;
     }
 }

@@ -22,9 +22,13 @@ public sealed class ScanRootJob(Scanner scanner) : IInvocable, IInvocableWithPay
     public Task Invoke() => scanner.RunAsync(Payload.RootId, Payload.Kind, Payload.TriggeredBy, CancellationToken);
 }
 
-/// <summary>Scheduled scans of every root, once across all instances (a Redis lease held for the whole run).</summary>
+/// <summary>
+/// Scheduled scans of every root, once across all instances: each occurrence is claimed once (ScheduleOccurrences),
+/// and a Redis lease held for the whole run keeps a long scan from overlapping the next occurrence's on another instance.
+/// </summary>
 public abstract class ScheduledScanJob(
-    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, Scanner scanner, ILogger logger)
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, ScheduleOccurrences occurrences, Scanner scanner,
+    ILogger logger)
     : IInvocable, ICancellableInvocable
 {
     public CancellationToken CancellationToken { get; set; }
@@ -36,6 +40,12 @@ public abstract class ScheduledScanJob(
         RedisLease? lease;
         try
         {
+            if (!await occurrences.TryClaimAsync($"scan:{Kind}"))
+            {
+                logger.LogInformation("Scheduled {Kind} scan skipped: another instance runs this occurrence", Kind);
+                return;
+            }
+
             lease = await RedisLease.TryAcquireAsync(redis, keys.For($"schedule:scan:{Kind}"), TimeSpan.FromMinutes(2));
         }
         catch (RedisException ex)
@@ -46,7 +56,7 @@ public abstract class ScheduledScanJob(
 
         if (lease is null)
         {
-            logger.LogInformation("Scheduled {Kind} scan skipped: another instance is running it", Kind);
+            logger.LogInformation("Scheduled {Kind} scan skipped: the previous one is still running", Kind);
             return;
         }
 
@@ -64,23 +74,44 @@ public abstract class ScheduledScanJob(
 }
 
 public sealed class IncrementalScanSchedule(
-    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, Scanner scanner, ILogger<IncrementalScanSchedule> logger)
-    : ScheduledScanJob(contexts, redis, keys, scanner, logger)
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, ScheduleOccurrences occurrences, Scanner scanner,
+    ILogger<IncrementalScanSchedule> logger)
+    : ScheduledScanJob(contexts, redis, keys, occurrences, scanner, logger)
 {
     protected override ScanKind Kind => ScanKind.Incremental;
 }
 
 public sealed class FullScanSchedule(
-    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, Scanner scanner, ILogger<FullScanSchedule> logger)
-    : ScheduledScanJob(contexts, redis, keys, scanner, logger)
+    IDbContextFactory<FileVaultDbContext> contexts, IConnectionMultiplexer redis, RedisKeys keys, ScheduleOccurrences occurrences, Scanner scanner,
+    ILogger<FullScanSchedule> logger)
+    : ScheduledScanJob(contexts, redis, keys, occurrences, scanner, logger)
 {
     protected override ScanKind Kind => ScanKind.Full;
 }
 
-/// <summary>Every 30 minutes: is each root still the mount we registered? Opens or closes the admin alert.</summary>
-public sealed class MountHealthSchedule(RootHealthService health) : IInvocable, ICancellableInvocable
+/// <summary>
+/// Every 30 minutes: is each root still the mount we registered? Opens or closes the admin alert. Once across
+/// instances (every instance sees the same mounts); with Redis unreachable each instance checks, which is harmless.
+/// </summary>
+public sealed class MountHealthSchedule(RootHealthService health, ScheduleOccurrences occurrences, ILogger<MountHealthSchedule> logger)
+    : IInvocable, ICancellableInvocable
 {
     public CancellationToken CancellationToken { get; set; }
 
-    public Task Invoke() => health.CheckAllAsync(AccessSubject.System, CancellationToken);
+    public async Task Invoke()
+    {
+        try
+        {
+            if (!await occurrences.TryClaimAsync("mount-health"))
+            {
+                return;
+            }
+        }
+        catch (RedisException ex)
+        {
+            logger.LogWarning("Mount health checked on this instance without the run-once claim: Redis is unreachable ({Reason})", ex.Message);
+        }
+
+        await health.CheckAllAsync(AccessSubject.System, CancellationToken);
+    }
 }

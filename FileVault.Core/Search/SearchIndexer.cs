@@ -29,10 +29,15 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
     /// <summary>Queued entries from which the index is built anew instead of row by row (a first scan of a large share).</summary>
     public int RebuildThreshold { get; internal set; } = 100_000;
 
-    /// <summary>Entries queued for the index and not yet in it: what a search reads from the catalog itself.</summary>
-    public async Task<long> PendingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Entries queued for the index and not yet in it (what a search reads from the catalog itself), counted up to
+    /// <paramref name="cap"/>: the worker asks every second, and a million-row queue after a first scan is not
+    /// counted whole each time.
+    /// </summary>
+    public async Task<long> PendingAsync(long cap, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM search_outbox");
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM (SELECT 1 FROM search_outbox LIMIT @cap) queued");
+        command.Parameters.AddWithValue("cap", cap);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -41,7 +46,7 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
     {
         var clock = Stopwatch.StartNew();
         int changed = 0, indexed = 0;
-        if (await PendingAsync(cancellationToken) >= RebuildThreshold)
+        if (await PendingAsync(RebuildThreshold, cancellationToken) >= RebuildThreshold)
         {
             (changed, indexed) = await RebuildAsync(cancellationToken);
         }

@@ -11,7 +11,7 @@ namespace FileVault.Core.Search;
 /// </summary>
 /// <remarks>
 /// <c>ext</c> is a comma-separated list; <c>type</c> and <c>sort</c> are the enum names in any case; sizes are bytes;
-/// <c>modifiedFrom</c> and <c>modifiedTo</c> are days (<c>2025-03-01</c>, in the server's time zone, both inclusive) or
+/// <c>modifiedFrom</c> and <c>modifiedTo</c> are days (<c>2025-03-01</c>, in the reader's time zone the caller passes, both inclusive) or
 /// instants with an offset; <c>folder</c> is an entry id; <c>camera</c> is text in a photo's camera make or model and
 /// <c>takenFrom</c>/<c>takenTo</c> are days of its EXIF date (inclusive).
 /// </remarks>
@@ -176,8 +176,7 @@ public sealed record SearchParameters(
 
         if (DateOnly.TryParseExact(text.Trim(), DayFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
-            var start = day.AddDays(endOfDay ? 1 : 0).ToDateTime(TimeOnly.MinValue);
-            value = new DateTimeOffset(start, zone.GetUtcOffset(start));
+            value = TimeZones.StartOfDay(day.AddDays(endOfDay ? 1 : 0), zone);
             return true;
         }
 
@@ -195,10 +194,9 @@ public sealed record SearchParameters(
 
     private static string Text(DateTimeOffset instant, TimeZoneInfo zone, int dayShift)
     {
-        var local = TimeZoneInfo.ConvertTime(instant, zone);
-        if (local.TimeOfDay == TimeSpan.Zero)
+        if (TimeZones.IsStartOfDay(instant, zone))
         {
-            return DateOnly.FromDateTime(local.DateTime).AddDays(dayShift).ToString(DayFormat, CultureInfo.InvariantCulture);
+            return TimeZones.DayOf(instant, zone).AddDays(dayShift).ToString(DayFormat, CultureInfo.InvariantCulture);
         }
 
         return (dayShift < 0 ? instant.AddTicks(-TimeSpan.TicksPerMicrosecond) : instant).ToString("O", CultureInfo.InvariantCulture);

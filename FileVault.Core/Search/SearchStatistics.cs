@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Npgsql;
 
@@ -12,7 +13,9 @@ namespace FileVault.Core.Search;
 public sealed class SearchStatistics(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
+    private const int MaxScopes = 10_000;
     private volatile Snapshot? _snapshot;
+    private readonly ConcurrentDictionary<string, (int Rows, DateTimeOffset ReadAt)> _scopes = new(StringComparer.Ordinal);
 
     internal sealed record Snapshot(double TotalRows, FrozenDictionary<int, double> Frequencies, double RarestListed, DateTimeOffset ReadAt)
     {
@@ -68,6 +71,27 @@ public sealed class SearchStatistics(NpgsqlDataSource dataSource, TimeProvider t
         var snapshot = new Snapshot(rows, frequencies.ToFrozenDictionary(), rarest, time.GetUtcNow());
         _snapshot = snapshot;
         return snapshot;
+    }
+
+    /// <summary>
+    /// How many index rows a folder scope or a user's granted folders held when last counted (within the minute), so
+    /// that choosing a plan does not count them on every search. Only the plan depends on it, never what is found.
+    /// </summary>
+    internal async Task<int> ScopeRowsAsync(string scope, Func<Task<int>> count)
+    {
+        if (_scopes.TryGetValue(scope, out var known) && time.GetUtcNow() - known.ReadAt < MaxAge)
+        {
+            return known.Rows;
+        }
+
+        var rows = await count();
+        if (_scopes.Count >= MaxScopes)
+        {
+            _scopes.Clear();
+        }
+
+        _scopes[scope] = (rows, time.GetUtcNow());
+        return rows;
     }
 
     /// <summary>Forgets the snapshot, so the next search reads the statistics again (after an index drain analysed).</summary>

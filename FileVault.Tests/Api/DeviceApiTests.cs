@@ -204,6 +204,12 @@ public sealed class DeviceApiTests(ApiAppFactory app) : IClassFixture<ApiAppFact
         var backwards = await desk.GetAsync($"/api/v1/devices/report?from={to:yyyy-MM-dd}&to={from:yyyy-MM-dd}");
         Assert.Equal(HttpStatusCode.BadRequest, backwards.StatusCode);
         Assert.Equal("report.range_invalid", await CodeAsync(backwards));
+
+        var seoul = await desk.GetAsync($"/api/v1/devices/report?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&tz=Asia%2FSeoul");
+        var unknown = await desk.GetAsync($"/api/v1/devices/report?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&tz=..%2Fetc%2Fpasswd");
+        Assert.Equal(HttpStatusCode.OK, seoul.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal("timezone.unknown", await CodeAsync(unknown));
     }
 
     [Fact]

@@ -86,6 +86,7 @@ public sealed class SearchApiTests(EntryMatrixFixture app) : IClassFixture<Entry
     [InlineData("modifiedFrom=2025-13-01", "search.date_invalid")]
     [InlineData("modifiedFrom=2025-02-01&modifiedTo=2025-01-01", "search.date_invalid")]
     [InlineData("ext=pdf,", "search.extension_invalid")]
+    [InlineData("modifiedFrom=2025-02-01&tz=Mars%2FOlympus", "timezone.unknown")]
     [InlineData("q=1+2+3+4+5+6+7+8+9+10+11", "search.too_many_terms")]
     public async Task A_bad_parameter_answers_400_with_its_code(string query, string code)
     {

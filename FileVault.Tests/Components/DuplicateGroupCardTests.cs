@@ -2,6 +2,7 @@ using System.Globalization;
 using Bunit;
 using FileVault.Core.Duplicates;
 using FileVault.Web.Components.Pages.Admin.Duplicates;
+using FileVault.Web.Components.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
@@ -20,6 +21,11 @@ public sealed class DuplicateGroupCardTests : IAsyncLifetime
         _bunit.Services.AddMudServices();
         _bunit.Services.AddLocalization();
         _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        // The reader's browser is in Seoul; the test machine is not.
+        _bunit.Services.AddSingleton(TimeProvider.System);
+        _bunit.Services.AddLogging();
+        _bunit.Services.AddScoped<UserTimeZone>();
+        _bunit.JSInterop.SetupModule("./js/timezone.js").Setup<string?>("zone").SetResult("Asia/Seoul");
         return Task.CompletedTask;
     }
 
@@ -41,6 +47,16 @@ public sealed class DuplicateGroupCardTests : IAsyncLifetime
         Assert.Contains("hard link", rows[0], StringComparison.Ordinal);
         Assert.Contains("hard link", rows[1], StringComparison.Ordinal);
         Assert.DoesNotContain("hard link", rows[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Modified_times_are_on_the_readers_clock()
+    {
+        var card = Render(Group(), _ => { });
+
+        var seoul = TimeZoneInfo.ConvertTime(Modified, TimeZoneInfo.FindSystemTimeZoneById("Asia/Seoul")).ToString("g", CultureInfo.CurrentCulture);
+        card.WaitForAssertion(() => Assert.Equal(seoul, card.FindAll("time")[0].TextContent));
+        Assert.NotEqual(Modified.ToString("g", CultureInfo.CurrentCulture), seoul); // 09:00 UTC is 18:00 in Seoul
     }
 
     [Fact]

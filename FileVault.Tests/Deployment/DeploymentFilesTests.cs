@@ -11,7 +11,7 @@ namespace FileVault.Tests.Deployment;
 public sealed class DeploymentFilesTests
 {
     private static readonly string[] DeploymentFiles =
-        ["docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", "docker-compose.prod.yml", "Dockerfile", "nginx.conf"];
+        ["docker-compose.yml", "docker-compose.dev.yml", "docker-compose.test.yml", "docker-compose.prod.yml", "Dockerfile", "nginx.conf", ".env.example"];
 
     [Fact]
     public async Task The_repository_s_deployment_files_pass_every_check()
@@ -19,7 +19,7 @@ public sealed class DeploymentFilesTests
         var (exitCode, output) = await CheckAsync(TestEnvironment.RepositoryRoot);
 
         Assert.True(exitCode == 0, output);
-        Assert.Equal(6, output.Split('\n').Count(line => line.StartsWith("ok: ", StringComparison.Ordinal)));
+        Assert.Equal(7, output.Split('\n').Count(line => line.StartsWith("ok: ", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -42,6 +42,32 @@ public sealed class DeploymentFilesTests
             Assert.Contains("FAILED: Dockerfile checklist", output, StringComparison.Ordinal);
             Assert.Contains("the last USER is not a non-root user", output, StringComparison.Ordinal);
             Assert.Contains("ok: shellcheck", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_search_profile_the_app_is_not_pointed_at_and_an_unlisted_variable_fail_the_check()
+    {
+        var copy = CopyOfDeploymentFiles();
+        try
+        {
+            var compose = Path.Combine(copy, "docker-compose.yml");
+            var text = await File.ReadAllTextAsync(compose);
+            text = text.Replace("      FileVault__Search__Meilisearch__Url: ${FILEVAULT_MEILI_URL:-}\n", "", StringComparison.Ordinal)
+                .Replace("POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "FILEVAULT_PG_SECRET:?set it}", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(compose, text);
+
+            var (exitCode, output) = await CheckAsync(copy);
+
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("FAILED: compose variables and the search profile", output, StringComparison.Ordinal);
+            Assert.Contains("app: FileVault__Search__Meilisearch__Url is not set from FILEVAULT_MEILI_URL", output, StringComparison.Ordinal);
+            Assert.Contains("${FILEVAULT_PG_SECRET} has no default and .env.example does not list it", output, StringComparison.Ordinal);
+            Assert.Contains("ok: compose files (dclint", output, StringComparison.Ordinal);
         }
         finally
         {

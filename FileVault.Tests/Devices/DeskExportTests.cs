@@ -58,6 +58,29 @@ public sealed class DeskExportTests(FileVaultAppFactory app) : IClassFixture<Fil
     }
 
     [Fact]
+    public async Task Exported_times_are_on_the_clock_of_the_readers_zone_and_an_unknown_zone_is_refused()
+    {
+        await SeedAsync("CSVTZ-1", "최유진", "총무팀");
+        using var client = await SignedInAsync("csv-tz@filevault.test", Roles.DeskStaff);
+
+        async Task<DateTime> StartedAsync(string tz)
+        {
+            var response = await client.GetAsync("/desk/export/devices.csv?search=CSVTZ-1" + tz);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var due = Read(await response.Content.ReadAsByteArrayAsync(), "반납 예정").Single()[0];
+            return DateTime.ParseExact(due, "yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var seoul = await StartedAsync("&tz=Asia%2FSeoul");
+        var utc = await StartedAsync("");
+        var unknown = await client.GetAsync("/desk/export/report.csv?from=2026-03-01&to=2026-03-02&tz=Mars%2FOlympus");
+
+        Assert.Equal(TimeSpan.FromHours(9), seoul - utc);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Contains("timezone.unknown", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Plain_users_cannot_download_desk_lists()
     {
         using var client = await SignedInAsync("csv-user@filevault.test", Roles.User);

@@ -230,7 +230,7 @@ public sealed class DeskServiceTests : IAsyncLifetime
         Assert.Empty(await _desk.Queries.HistoryAsync(actor, id, 10, default));
         Assert.Empty(await _desk.Queries.RentalsOfDeviceAsync(actor, id, 10, default));
         Assert.Empty(await _desk.Queries.FindBorrowersAsync(actor, "", 10, default));
-        Assert.Equal("desk.forbidden", (await _desk.Report.BuildAsync(actor, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31), default)).Error?.Code);
+        Assert.Equal("desk.forbidden", (await _desk.Report.BuildAsync(actor, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31), TimeZoneInfo.Utc, default)).Error?.Code);
 
         var own = Assert.Single(await _desk.Queries.MyRentalsAsync(actor, 10, default));
         Assert.Equal("FV-0020", own.AssetTag);

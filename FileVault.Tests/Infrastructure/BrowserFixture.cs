@@ -30,12 +30,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh context (cookies, storage) in the given browser language.</summary>
+    /// <summary>A fresh context (cookies, storage) in the given browser language (and time zone, an IANA id; the machine's without one).</summary>
     /// <remarks>
     /// The browser tests run one at a time (one collection) and each class serves its own app: contexts left open by
     /// earlier classes belong to apps that are gone, and their pages would keep trying to reconnect, so they are closed.
     /// </remarks>
-    public async Task<IPage> NewPageAsync(Uri baseAddress, string locale)
+    public async Task<IPage> NewPageAsync(Uri baseAddress, string locale, string? timezoneId = null)
     {
         foreach (var stale in _contexts.Where(c => c.Address != baseAddress).ToList())
         {
@@ -49,6 +49,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             // nginx in the tests presents a self-signed certificate made for the run (NginxProxy).
             IgnoreHTTPSErrors = baseAddress.Scheme == Uri.UriSchemeHttps,
             Locale = locale,
+            TimezoneId = timezoneId,
             ColorScheme = ColorScheme.Light,
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });

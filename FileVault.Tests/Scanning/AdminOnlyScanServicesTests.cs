@@ -119,7 +119,8 @@ public sealed class AdminOnlyScanServicesTests : IAsyncLifetime
     {
         File.Delete(_harness.PathOf(StorageRootRegistry.MarkerFileName));
 
-        await new MountHealthSchedule(_harness.Get<RootHealthService>()).Invoke();
+        await new MountHealthSchedule(_harness.Get<RootHealthService>(), _harness.Get<FileVault.Core.Locks.ScheduleOccurrences>(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<MountHealthSchedule>.Instance).Invoke();
 
         Assert.True(await AlertOpenAsync());
     }

@@ -177,6 +177,57 @@ public sealed class SearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nested_grants_a_sibling_with_the_same_prefix_a_whole_root_and_many_grants_give_every_plan_the_catalogs_answer()
+    {
+        // 영업부-old sorts between 영업부 and 영업부/ bytewise ('-' < '/'): a range [영업부, 영업부0) holds it, an exact subtree does not.
+        foreach (var path in new[] { "영업부-old/보고서_old.pdf", "영업부/2024/보고서_2024.pdf", "영업부/2024/깊이/보고서_deep.pdf", "공용/보고서_공용.pdf" })
+        {
+            _harness.WriteFile(path, path);
+        }
+
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        await DrainAsync();
+        var nested = await HarnessUsers.CreateAsync(_harness, "nested@filevault.local", Roles.User);
+        await GrantAsync(nested, "영업부", GrantEffect.Allow);
+        await GrantAsync(nested, "영업부/2024", GrantEffect.Allow);
+        await GrantAsync(nested, "영업부/2024/깊이", GrantEffect.Deny);
+        var whole = await HarnessUsers.CreateAsync(_harness, "whole@filevault.local", Roles.User);
+        await GrantAsync(whole, "", GrantEffect.Allow);
+        await GrantAsync(whole, "공용", GrantEffect.Allow);
+        await GrantAsync(whole, "영업부-old", GrantEffect.Deny);
+        var many = await HarnessUsers.CreateAsync(_harness, "many@filevault.local", Roles.User);
+        await GrantAsync(many, "영업부-old", GrantEffect.Allow);
+        for (var i = 0; i < 70; i++)
+        {
+            // More allows than a statement writes out as constants: the grants are joined instead.
+            await GrantAsync(many, $"없는폴더_{i}", GrantEffect.Allow);
+        }
+
+        var expected = new Dictionary<string, string[]>
+        {
+            ["nested"] = ["영업부/2024/보고서_2024.pdf", "영업부/보고서.pdf", "영업부/주간보고서.docx"],
+            ["whole"] = ["공용/보고서_공용.pdf", "영업부/2024/깊이/보고서_deep.pdf", "영업부/2024/보고서_2024.pdf", "영업부/보고서.pdf", "영업부/주간보고서.docx"],
+            ["many"] = ["영업부-old/보고서_old.pdf"],
+        };
+        foreach (var (name, user) in new[] { ("nested", nested), ("whole", whole), ("many", many) })
+        {
+            foreach (var plan in Plans)
+            {
+                var results = await SearchAsync(user, new SearchQuery("보고서", Sort: SearchSort.Name), plan);
+                Assert.Equal(expected[name].Order(StringComparer.Ordinal), Paths(results).Order(StringComparer.Ordinal));
+                Assert.Equal(expected[name].Length, results.Total);
+                var everything = await SearchAsync(user, new SearchQuery(Type: SearchType.Files, Sort: SearchSort.Size), plan);
+                var catalog = await SearchAsync(user, new SearchQuery(Type: SearchType.Files, Sort: SearchSort.Size), SearchPlan.Catalog);
+                Assert.Equal(Paths(catalog), Paths(everything));
+                Assert.Equal(catalog.Total, everything.Total);
+            }
+        }
+
+        // The granted folder's own row is found by its name; a folder scope finds what is below it, not itself.
+        Assert.Equal(["영업부/2024"], Paths(await SearchAsync(nested, new SearchQuery("2024", Type: SearchType.Folders), SearchPlan.Scope)));
+    }
+
+    [Fact]
     public async Task No_plan_reads_the_entries_or_the_index_table_whole()
     {
         // Enough rows that a sequential scan would be the planner's own choice for a broad word.

@@ -1,12 +1,19 @@
 using System.Globalization;
+using FileVault.Core;
 using FileVault.Core.Devices;
 using Microsoft.Extensions.Localization;
 
 namespace FileVault.Web.Endpoints;
 
-/// <summary>The columns of every exported desk list, with headers in the reader's language and times in the server's zone.</summary>
+/// <summary>
+/// The columns of every exported desk list, with headers in the reader's language and times on the reader's clock:
+/// <see cref="Zone"/> is the link's <c>tz</c> (the page adds its browser's zone; UTC without one), set per request by
+/// <see cref="DeskEndpoints"/>.
+/// </summary>
 public sealed class DeskCsv(IStringLocalizer<SharedResource> l, TimeProvider time)
 {
+    public TimeZoneInfo Zone { get; set; } = TimeZoneInfo.Utc;
+
     public IReadOnlyList<CsvColumn<DeviceRow>> Devices() =>
     [
         new(l["Devices_AssetTag"], d => d.AssetTag),
@@ -69,10 +76,10 @@ public sealed class DeskCsv(IStringLocalizer<SharedResource> l, TimeProvider tim
 
     /// <summary>A download name in the reader's language with today's date, e.g. 장비목록_2026-11-25.csv.</summary>
     public string FileName(string key) =>
-        $"{l[key]}_{TimeZoneInfo.ConvertTime(time.GetUtcNow(), time.LocalTimeZone):yyyy-MM-dd}.csv";
+        $"{l[key]}_{TimeZones.DayOf(time.GetUtcNow(), Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}.csv";
 
     private string Status(DeviceStatus status) => l["DeviceStatus_" + status];
 
     private string? Time(DateTimeOffset? value) =>
-        value is { } v ? TimeZoneInfo.ConvertTime(v, time.LocalTimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : null;
+        value is { } v ? TimeZoneInfo.ConvertTime(v, Zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : null;
 }

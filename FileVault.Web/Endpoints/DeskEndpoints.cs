@@ -13,7 +13,7 @@ public static class DeskEndpoints
 
     public static IEndpointRouteBuilder MapDeskEndpoints(this IEndpointRouteBuilder app)
     {
-        var export = app.MapGroup("/desk/export").RequireAuthorization(Policies.Desk);
+        var export = app.MapGroup("/desk/export").RequireAuthorization(Policies.Desk).AddEndpointFilter(ReaderZone);
 
         export.MapGet("/devices.csv", async (
                 string? search, DeviceStatus? status, bool? overdue, DeviceSort? sort, bool? desc,
@@ -45,7 +45,7 @@ public static class DeskEndpoints
                 DateOnly from, DateOnly to, string? by, ClaimsPrincipal user, UsageReport report, DeskCsv csv, IStringLocalizer<SharedResource> l,
                 CancellationToken cancellationToken) =>
             {
-                var summary = await report.BuildAsync(DeskActor.From(user), from, to, cancellationToken);
+                var summary = await report.BuildAsync(DeskActor.From(user), from, to, csv.Zone, cancellationToken);
                 if (!summary.IsSuccess)
                 {
                     return Problem(summary.Error!, l);
@@ -61,6 +61,7 @@ public static class DeskEndpoints
                 await CsvAsync(csv.Rentals(), await queries.MyRentalsAsync(DeskActor.From(user), DeviceQueries.ExportLimit, cancellationToken),
                     csv.FileName("Csv_MyRentals"), cancellationToken))
             .RequireAuthorization()
+            .AddEndpointFilter(ReaderZone)
             .WithName("ExportMyRentals").WithSummary("The signed-in user's own rentals.");
 
         // The desk, or whoever has the device right now; anyone else gets 404, as if there were no photo (R-AUTH-1).
@@ -79,6 +80,20 @@ public static class DeskEndpoints
             .WithName("DevicePhoto").WithSummary("A device's photo (JPEG, PNG or WebP).");
 
         return app;
+    }
+
+    /// <summary>Every export's times and days are on the clock of <c>tz</c> (an IANA id; UTC without one); an unknown zone is 400.</summary>
+    private static async ValueTask<object?> ReaderZone(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var zone = TimeZones.Find(http.Request.Query["tz"].ToString());
+        if (!zone.IsSuccess)
+        {
+            return Problem(zone.Error!, http.RequestServices.GetRequiredService<IStringLocalizer<SharedResource>>());
+        }
+
+        http.RequestServices.GetRequiredService<DeskCsv>().Zone = zone.Value;
+        return await next(context);
     }
 
     private static async Task<IResult> CsvAsync<T>(

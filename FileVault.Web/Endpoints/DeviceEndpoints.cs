@@ -77,10 +77,14 @@ public static class DeviceEndpoints
                 TypedResults.Ok(await queries.OverdueAsync(DeskActor.From(user), ct)))
             .WithName("ListOverdueRentals").WithSummary("Open rentals past their due time, the longest overdue first.");
 
-        desk.MapGet("/report", async (DateOnly from, DateOnly to, ClaimsPrincipal user, UsageReport report, CancellationToken ct) =>
-                (await report.BuildAsync(DeskActor.From(user), from, to, ct)).ToOk())
+        desk.MapGet("/report", async Task<Results<Ok<UsageSummary>, ProblemHttpResult>> (
+                DateOnly from, DateOnly to, ClaimsPrincipal user, UsageReport report, CancellationToken ct, string? tz = null) =>
+            {
+                var zone = TimeZones.Find(tz);
+                return zone.IsSuccess ? (await report.BuildAsync(DeskActor.From(user), from, to, zone.Value, ct)).ToOk() : ApiProblems.From(zone.Error!);
+            })
             .WithName("GetUsageReport")
-            .WithSummary("Usage per device and per borrower between `from` and `to` (inclusive); as CSV at /desk/export/report.csv.");
+            .WithSummary("Usage per device and per borrower between `from` and `to` (inclusive), whole days of `tz` (an IANA zone such as Asia/Seoul; UTC when absent); as CSV at /desk/export/report.csv.");
 
         return api;
     }

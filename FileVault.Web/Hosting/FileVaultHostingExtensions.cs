@@ -76,6 +76,7 @@ public static class FileVaultHostingExtensions
         services.AddMedia();
         services.AddDevices();
         services.AddScoped<DeskCsv>();
+        services.AddScoped<Components.Shared.UserTimeZone>();
         services.AddScoped<Components.Uploads.UploadSession>();
         services.AddFileVaultAccounts();
         services.AddFileVaultAccess();

@@ -1,4 +1,5 @@
 using FileVault.Web.Account;
+using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,9 @@ public partial class MainLayout : IAsyncDisposable
     private UserCircuitLimit CircuitLimit { get; set; } = default!;
 
     [Inject]
+    private UserTimeZone TimeZone { get; set; } = default!;
+
+    [Inject]
     private IOptions<AccountOptions> AccountOptions { get; set; } = default!;
 
     protected override void OnParametersSet() => _errorBoundary?.Recover();
@@ -38,6 +42,8 @@ public partial class MainLayout : IAsyncDisposable
         _themeModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/theme.js");
         var stored = await _themeModule.InvokeAsync<bool?>("getDarkMode");
         _isDarkMode = stored ?? (_themeProvider is not null && await _themeProvider.GetSystemDarkModeAsync());
+        // Asked once per circuit; pages that show times wait for the same answer.
+        await TimeZone.ResolveAsync();
         _isInteractive = true;
         StateHasChanged();
     }

@@ -18,6 +18,7 @@ public partial class DeskView
     private DeskActor _actor = default!;
 
     [Inject] private DeviceQueries Queries { get; set; } = default!;
+    [Inject] private UserTimeZone TimeZone { get; set; } = default!;
     [Inject] private DeskService Desk { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -28,6 +29,7 @@ public partial class DeskView
     protected override async Task OnInitializedAsync()
     {
         _actor = DeskActor.From((await AuthenticationState).User);
+        await TimeZone.ResolveAsync();
         await ReloadSummaryAsync();
     }
 

@@ -43,7 +43,7 @@ public partial class SearchPage
     [Inject] private EntrySearch Search { get; set; } = default!;
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private UserTimeZone TimeZone { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -57,11 +57,13 @@ public partial class SearchPage
         var cancellation = _running.Token;
 
         _subject ??= await AuthenticationState.ActorAsync();
+        // "modifiedFrom=2026-12-01" is the reader's midnight: their browser's zone, not the server's.
+        var zone = await TimeZone.ResolveAsync();
         _text = Q;
         _error = null;
         _results = null;
         var parsed = new SearchParameters(Q, Ext, Type, MinSize, MaxSize, ModifiedFrom, ModifiedTo, Folder, Sort, Desc, Offset, PageSize, Camera, TakenFrom, TakenTo)
-            .ToQuery(Time.LocalTimeZone);
+            .ToQuery(zone);
         if (!parsed.IsSuccess)
         {
             _query = new SearchQuery(Q);
@@ -82,7 +84,9 @@ public partial class SearchPage
                 _scope = await Browser.GetAsync(_subject, folderId, cancellation);
             }
 
-            if (!IsStart)
+            // While prerendering the reader's zone is not known yet: a day filter waits for the interactive render.
+            var daysUnknown = !TimeZone.IsKnown && (_query.ModifiedFrom is not null || _query.ModifiedUntil is not null);
+            if (!IsStart && !daysUnknown)
             {
                 var found = await Search.SearchAsync(_subject, _query, cancellation);
                 _results = found.IsSuccess ? found.Value : null;
@@ -120,7 +124,7 @@ public partial class SearchPage
     /// <summary>The search page's URL for a query: the whole search, so it can be shared and Back returns to it.</summary>
     private string Link(SearchQuery query)
     {
-        var parameters = SearchParameters.From(query, Time.LocalTimeZone).ToQueryString();
+        var parameters = SearchParameters.From(query, TimeZone.Zone).ToQueryString();
         return parameters.Length == 0 ? "/search" : "/search?" + parameters;
     }
 

@@ -36,6 +36,7 @@ public partial class DuplicatesPage
     [Inject] private DuplicateReport Report { get; set; } = default!;
     [Inject] private StorageRootQueries RootQueries { get; set; } = default!;
     [Inject] private JobEvents Events { get; set; } = default!;
+    [Inject] private UserTimeZone TimeZone { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -50,6 +51,7 @@ public partial class DuplicatesPage
     {
         _actor = await AuthenticationState.ActorAsync();
         _culture = CircuitCulture.Capture();
+        await TimeZone.ResolveAsync();
         Events.Changed += OnJobChanged;
         var roots = await RootQueries.ListAsync(_actor, CancellationToken.None);
         _roots = roots.IsSuccess ? roots.Value : [];

@@ -30,6 +30,7 @@ public partial class SystemPage
     [Inject] private SystemSampler Sampler { get; set; } = default!;
     [Inject] private MetricsHistory History { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private UserTimeZone TimeZone { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
@@ -40,6 +41,7 @@ public partial class SystemPage
         _actor = await AuthenticationState.ActorAsync();
         _culture = CircuitCulture.Capture();
         _sample = Sampler.Latest;
+        await TimeZone.ResolveAsync();
         await LoadHistoryAsync();
     }
 
@@ -81,7 +83,7 @@ public partial class SystemPage
             new ChartSeries<double> { Name = L["System_Cpu"], Data = new ChartData<double>(_live.Select(s => Math.Round(s.CpuPercent, 1)).ToArray()) },
             new ChartSeries<double> { Name = L["System_Memory"], Data = new ChartData<double>(_live.Select(s => Math.Round(s.MemoryPercent, 1)).ToArray()) },
         ];
-        _liveLabels = _live.Select((s, i) => i % 10 == 0 ? s.At.ToLocalTime().ToString("HH:mm:ss", global::System.Globalization.CultureInfo.CurrentCulture) : "").ToArray();
+        _liveLabels = _live.Select((s, i) => i % 10 == 0 ? TimeZone.Format(s.At, "HH:mm:ss") : "").ToArray();
         StateHasChanged();
     });
 
@@ -109,6 +111,6 @@ public partial class SystemPage
             new ChartSeries<double> { Name = L["System_Cpu"], Data = new ChartData<double>(list.Select(p => Math.Round(p.CpuPercent, 1)).ToArray()) },
             new ChartSeries<double> { Name = L["System_Memory"], Data = new ChartData<double>(list.Select(p => Math.Round(p.MemoryPercent, 1)).ToArray()) },
         ];
-        _historyLabels = list.Select((p, i) => i % every == 0 ? p.At.ToLocalTime().ToString("HH:mm", global::System.Globalization.CultureInfo.CurrentCulture) : "").ToArray();
+        _historyLabels = list.Select((p, i) => i % every == 0 ? TimeZone.Format(p.At, "HH:mm") : "").ToArray();
     }
 }

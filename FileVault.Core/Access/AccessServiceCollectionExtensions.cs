@@ -37,8 +37,10 @@ public static class AccessServiceCollectionExtensions
         services.AddSingleton<AccessVersion>();
         services.AddScoped<AccessEvaluator>();
         services.AddScoped<GrantService>();
+        services.AddScoped<WriteAccess>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<GroupAdministration>();
+        services.AddSingleton<AuditQueries>();
         return services;
     }
 

@@ -4,10 +4,9 @@ namespace FileVault.Core.Audit;
 
 public static class AuditServiceCollectionExtensions
 {
-    /// <summary>The audit log's queries (rows are written by each feature, in its own transaction).</summary>
+    /// <summary>The audit log's writer (rows are written by each feature, in its own transaction; Access reads them).</summary>
     public static IServiceCollection AddAudit(this IServiceCollection services)
     {
-        services.AddSingleton<AuditQueries>();
         services.AddSingleton<AuditRecorder>();
         return services;
     }

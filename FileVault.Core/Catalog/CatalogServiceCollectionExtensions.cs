@@ -4,11 +4,9 @@ namespace FileVault.Core.Catalog;
 
 public static class CatalogServiceCollectionExtensions
 {
-    /// <summary>Browsing the catalog and editing what it holds beside the bytes (descriptions).</summary>
+    /// <summary>What the catalog itself needs: who hears of new content (thumbnails, EXIF).</summary>
     public static IServiceCollection AddCatalog(this IServiceCollection services)
     {
-        services.AddScoped<CatalogBrowser>();
-        services.AddScoped<EntryService>();
         services.AddSingleton<ContentListeners>();
         return services;
     }

@@ -18,6 +18,32 @@ public static class DatabaseMigrator
         await MigrateAsync(db, cancellationToken);
     }
 
+    /// <summary>
+    /// Migrates as <see cref="MigrateAsync(IServiceProvider, CancellationToken)"/> and says what this run applied (pending
+    /// before, asked again after: another instance may have applied some) and the latest migration this build knows. A
+    /// database that refuses is an error (<c>migrate.failed</c>) with its reason, for the <c>migrate</c> verb to print.
+    /// </summary>
+    public static async Task<Result<MigrationReport>> MigrateAndReportAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        try
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync(cancellationToken);
+            var pending = (await PendingAsync(db, cancellationToken)).ToList();
+            await MigrateAsync(db, cancellationToken);
+            var stillPending = await PendingAsync(db, cancellationToken);
+            return new MigrationReport(pending.Except(stillPending).Count(), db.Database.GetMigrations().LastOrDefault());
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or DbUpdateException)
+        {
+            return new Error("migrate.failed", ex.Message);
+        }
+    }
+
+    /// <summary>Migrations not yet applied; all of them while the database does not exist.</summary>
+    private static async Task<IEnumerable<string>> PendingAsync(FileVaultDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.CanConnectAsync(cancellationToken) ? await db.Database.GetPendingMigrationsAsync(cancellationToken) : db.Database.GetMigrations();
+
     public static async Task MigrateAsync(FileVaultDbContext db, CancellationToken cancellationToken)
     {
         await EnsureDatabaseAsync(db.Database.GetConnectionString()!, cancellationToken);
@@ -69,3 +95,6 @@ public static class DatabaseMigrator
         }
     }
 }
+
+/// <summary>What one migration run applied, and the newest migration of this build (null when it has none).</summary>
+public sealed record MigrationReport(int Applied, string? Latest);

@@ -89,7 +89,7 @@ public sealed class DownloadService(
                 // O_NOFOLLOW: a link now stands where the scanner saw a file.
                 NoFollowFile.ELoop => NotAFile(entry.Name),
                 UnixRealPath.EACCES => new Error("path.access_denied", $"FileVault may not read \"{entry.Name}\" on the file server."),
-                _ => throw new IOException($"Cannot open {path}: {NativeDirectory.ErrnoName(error)}"),
+                _ => throw new IOException($"Cannot open {path}: {NativeFileSystem.ErrnoName(error)}"),
             };
         }
 

@@ -13,6 +13,7 @@ public static class JobsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobQueries>();
+        services.AddScoped<WriteRequests>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
         return services;
     }

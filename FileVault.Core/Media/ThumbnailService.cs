@@ -1,7 +1,7 @@
 using FileVault.Core.Access;
-using FileVault.Core.Catalog;
 using FileVault.Core.Downloads;
 using Microsoft.Extensions.Options;
+using FileVault.Core.Browsing;
 
 namespace FileVault.Core.Media;
 

@@ -111,7 +111,7 @@ internal sealed class CompressArchiveWriter(
         if (errno != 0)
         {
             throw new CompressAbortedException(
-                $"The folder \"{relative}\" could not be read ({NativeDirectory.ErrnoName(errno)}); no archive was made.");
+                $"The folder \"{relative}\" could not be read ({NativeFileSystem.ErrnoName(errno)}); no archive was made.");
         }
 
         var taken = new HashSet<string>(StringComparer.Ordinal);
@@ -189,7 +189,7 @@ internal sealed class CompressArchiveWriter(
         {
             NoFollowFile.ENoEnt or NoFollowFile.ELoop => $"\"{relative}\" changed or vanished while it was being compressed; no archive was made.",
             NoFollowFile.Moved => $"\"{relative}\" was moved while it was being compressed; no archive was made.",
-            _ => $"\"{relative}\" could not be read ({NativeDirectory.ErrnoName(error)}); no archive was made.",
+            _ => $"\"{relative}\" could not be read ({NativeFileSystem.ErrnoName(error)}); no archive was made.",
         });
 
     /// <summary>The entry's name in its archive folder: NFC, "\" made U+FF3C, a name taken there (ignoring case and Unicode form) numbered.</summary>

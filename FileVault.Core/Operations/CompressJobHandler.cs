@@ -236,7 +236,7 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             File.Delete(temporary);
             return errno == NativeFileSystem.EExist
                 ? $"\"{Path.GetFileName(final)}\" appeared in the folder meanwhile; no archive was made. Try again."
-                : $"The archive could not be put in place ({NativeDirectory.ErrnoName(errno)}); no archive was made.";
+                : $"The archive could not be put in place ({NativeFileSystem.ErrnoName(errno)}); no archive was made.";
         }
 
         NativeFileSystem.SyncDirectory(Path.GetDirectoryName(final)!);

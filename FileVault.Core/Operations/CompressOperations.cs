@@ -24,7 +24,7 @@ internal sealed record CompressPayload(
 /// skip, keep both, replace), locks the archive's path and the sources (nobody moves them while they are read), and
 /// records the job; <see cref="CompressJobHandler"/> writes the archive.
 /// </summary>
-public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, WriteAccess writeAccess, FileOperations operations)
+public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access, WriteAccess writeAccess, WriteRequests requests)
 {
     /// <summary>The name of an archive of several entries of a root's top folder, which has no name of its own.</summary>
     public const string DefaultArchiveName = "Archive.zip";
@@ -47,12 +47,12 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
         AccessSubject actor, IReadOnlyList<long> entryIds, string? archiveName, ConflictChoice conflicts, string? idempotencyKey,
         CancellationToken cancellationToken)
     {
-        if (await operations.ReplayAsync(actor, idempotencyKey, cancellationToken) is { } replayed)
+        if (await requests.ReplayAsync(actor, idempotencyKey, cancellationToken) is { } replayed)
         {
             return replayed;
         }
 
-        var loaded = await operations.LoadAsync(actor, entryIds, cancellationToken);
+        var loaded = await requests.LoadAsync(actor, entryIds, cancellationToken);
         if (!loaded.IsSuccess)
         {
             return loaded.Error!;
@@ -101,7 +101,7 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
             target is null ? [name.Value] : []);
         // Nothing to lock when the archive is skipped: the job only reports that.
         var lockPaths = target is null ? [] : items.Select(i => i.Path).Append(CatalogChanges.Join(folder.RelativePath, target)).ToList();
-        return await operations.EnqueueAsync(actor, "compress", JobQueues.Compress, payload, root, lockPaths, idempotencyKey, cancellationToken);
+        return await requests.EnqueueAsync(actor, "compress", JobQueues.Compress, payload, root, lockPaths, idempotencyKey, cancellationToken);
     }
 
     /// <summary>The archive's name: the requested one with ".zip" added when missing, or the default; in NFC, through the path guard's rules for new names.</summary>
@@ -132,7 +132,7 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
         FileVaultDbContext db, WriteAccess access, AccessSubject actor, StorageRoot root, Entry folder, string name, ConflictChoice conflicts,
         CancellationToken cancellationToken)
     {
-        var plan = await FileOperations.PlanTargetsAsync(db, access, actor, root, folder, [(0, name, EntryKind.File, false)], conflicts, cancellationToken);
+        var plan = await WriteRequests.PlanTargetsAsync(db, access, actor, root, folder, [(0, name, EntryKind.File, false)], conflicts, cancellationToken);
         if (!plan.IsSuccess)
         {
             return plan.Error!;
@@ -160,7 +160,7 @@ public sealed class CompressOperations(IDbContextFactory<FileVaultDbContext> con
             case ConflictChoice.Skip:
                 return (null, null, null);
             case ConflictChoice.KeepBoth:
-                var taken = await FileOperations.TakenKeysAsync(db, folder.Id, cancellationToken);
+                var taken = await WriteRequests.TakenKeysAsync(db, folder.Id, cancellationToken);
                 return (CatalogChanges.KeepBothName(target.Name, isFolder: false,
                     candidate => taken.ContainsKey(EntryName.Key(candidate)) || NativeFileSystem.LinkExists(Path.Join(folderPath, candidate))), null, null);
             default:

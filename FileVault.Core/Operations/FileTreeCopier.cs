@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using FileVault.Core.Jobs;
+using FileVault.Core.Storage;
 
 namespace FileVault.Core.Operations;
 
@@ -70,7 +71,7 @@ internal sealed class FileTreeCopier(JobRun run, long totalBytes, string label)
             var errno = NativeFileSystem.CreateDirectory(destination, ModeOf(source));
             if (errno != 0 && !(errno == NativeFileSystem.EExist && Directory.Exists(destination) && new FileInfo(destination).LinkTarget is null))
             {
-                Failures.Add($"{Path.GetFileName(destination)}: {Scanning.NativeDirectory.ErrnoName(errno)}");
+                Failures.Add($"{Path.GetFileName(destination)}: {NativeFileSystem.ErrnoName(errno)}");
                 return;
             }
 
@@ -135,7 +136,7 @@ internal sealed class FileTreeCopier(JobRun run, long totalBytes, string label)
                 File.Delete(temporary);
                 Failures.Add(errno == NativeFileSystem.EExist
                     ? $"{Path.GetFileName(destination)}: already exists"
-                    : $"{Path.GetFileName(destination)}: {Scanning.NativeDirectory.ErrnoName(errno)}");
+                    : $"{Path.GetFileName(destination)}: {NativeFileSystem.ErrnoName(errno)}");
                 return;
             }
 

@@ -5,10 +5,9 @@ namespace FileVault.Core.Operations;
 
 public static class OperationsServiceCollectionExtensions
 {
-    /// <summary>New folder, rename, batch rename, move, copy, delete requests and compress, with their job handlers.</summary>
+    /// <summary>New folder, rename, batch rename, move, copy, delete to the trash and compress, with their job handlers.</summary>
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
-        services.AddScoped<WriteAccess>();
         services.AddScoped<EntryOperations>();
         services.AddScoped<BatchRenameOperations>();
         services.AddScoped<FileOperations>();

@@ -197,7 +197,7 @@ internal abstract class TransferJobHandler(
                 {
                     return errno == NativeFileSystem.EExist
                         ? new Error("name.conflict", $"\"{item.Target}\" appeared in the destination meanwhile; \"{item.Name}\" was not moved.")
-                        : new Error("io.failed", $"\"{item.Name}\" could not be moved ({Scanning.NativeDirectory.ErrnoName(errno)}).");
+                        : new Error("io.failed", $"\"{item.Name}\" could not be moved ({NativeFileSystem.ErrnoName(errno)}).");
                 }
             }
             else if (!NativeFileSystem.LinkExists(target))

@@ -25,8 +25,6 @@ public static class RedisServiceCollectionExtensions
             return ConnectionMultiplexer.Connect(options);
         });
         services.AddSingleton<RedisKeys>();
-        services.AddSingleton<Locks.ResourceLocks>();
-        services.AddSingleton<Locks.ScheduleOccurrences>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using FileVault.Core.Catalog;
 using Microsoft.Win32.SafeHandles;
+using FileVault.Core.Storage;
 
 namespace FileVault.Core.Scanning;
 
@@ -146,19 +147,8 @@ internal static unsafe partial class NativeDirectory
         return length <= 0 ? null : EntryName.Display(buffer[..(int)length]);
     }
 
-    public static string ErrnoName(int errno) => errno switch
-    {
-        1 => "EPERM",
-        2 => "ENOENT",
-        5 => "EIO",
-        13 => "EACCES",
-        20 => "ENOTDIR",
-        24 => "EMFILE",
-        40 => "ELOOP",
-        110 => "ETIMEDOUT",
-        116 => "ESTALE",
-        _ => "E" + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    /// <summary>Kept for callers outside Storage that name it here; the mapping is <see cref="NativeFileSystem.ErrnoName"/>.</summary>
+    public static string ErrnoName(int errno) => NativeFileSystem.ErrnoName(errno);
 
     private static RawEntry ToRawEntry(byte[] name, ReadOnlySpan<byte> statx, byte direntType)
     {

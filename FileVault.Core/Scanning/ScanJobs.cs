@@ -3,7 +3,6 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Locks;
 using FileVault.Core.Redis;
-using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;

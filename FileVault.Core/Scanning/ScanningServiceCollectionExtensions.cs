@@ -1,6 +1,5 @@
 using Coravel;
 using Coravel.Scheduling.Schedule.Interfaces;
-using FileVault.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +14,8 @@ public static class ScanningServiceCollectionExtensions
         services.AddSingleton<ScanMonitor>();
         services.AddSingleton<Scanner>();
         services.AddSingleton<RootHealthService>();
+        services.AddScoped<StorageRootRegistry>();
+        services.AddScoped<StorageRootQueries>();
         services.AddSingleton<HeldMissingReview>();
         services.AddSingleton<ScanQueries>();
         services.AddSingleton<ScanLauncher>();

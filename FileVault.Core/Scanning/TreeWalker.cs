@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using FileVault.Core.Catalog;
+using FileVault.Core.Storage;
 
 namespace FileVault.Core.Scanning;
 
@@ -101,11 +102,11 @@ internal sealed class TreeWalker(
         {
             if (directory.RelativePath.Length == 0)
             {
-                throw new IOException($"Cannot list the storage root {rootPath}: {NativeDirectory.ErrnoName(errno)}");
+                throw new IOException($"Cannot list the storage root {rootPath}: {NativeFileSystem.ErrnoName(errno)}");
             }
 
             Unknown.Add(directory.RelativePath);
-            RecordError(directory.RelativePath, NativeDirectory.ErrnoName(errno), "The folder could not be read; its contents were left as they were.");
+            RecordError(directory.RelativePath, NativeFileSystem.ErrnoName(errno), "The folder could not be read; its contents were left as they were.");
             return;
         }
 
@@ -117,7 +118,7 @@ internal sealed class TreeWalker(
             // FileVault's own marker, trash and staging in the root's top folder are not the company's files (R-SCAN-6).
             // Files a copy or rename job is writing (not yet under their final names) are not catalogued either.
             if (valid && ((directory.RelativePath.Length == 0 && Storage.PathGuard.IsReservedName(name))
-                          || name.StartsWith(Operations.FileTreeCopier.TemporaryPrefix, StringComparison.Ordinal)))
+                          || name.StartsWith(PathGuard.TemporaryPrefix, StringComparison.Ordinal)))
             {
                 continue;
             }

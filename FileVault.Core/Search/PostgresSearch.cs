@@ -4,7 +4,6 @@ using System.Text;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
-using FileVault.Core.Operations;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;

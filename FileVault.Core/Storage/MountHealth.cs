@@ -41,7 +41,7 @@ public static class MountHealth
                 $"{root.Path} is on device {stat.Device}, registered on {root.DeviceId}: the mount changed or is gone");
         }
 
-        var marker = Path.Combine(root.Path, StorageRootRegistry.MarkerFileName);
+        var marker = Path.Combine(root.Path, PathGuard.MarkerFileName);
         string content;
         try
         {

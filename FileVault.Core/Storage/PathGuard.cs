@@ -28,6 +28,9 @@ public static class PathGuard
     /// <summary>Longest relative path, in UTF-8 bytes after NFC normalisation, separators included.</summary>
     public const int MaxPathBytes = 4096;
 
+    /// <summary>The marker file in every root; the scanner treats a root without it as unhealthy.</summary>
+    public const string MarkerFileName = ".filevault-root";
+
     /// <summary>Kept for the trash folder FileVault will keep in a root.</summary>
     public const string TrashDirectoryName = ".filevault-trash";
 
@@ -46,7 +49,7 @@ public static class PathGuard
     // ".FileVault-Root" opens the marker.
     private static readonly FrozenSet<string> ReservedNames = new[]
     {
-        StorageRootRegistry.MarkerFileName, TrashDirectoryName, StagingDirectoryName,
+        MarkerFileName, TrashDirectoryName, StagingDirectoryName,
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> ReservedNameSpans =

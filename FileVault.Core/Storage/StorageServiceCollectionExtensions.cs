@@ -4,11 +4,9 @@ namespace FileVault.Core.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>Storage roots: registering them and the admin's queries about them.</summary>
+    /// <summary>Storage roots' recent health (registering roots and the admin's queries about them are Scanning's).</summary>
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
-        services.AddScoped<StorageRootRegistry>();
-        services.AddScoped<StorageRootQueries>();
         services.AddSingleton<RecentRootHealth>();
         return services;
     }

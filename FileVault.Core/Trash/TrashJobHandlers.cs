@@ -2,9 +2,9 @@ using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using FileVault.Core.Jobs;
-using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using FileVault.Core.Catalog;
 
 namespace FileVault.Core.Trash;
 

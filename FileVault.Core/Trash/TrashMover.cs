@@ -3,7 +3,6 @@ using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using FileVault.Core.Jobs;
-using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -77,7 +76,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, A
             {
                 db.TrashItems.Remove(item);
                 await db.SaveChangesAsync(CancellationToken.None);
-                return new Error("io.failed", $"\"{item.Name}\" could not be moved to the trash ({Scanning.NativeDirectory.ErrnoName(errno)}).");
+                return new Error("io.failed", $"\"{item.Name}\" could not be moved to the trash ({NativeFileSystem.ErrnoName(errno)}).");
             }
         }
         else if (!NativeFileSystem.LinkExists(target))
@@ -163,7 +162,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, A
             {
                 return errno == NativeFileSystem.EExist
                     ? new Error("name.conflict", $"\"{Path.GetFileName(targetPath)}\" already exists in that folder.")
-                    : new Error("io.failed", $"\"{item.Name}\" could not be restored ({Scanning.NativeDirectory.ErrnoName(errno)}).");
+                    : new Error("io.failed", $"\"{item.Name}\" could not be restored ({NativeFileSystem.ErrnoName(errno)}).");
             }
         }
         else if (!NativeFileSystem.LinkExists(target))
@@ -257,7 +256,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, A
                 var errno = NativeFileSystem.CreateDirectory(full, NativeFileSystem.NewFolderMode);
                 if (errno != 0 && errno != NativeFileSystem.EExist)
                 {
-                    return new Error("io.failed", $"The folder \"{path}\" could not be re-created ({Scanning.NativeDirectory.ErrnoName(errno)}).");
+                    return new Error("io.failed", $"The folder \"{path}\" could not be re-created ({NativeFileSystem.ErrnoName(errno)}).");
                 }
             }
             else if (!Directory.Exists(full) || new FileInfo(full).LinkTarget is not null)
@@ -284,7 +283,7 @@ public sealed class TrashMover(IDbContextFactory<FileVaultDbContext> contexts, A
         var errno = NativeFileSystem.CreateDirectory(path, mode);
         if (errno != 0 && errno != NativeFileSystem.EExist)
         {
-            throw new IOException($"Cannot create {path}: {Scanning.NativeDirectory.ErrnoName(errno)}");
+            throw new IOException($"Cannot create {path}: {NativeFileSystem.ErrnoName(errno)}");
         }
     }
 

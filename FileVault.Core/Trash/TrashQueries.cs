@@ -3,7 +3,6 @@ using Coravel.Invocable;
 using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Data;
-using FileVault.Core.Operations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -182,7 +181,7 @@ public static class TrashRules
 
 /// <summary>The daily purge of items older than the retention; one job per root and day, whichever instance runs it first.</summary>
 public sealed class TrashPurgeSchedule(
-    IDbContextFactory<FileVaultDbContext> contexts, FileOperations operations, IOptions<TrashOptions> options, TimeProvider time,
+    IDbContextFactory<FileVaultDbContext> contexts, TrashOperations operations, IOptions<TrashOptions> options, TimeProvider time,
     ILogger<TrashPurgeSchedule> logger) : IInvocable
 {
     public async Task Invoke()

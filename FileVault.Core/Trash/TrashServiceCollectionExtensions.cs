@@ -13,6 +13,7 @@ public static class TrashServiceCollectionExtensions
         services.AddOptions<TrashOptions>().BindConfiguration("FileVault:Trash").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TrashMover>();
         services.AddSingleton<TrashQueries>();
+        services.AddScoped<TrashOperations>();
         services.AddTransient<TrashPurgeSchedule>();
         services.AddScoped<IJobHandler, DeleteJobHandler>();
         services.AddScoped<IJobHandler, RestoreJobHandler>();

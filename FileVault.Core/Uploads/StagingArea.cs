@@ -1,4 +1,3 @@
-using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 
 namespace FileVault.Core.Uploads;

@@ -6,7 +6,6 @@ using FileVault.Core.Catalog;
 using FileVault.Core.Data;
 using FileVault.Core.Jobs;
 using FileVault.Core.Locks;
-using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;

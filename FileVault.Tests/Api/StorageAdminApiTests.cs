@@ -71,7 +71,7 @@ public sealed class StorageAdminApiTests(ApiAppFactory app) : IClassFixture<ApiA
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         await using var db = app.Database.CreateDbContext();
         Assert.False(await db.StorageRoots.AnyAsync(r => r.Name == "Not mine"));
-        Assert.False(File.Exists(Path.Combine(_directory, Core.Storage.StorageRootRegistry.MarkerFileName)));
+        Assert.False(File.Exists(Path.Combine(_directory, Core.Scanning.StorageRootRegistry.MarkerFileName)));
         Assert.Equal(runsBefore, await db.ScanRuns.CountAsync());
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using Microsoft.Extensions.DependencyInjection;
 using FileVault.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Bunit;
+using FileVault.Core.Browsing;
 using FileVault.Core;
 using FileVault.Core.Catalog;
 using FileVault.Core.Operations;

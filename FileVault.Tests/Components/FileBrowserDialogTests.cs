@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bunit;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
@@ -10,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
+using FileVault.Core.Jobs;
 
 namespace FileVault.Tests.Components;
 

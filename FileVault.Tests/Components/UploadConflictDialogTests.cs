@@ -5,6 +5,7 @@ using FileVault.Web.Components.Uploads;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
+using FileVault.Core.Jobs;
 
 namespace FileVault.Tests.Components;
 

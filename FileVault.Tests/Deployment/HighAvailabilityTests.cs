@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FileVault.Core.Data;
+using FileVault.Core.Locks;
 using FileVault.Core.Redis;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -100,6 +101,7 @@ public sealed class HighAvailabilityTests
             ["ConnectionStrings:Redis"] = connectionString,
         }).Build());
         services.AddFileVaultRedis();
+        services.AddLocks();
         return services.BuildServiceProvider();
     }
 

@@ -1,12 +1,5 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
-using FileVault.Core.Catalog;
-using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Downloads;
 
@@ -14,7 +7,7 @@ namespace FileVault.Tests.Downloads;
 /// The app on a real socket (curl talks to it) over a scanned root of files to download: data whose bytes are known,
 /// names that try the Content-Disposition header, links, and folders to zip.
 /// </summary>
-public sealed class DownloadFixture : FileVaultAppFactory
+public sealed class DownloadFixture : ServedAppFixture
 {
     public static readonly string NfdName = "보고서.txt".Normalize(NormalizationForm.FormD);
 
@@ -23,13 +16,6 @@ public sealed class DownloadFixture : FileVaultAppFactory
 
     /// <summary>The bytes of Files/data.bin: 300,000 seeded random ones.</summary>
     public static readonly byte[] Data = SeededBytes(300_000);
-
-    public Uri BaseAddress { get; private set; } = default!;
-
-    public int RootId { get; private set; }
-
-    /// <summary>A bearer token of the first admin.</summary>
-    public string AdminToken { get; private set; } = default!;
 
     public override async Task InitializeAsync()
     {
@@ -57,44 +43,7 @@ public sealed class DownloadFixture : FileVaultAppFactory
         Write("Zip/C/Case.txt", "C upper"u8.ToArray());
         Write("Zip/Grow/grow.bin", Data);
 
-        BaseAddress = StartKestrel();
-        await WaitUntilReadyAsync();
-        await using (var db = Database.CreateDbContext())
-        {
-            RootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        }
-
-        await ScanAsync();
-        using var client = Client();
-        var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { email = AdminEmail, password = AdminPassword });
-        Assert.True(token.IsSuccessStatusCode, await token.Content.ReadAsStringAsync());
-        AdminToken = (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
-    public async Task ScanAsync()
-    {
-        var run = await Services.GetRequiredService<Scanner>().RunAsync(RootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
-    }
-
-    /// <summary>A client of the real socket, with a bearer token when given one.</summary>
-    public HttpClient Client(string? token = null)
-    {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
-        if (token is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return client;
-    }
-
-    public HttpClient Admin() => Client(AdminToken);
-
-    public async Task<long> IdAsync(string relativePath)
-    {
-        await using var db = Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == RootId && e.RelativePath == relativePath && e.State == EntryState.Active).Select(e => e.Id).SingleAsync();
+        await ServeAsync();
     }
 
     private static byte[] SeededBytes(int count)
@@ -103,8 +52,6 @@ public sealed class DownloadFixture : FileVaultAppFactory
         new Random(20261202).NextBytes(bytes);
         return bytes;
     }
-
-    public string PathOf(string relative) => Path.Combine(StorageDirectory, relative);
 
     public void Write(string relative, byte[] content)
     {

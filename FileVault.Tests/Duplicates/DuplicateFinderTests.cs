@@ -264,7 +264,7 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
             Assert.Equal(2, trashIds.Count);
             await using (var scope = _harness.CreateScope())
             {
-                var restores = (await scope.ServiceProvider.GetRequiredService<FileOperations>().RestoreAsync(_admin, trashIds, ConflictChoice.Ask, null, default)).Value;
+                var restores = (await scope.ServiceProvider.GetRequiredService<TrashOperations>().RestoreAsync(_admin, trashIds, ConflictChoice.Ask, null, default)).Value;
                 foreach (var id in restores)
                 {
                     Assert.Equal(JobStatus.Succeeded, (await _harness.WaitForJobAsync(id)).Status);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

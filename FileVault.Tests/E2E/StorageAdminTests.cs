@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FileVault.Core.Catalog;
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

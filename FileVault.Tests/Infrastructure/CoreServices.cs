@@ -17,6 +17,8 @@ using FileVault.Core.Trash;
 using FileVault.Core.Duplicates;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Uploads;
+using FileVault.Core.Browsing;
+using FileVault.Core.Locks;
 
 namespace FileVault.Tests.Infrastructure;
 
@@ -41,9 +43,11 @@ public static class CoreServices
         services.AddFileVaultIdentity();
         services.AddFileVaultAccess();
         services.AddFileVaultRedis();
+        services.AddLocks();
         services.AddAudit();
         services.AddStorage();
         services.AddCatalog();
+        services.AddBrowsing();
         services.AddScanning();
         services.AddDevices();
         services.AddFileVaultJobs();

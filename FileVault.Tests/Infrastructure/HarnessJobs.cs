@@ -1,6 +1,7 @@
 using FileVault.Core;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
+using FileVault.Core.Trash;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Infrastructure;
@@ -9,18 +10,26 @@ namespace FileVault.Tests.Infrastructure;
 internal static class HarnessJobs
 {
     /// <summary>Requests an operation that must be accepted, and waits for its job to end.</summary>
-    public static async Task<Job> RunJobAsync(this ScanHarness harness, Func<FileOperations, Task<Result<long>>> request)
+    public static Task<Job> RunJobAsync(this ScanHarness harness, Func<FileOperations, Task<Result<long>>> request) => harness.RunJobOfAsync(request);
+
+    public static Task<Job> RunJobAsync(this ScanHarness harness, Func<FileOperations, Task<long>> request) => harness.RunJobOfAsync(request);
+
+    /// <summary>The same for the trash's restore and purge.</summary>
+    public static Task<Job> RunJobAsync(this ScanHarness harness, Func<TrashOperations, Task<Result<long>>> request) => harness.RunJobOfAsync(request);
+
+    public static Task<Job> RunJobAsync(this ScanHarness harness, Func<TrashOperations, Task<long>> request) => harness.RunJobOfAsync(request);
+
+    private static Task<Job> RunJobOfAsync<TService>(this ScanHarness harness, Func<TService, Task<long>> request)
+        where TService : notnull =>
+        harness.RunJobOfAsync<TService>(async service => Result<long>.Success(await request(service)));
+
+    private static async Task<Job> RunJobOfAsync<TService>(this ScanHarness harness, Func<TService, Task<Result<long>>> request)
+        where TService : notnull
     {
         await using var scope = harness.CreateScope();
-        var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
+        var result = await request(scope.ServiceProvider.GetRequiredService<TService>());
         Assert.True(result.IsSuccess, result.Error?.ToString());
         return await harness.WaitForJobAsync(result.Value);
-    }
-
-    public static async Task<Job> RunJobAsync(this ScanHarness harness, Func<FileOperations, Task<long>> request)
-    {
-        await using var scope = harness.CreateScope();
-        return await harness.WaitForJobAsync(await request(scope.ServiceProvider.GetRequiredService<FileOperations>()));
     }
 
     /// <summary>Polls the ledger (every 100 ms, at most 30 s) until the job has succeeded, failed or been cancelled.</summary>

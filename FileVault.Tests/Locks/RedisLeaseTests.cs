@@ -43,10 +43,8 @@ public sealed class RedisLeaseTests : IAsyncLifetime
         // Renewals push the expiry back up: seen twice, the key outlives its first time-to-live.
         var renewals = 0;
         var previous = (await redis.KeyTimeToLiveAsync(_key))!.Value;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (renewals < 2 && DateTime.UtcNow < deadline)
+        await Poll.UntilAsync(async () =>
         {
-            await Task.Delay(100);
             var remaining = (await redis.KeyTimeToLiveAsync(_key))!.Value;
             if (remaining > previous)
             {
@@ -54,7 +52,8 @@ public sealed class RedisLeaseTests : IAsyncLifetime
             }
 
             previous = remaining;
-        }
+            return renewals >= 2;
+        }, "two renewals of the lease", TimeSpan.FromSeconds(10));
 
         Assert.Equal(2, renewals);
         Assert.Null(await RedisLease.TryAcquireAsync(_redis, _key, TimeSpan.FromSeconds(30)));

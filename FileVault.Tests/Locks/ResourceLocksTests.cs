@@ -112,7 +112,8 @@ public sealed class ResourceLocksTests : IAsyncLifetime
         await using var lease = (await AcquireAsync("keep/me", "compress", "kim", TimeSpan.FromMilliseconds(800))).Value;
         for (var i = 0; i < 4; i++)
         {
-            await Task.Delay(300);
+            // Redis counts the lease's time on its own clock: wait until 300 ms of it have gone, then renew.
+            await WaitUntilTimeToLiveBelowAsync(lease.ToHeld(), TimeSpan.FromMilliseconds(500));
             _time.Advance(TimeSpan.FromMilliseconds(300));
             Assert.True(await lease.RenewAsync());
         }
@@ -187,26 +188,32 @@ public sealed class ResourceLocksTests : IAsyncLifetime
     /// Waits until Redis has let the lease's keys expire: expiry runs on Redis's own clock, which the fake time provider
     /// does not move. Polls for the condition (at most 5 s) rather than sleeping for a guessed time.
     /// </summary>
+    private async Task WaitUntilTimeToLiveBelowAsync(HeldLocks held, TimeSpan below)
+    {
+        var server = _redis.GetServer(_redis.GetEndPoints()[0]);
+        var database = _redis.GetDatabase();
+        await Poll.UntilAsync(async () =>
+        {
+            await foreach (var key in server.KeysAsync(pattern: $"*owner:{held.Token}"))
+            {
+                return await database.KeyTimeToLiveAsync(key) is { } left && left < below;
+            }
+
+            return false;
+        }, $"the lease {held.Token} to have less than {below.TotalMilliseconds} ms left in Redis", TimeSpan.FromSeconds(5));
+    }
+
     private async Task WaitUntilExpiredAsync(HeldLocks held)
     {
         var server = _redis.GetServer(_redis.GetEndPoints()[0]);
-        for (var attempt = 0; attempt < 250; attempt++)
+        await Poll.UntilAsync(async () =>
         {
-            var alive = false;
             await foreach (var _ in server.KeysAsync(pattern: $"*owner:{held.Token}"))
             {
-                alive = true;
-                break;
+                return false;
             }
 
-            if (!alive)
-            {
-                return;
-            }
-
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"The lease {held.Token} did not expire within 5 s.");
+            return true;
+        }, $"Redis to expire the lease {held.Token}", TimeSpan.FromSeconds(5));
     }
 }

@@ -1,6 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Jobs;
 using FileVault.Core.Monitoring;
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 

@@ -20,44 +20,35 @@ namespace FileVault.Tests.Operations;
 /// temporary file is left, and the catalog agrees with the disk.
 /// </summary>
 [Collection(JobRunnerProcessCollection.Name)]
-public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : KillScenario
 {
-    private const int FileCount = 1000;
     private const int Kills = 5;
-    private ScanHarness _harness = default!;
-    private AccessSubject _admin = default!;
-    private Dictionary<string, string> _hashes = default!;
 
-    public async Task InitializeAsync()
-    {
-        _harness = await ScanHarness.CreateAsync(root => RandomTree.Write(root, "원본", FileCount, 128 * 1024, seed: 20261201));
-        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
-        _hashes = RandomTree.Hashes(_harness.Root, "원본");
-        Assert.Equal(FileCount, _hashes.Count);
-        _admin = await HarnessUsers.CreateAsync(_harness, "kill-zip@t", Roles.Admin);
-    }
+    protected override int FileCount => 1000;
 
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
+    protected override string AdminEmail => "kill-zip@t";
+
+    protected override void WriteTree(string root) => RandomTree.Write(root, "원본", FileCount, 128 * 1024, seed: 20261201);
 
     [Fact]
     public async Task Compressing_1000_files_survives_sigkill_at_random_points()
     {
         long jobId;
-        await using (var scope = _harness.CreateScope())
-        await using (var db = _harness.Database.CreateDbContext())
+        await using (var scope = Harness.CreateScope())
+        await using (var db = Harness.Database.CreateDbContext())
         {
-            var source = await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == "원본").Select(e => e.Id).SingleAsync();
-            var requested = await scope.ServiceProvider.GetRequiredService<CompressOperations>().CompressAsync(_admin, [source], null, ConflictChoice.Ask, null, default);
+            var source = await db.Entries.Where(e => e.RootId == Harness.RootId && e.RelativePath == "원본").Select(e => e.Id).SingleAsync();
+            var requested = await scope.ServiceProvider.GetRequiredService<CompressOperations>().CompressAsync(Admin, [source], null, ConflictChoice.Ask, null, default);
             Assert.True(requested.IsSuccess, requested.Error?.ToString());
             jobId = requested.Value;
         }
 
-        var ledger = _harness.Get<JobLedger>();
+        var ledger = Harness.Get<JobLedger>();
         var random = new Random(7);
         var killedWhileRunning = 0;
         for (var attempt = 0; killedWhileRunning < Kills && attempt < 2 * Kills; attempt++)
         {
-            using var child = JobRunnerProcess.Start(_harness);
+            using var child = JobRunnerProcess.Start(Harness);
             var attemptsBefore = (await ledger.GetAsync(jobId, default))!.Attempts;
             // Even attempts are killed soon after the claim; odd ones once the temporary archive has grown past a random size.
             var threshold = random.Next(1, 32) << 20;
@@ -84,14 +75,14 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsync
                 killedWhileRunning++;
             }
 
-            if (File.Exists(_harness.PathOf("원본.zip")))
+            if (File.Exists(Harness.PathOf("원본.zip")))
             {
                 // Renamed into place: it must already be whole.
                 AssertArchiveHoldsTheSources();
             }
         }
 
-        using (var last = JobRunnerProcess.Start(_harness))
+        using (var last = JobRunnerProcess.Start(Harness))
         {
             await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
             Assert.True(last.ExitCode == 0, $"exit code {last.ExitCode}; its log: {JobRunnerProcess.LogOf(last)}");
@@ -101,30 +92,25 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : IAsync
         Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
         Assert.True(killedWhileRunning >= 3, $"only {killedWhileRunning} kills landed while the job ran");
         AssertArchiveHoldsTheSources();
-        Assert.Empty(Temporaries());
-        var catalog = await _harness.CatalogAsync();
+        var catalog = await Harness.CatalogAsync();
         Assert.Equal(finished.ResultEntryId, catalog["원본.zip"].Id);
-        Assert.Equal(SHA256.HashData(File.ReadAllBytes(_harness.PathOf("원본.zip"))), catalog["원본.zip"].ContentHash);
-        await _harness.AssertCatalogMatchesDiskAsync();
-        var rescan = await _harness.ScanAsync(ScanKind.Full);
-        Assert.Equal((0, 0, 0), (rescan.Added, rescan.Missing, rescan.Updated));
-        await using var audit = _harness.Database.CreateDbContext();
+        Assert.Equal(SHA256.HashData(File.ReadAllBytes(Harness.PathOf("원본.zip"))), catalog["원본.zip"].ContentHash);
+        await AssertNoTemporariesAndCatalogAgreesAsync();
+        await using var audit = Harness.Database.CreateDbContext();
         Assert.Equal(1, await audit.AuditLog.CountAsync(a => a.Action == "entry.compress"));
     }
 
     private void AssertArchiveHoldsTheSources()
     {
-        using var zip = ZipFile.OpenRead(_harness.PathOf("원본.zip"));
+        using var zip = ZipFile.OpenRead(Harness.PathOf("원본.zip"));
         var files = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToDictionary(e => e.FullName, e =>
         {
             using var stream = e.Open();
             return Convert.ToHexString(SHA256.HashData(stream));
         }, StringComparer.Ordinal);
-        Assert.Equal(_hashes.OrderBy(h => h.Key, StringComparer.Ordinal), files.OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Equal(Hashes.OrderBy(h => h.Key, StringComparer.Ordinal), files.OrderBy(h => h.Key, StringComparer.Ordinal));
         Assert.Equal(21, zip.Entries.Count(e => e.FullName.EndsWith('/')));
     }
-
-    private List<string> Temporaries() => Directory.EnumerateFiles(_harness.Root, PathGuard.TemporaryPrefix + "*", SearchOption.AllDirectories).ToList();
 
     /// <summary>Polls <paramref name="condition"/> until it holds, the child exits, or a minute passes.</summary>
     private static async Task UntilAsync(System.Diagnostics.Process child, Func<Task<bool>> condition)

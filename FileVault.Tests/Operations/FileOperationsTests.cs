@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FileVault.Core;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Locks;
@@ -203,7 +204,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
 
         await using (var scope = _harness.CreateScope())
         {
-            var refused = await scope.ServiceProvider.GetRequiredService<FileOperations>().PurgeAsync(stranger, [item.Id], default);
+            var refused = await scope.ServiceProvider.GetRequiredService<TrashOperations>().PurgeAsync(stranger, [item.Id], default);
             Assert.Equal("trash.not_found", refused.Error?.Code);
         }
 
@@ -336,6 +337,8 @@ public sealed class FileOperationsTests : IAsyncLifetime
     private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
 
     private Task<Job> RunAsync(Func<FileOperations, Task<long>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> RunAsync(Func<TrashOperations, Task<long>> request) => _harness.RunJobAsync(request);
 
     private Task<Job> WaitAsync(long id) => _harness.WaitForJobAsync(id);
 }

@@ -19,59 +19,50 @@ namespace FileVault.Tests.Operations;
 /// and the catalog agrees with the disk.
 /// </summary>
 [Collection(JobRunnerProcessCollection.Name)]
-public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario
 {
-    private const int FileCount = 2000;
     private const int Kills = 6;
-    private ScanHarness _harness = default!;
-    private AccessSubject _admin = default!;
-    private Dictionary<string, string> _hashes = default!;
 
-    public async Task InitializeAsync()
+    protected override int FileCount => 2000;
+
+    protected override string AdminEmail => "kill@t";
+
+    protected override void WriteTree(string root)
     {
-        _harness = await ScanHarness.CreateAsync(root =>
-        {
-            RandomTree.Write(root, "원본", FileCount, 48 * 1024, seed: 20261125);
-            Directory.CreateDirectory(Path.Combine(root, "대상"));
-        });
-        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
-        _hashes = HashTree("원본");
-        Assert.Equal(FileCount, _hashes.Count);
-        _admin = await HarnessUsers.CreateAsync(_harness, "kill@t", Roles.Admin);
+        RandomTree.Write(root, "원본", FileCount, 48 * 1024, seed: 20261125);
+        Directory.CreateDirectory(Path.Combine(root, "대상"));
     }
-
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
 
     [Fact]
     public async Task Moving_2000_selected_files_survives_sigkill_at_random_points()
     {
-        await using var db = _harness.Database.CreateDbContext();
-        var files = await db.Entries.Where(e => e.RootId == _harness.RootId && e.Kind == EntryKind.File && e.RelativePath.StartsWith("원본/"))
+        await using var db = Harness.Database.CreateDbContext();
+        var files = await db.Entries.Where(e => e.RootId == Harness.RootId && e.Kind == EntryKind.File && e.RelativePath.StartsWith("원본/"))
             .Select(e => e.Id).ToListAsync();
         var target = await IdOfAsync("대상");
 
-        var job = await RequestAsync(ops => ops.TransferAsync(_admin, TransferKind.Move, files, target, ConflictChoice.KeepBoth, null, default));
+        var job = await RequestAsync(ops => ops.TransferAsync(Admin, TransferKind.Move, files, target, ConflictChoice.KeepBoth, null, default));
         var finished = await RunWithKillsAsync(job);
 
         Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
         var moved = HashTree("대상");
         Assert.Equal(FileCount, moved.Count);
         // Every file once, whole, under its own name: the names are unique, so the flat target holds them by name.
-        Assert.Equal(_hashes.ToDictionary(h => Path.GetFileName(h.Key), h => h.Value).OrderBy(h => h.Key, StringComparer.Ordinal),
+        Assert.Equal(Hashes.ToDictionary(h => Path.GetFileName(h.Key), h => h.Value).OrderBy(h => h.Key, StringComparer.Ordinal),
             moved.ToDictionary(h => Path.GetFileName(h.Key), h => h.Value).OrderBy(h => h.Key, StringComparer.Ordinal));
-        Assert.Empty(Directory.EnumerateFiles(_harness.PathOf("원본"), "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(Harness.PathOf("원본"), "*", SearchOption.AllDirectories));
         await AssertNoTemporariesAndCatalogAgreesAsync();
     }
 
     [Fact]
     public async Task Copying_a_2000_file_folder_survives_sigkill_at_random_points()
     {
-        var job = await RequestAsync(async ops => await ops.TransferAsync(_admin, TransferKind.Copy, [await IdOfAsync("원본")], await IdOfAsync("대상"), ConflictChoice.Ask, null, default));
+        var job = await RequestAsync(async ops => await ops.TransferAsync(Admin, TransferKind.Copy, [await IdOfAsync("원본")], await IdOfAsync("대상"), ConflictChoice.Ask, null, default));
         var finished = await RunWithKillsAsync(job);
 
         Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
-        Assert.Equal(_hashes, HashTree("원본"));
-        Assert.Equal(_hashes.OrderBy(h => h.Key, StringComparer.Ordinal),
+        Assert.Equal(Hashes, HashTree("원본"));
+        Assert.Equal(Hashes.OrderBy(h => h.Key, StringComparer.Ordinal),
             HashTree("대상/원본").Select(h => KeyValuePair.Create(h.Key["대상/".Length..], h.Value)).OrderBy(h => h.Key, StringComparer.Ordinal));
         await AssertNoTemporariesAndCatalogAgreesAsync();
     }
@@ -80,7 +71,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<Job> RunWithKillsAsync(long jobId)
     {
         var random = new Random(jobId.GetHashCode());
-        var ledger = _harness.Get<JobLedger>();
+        var ledger = Harness.Get<JobLedger>();
         var killedWhileRunning = 0;
         for (var attempt = 0; attempt < Kills; attempt++)
         {
@@ -125,21 +116,13 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
         return (await ledger.GetAsync(jobId, default))!;
     }
 
-    private Process StartRunner() => JobRunnerProcess.Start(_harness);
+    private Process StartRunner() => JobRunnerProcess.Start(Harness);
 
-    private async Task AssertNoTemporariesAndCatalogAgreesAsync()
-    {
-        Assert.Empty(Directory.EnumerateFiles(_harness.Root, PathGuard.TemporaryPrefix + "*", SearchOption.AllDirectories));
-        await _harness.AssertCatalogMatchesDiskAsync();
-        var rescan = await _harness.ScanAsync(ScanKind.Full);
-        Assert.Equal((0, 0, 0), (rescan.Added, rescan.Missing, rescan.Updated));
-    }
-
-    private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(_harness.Root, relative);
+    private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(Harness.Root, relative);
 
     private async Task<long> RequestAsync(Func<FileOperations, Task<FileVault.Core.Result<long>>> request)
     {
-        await using var scope = _harness.CreateScope();
+        await using var scope = Harness.CreateScope();
         var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
         Assert.True(result.IsSuccess, result.Error?.ToString());
         return result.Value;
@@ -147,7 +130,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<long> IdOfAsync(string relativePath)
     {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
+        await using var db = Harness.Database.CreateDbContext();
+        return await db.Entries.Where(e => e.RootId == Harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;

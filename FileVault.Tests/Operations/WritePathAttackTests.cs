@@ -1,5 +1,6 @@
 using FileVault.Core;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
@@ -388,6 +389,9 @@ public sealed class WritePathAttackTests : IAsyncLifetime
     private Task<Result<T>> OperationsAsync<T>(Func<FileOperations, Task<Result<T>>> request) =>
         OperationsAsync<T>(scope => request(scope.GetRequiredService<FileOperations>()));
 
+    private Task<Result<T>> OperationsAsync<T>(Func<TrashOperations, Task<Result<T>>> request) =>
+        OperationsAsync<T>(scope => request(scope.GetRequiredService<TrashOperations>()));
+
     private async Task<Result<T>> OperationsAsync<T>(Func<IServiceProvider, Task<Result<T>>> request)
     {
         await using var scope = _harness.CreateScope();
@@ -397,6 +401,8 @@ public sealed class WritePathAttackTests : IAsyncLifetime
     private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
 
     private Task<Job> RunAsync(Func<FileOperations, Task<long>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> RunAsync(Func<TrashOperations, Task<long>> request) => _harness.RunJobAsync(request);
 
     private Task<Job> WaitAsync(long id) => _harness.WaitForJobAsync(id);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
 using FileVault.Core.Search;

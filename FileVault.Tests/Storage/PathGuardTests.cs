@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using FileVault.Core.Scanning;
 using FileVault.Core;
 using FileVault.Core.Storage;
 

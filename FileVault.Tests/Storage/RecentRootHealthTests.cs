@@ -1,3 +1,4 @@
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

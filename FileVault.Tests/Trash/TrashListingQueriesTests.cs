@@ -101,7 +101,7 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
 
         Assert.All(page.Items, i => Assert.False(i.CanRestore || i.CanPurge, i.Name));
         await using var scope = _harness.CreateScope();
-        var ops = scope.ServiceProvider.GetRequiredService<FileOperations>();
+        var ops = scope.ServiceProvider.GetRequiredService<TrashOperations>();
         var ids = page.Items.Select(i => i.Id).ToList();
         Assert.Equal("auth.forbidden", (await ops.RestoreAsync(_kim, ids, ConflictChoice.KeepBoth, null, default)).Error?.Code);
         Assert.Equal("auth.forbidden", (await ops.PurgeAsync(_kim, ids, default)).Error?.Code);
@@ -120,7 +120,7 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
 
         await using (var scope = _harness.CreateScope())
         {
-            var ops = scope.ServiceProvider.GetRequiredService<FileOperations>();
+            var ops = scope.ServiceProvider.GetRequiredService<TrashOperations>();
             Assert.Equal("name.conflict", (await ops.RestoreAsync(_kim, ids, ConflictChoice.Ask, null, default)).Error?.Code);
             Assert.Equal(["회의록.txt"], (await ops.FindRestoreConflictsAsync(_kim, ids, default)).Value);
         }
@@ -160,7 +160,7 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
 
             await using (var scope = _harness.CreateScope())
             {
-                var asked = await scope.ServiceProvider.GetRequiredService<FileOperations>().RestoreAsync(_admin, ids, ConflictChoice.Ask, "click-7", default);
+                var asked = await scope.ServiceProvider.GetRequiredService<TrashOperations>().RestoreAsync(_admin, ids, ConflictChoice.Ask, "click-7", default);
                 Assert.Equal("name.conflict", asked.Error?.Code);
             }
 
@@ -205,10 +205,10 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<TrashQueries>().PageAsync(actor, query, default);
     }
 
-    private async Task<List<Job>> RunManyAsync(Func<FileOperations, Task<Result<IReadOnlyList<long>>>> request)
+    private async Task<List<Job>> RunManyAsync(Func<TrashOperations, Task<Result<IReadOnlyList<long>>>> request)
     {
         await using var scope = _harness.CreateScope();
-        var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
+        var result = await request(scope.ServiceProvider.GetRequiredService<TrashOperations>());
         Assert.True(result.IsSuccess, result.Error?.ToString());
         var jobs = new List<Job>();
         foreach (var id in result.Value)
@@ -250,6 +250,8 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
     private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
 
     private Task<Job> RunAsync(Func<FileOperations, Task<long>> request) => _harness.RunJobAsync(request);
+
+    private Task<Job> RunAsync(Func<TrashOperations, Task<long>> request) => _harness.RunJobAsync(request);
 
     private Task<Job> WaitAsync(long id) => _harness.WaitForJobAsync(id);
 }

@@ -28,7 +28,7 @@ public static class AccountEndpoints
             })
             .WithName("SignOut");
 
-        app.MapGet("/culture/set", (string culture, string? returnUrl, HttpContext context) =>
+        app.MapGet("/culture/set", (string culture, string? returnUrl, HttpContext context, [FromServices] TimeProvider time) =>
             {
                 if (!Localization.SupportedCultures.Contains(culture, StringComparer.OrdinalIgnoreCase))
                 {
@@ -39,7 +39,7 @@ public static class AccountEndpoints
                 context.Response.Cookies.Append(
                     CookieRequestCultureProvider.DefaultCookieName,
                     CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
-                    new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true });
+                    new CookieOptions { Expires = time.GetUtcNow().AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, IsEssential = true });
                 return Results.LocalRedirect(PasswordSignIn.SafeReturnUrl(returnUrl));
             })
             .AllowAnonymous()

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -4,6 +4,7 @@ using FileVault.Core.Access;
 using FileVault.Core.Operations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using FileVault.Core.Jobs;
 
 namespace FileVault.Web.Endpoints;
 

@@ -56,7 +56,7 @@ public static class TrashEndpoints
                 + "their trash, 404 media.not_found when none was kept; nothing is decoded from the trash).");
 
         trash.MapPost("/restore", async Task<Results<Accepted<JobsAccepted>, ProblemHttpResult>> (
-                RestoreRequest body, ClaimsPrincipal user, FileOperations operations,
+                RestoreRequest body, ClaimsPrincipal user, TrashOperations operations,
                 [FromHeader(Name = OperationEndpoints.IdempotencyHeader)] string? key, CancellationToken ct) =>
                 OperationEndpoints.ParseConflict(body.Conflict) is { } conflict
                     ? Accepted(await operations.RestoreAsync(user.Actor(), body.TrashIds ?? [], conflict, key, ct))
@@ -65,7 +65,7 @@ public static class TrashEndpoints
             .WithSummary("Queues putting items back where they were (missing folders are re-created); needs Write there. 202 with the job ids.");
 
         trash.MapPost("/purge", async Task<Results<Accepted<JobsAccepted>, ProblemHttpResult>> (
-                PurgeRequest? body, ClaimsPrincipal user, FileOperations operations,
+                PurgeRequest? body, ClaimsPrincipal user, TrashOperations operations,
                 [FromHeader(Name = OperationEndpoints.IdempotencyHeader)] string? key, CancellationToken ct) =>
                 Accepted(await operations.PurgeAsync(user.Actor(), body?.TrashIds, ct, key)))
             .WithName("PurgeTrash")

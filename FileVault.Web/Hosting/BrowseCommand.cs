@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
+using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 
 namespace FileVault.Web.Hosting;

@@ -17,7 +17,7 @@ public static class DataProtectionSetup
         ArgumentNullException.ThrowIfNull(configuration);
         var protection = services.AddDataProtection()
             .SetApplicationName("FileVault")
-            .PersistKeysToDbContext<FileVaultDbContext>();
+            .PersistKeysToFileVaultDatabase();
         if (configuration["FileVault:DataProtection:CertificatePath"] is { Length: > 0 } path)
         {
             // A missing or unreadable certificate stops the start: running on with clear keys would be a silent downgrade.

@@ -29,6 +29,8 @@ using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
 using FileVault.Core.Duplicates;
+using FileVault.Core.Browsing;
+using FileVault.Core.Locks;
 
 namespace FileVault.Web.Hosting;
 
@@ -57,11 +59,13 @@ public static class FileVaultHostingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddFileVaultData();
         services.AddFileVaultRedis();
+        services.AddLocks();
         services.AddFileVaultHealthChecks();
         services.AddSystemMonitoring();
         services.AddAudit();
         services.AddStorage();
         services.AddCatalog();
+        services.AddBrowsing();
         services.AddScanning();
         services.AddFileVaultJobs();
         services.AddOperations();

@@ -9,6 +9,8 @@ using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
 using FileVault.Core.Duplicates;
+using FileVault.Core.Browsing;
+using FileVault.Core.Locks;
 
 namespace FileVault.Web.Hosting;
 
@@ -32,9 +34,11 @@ public static class JobsCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFileVaultData();
         builder.Services.AddFileVaultRedis();
+        builder.Services.AddLocks();
         builder.Services.AddFileVaultAccess();
         builder.Services.AddStorage();
         builder.Services.AddCatalog();
+        builder.Services.AddBrowsing();
         builder.Services.AddScanning();
         builder.Services.AddFileVaultJobs();
         builder.Services.AddOperations();

@@ -1,5 +1,4 @@
 using FileVault.Core.Data;
-using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Web.Hosting;
 
@@ -24,25 +23,15 @@ public static class MigrateCommand
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
         builder.Services.AddFileVaultData();
         await using var services = builder.Services.BuildServiceProvider();
-        try
+        var migrated = await DatabaseMigrator.MigrateAndReportAsync(services, CancellationToken.None);
+        if (!migrated.IsSuccess)
         {
-            await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();
-            // Pending before, asked again after: the count of what this run applied (another instance may have done some).
-            var pending = (await PendingAsync(db)).ToList();
-            await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
-            var stillPending = await PendingAsync(db);
-            ScanCommand.Print("applied", pending.Except(stillPending).Count());
-            ScanCommand.Print("latest", db.Database.GetMigrations().LastOrDefault() ?? "none");
-            return 0;
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or DbUpdateException)
-        {
-            await Console.Error.WriteLineAsync($"error: migrating the database failed: {ex.Message}");
+            await Console.Error.WriteLineAsync($"error: migrating the database failed: {migrated.Error!.Message}");
             return 1;
         }
-    }
 
-    /// <summary>Migrations not yet applied; all of them while the database does not exist.</summary>
-    private static async Task<IEnumerable<string>> PendingAsync(FileVaultDbContext db) =>
-        await db.Database.CanConnectAsync() ? await db.Database.GetPendingMigrationsAsync() : db.Database.GetMigrations();
+        ScanCommand.Print("applied", migrated.Value.Applied);
+        ScanCommand.Print("latest", migrated.Value.Latest ?? "none");
+        return 0;
+    }
 }

@@ -9,8 +9,9 @@ using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using FileVault.Core.Storage;
-using Microsoft.EntityFrameworkCore;
 using FileVault.Core.Catalog;
+using FileVault.Core.Browsing;
+using FileVault.Core.Locks;
 
 namespace FileVault.Web.Hosting;
 
@@ -88,9 +89,11 @@ public static class ScanCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddFileVaultData();
         builder.Services.AddFileVaultRedis();
+        builder.Services.AddLocks();
         builder.Services.AddFileVaultAccess();
         builder.Services.AddStorage();
         builder.Services.AddCatalog();
+        builder.Services.AddBrowsing();
         builder.Services.AddScanning();
         // A scan queues thumbnail jobs for its new images (Media's content listener); the app's runners make them.
         builder.Services.AddFileVaultJobs();
@@ -98,8 +101,7 @@ public static class ScanCommand
         builder.Services.AddMedia();
         builder.Services.AddSearch();
         var services = builder.Services.BuildServiceProvider();
-        await using var db = await services.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContextAsync();
-        await DatabaseMigrator.MigrateAsync(db, CancellationToken.None);
+        await DatabaseMigrator.MigrateAsync(services, CancellationToken.None);
         return services;
     }
 
@@ -107,11 +109,17 @@ public static class ScanCommand
     {
         var fullPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<FileVaultDbContext>();
-        var existing = await db.StorageRoots.Where(r => r.Path == fullPath).Select(r => (int?)r.Id).SingleOrDefaultAsync();
-        if (existing is not null)
+        var existing = await scope.ServiceProvider.GetRequiredService<StorageRootQueries>()
+            .FindByPathAsync(AccessSubject.System, fullPath, CancellationToken.None);
+        if (!existing.IsSuccess)
         {
-            return existing;
+            await Console.Error.WriteLineAsync($"error: {existing.Error}");
+            return null;
+        }
+
+        if (existing.Value is { } rootId)
+        {
+            return rootId;
         }
 
         var registered = await ActivatorUtilities.CreateInstance<StorageRootRegistry>(scope.ServiceProvider)

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Localization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using FileVault.Core.Jobs;
 
 namespace FileVault.Web.Components.Uploads;
 

@@ -1,6 +1,7 @@
 using FileVault.Core;
 using FileVault.Core.Operations;
 using MudBlazor;
+using FileVault.Core.Jobs;
 
 namespace FileVault.Web.Components.Pages.Files;
 

@@ -1,3 +1,4 @@
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using Microsoft.AspNetCore.Components;
 

@@ -1,6 +1,8 @@
 using FileVault.Core.Access;
+using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
 using FileVault.Core.Operations;
+using FileVault.Core.Scanning;
 using MudBlazor;
 using FileVault.Core.Storage;
 using FileVault.Web.Components.Shared;

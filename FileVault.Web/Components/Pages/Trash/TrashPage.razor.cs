@@ -31,7 +31,7 @@ public partial class TrashPage
     private bool _busy;
 
     [Inject] private TrashQueries Trash { get; set; } = default!;
-    [Inject] private FileOperations Operations { get; set; } = default!;
+    [Inject] private TrashOperations Operations { get; set; } = default!;
     [Inject] private JobEvents Events { get; set; } = default!;
     [Inject] private IOptions<TrashOptions> Options { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;

@@ -2,6 +2,7 @@ using FileVault.Core;
 using FileVault.Core.Access;
 using FileVault.Core.Duplicates;
 using FileVault.Core.Jobs;
+using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using FileVault.Core.Storage;
 using FileVault.Web.Account;

@@ -1,8 +1,9 @@
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using FileVault.Core.Audit;
 
-namespace FileVault.Core.Audit;
+namespace FileVault.Core.Access;
 
 /// <summary>What the audit page narrows to; every part optional. <see cref="Until"/> is exclusive.</summary>
 public sealed record AuditFilter(

@@ -5,8 +5,9 @@ using System.Text.Json;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using FileVault.Core.Catalog;
 
-namespace FileVault.Core.Catalog;
+namespace FileVault.Core.Browsing;
 
 public enum BrowseSort
 {
@@ -42,11 +43,11 @@ public sealed record EntryDetails(
 /// a folder they cannot read does not exist for them, and children they cannot read (an explicit deny) are filtered
 /// out in SQL.
 /// </summary>
-public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> contexts, Access.AccessEvaluator access)
+public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> contexts, AccessEvaluator access)
 {
     public const int MaxPageSize = 1000;
 
-    public async Task<Result<BrowsePage>> BrowseAsync(Access.AccessSubject subject, BrowseQuery query, CancellationToken cancellationToken)
+    public async Task<Result<BrowsePage>> BrowseAsync(AccessSubject subject, BrowseQuery query, CancellationToken cancellationToken)
     {
         if (query.PageSize is < 1 or > MaxPageSize)
         {
@@ -100,7 +101,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// anywhere in the scrollbar (keyset pages cannot seek by position). Folders first, then the rest.
     /// </summary>
     public async Task<(IReadOnlyList<BrowseItem> Items, int Total)> WindowAsync(
-        Access.AccessSubject subject, long folderId, BrowseSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
+        AccessSubject subject, long folderId, BrowseSort sort, bool descending, int offset, int count, CancellationToken cancellationToken)
     {
         count = Math.Clamp(count, 0, MaxPageSize);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -128,7 +129,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// <summary>A folder's readable subfolders by name (the first <paramref name="limit"/>, at most <see cref="MaxPageSize"/>), for folder trees and pickers.</summary>
     /// <remarks>Folders only (group 0), never a page of files: a folder of 100,000 files costs what an empty one does.</remarks>
     public async Task<IReadOnlyList<BrowseItem>> ChildFoldersAsync(
-        Access.AccessSubject subject, long folderId, CancellationToken cancellationToken, int limit = MaxPageSize)
+        AccessSubject subject, long folderId, CancellationToken cancellationToken, int limit = MaxPageSize)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var folder = await db.Entries.AsNoTracking()
@@ -151,7 +152,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// every scan that saw a change keep in step with the disk. One primary-key read, for open folder pages to poll;
     /// null when the folder is gone or no longer readable.
     /// </summary>
-    public async Task<DateTimeOffset?> FolderStampAsync(Access.AccessSubject subject, long folderId, CancellationToken cancellationToken)
+    public async Task<DateTimeOffset?> FolderStampAsync(AccessSubject subject, long folderId, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var folder = await db.Entries.AsNoTracking()
@@ -163,7 +164,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
             : null;
     }
 
-    public async Task<EntryDetails?> GetAsync(Access.AccessSubject subject, long id, CancellationToken cancellationToken)
+    public async Task<EntryDetails?> GetAsync(AccessSubject subject, long id, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Entries.AsNoTracking()
@@ -191,7 +192,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     /// lower-cased key, so a link typed in NFC finds a folder a Mac wrote in NFD. Two children matching one key is
     /// ambiguous, never a guess.
     /// </summary>
-    public async Task<Result<long>> ResolveFolderAsync(Access.AccessSubject subject, int rootId, string relativePath, CancellationToken cancellationToken)
+    public async Task<Result<long>> ResolveFolderAsync(AccessSubject subject, int rootId, string relativePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(relativePath);
         if (relativePath.Contains('\0', StringComparison.Ordinal))
@@ -207,7 +208,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
     }
 
     /// <summary>Where a user starts: every root for admins; for others the folders their grants (or their groups') let them read.</summary>
-    public async Task<IReadOnlyList<EntryPoint>> EntryPointsAsync(Access.AccessSubject subject, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EntryPoint>> EntryPointsAsync(AccessSubject subject, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var roots = await db.StorageRoots.AsNoTracking().OrderBy(r => r.Name).Select(r => new { r.Id, r.Name }).ToListAsync(cancellationToken);
@@ -218,7 +219,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
 
         var groups = db.GroupMembers.Where(m => m.UserId == subject.UserId).Select(m => m.GroupId);
         var granted = await db.FolderGrants.AsNoTracking()
-            .Where(g => g.Effect == Access.GrantEffect.Allow && (g.Permissions & Access.Permission.Read) != 0
+            .Where(g => g.Effect == GrantEffect.Allow && (g.Permissions & Permission.Read) != 0
                 && (g.UserId == subject.UserId || (g.GroupId != null && groups.Contains(g.GroupId.Value))))
             .Select(g => new { g.RootId, g.RelativePath })
             .Distinct()

@@ -2,8 +2,9 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using FileVault.Core.Catalog;
 
-namespace FileVault.Core.Catalog;
+namespace FileVault.Core.Access;
 
 /// <summary>A folder addressed by id, as an operation that writes into it first finds it.</summary>
 internal static class FolderLookup

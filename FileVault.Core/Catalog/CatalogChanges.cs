@@ -3,7 +3,7 @@ using FileVault.Core.Data;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
-namespace FileVault.Core.Operations;
+namespace FileVault.Core.Catalog;
 
 /// <summary>
 /// The catalog side of moves, copies, trash and restore: set-based statements over a subtree (an entry and every row

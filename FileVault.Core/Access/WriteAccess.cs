@@ -1,6 +1,5 @@
-using FileVault.Core.Access;
 
-namespace FileVault.Core.Operations;
+namespace FileVault.Core.Access;
 
 /// <summary>
 /// What each file operation needs of the acting user, for everything it touches, asked the same way when the

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Data;
+using FileVault.Core.Storage;
 
-namespace FileVault.Core.Storage;
+namespace FileVault.Core.Scanning;
 
 /// <summary>
 /// Registers storage roots: checks the directory, writes FileVault's marker into it and records its device, with an
@@ -14,8 +15,8 @@ namespace FileVault.Core.Storage;
 /// <c>root.exists</c>, <c>root.stat_failed</c>, <c>root.marker_unwritable</c>.</remarks>
 public sealed class StorageRootRegistry(FileVaultDbContext db, TimeProvider time, ILogger<StorageRootRegistry> logger)
 {
-    /// <summary>The marker file in every root; the scanner treats a root without it as unhealthy.</summary>
-    public const string MarkerFileName = ".filevault-root";
+    /// <summary>The marker file the registry writes in every root (its name is the path guard's, which reserves it).</summary>
+    public const string MarkerFileName = PathGuard.MarkerFileName;
 
     /// <param name="actor">
     /// The admin registering the root, or <see cref="AccessSubject.System"/> (or null) for FileVault itself: start-up

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace FileVault.Core.Operations;
+namespace FileVault.Core.Storage;
 
 /// <summary>
 /// The system calls operations need and .NET does not offer: mkdir that fails when the name exists (no silent
@@ -23,6 +23,21 @@ internal static partial class NativeFileSystem
     public const int EExist = 17;
     private const int AtFdCwd = -100;
     private const uint RenameNoReplaceFlag = 1;
+
+    /// <summary>The symbolic name of an errno (EACCES, ENOENT, …) for messages and logs; E and the number for the rest.</summary>
+    public static string ErrnoName(int errno) => errno switch
+    {
+        1 => "EPERM",
+        2 => "ENOENT",
+        5 => "EIO",
+        13 => "EACCES",
+        20 => "ENOTDIR",
+        24 => "EMFILE",
+        40 => "ELOOP",
+        110 => "ETIMEDOUT",
+        116 => "ESTALE",
+        _ => "E" + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>0, or the errno.</summary>
     public static int CreateDirectory(string path, UnixFileMode mode)
@@ -67,7 +82,7 @@ internal static partial class NativeFileSystem
     /// </summary>
     public static Error ChangeRefused(int errno, string name, string afterwards) => errno == EExist
         ? new Error("name.conflict", $"\"{name}\" already exists in this folder.")
-        : new Error("io.failed", $"The file system refused the change ({Scanning.NativeDirectory.ErrnoName(errno)}); {afterwards}.");
+        : new Error("io.failed", $"The file system refused the change ({ErrnoName(errno)}); {afterwards}.");
 
     /// <summary>
     /// Starts writing a range of an open file back to disk without waiting for it (sync_file_range with

@@ -4,8 +4,9 @@ using FileVault.Core.Scanning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using FileVault.Core.Storage;
 
-namespace FileVault.Core.Storage;
+namespace FileVault.Core.Scanning;
 
 /// <summary>
 /// Checks roots' mounts and keeps their health and the admin alert up to date: on its schedule (as

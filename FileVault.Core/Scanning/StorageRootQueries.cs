@@ -2,7 +2,7 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace FileVault.Core.Storage;
+namespace FileVault.Core.Scanning;
 
 public sealed record StorageRootSummary(int Id, string Name, string Path, bool IsReadOnly);
 

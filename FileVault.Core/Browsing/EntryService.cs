@@ -3,8 +3,9 @@ using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using FileVault.Core.Catalog;
 
-namespace FileVault.Core.Catalog;
+namespace FileVault.Core.Browsing;
 
 /// <summary>
 /// Edits the metadata FileVault keeps for an entry (DESIGN invariant 1: the catalog holds everything but the bytes).

@@ -131,8 +131,12 @@ public sealed class StorageStatistics(NpgsqlDataSource data, TimeProvider time, 
 
     Task IContentListener.ScanCompletedAsync(int rootId, long scanId, CancellationToken cancellationToken) => ComputeAsync(rootId, scanId, cancellationToken);
 
-    /// <summary>One pass over the root's active entries, grouped four ways at once, and one over its folders; one row written.</summary>
-    internal async Task ComputeAsync(int rootId, long? scanRunId, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass over the root's active entries, grouped four ways at once, and one over its folders; one row written.
+    /// FileVault's own callers only (a completed scan, the scan command); what it writes is read through
+    /// <see cref="ForRootAsync"/>, which admits only admins.
+    /// </summary>
+    public async Task ComputeAsync(int rootId, long? scanRunId, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         await using var connection = await data.OpenConnectionAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using Coravel.Invocable;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -7,21 +8,27 @@ namespace FileVault.Core.Uploads;
 
 /// <summary>
 /// Deletes uploads past their expiry (R-UP-7): an unfinished one's staging file and row, a finished one's row (its file
-/// is in the catalog by then). Safe on every instance at once: deleting a file or row twice is a no-op.
+/// is in the catalog by then). Runs once across instances as a cleanup sweep (deleting a file or row twice would be a
+/// no-op anyway), recorded with what it removed.
 /// </summary>
-public sealed class UploadExpirySchedule(IDbContextFactory<FileVaultDbContext> contexts, TimeProvider time, ILogger<UploadExpirySchedule> logger)
-    : IInvocable, ICancellableInvocable
+public sealed class UploadExpirySchedule(IDbContextFactory<FileVaultDbContext> contexts, CleanupRuns runs, TimeProvider time, ILogger<UploadExpirySchedule> logger)
+    : IInvocable, ICancellableInvocable, ICleanupSweep
 {
     public CancellationToken CancellationToken { get; set; }
 
-    public async Task Invoke()
+    public string SweepName => "uploads";
+
+    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+
+    public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(CancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
         var expired = await db.Uploads.AsNoTracking()
             .Where(u => u.ExpiresAt <= now)
             .Join(db.StorageRoots, u => u.RootId, r => r.Id, (u, r) => new { u.Id, u.Status, RootPath = r.Path })
-            .ToListAsync(CancellationToken);
+            .ToListAsync(cancellationToken);
+        long removed = 0;
         foreach (var upload in expired)
         {
             if (upload.Status == UploadStatus.Receiving)
@@ -29,12 +36,14 @@ public sealed class UploadExpirySchedule(IDbContextFactory<FileVaultDbContext> c
                 StagingArea.Delete(upload.RootPath, upload.Id);
             }
 
-            await db.Uploads.Where(u => u.Id == upload.Id && u.ExpiresAt <= now).ExecuteDeleteAsync(CancellationToken);
+            removed += await db.Uploads.Where(u => u.Id == upload.Id && u.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
         }
 
         if (expired.Count > 0)
         {
             logger.LogInformation("Upload expiry: deleted {Count} expired uploads", expired.Count);
         }
+
+        return new SweepOutcome(removed);
     }
 }

@@ -1,5 +1,6 @@
 using FileVault.Core.Jobs;
 using FileVault.Core.Access;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
 using FileVault.Core.Downloads;
@@ -59,6 +60,7 @@ public static class FileVaultHostingExtensions
         services.AddFileVaultRedis();
         services.AddFileVaultHealthChecks();
         services.AddSystemMonitoring();
+        services.AddCleanup();
         services.AddAudit();
         services.AddStorage();
         services.AddCatalog();
@@ -155,6 +157,8 @@ public static class FileVaultHostingExtensions
                 scheduler.ScheduleTrashPurge(app.Services);
                 scheduler.ScheduleUploadExpiry(app.Services);
                 scheduler.ScheduleRefreshTokenPurge(app.Services);
+                scheduler.ScheduleThumbnailSweep(app.Services);
+                scheduler.ScheduleCleanup(app.Services);
                 scheduler.ScheduleMeilisearchReconciliation(app.Services);
             })
             .LogScheduledTaskProgress();

@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Jobs;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Scanning;
@@ -27,6 +28,7 @@ public partial class ServicesPage
     private IReadOnlyList<ScheduledScan> _schedule = [];
     private List<ScanRunSummary> _lastScans = [];
     private IReadOnlyList<IndexBacklog> _backlog = [];
+    private IReadOnlyList<CleanupSummary> _cleanup = [];
     private readonly CancellationTokenSource _closed = new();
 
     [Inject] private ServiceHealth Health { get; set; } = default!;
@@ -36,6 +38,7 @@ public partial class ServicesPage
     [Inject] private ScanSchedule Schedule { get; set; } = default!;
     [Inject] private ScanQueries Scans { get; set; } = default!;
     [Inject] private SearchBacklog Backlog { get; set; } = default!;
+    [Inject] private CleanupRuns Cleanup { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -71,6 +74,8 @@ public partial class ServicesPage
         var runs = await Scans.RecentRunsAsync(_actor, 100, CancellationToken.None);
         _lastScans = runs.IsSuccess ? [.. runs.Value.GroupBy(r => r.RootId).Select(g => g.OrderByDescending(r => r.StartedAt).First()).OrderBy(r => r.RootName, StringComparer.CurrentCulture)] : [];
         await LoadBacklogAsync();
+        var cleanup = await Cleanup.SummaryAsync(_actor, CancellationToken.None);
+        _cleanup = cleanup.IsSuccess ? [.. cleanup.Value.OrderBy(c => c.Last.Sweep, StringComparer.Ordinal)] : [];
         await LoadJobsAsync();
     }
 

@@ -107,8 +107,16 @@ public partial class ServicesPage
 
     private async Task LoadBacklogAsync()
     {
-        var backlog = await Backlog.ReadAsync(_actor, CancellationToken.None);
-        _backlog = backlog.IsSuccess ? backlog.Value : [];
+        try
+        {
+            var backlog = await Backlog.ReadAsync(_actor, CancellationToken.None);
+            _backlog = backlog.IsSuccess ? backlog.Value : [];
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // PostgreSQL is away: its own row above says so; the backlog shows again at the next tick after it is back.
+            _backlog = [];
+        }
     }
 
     private string Age(TimeSpan age) => age.TotalSeconds < 60

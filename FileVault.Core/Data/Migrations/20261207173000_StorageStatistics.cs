@@ -13,7 +13,7 @@ namespace FileVault.Core.Data.Migrations
     /// EF entity.
     /// </summary>
     [DbContext(typeof(FileVaultDbContext))]
-    [Migration("20261207170000_StorageStatistics")]
+    [Migration("20261207173000_StorageStatistics")]
     public partial class StorageStatistics : Migration
     {
         /// <inheritdoc />

@@ -12,7 +12,7 @@ namespace FileVault.Core.Data.Migrations
     /// it. Rows queued before this migration get its time.
     /// </summary>
     [DbContext(typeof(FileVaultDbContext))]
-    [Migration("20261207171000_SearchOutboxQueuedAt")]
+    [Migration("20261207173100_SearchOutboxQueuedAt")]
     public partial class SearchOutboxQueuedAt : Migration
     {
         /// <inheritdoc />

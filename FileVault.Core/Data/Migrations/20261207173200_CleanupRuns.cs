@@ -12,7 +12,7 @@ namespace FileVault.Core.Data.Migrations
     /// Kept by Cleanup's raw SQL, not an EF entity.
     /// </summary>
     [DbContext(typeof(FileVaultDbContext))]
-    [Migration("20261207172000_CleanupRuns")]
+    [Migration("20261207173200_CleanupRuns")]
     public partial class CleanupRuns : Migration
     {
         /// <inheritdoc />

@@ -14,6 +14,9 @@ public interface IContentListener
 
     /// <summary>These entries were just written (an upload completed).</summary>
     Task FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken);
+
+    /// <summary>Scan <paramref name="scanId"/> of root <paramref name="rootId"/> committed (changes or not): the root's catalog is as its disk was.</summary>
+    Task ScanCompletedAsync(int rootId, long scanId, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -33,6 +36,21 @@ public sealed class ContentListeners(IEnumerable<IContentListener> listeners, IL
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogWarning("{Listener} was not told about scan {Scan}: {Reason}", listener.GetType().Name, scanId, ex.Message);
+            }
+        }
+    }
+
+    public async Task ScanCompletedAsync(int rootId, long scanId, CancellationToken cancellationToken)
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await listener.ScanCompletedAsync(rootId, scanId, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("{Listener} was not told that scan {Scan} of root {Root} completed: {Reason}", listener.GetType().Name, scanId, rootId, ex.Message);
             }
         }
     }

@@ -1,6 +1,10 @@
+using Coravel;
+using Coravel.Scheduling.Schedule.Interfaces;
 using FileVault.Core.Catalog;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Media;
 
@@ -20,6 +24,12 @@ public static class MediaServiceCollectionExtensions
         services.AddSingleton<ThumbnailQueue>();
         services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
         services.AddScoped<IJobHandler, ThumbnailJobHandler>();
+        services.AddTransient<ThumbnailFolderSweep>();
         return services;
     }
+
+    /// <summary>The thumbnail folder's orphan sweep, with the other daily cleanups (FileVault:Cleanup:Cron).</summary>
+    public static void ScheduleThumbnailSweep(this IScheduler scheduler, IServiceProvider services) =>
+        scheduler.Schedule<ThumbnailFolderSweep>().Cron(services.GetRequiredService<IOptions<CleanupOptions>>().Value.Cron)
+            .PreventOverlapping(nameof(ThumbnailFolderSweep));
 }

@@ -145,6 +145,55 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
         }
     }
 
+    /// <summary>
+    /// Deletes the folders of entries the catalog no longer holds at all (purged from the trash, or gone from a root that
+    /// was removed); a trashed or missing entry keeps its thumbnails, as it keeps its other metadata. Returns how many
+    /// entry folders went; 0 when no folder is configured.
+    /// </summary>
+    public async Task<(long Removed, long Kept)> RemoveOrphansAsync(CancellationToken cancellationToken)
+    {
+        if (!await UsableAsync(cancellationToken))
+        {
+            return (0, 0);
+        }
+
+        long removed = 0, kept = 0;
+        var root = options.Value.ThumbnailDirectory!;
+        foreach (var shard in Directory.EnumerateDirectories(root))
+        {
+            var folders = Directory.EnumerateDirectories(shard)
+                .Select(path => (Path: path, Id: long.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1))
+                .Where(f => f.Id >= 0)
+                .ToList();
+            foreach (var batch in folders.Chunk(5000))
+            {
+                var ids = batch.Select(f => f.Id).ToArray();
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+                var known = (await db.Entries.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken)).ToHashSet();
+                foreach (var folder in batch)
+                {
+                    if (known.Contains(folder.Id))
+                    {
+                        kept++;
+                        continue;
+                    }
+
+                    try
+                    {
+                        Directory.Delete(folder.Path, recursive: true);
+                        removed++;
+                    }
+                    catch (DirectoryNotFoundException)
+                    {
+                        // Another sweep or a rewrite got there first.
+                    }
+                }
+            }
+        }
+
+        return (removed, kept);
+    }
+
     public void Dispose() => _checking.Dispose();
 
     /// <summary>Owner-only (0700): thumbnails show what photos hold, and only FileVault serves them.</summary>

@@ -23,7 +23,7 @@ public sealed class MetricsHistory(
 
     private readonly SystemReader _reader = new(time);
 
-    /// <summary>Takes a sample and keeps it; removes what is older than the retention.</summary>
+    /// <summary>Takes a sample and keeps it (the metrics cleanup sweep removes what is past the retention).</summary>
     public async Task RecordAsync(CancellationToken cancellationToken)
     {
         var sample = _reader.Read(await places.ListAsync(cancellationToken));
@@ -44,8 +44,14 @@ public sealed class MetricsHistory(
             SentBytesPerSecond = sample.SentBytesPerSecond,
         });
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes every host's samples older than the retention (the metrics cleanup sweep); returns how many.</summary>
+    public async Task<int> RemoveExpiredAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var cutoff = time.GetUtcNow() - options.Value.HistoryRetention;
-        await db.MetricSamples.Where(m => m.At < cutoff).ExecuteDeleteAsync(cancellationToken);
+        return await db.MetricSamples.Where(m => m.At < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
 
     /// <summary>A host's history between two instants, at most <see cref="MaxPoints"/> points. Admins only.</summary>

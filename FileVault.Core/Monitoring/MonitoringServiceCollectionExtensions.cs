@@ -1,3 +1,4 @@
+using FileVault.Core.Catalog;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Core.Monitoring;
@@ -25,6 +26,8 @@ public static class MonitoringServiceCollectionExtensions
         services.AddSingleton<ServiceHealth>();
         services.AddSingleton<QueueStats>();
         services.AddSingleton<ScanSchedule>();
+        services.AddSingleton<StorageStatistics>();
+        services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<StorageStatistics>());
         services.AddHostedService(sp => sp.GetRequiredService<MetricsHistory>());
         return services;
     }

@@ -96,6 +96,9 @@ public sealed class Scanner(
                 // New and changed files get their thumbnails and EXIF ahead of a visit.
                 await content.ScanMergedAsync(run.Id, CancellationToken.None);
             }
+
+            // After FinishAsync, so the run's own timings leave this out (storage statistics, Monitoring).
+            await content.ScanCompletedAsync(root.Id, run.Id, CancellationToken.None);
             logger.LogInformation(
                 "Scanned {Kind} {Root}: {Seen} seen, {Added} added, {Updated} updated, {Renamed} renamed, {Missing} missing, {Held} held, {Errors} errors in {Seconds:F1} s",
                 kind, root.Name, run.Seen, run.Added, run.Updated, run.Renamed, run.Missing, run.HeldMissing, run.Errors, stopwatch.Elapsed.TotalSeconds);

@@ -16,6 +16,7 @@ public static class SearchServiceCollectionExtensions
         services.AddScoped<EntrySearch>();
         services.AddSingleton<SearchStatistics>();
         services.AddSingleton<SearchIndexer>();
+        services.AddSingleton<SearchBacklog>();
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section);
         services.AddHostedService<SearchIndexWorker>();
         return services;

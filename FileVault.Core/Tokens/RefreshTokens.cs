@@ -1,4 +1,5 @@
 using Coravel.Invocable;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -127,10 +128,17 @@ public sealed class RefreshTokens(
     }
 }
 
-/// <summary>The daily purge of expired and revoked refresh tokens; a delete by condition, so any instance may run it.</summary>
-public sealed class RefreshTokenPurgeSchedule(RefreshTokens tokens) : IInvocable, ICancellableInvocable
+/// <summary>
+/// The daily purge of expired and revoked refresh tokens, a cleanup sweep recorded with what it removed. (Sign-in
+/// cookies and circuits are not stored: they end with the security stamp, so there is no session table to sweep.)
+/// </summary>
+public sealed class RefreshTokenPurgeSchedule(RefreshTokens tokens, CleanupRuns runs) : IInvocable, ICancellableInvocable, ICleanupSweep
 {
     public CancellationToken CancellationToken { get; set; }
 
-    public Task Invoke() => tokens.PurgeAsync(CancellationToken);
+    public string SweepName => "refresh-tokens";
+
+    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+
+    public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken) => new(await tokens.PurgeAsync(cancellationToken));
 }

@@ -37,6 +37,7 @@ public sealed class AdminApiTests(ApiAppFactory app) : IClassFixture<ApiAppFacto
         { "GET", "/api/v1/admin/duplicates/scans/last" },
         { "GET", "/api/v1/admin/duplicates" },
         { "POST", "/api/v1/admin/duplicates/resolve" },
+        { "GET", "/api/v1/admin/statistics/roots/1" },
     };
 
     [Theory]

@@ -1,8 +1,10 @@
 using System.Text.RegularExpressions;
 using FileVault.Core.Scanning;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace FileVault.Tests.E2E;
@@ -25,6 +27,8 @@ public sealed class ServicesPageTests(BrowserFixture browser, KestrelAppFactory 
         File.Delete(marker);
         try
         {
+            // One cleanup run to show: the audit sweep, as its daily schedule would run it.
+            await app.Services.GetRequiredService<CleanupRuns>().RunAsync(app.Services.GetRequiredService<AuditRetentionSweep>(), default);
             var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
             await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
             await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
@@ -37,6 +41,8 @@ public sealed class ServicesPageTests(BrowserFixture browser, KestrelAppFactory 
             await Assertions.Expect(row).ToContainTextAsync(StorageRootRegistry.MarkerFileName);
             await Assertions.Expect(page.Locator("[data-service='postgres']")).ToContainTextAsync(" ms");
             await Assertions.Expect(page.Locator("[data-schedule='incremental']")).ToContainTextAsync("0 * * * *");
+            await Assertions.Expect(page.Locator("#services-search-backlog [data-index='postgres']")).ToContainTextAsync("이름 색인");
+            await Assertions.Expect(page.Locator("#services-cleanup [data-sweep='audit']")).ToContainTextAsync("감사 기록");
             await BrowserFixture.ScreenshotAsync(page, "services-ko");
         }
         finally

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Operations;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
@@ -55,6 +56,7 @@ public static class CoreServices
         services.AddTrash();
         services.AddDuplicates();
         services.AddSystemMonitoring();
+        services.AddCleanup();
         services.AddDownloads();
         services.AddMedia();
         services.AddSearch(configuration);

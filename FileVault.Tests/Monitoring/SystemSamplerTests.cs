@@ -1,4 +1,5 @@
 using FileVault.Core.Access;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Monitoring;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -65,7 +66,9 @@ public sealed class SystemSamplerTests : IAsyncLifetime
 
         await history.RecordAsync(default);
         await history.RecordAsync(default);
+        var swept = await _harness.Get<CleanupRuns>().RunAsync(_harness.Get<MetricsRetentionSweep>(), default);
 
+        Assert.Equal(1, swept?.Removed);
         await using (var db = _harness.Database.CreateDbContext())
         {
             Assert.Equal(2, await db.MetricSamples.CountAsync());

@@ -34,6 +34,7 @@ public static class ApiEndpoints
         admin.MapGrantEndpoints();
         admin.MapStorageAdminEndpoints();
         admin.MapDuplicateEndpoints();
+        admin.MapStatisticsEndpoints();
         return app;
     }
 

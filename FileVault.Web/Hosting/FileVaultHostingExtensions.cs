@@ -1,5 +1,6 @@
 using FileVault.Core.Jobs;
 using FileVault.Core.Access;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Data;
 using FileVault.Core.Devices;
 using FileVault.Core.Downloads;
@@ -62,6 +63,7 @@ public static class FileVaultHostingExtensions
         services.AddLocks();
         services.AddFileVaultHealthChecks();
         services.AddSystemMonitoring();
+        services.AddCleanup();
         services.AddAudit();
         services.AddStorage();
         services.AddCatalog();
@@ -160,6 +162,8 @@ public static class FileVaultHostingExtensions
                 scheduler.ScheduleTrashPurge(app.Services);
                 scheduler.ScheduleUploadExpiry(app.Services);
                 scheduler.ScheduleRefreshTokenPurge(app.Services);
+                scheduler.ScheduleThumbnailSweep(app.Services);
+                scheduler.ScheduleCleanup(app.Services);
                 scheduler.ScheduleMeilisearchReconciliation(app.Services);
             })
             .LogScheduledTaskProgress();

@@ -6,6 +6,7 @@ using FileVault.Core.Downloads;
 using FileVault.Core.Jobs;
 using FileVault.Core.Media;
 using FileVault.Core.Redis;
+using FileVault.Core.Monitoring;
 using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using FileVault.Core.Storage;
@@ -73,6 +74,14 @@ public static class ScanCommand
             Print("message", run.Message);
         }
 
+        // What the app does after each completed scan: the storage statistics (timed apart from the scan).
+        if (run.Status is ScanStatus.Completed or ScanStatus.AwaitingConfirmation)
+        {
+            var statistics = Stopwatch.StartNew();
+            await services.GetRequiredService<StorageStatistics>().ComputeAsync(rootId.Value, run.Id, CancellationToken.None);
+            Print("statistics_s", statistics.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture));
+        }
+
         // What the app's background indexer would do next: bring the search index in line with the scan.
         var drain = await services.GetRequiredService<SearchIndexer>().DrainAsync();
         Print("search_indexed", drain.Indexed);
@@ -100,6 +109,7 @@ public static class ScanCommand
         builder.Services.AddDownloads();
         builder.Services.AddMedia();
         builder.Services.AddSearch();
+        builder.Services.AddSingleton<StorageStatistics>();
         var services = builder.Services.BuildServiceProvider();
         await DatabaseMigrator.MigrateAsync(services, CancellationToken.None);
         return services;

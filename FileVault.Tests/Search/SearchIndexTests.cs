@@ -228,6 +228,30 @@ public sealed class SearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_granted_two_folders_searching_in_one_gets_that_folders_matches_only_in_every_plan()
+    {
+        // The grant rule is ANDed with the words and the folder scope: a rule of several grants written without its
+        // own parentheses let every row of the second grant through, whatever the words and the scope.
+        var user = await HarnessUsers.CreateAsync(_harness, "scoped-two@filevault.local", Roles.User);
+        await GrantAsync(user, "영업부", GrantEffect.Allow);
+        await GrantAsync(user, "공용", GrantEffect.Allow);
+        long folder;
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            folder = await db.Entries.Where(e => e.RelativePath == "영업부").Select(e => e.Id).SingleAsync();
+        }
+
+        foreach (var plan in Plans)
+        {
+            Assert.Equal(["영업부/보고서.pdf", "영업부/주간보고서.docx"], Paths(await SearchAsync(user, new SearchQuery("보고서", FolderId: folder, Sort: SearchSort.Name), plan)));
+            var elsewhere = await SearchAsync(user, new SearchQuery("readme", FolderId: folder), plan);
+            Assert.Empty(elsewhere.Items);
+            Assert.Equal(0, elsewhere.Total);
+            Assert.Equal(["공용/readme.txt"], Paths(await SearchAsync(user, new SearchQuery("readme"), plan)));
+        }
+    }
+
+    [Fact]
     public async Task No_plan_reads_the_entries_or_the_index_table_whole()
     {
         // Enough rows that a sequential scan would be the planner's own choice for a broad word.

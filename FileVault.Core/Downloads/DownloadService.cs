@@ -47,11 +47,15 @@ public sealed class DownloadService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // One round trip: the entry, its root and the read decision (the access evaluator's Read rule as SQL), so a
+        // thumbnail or a download asks PostgreSQL once and a revoked grant counts from the next request on, on every
+        // instance, with nothing cached to go stale.
         var found = await db.Entries.AsNoTracking()
             .Where(e => e.Id == entryId && e.State == EntryState.Active)
+            .WhereReadable(db, actor)
             .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Entry = e, Root = r })
             .SingleOrDefaultAsync(cancellationToken);
-        if (found is null || !await access.CanReadAsync(actor, found.Root.Id, found.Entry.RelativePath, cancellationToken))
+        if (found is null)
         {
             return NotFound("No such file.");
         }

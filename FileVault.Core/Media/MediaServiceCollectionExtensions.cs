@@ -1,6 +1,8 @@
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
+using Coravel.Scheduling.Schedule.Interfaces;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FileVault.Core.Media;
 
@@ -20,6 +22,11 @@ public static class MediaServiceCollectionExtensions
         services.AddSingleton<ThumbnailQueue>();
         services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
         services.AddScoped<IJobHandler, ThumbnailJobHandler>();
+        services.AddTransient<ThumbnailFolderSweepSchedule>();
         return services;
     }
+
+    public static void ScheduleThumbnailFolderSweep(this IScheduler scheduler, IServiceProvider services) =>
+        scheduler.Schedule<ThumbnailFolderSweepSchedule>().Cron(services.GetRequiredService<IOptions<MediaOptions>>().Value.FolderSweepCron)
+            .PreventOverlapping(nameof(ThumbnailFolderSweepSchedule));
 }

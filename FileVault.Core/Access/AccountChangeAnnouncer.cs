@@ -80,8 +80,9 @@ public sealed class AccountChangeAnnouncer(IServiceProvider services) : SaveChan
     private Task AnnounceUnlessInTransactionAsync(DbContext? context) =>
         context?.Database.CurrentTransaction is null ? AnnounceAsync(context) : Task.CompletedTask;
 
+    // A host without the access services (the migrate command) has no cached answers to drop.
     private Task AnnounceAsync(DbContext? context) =>
-        context is not null && _pending.Remove(context) ? services.GetRequiredService<AccessVersion>().BumpAsync() : Task.CompletedTask;
+        context is not null && _pending.Remove(context) && services.GetService<AccessVersion>() is { } version ? version.BumpAsync() : Task.CompletedTask;
 
     private void Forget(DbContext? context)
     {

@@ -37,21 +37,23 @@ public sealed class AccountChangeAnnouncer(IServiceProvider services) : SaveChan
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
-        // The bump itself is synchronous; only the Redis message to other instances is left to finish on its own.
-        _ = AnnounceUnlessInTransactionAsync(eventData.Context);
+        AnnounceUnlessInTransaction(eventData.Context);
         return result;
     }
 
-    public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        await AnnounceUnlessInTransactionAsync(eventData.Context);
-        return result;
+        AnnounceUnlessInTransaction(eventData.Context);
+        return ValueTask.FromResult(result);
     }
 
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => _ = AnnounceAsync(eventData.Context);
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Announce(eventData.Context);
 
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
-        AnnounceAsync(eventData.Context);
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Announce(eventData.Context);
+        return Task.CompletedTask;
+    }
 
     public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
 
@@ -77,12 +79,38 @@ public sealed class AccountChangeAnnouncer(IServiceProvider services) : SaveChan
         }
     }
 
-    private Task AnnounceUnlessInTransactionAsync(DbContext? context) =>
-        context?.Database.CurrentTransaction is null ? AnnounceAsync(context) : Task.CompletedTask;
+    private void AnnounceUnlessInTransaction(DbContext? context)
+    {
+        if (context?.Database.CurrentTransaction is null)
+        {
+            Announce(context);
+        }
+    }
 
-    // A host without the access services (the migrate command) has no cached answers to drop.
-    private Task AnnounceAsync(DbContext? context) =>
-        context is not null && _pending.Remove(context) && services.GetService<AccessVersion>() is { } version ? version.BumpAsync() : Task.CompletedTask;
+    /// <summary>
+    /// Bumps this process's version at once (the first, synchronous step of <see cref="AccessVersion.BumpAsync"/>) and
+    /// leaves the Redis message to the other instances to finish on its own, so a save never waits on a hung Redis.
+    /// A host without the access services (the migrate command) has no cached answers to drop.
+    /// </summary>
+    private void Announce(DbContext? context)
+    {
+        if (context is not null && _pending.Remove(context) && services.GetService<AccessVersion>() is { } version)
+        {
+            _ = ObserveAsync(version.BumpAsync());
+        }
+    }
+
+    private static async Task ObserveAsync(Task bump)
+    {
+        try
+        {
+            await bump;
+        }
+        catch (TimeoutException)
+        {
+            // Redis hung: the other instances' cached answers expire on their own (AccessVersion's remarks).
+        }
+    }
 
     private void Forget(DbContext? context)
     {

@@ -20,7 +20,9 @@ public static class DataServiceCollectionExtensions
         services.AddDbContextFactory<FileVaultDbContext>((sp, options) => options.UseNpgsql(
             sp.GetRequiredService<NpgsqlDataSource>(),
             npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 5, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null))
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(sp.GetRequiredService<AccountChangeAnnouncer>()));
+        services.AddSingleton<AccountChangeAnnouncer>();
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<FileVaultDbContext>>().CreateDbContext());
 
         services.AddOptions<SeedOptions>().BindConfiguration("FileVault:Seed");

@@ -16,8 +16,9 @@ namespace FileVault.Core.Downloads;
 
 /// <summary>
 /// Downloads (DESIGN "Download: access check → one file by Range (or X-Accel-Redirect behind nginx); several as a ZIP
-/// streamed while it is built"). Every request asks the access evaluator with the acting user (R-DL-6): what they cannot
-/// read answers <c>entry.not_found</c> and names nothing (R-AUTH-1). The root's mount must be healthy, so an empty mount
+/// streamed while it is built"). Every request asks the access evaluator's Read rule for the acting user (R-DL-6; one file:
+/// as SQL in the query that loads it, <see cref="ReadableEntries.WhereReadable"/>): what they cannot read answers
+/// <c>entry.not_found</c> and names nothing (R-AUTH-1). The root's mount must be healthy, so an empty mount
 /// point is never served as an empty folder. Paths go through the one path guard (<see cref="PathGuard.ResolveEntry"/>)
 /// and files are opened without following a link anywhere on the way (<see cref="NoFollowFile"/>, R-LINK-1/2).
 /// </summary>
@@ -47,11 +48,15 @@ public sealed class DownloadService(
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // One round trip: the entry, its root and the read decision (the access evaluator's Read rule as SQL), so a
+        // thumbnail or a download asks PostgreSQL once and a revoked grant counts from the next request on, on every
+        // instance, with nothing cached to go stale.
         var found = await db.Entries.AsNoTracking()
             .Where(e => e.Id == entryId && e.State == EntryState.Active)
+            .WhereReadable(db, actor)
             .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Entry = e, Root = r })
             .SingleOrDefaultAsync(cancellationToken);
-        if (found is null || !await access.CanReadAsync(actor, found.Root.Id, found.Entry.RelativePath, cancellationToken))
+        if (found is null)
         {
             return NotFound("No such file.");
         }

@@ -47,6 +47,14 @@ public sealed class MediaOptions
     /// </summary>
     public string? ThumbnailDirectory { get; set; }
 
+    /// <summary>When the thumbnail folder is swept of thumbnails no entry needs any more (Coravel cron; UTC).</summary>
+    [Required]
+    public string FolderSweepCron { get; set; } = "40 * * * *";
+
+    /// <summary>Entry folders one sweep looks at, at most (about; it finishes the current chunk of 500); the next run goes on from there.</summary>
+    [Range(1, 10_000_000)]
+    public int FolderSweepEntriesPerRun { get; set; } = 20_000;
+
     /// <summary>How long one instance may hold the right to make a thumbnail before another may make it too.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan GenerationLockTtl { get; set; } = TimeSpan.FromSeconds(30);

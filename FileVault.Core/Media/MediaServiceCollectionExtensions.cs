@@ -3,6 +3,7 @@ using Coravel.Scheduling.Schedule.Interfaces;
 using FileVault.Core.Catalog;
 using FileVault.Core.Cleanup;
 using FileVault.Core.Jobs;
+using Coravel.Scheduling.Schedule.Interfaces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,7 @@ public static class MediaServiceCollectionExtensions
         services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
         services.AddScoped<IJobHandler, ThumbnailJobHandler>();
         services.AddTransient<ThumbnailFolderSweep>();
+        services.AddTransient<ThumbnailFolderSweepSchedule>();
         return services;
     }
 
@@ -32,4 +34,9 @@ public static class MediaServiceCollectionExtensions
     public static void ScheduleThumbnailSweep(this IScheduler scheduler, IServiceProvider services) =>
         scheduler.Schedule<ThumbnailFolderSweep>().Cron(services.GetRequiredService<IOptions<CleanupOptions>>().Value.Cron)
             .PreventOverlapping(nameof(ThumbnailFolderSweep));
+
+    /// <summary>The hourly bounded sweep of the thumbnail folder: vanished and changed images (FileVault:Media:FolderSweepCron).</summary>
+    public static void ScheduleThumbnailFolderSweep(this IScheduler scheduler, IServiceProvider services) =>
+        scheduler.Schedule<ThumbnailFolderSweepSchedule>().Cron(services.GetRequiredService<IOptions<MediaOptions>>().Value.FolderSweepCron)
+            .PreventOverlapping(nameof(ThumbnailFolderSweepSchedule));
 }

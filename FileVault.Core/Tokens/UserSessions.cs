@@ -1,3 +1,4 @@
+using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,7 @@ namespace FileVault.Core.Tokens;
 /// under the old stamp are moved to the new one in the same transaction; a token already dead (a stamp from before a
 /// password change) stays dead.
 /// </remarks>
-public sealed class UserSessions(IDbContextFactory<FileVaultDbContext> dbFactory, TimeProvider time, ILogger<UserSessions> logger)
+public sealed class UserSessions(IDbContextFactory<FileVaultDbContext> dbFactory, AccessVersion accessVersion, TimeProvider time, ILogger<UserSessions> logger)
 {
     /// <summary>Ends all of <paramref name="userId"/>'s sessions; <paramref name="reason"/> goes to the audit log.</summary>
     public async Task EndAllAsync(Guid userId, string reason, CancellationToken cancellationToken)
@@ -56,6 +57,8 @@ public sealed class UserSessions(IDbContextFactory<FileVaultDbContext> dbFactory
             await transaction.CommitAsync(ct);
             return revoked;
         }, cancellationToken);
+        // The stamp moved by ExecuteUpdate, which no interceptor sees: answers cached under the old one go now.
+        await accessVersion.BumpAsync();
         logger.LogInformation("Ended every session of user {UserId} ({Reason}); {Count} refresh tokens revoked", userId, reason, refreshTokensRevoked);
     }
 }

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FileVault.Core.Access;
 using FileVault.Core.Media;
+using FileVault.Core.Tokens;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using FileVault.Core.Redis;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,6 +127,113 @@ public sealed class ThumbnailApiTests(ThumbnailFixture app) : IClassFixture<Thum
         Assert.Equal("entry.not_found", problem.GetProperty("code").GetString());
         Assert.DoesNotContain("secret", problem.ToString(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await reader.GetAsync(await app.UrlAsync("Photos/wide.jpg"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_grant_takes_the_thumbnail_away_at_the_next_request()
+    {
+        var (user, token) = await NewReaderAsync("revoked-grant");
+        using var client = app.Client(token);
+        var url = await app.UrlAsync("Photos/camera.jpg");
+        var grant = await GrantReadAsync(user.Id, "Photos");
+        // Cached in Redis and asked before, so only the access decision can turn the answer.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            Assert.True((await scope.ServiceProvider.GetRequiredService<GrantService>().DeleteAsync(await AdminAsync(), grant, CancellationToken.None)).IsSuccess);
+        }
+
+        var response = await client.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("entry.not_found", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_deny_added_on_the_folder_answers_404_at_the_next_request_even_with_the_validator()
+    {
+        var (user, token) = await NewReaderAsync("denied-later");
+        using var client = app.Client(token);
+        var url = await app.UrlAsync("Photos/wide.jpg");
+        await GrantReadAsync(user.Id, "Photos");
+        var first = await client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var denied = await scope.ServiceProvider.GetRequiredService<GrantService>().CreateAsync(await AdminAsync(),
+                new NewGrant(app.RootId, "Photos", user.Id, null, Permission.Read, GrantEffect.Deny), CancellationToken.None);
+            Assert.True(denied.IsSuccess);
+        }
+
+        // A 304 would confirm the entry exists: the access decision comes before the validator.
+        using var revalidate = new HttpRequestMessage(HttpMethod.Get, url);
+        revalidate.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+        var response = await client.SendAsync(revalidate);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Null(response.Headers.ETag);
+    }
+
+    [Theory]
+    [InlineData("sign-out")]
+    [InlineData("disable")]
+    [InlineData("password")]
+    public async Task A_revoked_access_token_is_refused_at_the_next_thumbnail_after_a_good_one(string revocation)
+    {
+        var (user, token) = await NewReaderAsync($"revoked-token-{revocation}");
+        await GrantReadAsync(user.Id, "Photos");
+        using var client = app.Client(token);
+        var url = await app.UrlAsync("Photos/wide.jpg");
+        // The token's "still current" answer is now remembered.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url)).StatusCode);
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            switch (revocation)
+            {
+                case "sign-out":
+                    await scope.ServiceProvider.GetRequiredService<UserSessions>().EndAllAsync(user.Id, "test", CancellationToken.None);
+                    break;
+                case "disable":
+                    Assert.True((await scope.ServiceProvider.GetRequiredService<UserAdministration>().DisableAsync(await AdminAsync(), user.Id, CancellationToken.None)).IsSuccess);
+                    break;
+                default:
+                    // Identity's own path, as a password change page would take it: no FileVault service in between.
+                    var users = scope.ServiceProvider.GetRequiredService<UserManager<FileVaultUser>>();
+                    var stored = await users.FindByIdAsync(user.Id.ToString());
+                    Assert.True((await users.ChangePasswordAsync(stored!, FileVaultAppFactory.UserPassword, FileVaultAppFactory.UserPassword + "-new")).Succeeded);
+                    break;
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(url)).StatusCode);
+    }
+
+    private async Task<AccessSubject> AdminAsync()
+    {
+        await using var db = app.Database.CreateDbContext();
+        var id = await db.Users.Where(u => u.Email == FileVaultAppFactory.AdminEmail).Select(u => u.Id).SingleAsync();
+        return AccessSubject.Create(id, [Roles.SuperAdmin]);
+    }
+
+    private async Task<(FileVaultUser User, string Token)> NewReaderAsync(string name)
+    {
+        var email = $"{name}-{Guid.NewGuid():N}@media.test";
+        var user = await app.CreateUserAsync(email, Roles.User);
+        return (user, await app.TokenAsync(email, FileVaultAppFactory.UserPassword));
+    }
+
+    private async Task<long> GrantReadAsync(Guid userId, string folder)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<GrantService>().CreateAsync(await AdminAsync(),
+            new NewGrant(app.RootId, folder, userId, null, Permission.Read, GrantEffect.Allow), CancellationToken.None);
+        Assert.True(created.IsSuccess, created.Error?.ToString());
+        return created.Value.Id;
     }
 
     [Fact]

@@ -23,6 +23,18 @@ public sealed class ThumbnailGeneratorTests
     }
 
     [Fact]
+    public void Heic_stays_an_icon_because_this_skiasharp_build_cannot_decode_it()
+    {
+        // The Linux native library SkiaSharp ships decodes no HEIF: no codec recognises a real HEIC. Should a later build
+        // decode it, this fails, and "heic" belongs in ThumbnailGenerator.Extensions.
+        using var data = SKData.CreateCopy(TestImages.Heic());
+        using var codec = SKCodec.Create(data);
+
+        Assert.Null(codec);
+        Assert.False(ThumbnailGenerator.IsImageName("IMG_0001.HEIC"));
+    }
+
+    [Fact]
     public void Output_is_webp_by_default_and_jpeg_when_set()
     {
         var jpeg = TestImages.FourQuadrants(400, 300);

@@ -3,7 +3,6 @@ using Coravel.Scheduling.Schedule.Interfaces;
 using FileVault.Core.Catalog;
 using FileVault.Core.Cleanup;
 using FileVault.Core.Jobs;
-using Coravel.Scheduling.Schedule.Interfaces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

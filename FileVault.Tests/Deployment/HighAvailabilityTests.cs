@@ -74,7 +74,19 @@ public sealed class HighAvailabilityTests
 
         await sentinelServer.SentinelFailoverAsync(RedisSentinel.ServiceName);
 
-        await Poll.UntilAsync(async () => (await replicaClient.GetServers()[0].RoleAsync()).Value == "master", "the replica to be promoted");
+        // The sentinel ends the promoted replica's client connections as it promotes it (CLIENT KILL TYPE normal): a
+        // question asked at that moment fails on a closed socket, and is asked again on the reconnected one.
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await replicaClient.GetServers()[0].RoleAsync()).Value == "master";
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        }, "the replica to be promoted");
         // The old primary turns into a replica of the new one and refuses writes; the app's writes fail for a moment (as
         // with Redis down), then reach the promoted replica.
         await Poll.UntilAsync(async () =>

@@ -279,9 +279,6 @@ public sealed class PostgresSearch(
         var indexCost = search.HasTokens ? (PostingCost * search.Postings(snapshot)) + (TableRowCost * indexRows) : double.PositiveInfinity;
         if (search.HasRanges)
         {
-            // Counting reads every candidate to its end: by path when the scope holds fewer rows than the words hit
-            // (a user granted a few folders and a frequent word), whichever plan finds the page.
-            search.CountByScope = inScope <= ScopePlanLimit && inScope < indexRows;
             // A user's ranges beside the tokens let PostgreSQL AND the two bitmaps, so only the matches in the user's
             // folders are read from the table: worth it when that saves more table rows than the ranges have entries.
             search.NarrowByRanges = search.HasTokens && hits * (1 - share) * TableRowCost > inScope;
@@ -375,7 +372,7 @@ public sealed class PostgresSearch(
 
         var cap = SearchQuery.TotalCap + 1 + pending.Length;
         var fromIndex = indexTotal ?? await CountAsync(connection,
-            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot, byScope: search.CountByScope), cancellationToken);
+            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot), cancellationToken);
         if (pending.Length > 0)
         {
             // Queued entries' index rows are stale: what they counted is replaced by what the catalog says.
@@ -448,34 +445,39 @@ public sealed class PostgresSearch(
 
         var words = converted.Select(w => EntryName.Key(w!)).ToList();
         var alternative = search.WithWords(words);
-        var found = await CountAsync(connection, alternative.IndexCount(1, snapshot, byScope: false), cancellationToken);
+        var found = await CountAsync(connection, alternative.IndexCount(1, snapshot), cancellationToken);
         return found > 0 ? string.Join(' ', words) : null;
     }
 
-    private async Task<List<long>> IdsAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
-    {
-        if (statement.Settings.Length > 0)
-        {
-            await ExecuteAsync(connection, statement.Settings, cancellationToken);
-        }
+    private async Task<List<long>> IdsAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken) =>
+        (await IdsAndTotalAsync(connection, statement, cancellationToken, withTotal: false)).Ids;
 
-        await ExplainAsync(connection, statement, cancellationToken);
-        var ids = new List<long>();
-        await using (var command = statement.Command(connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+    /// <summary>
+    /// The ids a statement returns in order and, <paramref name="withTotal"/>, the number of all its rows before the
+    /// LIMIT that it returns as its second column beside each row (0 with no row).
+    /// </summary>
+    private Task<(List<long> Ids, int Total)> IdsAndTotalAsync(
+        NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken, bool withTotal = true) =>
+        RunAsync(connection, statement, async command =>
         {
+            var ids = new List<long>();
+            var total = 0L;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 ids.Add(reader.GetInt64(0));
+                total = withTotal ? reader.GetInt64(1) : total;
             }
-        }
 
-        await ResetAsync(connection, statement, cancellationToken);
-        return ids;
-    }
+            return (ids, (int)Math.Min(total, int.MaxValue));
+        }, cancellationToken);
 
-    /// <summary>Ids of a statement whose second column is the number of all its rows before the LIMIT (0 with no row).</summary>
-    private async Task<(List<long> Ids, int Total)> IdsAndTotalAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
+    private Task<int> CountAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken) =>
+        RunAsync(connection, statement,
+            async command => Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture), cancellationToken);
+
+    /// <summary>Runs a statement under its planner settings (explained first when a test asks), then resets them.</summary>
+    private async Task<T> RunAsync<T>(NpgsqlConnection connection, Statement statement, Func<NpgsqlCommand, Task<T>> run, CancellationToken cancellationToken)
     {
         if (statement.Settings.Length > 0)
         {
@@ -483,34 +485,14 @@ public sealed class PostgresSearch(
         }
 
         await ExplainAsync(connection, statement, cancellationToken);
-        var ids = new List<long>();
-        var total = 0L;
+        T result;
         await using (var command = statement.Command(connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                ids.Add(reader.GetInt64(0));
-                total = reader.GetInt64(1);
-            }
+            result = await run(command);
         }
 
         await ResetAsync(connection, statement, cancellationToken);
-        return (ids, (int)Math.Min(total, int.MaxValue));
-    }
-
-    private async Task<int> CountAsync(NpgsqlConnection connection, Statement statement, CancellationToken cancellationToken)
-    {
-        if (statement.Settings.Length > 0)
-        {
-            await ExecuteAsync(connection, statement.Settings, cancellationToken);
-        }
-
-        await ExplainAsync(connection, statement, cancellationToken);
-        await using var command = statement.Command(connection);
-        var count = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        await ResetAsync(connection, statement, cancellationToken);
-        return count;
+        return result;
     }
 
     /// <summary>For tests: each statement's plan, under its settings, collected before it runs (EXPLAIN, not ANALYZE).</summary>
@@ -624,9 +606,6 @@ public sealed class PostgresSearch(
         public bool IsUser => _grants is not null;
 
         public bool HasPhotoFilter => _query.HasPhotoFilter;
-
-        /// <summary>Whether the total is counted over the scope's path ranges rather than the word's index candidates.</summary>
-        public bool CountByScope { get; set; }
 
         /// <summary>Whether the index can give the candidates: words, extensions or a file type.</summary>
         public bool HasTokens => HasWords || ExtensionTokens.Length > 0 || _query.Type == SearchType.Folders;
@@ -855,18 +834,21 @@ public sealed class PostgresSearch(
             }, ForceWalk);
         }
 
-        public Statement IndexCount(int cap, SearchStatistics.Snapshot snapshot, bool byScope)
+        /// <summary>
+        /// How many index rows match, up to <paramref name="cap"/>: from the tokens' candidates (and the user's ranges
+        /// beside them when <see cref="NarrowByRanges"/>); the scope plan counts its own rows with its page.
+        /// </summary>
+        public Statement IndexCount(int cap, SearchStatistics.Snapshot snapshot)
         {
-            if (!HasTokens && !(byScope && HasRanges))
+            if (!HasTokens)
             {
                 return Build(p => $"SELECT count(*) FROM (SELECT 1 FROM entry_search s WHERE {IndexConditions("s", p)} LIMIT {p(cap)}) c");
             }
 
-            return Build(p =>
-            {
-                var narrowing = byScope || !HasTokens ? Ranges("s", p) : TokenCondition("s", snapshot, p) + " AND " + Narrowing("s", p);
-                return $"SELECT count(*) FROM (SELECT 1 FROM entry_search s WHERE {narrowing} AND {IndexConditions("s", p)} LIMIT {p(cap)}) c";
-            }, byScope ? ForceScope : ForceIndex);
+            return Build(p => $"""
+                SELECT count(*) FROM (SELECT 1 FROM entry_search s
+                WHERE {TokenCondition("s", snapshot, p)} AND {Narrowing("s", p)} AND {IndexConditions("s", p)} LIMIT {p(cap)}) c
+                """, ForceIndex);
         }
 
         public Statement PhotoPage(int needed) => Build(p => $"""

@@ -115,6 +115,12 @@ for _ in $(seq 120); do
   sleep 1
 done
 
+# A migration may have queued every entry again (new tokens): the app's indexer rebuilds the index; measure after it.
+for _ in $(seq 600); do
+  [ "$(psql_ -d "$database" -c "SELECT count(*) FROM (SELECT 1 FROM search_outbox LIMIT 1) q")" = 0 ] && break
+  sleep 1
+done
+
 token() {
   jq -n --arg e "$1" --arg p "$2" '{email: $e, password: $p}' \
     | curl -sS -H 'Content-Type: application/json' --data @- "$url/api/v1/auth/token" | jq -r '.access_token // empty'

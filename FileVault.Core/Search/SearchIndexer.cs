@@ -22,7 +22,7 @@ public sealed record SearchIndexDrain(int Changed, int Indexed, double Seconds);
 /// One instance drains at a time (a transaction-scoped advisory lock; the others skip their turn). An entry queued
 /// again while its batch runs is indexed again by the next batch, from the row as it is then.
 /// </remarks>
-public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchIndexer> logger)
+public sealed class SearchIndexer(NpgsqlDataSource dataSource, SearchStatistics statistics, ILogger<SearchIndexer> logger)
 {
     public const int DefaultBatchSize = 20_000;
 
@@ -46,10 +46,14 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
     {
         var clock = Stopwatch.StartNew();
         int changed = 0, indexed = 0;
+        var rebuilt = false;
         if (await PendingAsync(RebuildThreshold, cancellationToken) >= RebuildThreshold)
         {
             (changed, indexed) = await RebuildAsync(cancellationToken);
+            rebuilt = changed > 0;
         }
+
+        var rebuiltChanges = changed;
 
         while (true)
         {
@@ -62,12 +66,16 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
             }
         }
 
-        if (changed > 50_000)
+        // A rebuilt table was analysed before the swap; a vacuum marks its pages all-visible, without which every
+        // index-only read (the walks, the scope plan) visits the table too. A bulk change drained in batches (more than
+        // 50,000) changes the numbers searches plan on, which also pick their tokens.
+        var maintenance = rebuilt ? "VACUUM entry_search" : changed - rebuiltChanges > 50_000 ? "ANALYZE entry_search" : null;
+        if (maintenance is not null)
         {
-            // A bulk change (a first scan): plan the next searches on the new numbers, which also pick their tokens.
-            await using var analyze = dataSource.CreateCommand("ANALYZE entry_search");
-            analyze.CommandTimeout = 0;
-            await analyze.ExecuteNonQueryAsync(cancellationToken);
+            await using var command = dataSource.CreateCommand(maintenance);
+            command.CommandTimeout = 0;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            statistics.Invalidate();
         }
 
         if (changed > 0)
@@ -227,6 +235,9 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
             }
         }
 
+        // Analysed before the swap, so searches never plan on a table without statistics (they would take every word
+        // for a rare one); the statistics stay with the table through the rename.
+        await ExecuteAsync(connection, transaction, "ALTER TABLE entry_search_next ALTER COLUMN tokens SET STATISTICS 1000; ANALYZE entry_search_next", cancellationToken);
         var swap = new System.Text.StringBuilder();
         swap.AppendLine("DROP TABLE entry_search;");
         swap.AppendLine("ALTER TABLE entry_search_next RENAME TO entry_search;");
@@ -237,7 +248,6 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
             swap.Append(definition).AppendLine(";");
         }
 
-        swap.AppendLine("ALTER TABLE entry_search ALTER COLUMN tokens SET STATISTICS 1000;");
         await ExecuteAsync(connection, transaction, swap.ToString(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ((int)changed, indexed);
@@ -268,7 +278,7 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, ILogger<SearchInd
 
         importer.Write(row.Size, NpgsqlDbType.Bigint);
         importer.Write(row.ModifiedAt, NpgsqlDbType.TimestampTz);
-        importer.Write(SearchTokens.OfName(row.NameKey, row.Extension, row.Kind == 0), NpgsqlDbType.Array | NpgsqlDbType.Integer);
+        importer.Write(SearchTokens.OfEntry(row.RootId, row.RelativePath, row.NameKey, row.Extension, row.Kind == 0), NpgsqlDbType.Array | NpgsqlDbType.Integer);
     }
 
     private sealed record IndexRow(long Id, int RootId, string RelativePath, string NameKey, short Kind, string? Extension, long Size, DateTime ModifiedAt);

@@ -13,6 +13,7 @@ namespace FileVault.Core.Search;
 public sealed class SearchStatistics(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan NoStatisticsMaxAge = TimeSpan.FromSeconds(5);
     private const int MaxScopes = 10_000;
     private volatile Snapshot? _snapshot;
     private readonly ConcurrentDictionary<string, (int Rows, DateTimeOffset ReadAt)> _scopes = new(StringComparer.Ordinal);
@@ -29,7 +30,8 @@ public sealed class SearchStatistics(NpgsqlDataSource dataSource, TimeProvider t
     internal async Task<Snapshot> GetAsync(CancellationToken cancellationToken)
     {
         var current = _snapshot;
-        if (current is not null && time.GetUtcNow() - current.ReadAt < MaxAge)
+        // Without statistics (never analysed yet) every token counts as rare: asked again soon, not in a minute.
+        if (current is not null && time.GetUtcNow() - current.ReadAt < (current.Frequencies.Count > 0 ? MaxAge : NoStatisticsMaxAge))
         {
             return current;
         }

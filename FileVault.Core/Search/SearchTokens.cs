@@ -44,6 +44,42 @@ public static class SearchTokens
         return array;
     }
 
+    /// <summary>
+    /// The tokens of an index row: its name's (<see cref="OfName"/>) and one for each folder it is in or is
+    /// (<see cref="In"/>): <c>영업부/2024/보고서.pdf</c> holds <c>In(root, "영업부")</c> and <c>In(root, "영업부/2024")</c>,
+    /// the folder <c>영업부/2024</c> holds both as well. So "a word, inside these folders" is one GIN condition, and a
+    /// User's search or a folder scope reads from the table only the matches inside them.
+    /// </summary>
+    public static int[] OfEntry(int rootId, string relativePath, string nameKey, string? extension, bool isFolder)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        var tokens = new HashSet<int>(OfName(nameKey, extension, isFolder));
+        for (var slash = relativePath.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = relativePath.IndexOf('/', slash + 1))
+        {
+            tokens.Add(In(rootId, relativePath[..slash]));
+        }
+
+        if (isFolder && relativePath.Length > 0)
+        {
+            tokens.Add(In(rootId, relativePath));
+        }
+
+        var array = tokens.ToArray();
+        Array.Sort(array);
+        return array;
+    }
+
+    /// <summary>
+    /// The token of everything at or below a folder (not a root's "": that would be every row of the root). The path is
+    /// the catalog's, byte for byte, as grants and folder scopes hold it. A hash: a collision only adds candidates, and the
+    /// exact path conditions that every plan keeps remove them.
+    /// </summary>
+    public static int In(int rootId, string folderPath)
+    {
+        ArgumentNullException.ThrowIfNull(folderPath);
+        return Hash("\u0001in:" + rootId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + folderPath);
+    }
+
     /// <summary>The token every folder has: "only folders" read from the index.</summary>
     public static int Folder { get; } = Hash("\u0001kind:folder");
 

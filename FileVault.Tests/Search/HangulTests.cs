@@ -78,4 +78,24 @@ public sealed class HangulTests
         // The value is part of the index on disk: a change needs every entry queued again.
         Assert.Equal(unchecked((int)0xBCF4ACE0), SearchTokens.OfWord("보고").Single(t => !SearchTokens.IsCharacter(t)));
     }
+
+    [Fact]
+    public void An_entry_holds_a_token_for_each_folder_it_is_in_and_a_folder_its_own()
+    {
+        var file = SearchTokens.OfEntry(7, "영업부/2024/보고서.pdf", "보고서.pdf", "pdf", isFolder: false);
+        Assert.Contains(SearchTokens.In(7, "영업부"), file);
+        Assert.Contains(SearchTokens.In(7, "영업부/2024"), file);
+        Assert.DoesNotContain(SearchTokens.In(7, "영업부/2024/보고서.pdf"), file);
+        Assert.DoesNotContain(SearchTokens.In(8, "영업부"), file);
+        Assert.DoesNotContain(SearchTokens.In(7, "영업부-old"), file);
+        Assert.Subset(file.ToHashSet(), SearchTokens.OfName("보고서.pdf", "pdf").ToHashSet());
+
+        var folder = SearchTokens.OfEntry(7, "영업부/2024", "2024", null, isFolder: true);
+        Assert.Contains(SearchTokens.In(7, "영업부"), folder);
+        Assert.Contains(SearchTokens.In(7, "영업부/2024"), folder);
+        // A top-level file is in no folder but the root, which has no token (every row of the root would hold it).
+        Assert.Equal(SearchTokens.OfName("readme.txt", "txt"), SearchTokens.OfEntry(7, "readme.txt", "readme.txt", "txt", isFolder: false));
+        // Paths are the catalog's, byte for byte: a Mac's NFD folder name is another folder than its NFC spelling.
+        Assert.NotEqual(SearchTokens.In(7, "영업부"), SearchTokens.In(7, "영업부".Normalize(System.Text.NormalizationForm.FormD)));
+    }
 }

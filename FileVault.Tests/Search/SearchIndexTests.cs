@@ -50,7 +50,51 @@ public sealed class SearchIndexTests : IAsyncLifetime
         Assert.Equal(active, indexed);
         Assert.Equal(0, await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM search_outbox").SingleAsync());
         var tokens = await db.Database.SqlQuery<int[]>($"SELECT tokens AS \"Value\" FROM entry_search WHERE name_key = '보고서.pdf'").SingleAsync();
-        Assert.Equal(SearchTokens.OfName("보고서.pdf", "pdf"), tokens);
+        // The name's tokens, and the folder it is in; a folder holds its own as well.
+        Assert.Equal(SearchTokens.OfName("보고서.pdf", "pdf").Append(SearchTokens.In(_harness.RootId, "영업부")).Order(), tokens);
+        var folder = await db.Database.SqlQuery<int[]>($"SELECT tokens AS \"Value\" FROM entry_search WHERE relative_path = '영업부'").SingleAsync();
+        Assert.Contains(SearchTokens.In(_harness.RootId, "영업부"), folder);
+        Assert.DoesNotContain(SearchTokens.In(_harness.RootId, "기밀"), tokens);
+    }
+
+    [Fact]
+    public async Task A_folder_moved_into_a_granted_folder_is_found_there_by_the_folder_tokens_before_and_after_the_drain()
+    {
+        var user = await HarnessUsers.CreateAsync(_harness, "moved@filevault.local", Roles.User);
+        await GrantAsync(user, "공용", GrantEffect.Allow);
+        Assert.Empty((await SearchAsync(user, new SearchQuery("보고서"), SearchPlan.Index)).Items);
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var target = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Entries.Where(e => e.RelativePath == "영업부").ExecuteUpdateAsync(s => s.SetProperty(e => e.ParentId, target.Id));
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE entries SET relative_path = '공용/' || relative_path
+                WHERE root_id = {_harness.RootId} AND (relative_path = '영업부' OR relative_path LIKE '영업부/%')
+                """);
+        }
+
+        string[] expected = ["공용/영업부/보고서.pdf", "공용/영업부/주간보고서.docx"];
+        foreach (var plan in Plans)
+        {
+            Assert.Equal(expected, Paths(await SearchAsync(user, new SearchQuery("보고서", Sort: SearchSort.Name), plan)));
+        }
+
+        // Drained, the moved rows carry the tokens of the folders they are in now: the index alone finds them.
+        await DrainAsync();
+        foreach (var plan in Plans)
+        {
+            var results = await SearchAsync(user, new SearchQuery("보고서", Sort: SearchSort.Name), plan);
+            Assert.Equal(expected, Paths(results));
+            Assert.Equal(2, results.Total);
+        }
+
+        await using (var check = _harness.Database.CreateDbContext())
+        {
+            var tokens = await check.Database.SqlQuery<int[]>($"SELECT tokens AS \"Value\" FROM entry_search WHERE relative_path = '공용/영업부/보고서.pdf'").SingleAsync();
+            Assert.Contains(SearchTokens.In(_harness.RootId, "공용"), tokens);
+            Assert.Contains(SearchTokens.In(_harness.RootId, "공용/영업부"), tokens);
+            Assert.DoesNotContain(SearchTokens.In(_harness.RootId, "영업부"), tokens);
+        }
     }
 
     [Theory]
@@ -302,6 +346,49 @@ public sealed class SearchIndexTests : IAsyncLifetime
                 Assert.DoesNotContain("Seq Scan on entry_search", plans, StringComparison.Ordinal);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_word_a_sample_finds_far_past_the_cap_is_not_counted_and_a_word_that_only_looks_frequent_is()
+    {
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+                SELECT {_harness.RootId}, {parent.Id}, '대량_' || i || '.txt', '대량_' || i || '.txt', '공용/대량_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 200000 + i, true
+                FROM generate_series(1, 40000) AS i
+                """);
+        }
+
+        await DrainAsync();
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("ANALYZE entry_search");
+        }
+
+        _harness.Get<SearchStatistics>().Invalidate();
+        await using var scope = _harness.CreateScope();
+        var search = scope.ServiceProvider.GetRequiredService<PostgresSearch>();
+
+        // 40,000 matches of a word of three characters (of two, the statistics alone measure its one pair): the sample
+        // says so, the total reads "10,000+" and no statement counts them.
+        search.Explained = [];
+        var many = (await search.SearchAsync(Admin, new SearchQuery("대량_"), CancellationToken.None)).Value;
+        Assert.Equal((SearchQuery.TotalCap, true), (many.Total, many.TotalIsCapped));
+        Assert.Equal(SearchPlan.Walk, many.Plan);
+        Assert.Contains(search.Explained, plan => plan.Contains("Sample Scan", StringComparison.Ordinal));
+        Assert.DoesNotContain(search.Explained, plan => plan.Contains("ix_entry_search_tokens", StringComparison.Ordinal));
+
+        // Every pair of 대량_3999 is in thousands of names, but the sample finds it rare: counted exactly, from the index.
+        search.Explained = [];
+        var rare = (await search.SearchAsync(Admin, new SearchQuery("대량_3999"), CancellationToken.None)).Value;
+        Assert.Equal((11, false), (rare.Total, rare.TotalIsCapped)); // 3999 and 39990–39999
+        Assert.Equal(SearchPlan.Index, rare.Plan);
+
+        // A forced plan counts (what the sample decides is only ever "more than 30,003"): the same word, exactly capped.
+        var counted = (await search.SearchAsync(Admin, new SearchQuery("대량_"), SearchPlan.Index, CancellationToken.None)).Value;
+        Assert.Equal((SearchQuery.TotalCap, true), (counted.Total, counted.TotalIsCapped));
     }
 
     [Fact]

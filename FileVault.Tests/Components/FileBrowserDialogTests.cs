@@ -79,7 +79,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
     [Fact]
     public async Task A_folder_being_moved_cannot_be_entered_nor_chosen_and_up_stops_at_the_users_entry_point()
     {
-        var moving = await IdOfAsync("영업부/2024");
+        var moving = await _harness.IdOfAsync("영업부/2024");
         var (provider, dialog) = await OpenPickerAsync("영업부", excluded: [moving]);
         provider.WaitForAssertion(() => Assert.Equal(2, PickerNames(provider).Length));
 
@@ -99,7 +99,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
         await provider.Find("#picker-choose").ClickAsync(new());
 
         var result = await dialog.Result;
-        Assert.Equal(await IdOfAsync("영업부/2025"), Assert.IsType<long>(result!.Data));
+        Assert.Equal(await _harness.IdOfAsync("영업부/2025"), Assert.IsType<long>(result!.Data));
     }
 
     [Theory]
@@ -164,10 +164,4 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
 
     private static string[] PickerNames(IRenderedComponent<MudDialogProvider> provider) =>
         provider.FindAll("[data-picker-name]").Select(n => n.GetAttribute("data-picker-name")!).ToArray();
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
-    }
 }

@@ -1,11 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using FileVault.Core.Access;
-using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
-using FileVault.Core.Scanning;
-using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

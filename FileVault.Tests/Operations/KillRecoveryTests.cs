@@ -1,9 +1,6 @@
-using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
-using FileVault.Core.Scanning;
-using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +9,7 @@ using Xunit.Abstractions;
 namespace FileVault.Tests.Operations;
 
 /// <summary>
-/// DESIGN invariant 4 under fire: a child process running the job runner (`FileVault.Web jobs --until-idle`) is killed
+/// A job survives its process dying at any moment: a child process running the job runner (`FileVault.Web jobs --until-idle`) is killed
 /// with SIGKILL at random points while it moves and copies 2,000 files, and started again until the job ends. Then
 /// every file's SHA-256 matches what it was, every file is at exactly one place (no half-written file under any name),
 /// and the catalog agrees with the disk.

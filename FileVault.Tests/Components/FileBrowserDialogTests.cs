@@ -10,7 +10,6 @@ using FileVault.Web.Components.Pages.Files;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 using FileVault.Core.Jobs;
 
 namespace FileVault.Tests.Components;
@@ -23,7 +22,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
 {
     private static readonly string[] Folders =
         ["영업부/2024/1분기", "영업부/2025", "영업부/기밀", "인사부", .. Enumerable.Range(0, 105).Select(i => $"영업부/2024/1분기/현장{i:D3}")];
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previousCulture = CultureInfo.CurrentUICulture;
     private ScanHarness _harness = default!;
     private AsyncServiceScope _scope;
@@ -53,10 +52,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
         }
 
         _scope = _harness.CreateScope();
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
         _bunit.Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<CatalogBrowser>());
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     public async Task DisposeAsync()

@@ -1,16 +1,22 @@
-using FileVault.Core.Catalog;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using FileVault.Core.Data;
 using FileVault.Core.Storage;
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Core.Catalog;
 
 /// <summary>
 /// The catalog side of moves, copies, trash and restore: set-based statements over a subtree (an entry and every row
-/// whose path starts with its path and a '/'). Each is idempotent, so a resumed job can run it again.
+/// whose path starts with its path and a '/'). Each is idempotent, so a resumed job can run it again. Also the rows
+/// several features write the same way: a folder's stamp, a new folder's row, a file FileVault put in place.
 /// </summary>
 internal static class CatalogChanges
 {
+    private static readonly FileExtensionContentTypeProvider MimeTypes = new();
+
     /// <summary>
     /// Moves an entry's row and its subtree from <paramref name="from"/> to <paramref name="to"/> (no-op when it is
     /// already there). Rows of entries gone from the disk that sat at the new path are dropped: the path is taken now.
@@ -196,6 +202,76 @@ internal static class CatalogChanges
         return ids[0];
     }
 
+    /// <summary>
+    /// The catalog row of a file FileVault has just put in place itself (an upload, a compress job's archive): a new
+    /// row, or the row an earlier scan left at that path (the old file's record, missing or a link) taken over. One
+    /// statement: <paramref name="alongside"/>, when given, adds the caller's own common table expressions to it, each
+    /// starting with a comma, which read the new row's id as <c>(SELECT id FROM placed)</c> — so the caller's records
+    /// commit with the row in the same round trip. Returns the row's id.
+    /// </summary>
+    public static async Task<long> PlaceFileAsync(FileVaultDbContext db, PlacedFile file, FormattableString? alongside, CancellationToken cancellationToken)
+    {
+        var mime = MimeTypes.TryGetContentType(file.Name, out var type) ? type : null;
+        FormattableString placed = $"""
+            WITH placed AS (
+                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, mime_type, content_hash,
+                                     state, device, inode, name_is_valid, uploaded_by_id, uploaded_at)
+                VALUES ({file.RootId}, {file.ParentId}, {file.Name}, {EntryName.Key(file.Name)}, {file.RelativePath}, 1, {file.Size}, {file.ModifiedAt},
+                        {EntryName.Extension(file.Name)}, {mime}, {file.ContentHash}, 0, {unchecked((long)file.Device)}, {unchecked((long)file.Inode)}, true,
+                        {file.PlacedBy}, {file.PlacedAt})
+                ON CONFLICT (root_id, relative_path) DO UPDATE
+                SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 1, size = EXCLUDED.size,
+                    modified_at = EXCLUDED.modified_at, extension = EXCLUDED.extension, mime_type = EXCLUDED.mime_type, content_hash = EXCLUDED.content_hash,
+                    state = 0, missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode, link_target = NULL,
+                    uploaded_by_id = EXCLUDED.uploaded_by_id, uploaded_at = EXCLUDED.uploaded_at
+                RETURNING id)
+            """;
+        FormattableString select = $"""
+
+            SELECT id AS "Value" FROM placed
+            """;
+        var ids = await db.Database.SqlQuery<long>(Concat(placed, alongside ?? $"", select)).ToListAsync(cancellationToken);
+        return ids[0];
+    }
+
+    /// <summary>One interpolated statement from several: each part's placeholders renumbered after the parts before it.</summary>
+    private static FormattableString Concat(params FormattableString[] parts)
+    {
+        var format = new StringBuilder();
+        var arguments = new List<object?>();
+        foreach (var part in parts)
+        {
+            var text = part.Format;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '{' && i + 1 < text.Length && text[i + 1] == '{')
+                {
+                    format.Append("{{");
+                    i++;
+                }
+                else if (text[i] == '{')
+                {
+                    var end = i + 1;
+                    while (char.IsAsciiDigit(text[end]))
+                    {
+                        end++;
+                    }
+
+                    format.Append('{').Append(int.Parse(text.AsSpan(i + 1, end - i - 1), CultureInfo.InvariantCulture) + arguments.Count);
+                    i = end - 1;
+                }
+                else
+                {
+                    format.Append(text[i]);
+                }
+            }
+
+            arguments.AddRange(part.GetArguments());
+        }
+
+        return FormattableStringFactory.Create(format.ToString(), [.. arguments]);
+    }
+
     // The catalog keeps microseconds, as PostgreSQL does.
     /// <summary>A folder's modification time as the catalog keeps it (microseconds, UTC).</summary>
     public static DateTimeOffset MtimeOf(string folderOnDisk)
@@ -226,3 +302,8 @@ internal static class CatalogChanges
         }
     }
 }
+
+/// <summary>A file FileVault wrote into place itself, as <see cref="CatalogChanges.PlaceFileAsync"/> records it: by whom and when it was placed.</summary>
+internal sealed record PlacedFile(
+    int RootId, long ParentId, string Name, string RelativePath, long Size, DateTimeOffset ModifiedAt, byte[] ContentHash, ulong Device, ulong Inode,
+    Guid PlacedBy, DateTimeOffset PlacedAt);

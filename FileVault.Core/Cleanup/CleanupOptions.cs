@@ -5,7 +5,7 @@ namespace FileVault.Core.Cleanup;
 /// <summary>FileVault:Cleanup — when the daily sweeps run and how long what they remove is kept.</summary>
 public sealed class CleanupOptions
 {
-    /// <summary>The daily sweeps: orphaned thumbnails, old jobs, audit rows, storage statistics, cleanup runs (UTC, cron).</summary>
+    /// <summary>The daily sweeps: old jobs, audit rows, storage statistics, cleanup runs (UTC, cron). The thumbnail folder's sweep has its own schedule, FileVault:Media:FolderSweepCron.</summary>
     [Required]
     public string Cron { get; set; } = "30 3 * * *";
 

@@ -26,13 +26,36 @@ public sealed record CleanupRun(string Sweep, string Host, DateTimeOffset Starte
 public sealed record CleanupSummary(CleanupRun Last, long Removed24h);
 
 /// <summary>
-/// Runs each sweep once across instances — under a Redis lease named after it, so two instances whose schedules fire
-/// together do not both sweep — and records a <c>cleanup_runs</c> row with what it removed or why it failed. With Redis
-/// unreachable a sweep is skipped (it can wait for the next schedule) and the skip is recorded.
+/// Runs each sweep once across instances and records a <c>cleanup_runs</c> row with what it removed or why it failed.
+/// A scheduled firing first claims its occurrence (<see cref="ScheduleOccurrences"/>), so an instance whose tick comes
+/// after another has already finished the occurrence does not sweep it again; the sweep itself runs under a Redis lease
+/// named after it, so two runs never overlap. With Redis unreachable a sweep is skipped (it can wait for the next
+/// schedule) and the skip is recorded.
 /// </summary>
-public sealed class CleanupRuns(NpgsqlDataSource data, IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time, ILogger<CleanupRuns> logger)
+public sealed class CleanupRuns(NpgsqlDataSource data, IConnectionMultiplexer redis, RedisKeys keys, ScheduleOccurrences occurrences, TimeProvider time,
+    ILogger<CleanupRuns> logger)
 {
     public static readonly TimeSpan LeaseTtl = TimeSpan.FromMinutes(2);
+
+    /// <summary>A schedule's firing: the recorded run, or null when another instance has claimed this occurrence or holds the sweep's lease.</summary>
+    public async Task<CleanupRun?> RunOnceAsync(ICleanupSweep sweep, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        try
+        {
+            if (!await occurrences.TryClaimAsync($"cleanup:{sweep.SweepName}"))
+            {
+                logger.LogInformation("Cleanup {Sweep} skipped: another instance runs this occurrence", sweep.SweepName);
+                return null;
+            }
+        }
+        catch (RedisException)
+        {
+            // The lease cannot be taken either: RunAsync records the skip.
+        }
+
+        return await RunAsync(sweep, cancellationToken);
+    }
 
     /// <summary>The recorded run, or null when another instance holds the sweep's lease.</summary>
     public async Task<CleanupRun?> RunAsync(ICleanupSweep sweep, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ public static class CleanupServiceCollectionExtensions
 {
     /// <summary>
     /// The cleanup runs' record and lease, and the retention sweeps (jobs, audit, metrics, statistics history). The
-    /// sweeps that belong to a feature (expired uploads, refresh tokens, orphaned thumbnails) are registered and
+    /// sweeps that belong to a feature (expired uploads, refresh tokens, the thumbnail folder) are registered and
     /// scheduled by it and recorded here all the same.
     /// </summary>
     public static IServiceCollection AddCleanup(this IServiceCollection services)

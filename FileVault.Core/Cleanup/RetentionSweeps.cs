@@ -42,7 +42,7 @@ public sealed class JobRetentionSweep(NpgsqlDataSource data, CleanupRuns runs, I
 
     public string SweepName => "jobs";
 
-    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+    public Task Invoke() => runs.RunOnceAsync(this, CancellationToken);
 
     // Status numbers as JobStatus has them: 2 succeeded, 3 failed, 4 cancelled.
     public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken) => new(await BatchedDelete.RunAsync(data, $"""
@@ -62,7 +62,7 @@ public sealed class AuditRetentionSweep(NpgsqlDataSource data, CleanupRuns runs,
 
     public string SweepName => "audit";
 
-    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+    public Task Invoke() => runs.RunOnceAsync(this, CancellationToken);
 
     public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken) => new(await BatchedDelete.RunAsync(data,
         $"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at, id LIMIT {BatchedDelete.BatchSize})",
@@ -76,7 +76,7 @@ public sealed class MetricsRetentionSweep(MetricsHistory history, CleanupRuns ru
 
     public string SweepName => "metrics";
 
-    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+    public Task Invoke() => runs.RunOnceAsync(this, CancellationToken);
 
     public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken) => new(await history.RemoveExpiredAsync(cancellationToken));
 }
@@ -92,7 +92,7 @@ public sealed class HistoryRetentionSweep(NpgsqlDataSource data, CleanupRuns run
 
     public string SweepName => "history";
 
-    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+    public Task Invoke() => runs.RunOnceAsync(this, CancellationToken);
 
     public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken)
     {

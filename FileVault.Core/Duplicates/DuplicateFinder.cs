@@ -56,48 +56,45 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         var done = 0L;
         logger.LogInformation("Duplicate search: {Count} files share their size with another", total);
 
-        // Pass 1: the partial hash of every candidate (or the stored one).
         // Each batch's hashes are stored while the next batch is read.
         var saving = Task.CompletedTask;
-        foreach (var batch in candidates.Chunk(BatchSize))
+        async Task<Error?> PassAsync(IReadOnlyList<Candidate> files, string phase, Action<Candidate, Folders> hash)
         {
-            if (await step(new DuplicateScanProgress(done, total, "partial")) is { } denied)
+            foreach (var batch in files.Chunk(BatchSize))
             {
+                if (await step(new DuplicateScanProgress(done, total, phase)) is { } denied)
+                {
+                    await saving;
+                    return denied;
+                }
+
+                var started = clock.Elapsed.TotalSeconds;
+                Parallel.ForEach(batch, Parallelism(cancellationToken), c => hash(c, folders));
+                _steps.AddOrUpdate(phase, clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
                 await saving;
-                return denied;
+                saving = SaveAsync(batch, cancellationToken);
+                done += batch.Length;
             }
 
-            var started = clock.Elapsed.TotalSeconds;
-            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashPartial(c, folders));
-            _steps.AddOrUpdate("partial", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
             await saving;
-            saving = SaveAsync(batch, cancellationToken);
-            done += batch.Length;
+            return null;
         }
 
-        await saving;
+        // Pass 1: the partial hash of every candidate (or the stored one).
+        if (await PassAsync(candidates, "partial", HashPartial) is { } stoppedInPartial)
+        {
+            return stoppedInPartial;
+        }
 
         // Pass 2: the full hash where size and partial hash collide.
         var needFull = CollidingGroups(candidates, c => c.Partial is null ? null : Convert.ToHexString(c.Partial))
             .SelectMany(g => g).Where(c => c.Full is null).ToList();
         total += needFull.Count;
-        foreach (var batch in needFull.Chunk(BatchSize))
+        if (await PassAsync(needFull, "full", HashFull) is { } stoppedInFull)
         {
-            if (await step(new DuplicateScanProgress(done, total, "full")) is { } denied)
-            {
-                await saving;
-                return denied;
-            }
-
-            var started = clock.Elapsed.TotalSeconds;
-            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashFull(c, folders));
-            _steps.AddOrUpdate("full", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
-            await saving;
-            saving = SaveAsync(batch, cancellationToken);
-            done += batch.Length;
+            return stoppedInFull;
         }
 
-        await saving;
         _steps["total"] = clock.Elapsed.TotalSeconds;
 
         var groups = CollidingGroups(candidates, c => c.Full is null || c.Partial is null ? null : Convert.ToHexString(c.Full)).ToList();

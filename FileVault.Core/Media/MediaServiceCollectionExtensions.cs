@@ -1,7 +1,6 @@
 using Coravel;
 using Coravel.Scheduling.Schedule.Interfaces;
 using FileVault.Core.Catalog;
-using FileVault.Core.Cleanup;
 using FileVault.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -25,17 +24,11 @@ public static class MediaServiceCollectionExtensions
         services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
         services.AddScoped<IJobHandler, ThumbnailJobHandler>();
         services.AddTransient<ThumbnailFolderSweep>();
-        services.AddTransient<ThumbnailFolderSweepSchedule>();
         return services;
     }
 
-    /// <summary>The thumbnail folder's orphan sweep, with the other daily cleanups (FileVault:Cleanup:Cron).</summary>
+    /// <summary>The thumbnail folder's one sweep (FileVault:Media:FolderSweepCron), recorded with the other cleanups.</summary>
     public static void ScheduleThumbnailSweep(this IScheduler scheduler, IServiceProvider services) =>
-        scheduler.Schedule<ThumbnailFolderSweep>().Cron(services.GetRequiredService<IOptions<CleanupOptions>>().Value.Cron)
+        scheduler.Schedule<ThumbnailFolderSweep>().Cron(services.GetRequiredService<IOptions<MediaOptions>>().Value.FolderSweepCron)
             .PreventOverlapping(nameof(ThumbnailFolderSweep));
-
-    /// <summary>The hourly bounded sweep of the thumbnail folder: vanished and changed images (FileVault:Media:FolderSweepCron).</summary>
-    public static void ScheduleThumbnailFolderSweep(this IScheduler scheduler, IServiceProvider services) =>
-        scheduler.Schedule<ThumbnailFolderSweepSchedule>().Cron(services.GetRequiredService<IOptions<MediaOptions>>().Value.FolderSweepCron)
-            .PreventOverlapping(nameof(ThumbnailFolderSweepSchedule));
 }

@@ -14,7 +14,7 @@ namespace FileVault.Core.Media;
 /// one. The folder must lie outside every storage root (checked on first use against the registered roots; inside one,
 /// it is not used and the reason is logged): thumbnails there would be catalogued, listed and served as files.
 /// Only <see cref="ThumbnailStore"/> reads it, after the request's access check. <see cref="SweepAsync"/> removes what
-/// the catalog no longer needs, a bounded number of entries per run.
+/// the catalog no longer needs, a bounded number of entries per run (scheduled and recorded by <see cref="ThumbnailFolderSweep"/>).
 /// </summary>
 public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contexts, IOptions<MediaOptions> options, TimeProvider time,
     ILogger<ThumbnailFolder> logger)
@@ -29,7 +29,6 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
     private const UnixFileMode ThumbnailFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private readonly SemaphoreSlim _checking = new(1, 1);
     private bool? _usable;
-    private int _nextBucket;
 
     /// <summary>Whether a folder is configured (it may still turn out unusable on first use).</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.ThumbnailDirectory) && _usable != false;
@@ -98,29 +97,33 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
     }
 
     /// <summary>
-    /// Deletes the thumbnails nobody can be served any more — of entries gone from the catalog, missing from the disk at
-    /// the last scan, or no longer files, and of versions (length and modification time) other than the catalog's —
-    /// plus temporary files of writes that died, and the entry folders left empty. Trashed entries keep their current
-    /// version: the trash shows it. Looks at about <paramref name="maxEntries"/> entry folders, continuing where the
-    /// last run stopped, so a large folder is covered over several runs without one run taking long.
+    /// Deletes the thumbnails nobody can be served any more: the whole folder of an entry the catalog no longer holds
+    /// at all (an orphan: purged from the trash, or gone with a removed root), and in the other entry folders the
+    /// thumbnails of entries missing from the disk at the last scan or no longer files, and of versions (length and
+    /// modification time) other than the catalog's; plus temporary files of writes that died, and the entry folders
+    /// left empty. Trashed entries keep their current version: the trash shows it. Looks at about
+    /// <paramref name="maxEntries"/> entry folders, starting at bucket <paramref name="fromBucket"/> (the last run's
+    /// <see cref="ThumbnailSweepResult.NextBucket"/>), so a large folder is covered over several runs without one run
+    /// taking long.
     /// </summary>
     /// <remarks>
     /// A file changed on the disk but not scanned yet has its new thumbnail taken for a stale one; it is made again when
     /// next asked for. Nothing here is read by anyone: deleting is always safe.
     /// </remarks>
-    public async Task<ThumbnailSweepResult> SweepAsync(int maxEntries, CancellationToken cancellationToken)
+    public async Task<ThumbnailSweepResult> SweepAsync(int fromBucket, int maxEntries, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        var next = fromBucket is >= 0 and < Buckets ? fromBucket : 0;
         if (!await UsableAsync(cancellationToken))
         {
-            return new ThumbnailSweepResult(0, 0);
+            return new ThumbnailSweepResult(0, 0, 0, next);
         }
 
-        var (looked, deleted) = (0, 0);
+        var (looked, deleted, kept) = (0, 0, 0);
         for (var visited = 0; visited < Buckets && looked < maxEntries; visited++)
         {
-            var bucket = Path.Combine(options.Value.ThumbnailDirectory!, _nextBucket.ToString("D3", CultureInfo.InvariantCulture));
-            _nextBucket = (_nextBucket + 1) % Buckets;
+            var bucket = Path.Combine(options.Value.ThumbnailDirectory!, next.ToString("D3", CultureInfo.InvariantCulture));
+            next = (next + 1) % Buckets;
             if (!Directory.Exists(bucket))
             {
                 continue;
@@ -134,13 +137,15 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
                     .ToList();
                 var ids = folders.Select(f => f.Id).ToList();
                 await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-                var current = await db.Entries.AsNoTracking()
-                    .Where(e => ids.Contains(e.Id) && e.Kind == EntryKind.File && (e.State == EntryState.Active || e.State == EntryState.Trashed))
-                    .Select(e => new { e.Id, e.Size, e.ModifiedAt })
-                    .ToDictionaryAsync(e => e.Id, e => (e.Size, Micros: e.ModifiedAt.UtcTicks / 10), cancellationToken);
+                var catalogued = await db.Entries.AsNoTracking()
+                    .Where(e => ids.Contains(e.Id))
+                    .Select(e => new { e.Id, Served = e.Kind == EntryKind.File && (e.State == EntryState.Active || e.State == EntryState.Trashed), e.Size, e.ModifiedAt })
+                    .ToDictionaryAsync(e => e.Id, e => e.Served ? (e.Size, e.ModifiedAt.UtcTicks / 10) : ((long Size, long Micros)?)null, cancellationToken);
                 foreach (var (path, id) in folders)
                 {
-                    deleted += SweepEntryFolder(path, current.TryGetValue(id, out var version) ? version : null);
+                    var (gone, stays) = catalogued.TryGetValue(id, out var version) ? SweepEntryFolder(path, version) : RemoveOrphan(path);
+                    deleted += gone;
+                    kept += stays;
                 }
 
                 looked += folders.Count;
@@ -152,12 +157,33 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
             logger.LogInformation("Thumbnail folder: deleted {Count} thumbnails no longer needed ({Entries} entries looked at)", deleted, looked);
         }
 
-        return new ThumbnailSweepResult(looked, deleted);
+        return new ThumbnailSweepResult(looked, deleted, kept, next);
     }
 
-    private int SweepEntryFolder(string folder, (long Size, long Micros)? version)
+    /// <summary>The folder of an entry the catalog no longer holds goes whole, whatever it holds; returns the files deleted.</summary>
+    private (int Deleted, int Kept) RemoveOrphan(string folder)
     {
-        var deleted = 0;
+        try
+        {
+            var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Count();
+            Directory.Delete(folder, recursive: true);
+            return (files, 0);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Another sweep got there first.
+            return (0, 0);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("Thumbnail folder: cannot remove {Folder}: {Reason}", folder, ex.Message);
+            return (0, 0);
+        }
+    }
+
+    private (int Deleted, int Kept) SweepEntryFolder(string folder, (long Size, long Micros)? version)
+    {
+        var (deleted, kept) = (0, 0);
         try
         {
             foreach (var file in Directory.EnumerateFiles(folder))
@@ -170,6 +196,10 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
                 {
                     File.Delete(file);
                     deleted++;
+                }
+                else
+                {
+                    kept++;
                 }
             }
 
@@ -184,7 +214,7 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
             logger.LogWarning("Thumbnail folder: cannot sweep {Folder}: {Reason}", folder, ex.Message);
         }
 
-        return deleted;
+        return (deleted, kept);
     }
 
     /// <summary>The (length, modification time in microseconds) a thumbnail file's name gives, or null for a name not made by <see cref="PathOf"/>.</summary>
@@ -255,55 +285,6 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
         }
     }
 
-    /// <summary>
-    /// Deletes the folders of entries the catalog no longer holds at all (purged from the trash, or gone from a root that
-    /// was removed); a trashed or missing entry keeps its thumbnails, as it keeps its other metadata. Returns how many
-    /// entry folders went; 0 when no folder is configured.
-    /// </summary>
-    public async Task<(long Removed, long Kept)> RemoveOrphansAsync(CancellationToken cancellationToken)
-    {
-        if (!await UsableAsync(cancellationToken))
-        {
-            return (0, 0);
-        }
-
-        long removed = 0, kept = 0;
-        var root = options.Value.ThumbnailDirectory!;
-        foreach (var shard in Directory.EnumerateDirectories(root))
-        {
-            var folders = Directory.EnumerateDirectories(shard)
-                .Select(path => (Path: path, Id: long.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1))
-                .Where(f => f.Id >= 0)
-                .ToList();
-            foreach (var batch in folders.Chunk(5000))
-            {
-                var ids = batch.Select(f => f.Id).ToArray();
-                await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-                var known = (await db.Entries.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => e.Id).ToListAsync(cancellationToken)).ToHashSet();
-                foreach (var folder in batch)
-                {
-                    if (known.Contains(folder.Id))
-                    {
-                        kept++;
-                        continue;
-                    }
-
-                    try
-                    {
-                        Directory.Delete(folder.Path, recursive: true);
-                        removed++;
-                    }
-                    catch (DirectoryNotFoundException)
-                    {
-                        // Another sweep or a rewrite got there first.
-                    }
-                }
-            }
-        }
-
-        return (removed, kept);
-    }
-
     public void Dispose() => _checking.Dispose();
 
     /// <summary>Owner-only (0700): thumbnails show what photos hold, and only FileVault serves them.</summary>
@@ -320,5 +301,5 @@ public sealed class ThumbnailFolder(IDbContextFactory<FileVaultDbContext> contex
     }
 }
 
-/// <summary>What one sweep of the thumbnail folder did.</summary>
-public sealed record ThumbnailSweepResult(int EntriesLookedAt, int FilesDeleted);
+/// <summary>What one sweep of the thumbnail folder did: entry folders looked at, thumbnail files deleted and kept, and the bucket the next run starts at.</summary>
+public sealed record ThumbnailSweepResult(int EntriesLookedAt, int FilesDeleted, int FilesKept, int NextBucket);

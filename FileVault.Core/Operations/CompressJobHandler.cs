@@ -8,7 +8,6 @@ using FileVault.Core.Jobs;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
 using FileVault.Core.Trash;
-using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Core.Operations;
@@ -51,8 +50,6 @@ internal sealed class CompressCheckpoint
 internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> contexts, WriteAccess access, TrashMover trash, TimeProvider time)
     : IJobHandler
 {
-    private static readonly FileExtensionContentTypeProvider MimeTypes = new();
-
     public string Type => "compress";
 
     public async Task<JobOutcome> RunAsync(JobRun run)
@@ -250,33 +247,21 @@ internal sealed class CompressJobHandler(IDbContextFactory<FileVaultDbContext> c
             ?? throw new IOException($"The archive {final} vanished before it was catalogued.");
         var relativePath = CatalogChanges.Join(payload.Folder, archiveName);
         var modified = new DateTimeOffset(stat.ModifiedTicks, TimeSpan.Zero);
-        var mime = MimeTypes.TryGetContentType(archiveName, out var type) ? type : null;
         var owner = run.Job.OwnerId;
         await using var db = await contexts.CreateDbContextAsync(CancellationToken.None);
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            var ids = await db.Database.SqlQuery<long>($"""
-                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, mime_type, content_hash,
-                                     state, device, inode, name_is_valid, uploaded_by_id, uploaded_at)
-                VALUES ({root.Id}, {payload.FolderId}, {archiveName}, {EntryName.Key(archiveName)}, {relativePath}, 1, {checkpoint.Size}, {modified},
-                        {EntryName.Extension(archiveName)}, {mime}, {checkpoint.Hash}, 0, {unchecked((long)stat.Device)}, {unchecked((long)stat.Inode)}, true,
-                        {owner}, {time.GetUtcNow()})
-                ON CONFLICT (root_id, relative_path) DO UPDATE
-                SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 1, size = EXCLUDED.size,
-                    modified_at = EXCLUDED.modified_at, extension = EXCLUDED.extension, mime_type = EXCLUDED.mime_type, content_hash = EXCLUDED.content_hash,
-                    state = 0, missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode, link_target = NULL,
-                    uploaded_by_id = EXCLUDED.uploaded_by_id, uploaded_at = EXCLUDED.uploaded_at
-                RETURNING id AS "Value"
-                """).ToListAsync(CancellationToken.None);
+            var id = await CatalogChanges.PlaceFileAsync(db, new PlacedFile(root.Id, payload.FolderId, archiveName, relativePath, checkpoint.Size, modified,
+                checkpoint.Hash, stat.Device, stat.Inode, owner, time.GetUtcNow()), alongside: null, CancellationToken.None);
             await CatalogChanges.TouchFolderAsync(db, root, payload.Folder, CancellationToken.None);
             AuditTrail.Add(db, time, owner, "entry.compress", $"{root.Name}/{relativePath}",
                 new { job = run.Job.Id, sources = payload.Sources.Select(s => s.Path).Take(CompressArchiveWriter.MaxListed), count = payload.Sources.Count });
-            checkpoint.EntryId = ids[0];
+            checkpoint.EntryId = id;
             await run.SaveCheckpointAsync(db, checkpoint, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             await transaction.CommitAsync(CancellationToken.None);
-            return ids[0];
+            return id;
         });
     }
 

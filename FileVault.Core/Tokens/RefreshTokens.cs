@@ -138,7 +138,7 @@ public sealed class RefreshTokenPurgeSchedule(RefreshTokens tokens, CleanupRuns 
 
     public string SweepName => "refresh-tokens";
 
-    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+    public Task Invoke() => runs.RunOnceAsync(this, CancellationToken);
 
     public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken) => new(await tokens.PurgeAsync(cancellationToken));
 }

@@ -211,36 +211,25 @@ public sealed class UploadCompletion(
             // One statement, one round trip: the catalog row (a missing row left at this path by an earlier scan is the old
             // file's record and is reused), the upload's record (when it has one) and the job's end, which succeeds in the
             // same commit as the catalog change (never a file catalogued while its job reads as running).
-            var id = await db.Database.SqlQuery<long>($"""
-                WITH placed AS (
-                    INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, content_hash, state,
-                                         device, inode, name_is_valid, uploaded_by_id, uploaded_at)
-                    VALUES ({root.Id}, {parent.Id}, {target.Name}, {key}, {relativePath}, 1, {upload.Length}, {modified}, {EntryName.Extension(target.Name)},
-                            {hash}, 0, {unchecked((long)(stat?.Device ?? 0))}, {unchecked((long)(stat?.Inode ?? 0))}, true, {actor.UserId}, {now})
-                    ON CONFLICT (root_id, relative_path) DO UPDATE
-                    SET parent_id = EXCLUDED.parent_id, name = EXCLUDED.name, name_key = EXCLUDED.name_key, kind = 1, size = EXCLUDED.size,
-                        modified_at = EXCLUDED.modified_at, extension = EXCLUDED.extension, content_hash = EXCLUDED.content_hash, state = 0,
-                        missing_since = NULL, device = EXCLUDED.device, inode = EXCLUDED.inode, uploaded_by_id = EXCLUDED.uploaded_by_id,
-                        uploaded_at = EXCLUDED.uploaded_at
-                    RETURNING id),
-                recorded AS (
+            var id = await CatalogChanges.PlaceFileAsync(db, new PlacedFile(root.Id, parent.Id, target.Name, relativePath, upload.Length, modified, hash,
+                stat?.Device ?? 0, stat?.Inode ?? 0, actor.UserId, now), $"""
+                , recorded AS (
                     UPDATE uploads SET status = {(short)UploadStatus.Completed}, entry_id = (SELECT id FROM placed), "offset" = {upload.Length}
                     WHERE id = {upload.Id} AND {recorded}),
                 finished AS (
                     UPDATE jobs SET status = {(short)JobStatus.Succeeded}, result_entry_id = (SELECT id FROM placed), progress = 1, finished_at = {now}
                     WHERE id = {jobId})
-                SELECT id AS "Value" FROM placed
-                """).ToListAsync(cancellationToken);
+                """, cancellationToken);
             if (!recorded)
             {
                 // Sent whole with its creation: its row is written now, completed, so a late HEAD still answers.
-                db.Uploads.Add(CompletedRecord(upload, id[0]));
+                db.Uploads.Add(CompletedRecord(upload, id));
             }
 
             AuditTrail.Add(db, time, actor.UserId, "entry.upload", $"{root.Name}/{relativePath}", new { size = upload.Length, sha256 = Convert.ToHexStringLower(hash) });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return Result<long>.Success(id[0]);
+            return Result<long>.Success(id);
         });
         await TouchFoldersAsync(db, touchedIds, touchedAt);
         return placed;

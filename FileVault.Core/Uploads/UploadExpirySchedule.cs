@@ -23,7 +23,7 @@ public sealed class UploadExpirySchedule(
 
     public string SweepName => "uploads";
 
-    public Task Invoke() => runs.RunAsync(this, CancellationToken);
+    public Task Invoke() => runs.RunOnceAsync(this, CancellationToken);
 
     public async Task<SweepOutcome> SweepAsync(CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FileVault.Core.Access;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Tokens;
 using FileVault.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
@@ -129,7 +130,7 @@ public sealed class RefreshTokenRevocationTests(QuickRevalidationAppFactory app)
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<RefreshTokenPurgeSchedule>().Invoke();
+            await scope.ServiceProvider.GetRequiredService<CleanupRuns>().RunAsync(scope.ServiceProvider.GetRequiredService<RefreshTokenPurgeSchedule>(), default);
         }
 
         await using (var db = app.Database.CreateDbContext())

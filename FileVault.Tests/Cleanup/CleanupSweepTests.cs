@@ -2,13 +2,18 @@ using FileVault.Core.Access;
 using FileVault.Core.Audit;
 using FileVault.Core.Catalog;
 using FileVault.Core.Cleanup;
+using FileVault.Core.Data;
 using FileVault.Core.Jobs;
+using FileVault.Core.Locks;
 using FileVault.Core.Media;
 using FileVault.Core.Monitoring;
+using FileVault.Core.Redis;
 using FileVault.Core.Scanning;
 using FileVault.Core.Trash;
 using FileVault.Tests.Infrastructure;
+using FileVault.Tests.Media;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace FileVault.Tests.Cleanup;
@@ -26,7 +31,11 @@ public sealed class CleanupSweepTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _harness = await ScanHarness.CreateAsync(
-            root => File.WriteAllText(Path.Combine(root, "photo.jpg"), "x"),
+            root =>
+            {
+                File.WriteAllText(Path.Combine(root, "photo.jpg"), "x");
+                File.WriteAllText(Path.Combine(root, "gone.jpg"), "gone");
+            },
             new Dictionary<string, string?> { ["FileVault:Media:ThumbnailDirectory"] = _thumbnails });
         _admin = await HarnessUsers.CreateAsync(_harness, "boss@cleanup.test", Roles.Admin);
         Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
@@ -156,22 +165,95 @@ public sealed class CleanupSweepTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Thumbnails_of_entries_the_catalog_no_longer_holds_go_and_the_others_stay()
+    public async Task The_thumbnail_sweep_removes_orphans_vanished_entries_and_old_versions_and_records_what_it_removed()
     {
-        long photo;
-        await using (var db = _harness.Database.CreateDbContext())
+        var photo = await EntryAsync("photo.jpg");
+        var gone = await EntryAsync("gone.jpg");
+        var thumbnails = _harness.Get<ThumbnailFolder>();
+        var current = KeyOf(photo.Id, photo.Size, photo.ModifiedAt);
+        // Of another size: writing a version deletes the older ones of its size, so only an unwritten size can hold a stale one.
+        var oldVersion = KeyOf(photo.Id, photo.Size + 1, photo.ModifiedAt.AddMinutes(-5)) with { Size = ThumbnailSize.Medium };
+        var vanished = KeyOf(gone.Id, gone.Size, gone.ModifiedAt);
+        var orphan = KeyOf(987_654_321, 10, photo.ModifiedAt);
+        foreach (var key in new[] { oldVersion, current, vanished, orphan })
         {
-            photo = await db.Entries.Where(e => e.RootId == _harness.RootId && e.Name == "photo.jpg").Select(e => e.Id).SingleAsync();
+            await thumbnails.WriteAsync(key, [1, 2, 3], default);
         }
 
-        var live = ThumbnailFolderOf(photo);
-        var orphan = ThumbnailFolderOf(987_654_321);
+        File.WriteAllText(Path.Combine(_thumbnails, "321", "987654321", "not-a-thumbnail"), "?");
+        // The scan found gone.jpg missing from the disk.
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Entries.Where(e => e.Id == gone.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EntryState.Missing));
+        }
 
         var run = await RunAsync<ThumbnailFolderSweep>();
 
-        Assert.Equal((1L, (long?)1), (run.Removed, run.Kept));
-        Assert.True(File.Exists(Path.Combine(live, "thumb")));
-        Assert.False(Directory.Exists(orphan));
+        Assert.Equal((4L, (long?)1), (run.Removed, run.Kept));
+        Assert.NotNull(await thumbnails.ReadAsync(current, default));
+        Assert.Null(await thumbnails.ReadAsync(oldVersion, default));
+        Assert.Null(await thumbnails.ReadAsync(vanished, default));
+        Assert.False(Directory.Exists(Path.Combine(_thumbnails, "321", "987654321")));
+        var recorded = Assert.Single((await _harness.Get<CleanupRuns>().SummaryAsync(_admin, default)).Value, s => s.Last.Sweep == "thumbnails");
+        Assert.Equal(4L, recorded.Removed24h);
+    }
+
+    [Fact]
+    public async Task A_bounded_thumbnail_sweep_goes_on_where_the_last_run_stopped_whichever_instance_runs_it()
+    {
+        // Three orphans in three buckets; each run, as a fresh instance would make it, may look at one entry folder.
+        var orphans = new long[] { 900_500, 900_501, 900_502 };
+        foreach (var id in orphans)
+        {
+            await _harness.Get<ThumbnailFolder>().WriteAsync(KeyOf(id, 1, DateTimeOffset.UtcNow), [1], default);
+        }
+
+        var removed = new List<long>();
+        for (var i = 0; i < orphans.Length; i++)
+        {
+            removed.Add((await _harness.Get<CleanupRuns>().RunAsync(SweepOnANewInstance(entriesPerRun: 1), default))!.Removed);
+        }
+
+        Assert.Equal([1L, 1L, 1L], removed);
+        Assert.Empty(Directory.EnumerateFiles(_thumbnails, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_sweep_occurrence_runs_on_one_instance_only_and_the_next_occurrence_runs_again()
+    {
+        var at = new DateTimeOffset(2026, 12, 7, 3, 30, 0, TimeSpan.Zero);
+        CleanupRuns Instance(DateTimeOffset now)
+        {
+            var time = new FixedTime(now);
+            return new CleanupRuns(_harness.Get<Npgsql.NpgsqlDataSource>(), _harness.Get<IConnectionMultiplexer>(), _harness.Get<RedisKeys>(),
+                new ScheduleOccurrences(_harness.Get<IConnectionMultiplexer>(), _harness.Get<RedisKeys>(), time), time, new CountingLogger<CleanupRuns>());
+        }
+
+        var first = await Instance(at.AddSeconds(1)).RunOnceAsync(_harness.Get<ThumbnailFolderSweep>(), default);
+        var second = await Instance(at.AddSeconds(2)).RunOnceAsync(_harness.Get<ThumbnailFolderSweep>(), default);
+        var next = await Instance(at.AddHours(1)).RunOnceAsync(_harness.Get<ThumbnailFolderSweep>(), default);
+
+        Assert.NotNull(first);
+        Assert.Null(second);
+        Assert.NotNull(next);
+    }
+
+    [Fact]
+    public async Task With_redis_down_the_thumbnail_sweep_is_skipped_and_recorded_and_deletes_nothing()
+    {
+        var orphan = KeyOf(987_654_321, 10, DateTimeOffset.UtcNow);
+        await _harness.Get<ThumbnailFolder>().WriteAsync(orphan, [1], default);
+        await using var down = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{TestEnvironment.FreeLoopbackPort()},abortConnect=false,connectTimeout=500");
+        var keys = _harness.Get<RedisKeys>();
+        var runs = new CleanupRuns(_harness.Get<Npgsql.NpgsqlDataSource>(), down, keys, new ScheduleOccurrences(down, keys, TimeProvider.System), TimeProvider.System,
+            new CountingLogger<CleanupRuns>());
+        var sweep = new ThumbnailFolderSweep(_harness.Get<ThumbnailFolder>(), runs, down, keys, _harness.Get<IOptions<MediaOptions>>());
+
+        var run = await runs.RunOnceAsync(sweep, default);
+
+        Assert.StartsWith("Skipped", run?.Error);
+        Assert.NotNull(await _harness.Get<ThumbnailFolder>().ReadAsync(orphan, default));
+        Assert.Contains((await runs.SummaryAsync(_admin, default)).Value, s => s.Last.Sweep == "thumbnails" && s.Last.Error == run!.Error);
     }
 
     [Fact]
@@ -234,12 +316,27 @@ public sealed class CleanupSweepTests : IAsyncLifetime
         return run;
     }
 
-    private string ThumbnailFolderOf(long entryId)
+    /// <summary>A thumbnail's key as the thumbnail store makes it from the file's length and modification time.</summary>
+    private static ThumbnailKey KeyOf(long entryId, long length, DateTimeOffset modifiedAt) =>
+        new(entryId, length, modifiedAt.UtcTicks, ThumbnailSize.Small, ThumbnailFormat.Webp);
+
+    private async Task<Entry> EntryAsync(string name)
     {
-        var folder = Path.Combine(_thumbnails, (entryId % 1000).ToString("D3", System.Globalization.CultureInfo.InvariantCulture), entryId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "thumb"), "webp");
-        return folder;
+        await using var db = _harness.Database.CreateDbContext();
+        return await db.Entries.AsNoTracking().SingleAsync(e => e.RootId == _harness.RootId && e.Name == name);
+    }
+
+    /// <summary>The sweep with nothing kept in memory from an earlier run, as another instance has it.</summary>
+    private ThumbnailFolderSweep SweepOnANewInstance(int entriesPerRun)
+    {
+        var options = Options.Create(new MediaOptions { ThumbnailDirectory = _thumbnails, FolderSweepEntriesPerRun = entriesPerRun });
+        var folder = new ThumbnailFolder(_harness.Get<IDbContextFactory<FileVaultDbContext>>(), options, TimeProvider.System, new CountingLogger<ThumbnailFolder>());
+        return new ThumbnailFolderSweep(folder, _harness.Get<CleanupRuns>(), _harness.Get<IConnectionMultiplexer>(), _harness.Get<RedisKeys>(), options);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private async Task<List<long>> StatisticsBytesAsync()

@@ -7,7 +7,6 @@ using FileVault.Core.Operations;
 using FileVault.Web.Components.Pages.Files;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace FileVault.Tests.Components;
 
@@ -15,7 +14,7 @@ namespace FileVault.Tests.Components;
 /// <remarks>The bUnit context is disposed asynchronously: MudBlazor's dialog services are IAsyncDisposable only.</remarks>
 public sealed class BatchRenameDialogTests : IAsyncLifetime
 {
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private static readonly IReadOnlyList<BrowseItem> Items =
     [
         Item(11, "보고서.hwp", EntryKind.File),
@@ -29,9 +28,6 @@ public sealed class BatchRenameDialogTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         CultureInfo.CurrentUICulture = new CultureInfo("ko-KR");
         return Task.CompletedTask;
     }

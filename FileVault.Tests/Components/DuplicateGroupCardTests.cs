@@ -4,7 +4,6 @@ using FileVault.Core.Duplicates;
 using FileVault.Web.Components.Pages.Admin.Duplicates;
 using FileVault.Web.Components.Shared;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace FileVault.Tests.Components;
 
@@ -12,15 +11,12 @@ namespace FileVault.Tests.Components;
 public sealed class DuplicateGroupCardTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Modified = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previous = CultureInfo.CurrentUICulture;
 
     public Task InitializeAsync()
     {
         CultureInfo.CurrentUICulture = new CultureInfo("en-US");
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         // The reader's browser is in Seoul; the test machine is not.
         _bunit.Services.AddSingleton(TimeProvider.System);
         _bunit.Services.AddLogging();

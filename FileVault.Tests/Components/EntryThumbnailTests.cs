@@ -1,8 +1,6 @@
 using Bunit;
 using FileVault.Core.Catalog;
 using FileVault.Web.Components.Pages.Files;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace FileVault.Tests.Components;
 
@@ -10,15 +8,9 @@ namespace FileVault.Tests.Components;
 public sealed class EntryThumbnailTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Modified = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
 
-    public Task InitializeAsync()
-    {
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _bunit.DisposeAsync();
 

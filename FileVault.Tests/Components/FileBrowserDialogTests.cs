@@ -10,7 +10,6 @@ using FileVault.Web.Components.Pages.Files;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 using FileVault.Core.Jobs;
 
 namespace FileVault.Tests.Components;
@@ -23,7 +22,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
 {
     private static readonly string[] Folders =
         ["영업부/2024/1분기", "영업부/2025", "영업부/기밀", "인사부", .. Enumerable.Range(0, 105).Select(i => $"영업부/2024/1분기/현장{i:D3}")];
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previousCulture = CultureInfo.CurrentUICulture;
     private ScanHarness _harness = default!;
     private AsyncServiceScope _scope;
@@ -53,10 +52,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
         }
 
         _scope = _harness.CreateScope();
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
         _bunit.Services.AddSingleton(_scope.ServiceProvider.GetRequiredService<CatalogBrowser>());
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     public async Task DisposeAsync()
@@ -79,7 +75,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
     [Fact]
     public async Task A_folder_being_moved_cannot_be_entered_nor_chosen_and_up_stops_at_the_users_entry_point()
     {
-        var moving = await IdOfAsync("영업부/2024");
+        var moving = await _harness.IdOfAsync("영업부/2024");
         var (provider, dialog) = await OpenPickerAsync("영업부", excluded: [moving]);
         provider.WaitForAssertion(() => Assert.Equal(2, PickerNames(provider).Length));
 
@@ -99,7 +95,7 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
         await provider.Find("#picker-choose").ClickAsync(new());
 
         var result = await dialog.Result;
-        Assert.Equal(await IdOfAsync("영업부/2025"), Assert.IsType<long>(result!.Data));
+        Assert.Equal(await _harness.IdOfAsync("영업부/2025"), Assert.IsType<long>(result!.Data));
     }
 
     [Theory]
@@ -164,10 +160,4 @@ public sealed class FileBrowserDialogTests : IAsyncLifetime
 
     private static string[] PickerNames(IRenderedComponent<MudDialogProvider> provider) =>
         provider.FindAll("[data-picker-name]").Select(n => n.GetAttribute("data-picker-name")!).ToArray();
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
-    }
 }

@@ -2,25 +2,17 @@ using System.Globalization;
 using Bunit;
 using FileVault.Core.Monitoring;
 using FileVault.Web.Components.Pages.Admin.Statistics;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace FileVault.Tests.Components;
 
 /// <summary>The storage statistics tables as they render one root's breakdown, in English and Korean.</summary>
 public sealed class StorageBreakdownTablesTests : IAsyncLifetime
 {
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previous = CultureInfo.CurrentCulture;
     private readonly CultureInfo _previousUi = CultureInfo.CurrentUICulture;
 
-    public Task InitializeAsync()
-    {
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {

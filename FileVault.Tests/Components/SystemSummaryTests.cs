@@ -2,24 +2,19 @@ using System.Globalization;
 using Bunit;
 using FileVault.Core.Monitoring;
 using FileVault.Web.Components.Pages.Admin.SystemDashboard;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace FileVault.Tests.Components;
 
 /// <summary>The dashboard's summary and process tables as they render one sample.</summary>
 public sealed class SystemSummaryTests : IAsyncLifetime
 {
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previous = CultureInfo.CurrentCulture;
     private readonly CultureInfo _previousUi = CultureInfo.CurrentUICulture;
 
     public Task InitializeAsync()
     {
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("en-US");
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
         return Task.CompletedTask;
     }
 

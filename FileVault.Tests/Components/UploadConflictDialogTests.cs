@@ -4,7 +4,6 @@ using FileVault.Core.Operations;
 using FileVault.Web.Components.Uploads;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 using FileVault.Core.Jobs;
 
 namespace FileVault.Tests.Components;
@@ -16,15 +15,12 @@ namespace FileVault.Tests.Components;
 public sealed class UploadConflictDialogTests : IAsyncLifetime
 {
     private static readonly UploadConflict[] Conflicts = [new("보고서.docx", Replaceable: true), new("사진/기밀.jpg", Replaceable: false)];
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previousCulture = CultureInfo.CurrentUICulture;
 
     public UploadConflictDialogTests()
     {
         CultureInfo.CurrentUICulture = new CultureInfo("ko-KR");
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -52,11 +52,4 @@ public sealed class DownloadFixture : ServedAppFixture
         new Random(20261202).NextBytes(bytes);
         return bytes;
     }
-
-    public void Write(string relative, byte[] content)
-    {
-        var path = PathOf(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, content);
-    }
 }

@@ -199,7 +199,7 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
             Assert.Equal("auth.forbidden", (await _harness.Get<DuplicateScans>().RequestAsync(user, default)).Error?.Code);
             Assert.Equal("auth.forbidden", (await _harness.Get<DuplicateScans>().LastAsync(user, default)).Error?.Code);
             Assert.Equal("auth.forbidden", (await report.PageAsync(user, new DuplicateFilter(), default)).Error?.Code);
-            Assert.Equal("auth.forbidden", (await report.ResolveAsync(user, await IdOfAsync("a.bin"), null, default)).Error?.Code);
+            Assert.Equal("auth.forbidden", (await report.ResolveAsync(user, await _harness.IdOfAsync("a.bin"), null, default)).Error?.Code);
         }
 
         await StartRunnerAsync();
@@ -241,7 +241,7 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
             IReadOnlyList<long> jobs;
             await using (var scope = _harness.CreateScope())
             {
-                jobs = (await scope.ServiceProvider.GetRequiredService<DuplicateReport>().ResolveAsync(_admin, await IdOfAsync("영업부/견적서.xlsx"), null, default)).Value;
+                jobs = (await scope.ServiceProvider.GetRequiredService<DuplicateReport>().ResolveAsync(_admin, await _harness.IdOfAsync("영업부/견적서.xlsx"), null, default)).Value;
             }
 
             foreach (var id in jobs)
@@ -292,7 +292,7 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
         await File.WriteAllBytesAsync(_harness.PathOf("b.bin"), changed);
 
         await using var scope = _harness.CreateScope();
-        var resolved = await scope.ServiceProvider.GetRequiredService<DuplicateReport>().ResolveAsync(_admin, await IdOfAsync("a.bin"), null, default);
+        var resolved = await scope.ServiceProvider.GetRequiredService<DuplicateReport>().ResolveAsync(_admin, await _harness.IdOfAsync("a.bin"), null, default);
 
         Assert.Equal("duplicates.changed", resolved.Error?.Code);
         Assert.True(File.Exists(_harness.PathOf("a.bin")) && File.Exists(_harness.PathOf("b.bin")));
@@ -340,12 +340,6 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
         using var ln = Process.Start("ln", ["--", _harness.PathOf(existing), _harness.PathOf(link)]);
         ln.WaitForExit();
         Assert.Equal(0, ln.ExitCode);
-    }
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
     }
 
     private static byte[] Bytes(int length, int seed)

@@ -20,8 +20,7 @@ public sealed class AccessAdminTests(BrowserFixture browser, KestrelAppFactory a
         var rootId = await CatalogAsync("Sales/2024", "Sales-Confidential", "HR");
         var reader = await app.CreateUserAsync(ReaderEmail, Roles.User);
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
 
         await page.GotoAsync("/admin");
         await BrowserFixture.WaitForInteractiveAsync(page);

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Audit;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -24,8 +23,7 @@ public sealed class AuditLogTests(BrowserFixture browser, KestrelAppFactory app)
         }
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync("/admin/audit");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#audit-table tbody tr");

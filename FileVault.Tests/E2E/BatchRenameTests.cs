@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -31,8 +30,7 @@ public sealed class BatchRenameTests(BrowserFixture browser, KestrelAppFactory a
     public async Task Three_files_selected_with_ctrl_click_get_a_prefix_and_numbers_after_a_preview()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#entry-rows [data-entry-id]");

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -20,8 +19,7 @@ public sealed class DuplicatesBrowserTests(BrowserFixture browser, KestrelAppFac
         await app.ScanStorageAsync();
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync("/admin/duplicates");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.ClickAsync("#find-duplicates");

@@ -163,8 +163,7 @@ public sealed class FileOperationsBrowserTests(BrowserFixture browser, KestrelAp
     private async Task<(IPage Page, ILocator Rows)> OpenFolderAsync()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#entry-rows [data-entry-id]");

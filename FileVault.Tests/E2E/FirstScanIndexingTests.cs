@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Access;
 using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
@@ -26,8 +25,7 @@ public sealed class FirstScanIndexingTests(BrowserFixture browser, KestrelAppFac
 
         var rootId = await RootIdAsync();
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{rootId}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Assertions.Expect(page.Locator("#folder-error")).ToContainTextAsync("none is running");

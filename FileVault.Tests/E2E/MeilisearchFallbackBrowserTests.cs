@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Search.Meilisearch;
 using FileVault.Tests.Infrastructure;
 using FileVault.Tests.Search.Meilisearch;
@@ -34,8 +33,7 @@ public sealed class MeilisearchFallbackBrowserTests(BrowserFixture browser, Meil
     public async Task With_meilisearch_unreachable_the_search_page_answers_from_the_database_and_says_so()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync("/search?q=" + Uri.EscapeDataString("견적서"));
         await Assertions.Expect(page.Locator("#search-count")).ToHaveTextAsync("결과 2개");
         await Assertions.Expect(page.Locator("#search-answered-by-database")).ToContainTextAsync("데이터베이스가 답했습니다");

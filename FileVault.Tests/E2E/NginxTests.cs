@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
@@ -24,8 +23,7 @@ public sealed class NginxTests(BrowserFixture browser, AppBehindNginx site) : IC
         var sockets = new ConcurrentQueue<IWebSocket>();
         page.WebSocket += (_, socket) => sockets.Enqueue(socket);
 
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         // The circuit must run over the WebSocket upgrade, not a fallback transport that works without it.

@@ -48,8 +48,7 @@ public sealed class PhotoViewerBrowserTests(BrowserFixture browser, KestrelAppFa
                 thumbnailRequests.Add(request.Url);
             }
         };
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Assertions.Expect(page.Locator("#entry-rows [data-entry-id]")).ToHaveCountAsync(4);
@@ -110,8 +109,7 @@ public sealed class PhotoViewerBrowserTests(BrowserFixture browser, KestrelAppFa
     public async Task Search_results_show_a_photo_as_its_small_thumbnail_and_other_files_as_their_icon()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
 
         long folderId;
         await using (var db = app.Database.CreateDbContext())
@@ -160,8 +158,7 @@ public sealed class PhotoViewerBrowserTests(BrowserFixture browser, KestrelAppFa
         }
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await Poll.UntilAsync(async () =>
         {
             await using var db = app.Database.CreateDbContext();

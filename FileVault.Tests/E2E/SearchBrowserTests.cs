@@ -96,8 +96,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
     public async Task Search_in_this_folder_starts_from_the_folder_toolbar_and_a_bad_link_is_explained()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString("공용")}");
         await BrowserFixture.WaitForInteractiveAsync(page);
 
@@ -118,8 +117,7 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
     public async Task The_app_bar_shows_matches_while_typing_and_hangul_typed_on_the_english_layout_is_offered()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await BrowserFixture.WaitForInteractiveAsync(page);
 
         // 초성 while typing: ㄱㅈㅅ is 견적서; the first matches show under the box without leaving the page.

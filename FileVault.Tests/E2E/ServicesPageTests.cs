@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Scanning;
 using FileVault.Core.Cleanup;
 using FileVault.Core.Storage;
@@ -30,8 +29,7 @@ public sealed class ServicesPageTests(BrowserFixture browser, KestrelAppFactory 
             // One cleanup run to show: the audit sweep, as its daily schedule would run it.
             await app.Services.GetRequiredService<CleanupRuns>().RunAsync(app.Services.GetRequiredService<AuditRetentionSweep>(), default);
             var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-            await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+            await BrowserFixture.SignInAsAdminAsync(page);
             await page.GotoAsync("/admin/services");
             await BrowserFixture.WaitForInteractiveAsync(page);
             await page.ClickAsync("#services-check");

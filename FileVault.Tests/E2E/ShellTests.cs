@@ -60,8 +60,7 @@ public sealed class ShellTests(BrowserFixture browser, KestrelAppFactory app) : 
     public async Task Language_switch_and_dark_mode_toggle_work_and_persist()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await BrowserFixture.WaitForInteractiveAsync(page);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Files");
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
 using FileVault.Core.Storage;
@@ -91,8 +90,7 @@ public sealed class StorageAdminTests(BrowserFixture browser, KestrelAppFactory 
     private async Task<IPage> SignedInAdminAsync(string locale)
     {
         var page = await browser.NewPageAsync(app.BaseAddress, locale);
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         return page;
     }
 }

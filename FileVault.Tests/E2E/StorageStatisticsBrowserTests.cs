@@ -18,8 +18,7 @@ public sealed class StorageStatisticsBrowserTests(BrowserFixture browser, Kestre
         await app.ScanStorageAsync();
 
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync("/admin/statistics");
         await BrowserFixture.WaitForInteractiveAsync(page);
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Monitoring;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,8 +13,7 @@ public sealed class SystemDashboardTests(BrowserFixture browser, KestrelAppFacto
     public async Task An_admin_sees_the_live_figures_change_and_the_sampling_stops_when_the_page_closes()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync("/admin/system");
         await BrowserFixture.WaitForInteractiveAsync(page);
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
 using FileVault.Tests.Media;
@@ -31,8 +30,7 @@ public sealed class ThumbnailBrowserTests(BrowserFixture browser, KestrelAppFact
     public async Task A_folder_of_photos_shows_real_thumbnails_in_the_grid_and_the_list_icons_for_the_rest_and_the_camera_in_the_details()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var rows = page.Locator("#entry-rows [data-entry-id]");

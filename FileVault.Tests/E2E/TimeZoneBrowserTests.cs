@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using FileVault.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -41,8 +40,7 @@ public sealed class TimeZoneBrowserTests(BrowserFixture browser, KestrelAppFacto
         var shown = TimeZoneInfo.ConvertTime(Modified, TimeZoneInfo.FindSystemTimeZoneById(zone)).ToString("g", CultureInfo.GetCultureInfo("en"));
         Assert.StartsWith(clock, shown, StringComparison.Ordinal);
         var page = await browser.NewPageAsync(app.BaseAddress, "en-US", zone);
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
 
         await page.GotoAsync($"/files/{_rootId}/{Uri.EscapeDataString(Folder)}");
         await BrowserFixture.WaitForInteractiveAsync(page);

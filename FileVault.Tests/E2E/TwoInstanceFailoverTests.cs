@@ -24,8 +24,7 @@ public sealed class TwoInstanceFailoverTests(BrowserFixture browser, TwoAppsBehi
         {
             Name = "fv_route", Value = routeKey, Domain = "127.0.0.1", Path = "/", Secure = true, HttpOnly = true, SameSite = SameSiteAttribute.Lax,
         }]);
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         await page.GotoAsync($"/files/{rootId}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await TwoInstanceTests.AssertServedByAsync(page, site.Second);

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Tests.Infrastructure;
@@ -121,8 +120,7 @@ public sealed class TwoInstanceTests(BrowserFixture browser, TwoAppsBehindNginx 
     {
         var page = await browser.NewPageAsync(site.Nginx.BaseAddress, "en-US");
         await page.Context.AddCookiesAsync([RouteCookie(await site.RouteKeyForAsync(app))]);
-        await BrowserFixture.SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
+        await BrowserFixture.SignInAsAdminAsync(page);
         return page;
     }
 

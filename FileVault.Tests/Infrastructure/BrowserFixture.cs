@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace FileVault.Tests.Infrastructure;
@@ -66,6 +67,13 @@ public sealed class BrowserFixture : IAsyncLifetime
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#sign-in-submit");
+    }
+
+    /// <summary>Signs in as the first admin and waits for the file browser the sign-in lands on.</summary>
+    public static async Task SignInAsAdminAsync(IPage page)
+    {
+        await SignInAsync(page, FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/files$"), new() { Timeout = 30_000 });
     }
 
     /// <summary>Waits until the page's Blazor circuit is connected and has rendered once.</summary>

@@ -26,4 +26,21 @@ internal static class HarnessUsers
         await db.SaveChangesAsync();
         return AccessSubject.Create(userId, [role]);
     }
+
+    /// <summary>A new user (role User) allowed <paramref name="permissions"/> on <paramref name="folder"/> of the harness's root.</summary>
+    public static async Task<AccessSubject> WithGrantAsync(ScanHarness harness, string folder, Permission permissions)
+    {
+        var user = await CreateAsync(harness, $"{Guid.NewGuid()}@t", Roles.User);
+        await using (var db = harness.Database.CreateDbContext())
+        {
+            db.FolderGrants.Add(new FolderGrant
+            {
+                RootId = harness.RootId, RelativePath = folder, UserId = user.UserId, Permissions = permissions, Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        await harness.Get<AccessVersion>().BumpAsync();
+        return user;
+    }
 }

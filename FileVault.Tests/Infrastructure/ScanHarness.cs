@@ -57,6 +57,14 @@ public sealed partial class ScanHarness : IAsyncDisposable
         File.WriteAllText(path, content);
     }
 
+    /// <summary>The id of the active entry at <paramref name="relativePath"/> in this root (or in <paramref name="rootId"/>).</summary>
+    public async Task<long> IdOfAsync(string relativePath, int? rootId = null)
+    {
+        var root = rootId ?? RootId;
+        await using var db = Database.CreateDbContext();
+        return await db.Entries.Where(e => e.RootId == root && e.RelativePath == relativePath && e.State == EntryState.Active).Select(e => e.Id).SingleAsync();
+    }
+
     /// <summary>Active catalog rows of this root, by relative path (the root itself excluded).</summary>
     public async Task<Dictionary<string, Entry>> CatalogAsync()
     {

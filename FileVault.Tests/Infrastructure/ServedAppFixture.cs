@@ -3,17 +3,20 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FileVault.Core.Catalog;
 using FileVault.Core.Scanning;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Infrastructure;
 
 /// <summary>
-/// The app on a real socket (curl, Node's tus-js-client or nginx talk to it) over a root the fixture has written and
-/// scanned, with a bearer token of the first admin. A fixture writes its files, then calls <see cref="ServeAsync"/>.
+/// The app on a real socket (curl, Node's tus-js-client or nginx talk to it) — or in memory, for tests that need no
+/// socket — over a root the fixture has written and scanned, with a bearer token of the first admin. A fixture writes
+/// its files, then calls <see cref="ServeAsync"/>.
 /// </summary>
 public abstract class ServedAppFixture : FileVaultAppFactory
 {
+    /// <summary>The real socket's address; null when the app is served in memory only.</summary>
     public Uri BaseAddress { get; private set; } = default!;
 
     public int RootId { get; private set; }
@@ -21,10 +24,17 @@ public abstract class ServedAppFixture : FileVaultAppFactory
     /// <summary>A bearer token of the first admin.</summary>
     public string AdminToken { get; private set; } = default!;
 
-    /// <summary>Starts Kestrel, waits until the app is ready, scans the root and takes the admin's token.</summary>
-    protected async Task ServeAsync()
+    /// <summary>
+    /// Starts Kestrel (or, with <paramref name="onSocket"/> false, only the in-memory test server, which
+    /// <see cref="Client"/> then goes through), waits until the app is ready, scans the root and takes the admin's token.
+    /// </summary>
+    protected async Task ServeAsync(bool onSocket = true)
     {
-        BaseAddress = StartKestrel();
+        if (onSocket)
+        {
+            BaseAddress = StartKestrel();
+        }
+
         await WaitUntilReadyAsync();
         await using (var db = Database.CreateDbContext())
         {
@@ -49,10 +59,12 @@ public abstract class ServedAppFixture : FileVaultAppFactory
         return (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
-    /// <summary>A client of the real socket, with a bearer token when given one.</summary>
+    /// <summary>A client of the real socket (or of the in-memory server), with a bearer token when given one.</summary>
     public HttpClient Client(string? token = null)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+        var client = BaseAddress is null
+            ? CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false })
+            : new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -70,4 +82,12 @@ public abstract class ServedAppFixture : FileVaultAppFactory
     }
 
     public string PathOf(string relative) => Path.Combine(StorageDirectory, relative);
+
+    /// <summary>Writes a file into the root, with its folders (the catalog learns of it at the next scan).</summary>
+    public void Write(string relative, byte[] content)
+    {
+        var path = PathOf(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, content);
+    }
 }

@@ -1,25 +1,14 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using FileVault.Core.Access;
-using FileVault.Core.Catalog;
-using FileVault.Core.Scanning;
 using FileVault.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Media;
 
 /// <summary>
-/// The app over a scanned root of images: photos anyone granted may read (<c>Photos</c>), one a user is denied
-/// (<c>Photos/Private</c>), and the bad inputs the generator must survive (<c>Bad</c>).
+/// The app, in memory, over a scanned root of images: photos anyone granted may read (<c>Photos</c>), one a user
+/// is denied (<c>Photos/Private</c>), and the bad inputs the generator must survive (<c>Bad</c>).
 /// </summary>
-public class ThumbnailFixture : FileVaultAppFactory
+public class ThumbnailFixture : ServedAppFixture
 {
-    public int RootId { get; private set; }
-
-    public string AdminToken { get; private set; } = default!;
-
     /// <summary>A user who may read Photos but is denied Photos/Private.</summary>
     public string ReaderToken { get; private set; } = default!;
 
@@ -41,14 +30,7 @@ public class ThumbnailFixture : FileVaultAppFactory
         Write("Bad/truncated.jpg", TestImages.FourQuadrants(800, 600)[..3000]);
         Write("Bad/corrupt.jpg", TestImages.Corrupt(TestImages.FourQuadrants(800, 600)));
         Write("Bad/huge.png", TestImages.PngHeaderOnly(100_000, 100_000));
-        await WaitUntilReadyAsync();
-        await using (var db = Database.CreateDbContext())
-        {
-            RootId = await db.StorageRoots.Select(r => r.Id).SingleAsync();
-        }
-
-        await ScanAsync();
-        AdminToken = await TokenAsync(AdminEmail, AdminPassword);
+        await ServeAsync(onSocket: false);
         var reader = await CreateUserAsync(ReaderEmail, Roles.User);
         await using (var db = Database.CreateDbContext())
         {
@@ -60,41 +42,5 @@ public class ThumbnailFixture : FileVaultAppFactory
         ReaderToken = await TokenAsync(ReaderEmail, UserPassword);
     }
 
-    public async Task ScanAsync()
-    {
-        var run = await Services.GetRequiredService<Scanner>().RunAsync(RootId, ScanKind.Full, "test", CancellationToken.None);
-        Assert.Equal(ScanStatus.Completed, run.Status);
-    }
-
-    public async Task<string> TokenAsync(string email, string password)
-    {
-        using var client = CreateClient();
-        var token = await client.PostAsJsonAsync("/api/v1/auth/token", new { email, password });
-        Assert.True(token.IsSuccessStatusCode, await token.Content.ReadAsStringAsync());
-        return (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
-    public HttpClient Client(string token)
-    {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    public async Task<long> IdAsync(string relativePath)
-    {
-        await using var db = Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == RootId && e.RelativePath == relativePath && e.State == EntryState.Active).Select(e => e.Id).SingleAsync();
-    }
-
     public async Task<string> UrlAsync(string relativePath, string size = "small") => $"/api/v1/entries/{await IdAsync(relativePath)}/thumbnail?size={size}";
-
-    public string PathOf(string relative) => Path.Combine(StorageDirectory, relative);
-
-    public void Write(string relative, byte[] content)
-    {
-        var path = PathOf(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, content);
-    }
 }

@@ -8,7 +8,11 @@ using Microsoft.Extensions.Options;
 
 namespace FileVault.Tests.Media;
 
-/// <summary>The thumbnail folder must lie outside every storage root: inside one, its files would be catalogued and served as the share's.</summary>
+/// <summary>
+/// The thumbnail folder must lie outside every storage root (inside one, its files would be catalogued and served as
+/// the share's), and its sweep keeps only what the catalog can still serve. The scheduled, recorded, run-once sweep
+/// over it is tested in CleanupSweepTests.
+/// </summary>
 public sealed class ThumbnailFolderTests : IAsyncLifetime
 {
     private ScanHarness _harness = default!;
@@ -53,7 +57,7 @@ public sealed class ThumbnailFolderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_sweep_deletes_thumbnails_of_vanished_and_changed_images_and_keeps_current_and_trashed_ones()
+    public async Task The_sweep_deletes_thumbnails_of_vanished_and_changed_images_and_orphans_and_keeps_current_and_trashed_ones()
     {
         _harness.WriteFile("사진/kept.jpg", "kept");
         _harness.WriteFile("사진/changed.jpg", "before");
@@ -76,6 +80,9 @@ public sealed class ThumbnailFolderTests : IAsyncLifetime
             var trashed = await WriteCurrentAsync(thumbnails, "사진/trashed.jpg");
             var neverCatalogued = new ThumbnailKey(987_654_321, 10, 10, ThumbnailSize.Small, ThumbnailFormat.Webp);
             await thumbnails.WriteAsync(neverCatalogued, [9], CancellationToken.None);
+            // An orphan's folder goes whole, with whatever else it holds.
+            var orphanFolder = Path.Combine(folder, "321", "987654321");
+            File.WriteAllText(Path.Combine(orphanFolder, "not-a-thumbnail"), "?");
             File.WriteAllText(_harness.PathOf("사진/changed.jpg"), "after, longer");
             File.Delete(_harness.PathOf("사진/vanished.jpg"));
             await _harness.ScanAsync(ScanKind.Full);
@@ -84,9 +91,10 @@ public sealed class ThumbnailFolderTests : IAsyncLifetime
                 await db.Entries.Where(e => e.Id == trashed.EntryId).ExecuteUpdateAsync(s => s.SetProperty(e => e.State, EntryState.Trashed));
             }
 
-            var swept = await thumbnails.SweepAsync(1000, CancellationToken.None);
+            var swept = await thumbnails.SweepAsync(0, 1000, CancellationToken.None);
 
-            Assert.Equal(3, swept.FilesDeleted);
+            Assert.Equal((4, 2), (swept.FilesDeleted, swept.FilesKept));
+            Assert.False(Directory.Exists(orphanFolder));
             Assert.NotNull(await thumbnails.ReadAsync(kept, CancellationToken.None));
             Assert.NotNull(await thumbnails.ReadAsync(trashed, CancellationToken.None));
             Assert.Null(await thumbnails.ReadAsync(oldVersion, CancellationToken.None));
@@ -94,7 +102,7 @@ public sealed class ThumbnailFolderTests : IAsyncLifetime
             Assert.Null(await thumbnails.ReadAsync(neverCatalogued, CancellationToken.None));
             // Their entry folders went with them; a second run finds nothing more to do.
             Assert.Equal(2, Directory.EnumerateDirectories(folder).SelectMany(Directory.EnumerateDirectories).Count());
-            Assert.Equal(0, (await thumbnails.SweepAsync(1000, CancellationToken.None)).FilesDeleted);
+            Assert.Equal(0, (await thumbnails.SweepAsync(swept.NextBucket, 1000, CancellationToken.None)).FilesDeleted);
         }
         finally
         {
@@ -115,11 +123,11 @@ public sealed class ThumbnailFolderTests : IAsyncLifetime
                 await thumbnails.WriteAsync(new ThumbnailKey(id, 1, 1, ThumbnailSize.Small, ThumbnailFormat.Webp), [1], CancellationToken.None);
             }
 
-            var first = await thumbnails.SweepAsync(1, CancellationToken.None);
-            var second = await thumbnails.SweepAsync(1, CancellationToken.None);
-            var third = await thumbnails.SweepAsync(1, CancellationToken.None);
+            var first = await thumbnails.SweepAsync(0, 1, CancellationToken.None);
+            var second = await thumbnails.SweepAsync(first.NextBucket, 1, CancellationToken.None);
+            var third = await thumbnails.SweepAsync(second.NextBucket, 1, CancellationToken.None);
 
-            Assert.Equal([(1, 1), (1, 1), (1, 1)], new[] { first, second, third }.Select(r => (r.EntriesLookedAt, r.FilesDeleted)));
+            Assert.Equal([(1, 1, 2), (1, 1, 3), (1, 1, 4)], new[] { first, second, third }.Select(r => (r.EntriesLookedAt, r.FilesDeleted, r.NextBucket)));
             Assert.Empty(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
         }
         finally

@@ -212,8 +212,8 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
     public async Task Entries_of_another_folder_and_readers_without_write_are_refused()
     {
         var ids = await IdsAsync("a.jpg");
-        var elsewhere = await IdOfAsync("사진/2024/inside.jpg");
-        var reader = await UserWithGrantAsync("사진", Permission.Read);
+        var elsewhere = await _harness.IdOfAsync("사진/2024/inside.jpg");
+        var reader = await HarnessUsers.WithGrantAsync(_harness, "사진", Permission.Read);
 
         var mixed = await BatchRenameAsync(Admin, [.. ids, elsewhere], new BatchRenameRule { Prefix = "x_" });
         var forbidden = await BatchRenameAsync(reader, ids, new BatchRenameRule { Prefix = "x_" });
@@ -230,7 +230,7 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
         var ids = await IdsAsync("a.jpg");
         await using var scope = _harness.CreateScope();
         var operations = scope.ServiceProvider.GetRequiredService<BatchRenameOperations>();
-        var folder = await IdOfAsync("사진");
+        var folder = await _harness.IdOfAsync("사진");
         var rule = new BatchRenameRule { Prefix = "x_" };
 
         var first = await operations.BatchRenameAsync(Admin, folder, rule, ids, "click-9", CancellationToken.None);
@@ -247,7 +247,7 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
     private async Task<Result<BatchRenameSummary>> BatchRenameAsync(AccessSubject actor, IReadOnlyList<long> ids, BatchRenameRule rule)
     {
         await using var scope = _harness.CreateScope();
-        var folder = await IdOfAsync("사진");
+        var folder = await _harness.IdOfAsync("사진");
         return await scope.ServiceProvider.GetRequiredService<BatchRenameOperations>().BatchRenameAsync(actor, folder, rule, ids, null, CancellationToken.None);
     }
 
@@ -256,30 +256,9 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
         var ids = new List<long>();
         foreach (var name in names)
         {
-            ids.Add(await IdOfAsync("사진/" + name));
+            ids.Add(await _harness.IdOfAsync("사진/" + name));
         }
 
         return ids;
-    }
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath && e.State == EntryState.Active)
-            .Select(e => e.Id).SingleAsync();
-    }
-
-    private async Task<AccessSubject> UserWithGrantAsync(string folder, Permission permissions)
-    {
-        var userId = Guid.NewGuid();
-        await using (var db = _harness.Database.CreateDbContext())
-        {
-            db.Users.Add(new FileVaultUser { Id = userId, UserName = userId + "@t", Email = userId + "@t", NormalizedEmail = (userId + "@T").ToUpperInvariant(), NormalizedUserName = (userId + "@T").ToUpperInvariant(), SecurityStamp = "s" });
-            db.FolderGrants.Add(new FolderGrant { RootId = _harness.RootId, RelativePath = folder, UserId = userId, Permissions = permissions, Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync();
-        }
-
-        await _harness.Get<AccessVersion>().BumpAsync();
-        return AccessSubject.Create(userId, [Roles.User]);
     }
 }

@@ -1,11 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using FileVault.Core.Access;
-using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
-using FileVault.Core.Scanning;
-using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +16,7 @@ namespace FileVault.Tests.Operations;
 /// temporary file is left, and the catalog agrees with the disk.
 /// </summary>
 [Collection(JobRunnerProcessCollection.Name)]
-public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : KillScenario
+public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : KillScenario(output)
 {
     private const int Kills = 5;
 
@@ -43,54 +39,24 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : KillSc
             jobId = requested.Value;
         }
 
-        var ledger = Harness.Get<JobLedger>();
         var random = new Random(7);
-        var killedWhileRunning = 0;
-        for (var attempt = 0; killedWhileRunning < Kills && attempt < 2 * Kills; attempt++)
+        var thresholds = Enumerable.Range(0, 2 * Kills).Select(_ => random.Next(1, 32) << 20).ToArray();
+        // Even attempts are killed soon after the claim; odd ones once the temporary archive has grown past a random size.
+        var finished = await RunWithKillsAsync(jobId, new KillPlan(Kills, MaxAttempts: 2 * Kills, MinKillsWhileRunning: 3)
         {
-            using var child = JobRunnerProcess.Start(Harness);
-            var attemptsBefore = (await ledger.GetAsync(jobId, default))!.Attempts;
-            // Even attempts are killed soon after the claim; odd ones once the temporary archive has grown past a random size.
-            var threshold = random.Next(1, 32) << 20;
-            await UntilAsync(child, async () =>
-                await ledger.GetAsync(jobId, default) is { Status: JobStatus.Running } job && job.Attempts > attemptsBefore
-                && (attempt % 2 == 0 || Temporaries().Any(t => new FileInfo(t) is { Exists: true } file && file.Length >= threshold)));
-            if (attempt % 2 == 0)
+            Ready = attempt => attempt % 2 == 0 || Temporaries().Any(t => new FileInfo(t) is { Exists: true } file && file.Length >= thresholds[attempt]),
+            Delay = attempt => TimeSpan.FromMilliseconds(attempt % 2 == 0 ? random.Next(0, 300) : 0),
+            AfterKill = () =>
             {
-                await Task.Delay(random.Next(0, 300));
-            }
+                if (File.Exists(Harness.PathOf("원본.zip")))
+                {
+                    // Renamed into place: it must already be whole.
+                    AssertArchiveHoldsTheSources();
+                }
+            },
+        });
 
-            if (child.HasExited)
-            {
-                Assert.True(child.ExitCode == 0, $"exit code {child.ExitCode}; its log: {JobRunnerProcess.LogOf(child)}");
-                break;
-            }
-
-            child.Kill(entireProcessTree: true);
-            await child.WaitForExitAsync();
-            var state = (await ledger.GetAsync(jobId, default))!;
-            output.WriteLine($"kill {attempt + 1}: job {state.Status}, progress {state.Progress:P0}, temporaries {Temporaries().Count}");
-            if (state.Status == JobStatus.Running)
-            {
-                killedWhileRunning++;
-            }
-
-            if (File.Exists(Harness.PathOf("원본.zip")))
-            {
-                // Renamed into place: it must already be whole.
-                AssertArchiveHoldsTheSources();
-            }
-        }
-
-        using (var last = JobRunnerProcess.Start(Harness))
-        {
-            await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(last.ExitCode == 0, $"exit code {last.ExitCode}; its log: {JobRunnerProcess.LogOf(last)}");
-        }
-
-        var finished = (await ledger.GetAsync(jobId, default))!;
         Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
-        Assert.True(killedWhileRunning >= 3, $"only {killedWhileRunning} kills landed while the job ran");
         AssertArchiveHoldsTheSources();
         var catalog = await Harness.CatalogAsync();
         Assert.Equal(finished.ResultEntryId, catalog["원본.zip"].Id);
@@ -110,15 +76,5 @@ public sealed class CompressKillRecoveryTests(ITestOutputHelper output) : KillSc
         }, StringComparer.Ordinal);
         Assert.Equal(Hashes.OrderBy(h => h.Key, StringComparer.Ordinal), files.OrderBy(h => h.Key, StringComparer.Ordinal));
         Assert.Equal(21, zip.Entries.Count(e => e.FullName.EndsWith('/')));
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds, the child exits, or a minute passes.</summary>
-    private static async Task UntilAsync(System.Diagnostics.Process child, Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!child.HasExited && DateTime.UtcNow < deadline && !await condition())
-        {
-            await Task.Delay(10);
-        }
     }
 }

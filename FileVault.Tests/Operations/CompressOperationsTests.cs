@@ -87,7 +87,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
 
         var archive = (await _harness.CatalogAsync())["영업부/2024.zip"];
         Assert.Equal(job.ResultEntryId, archive.Id);
-        Assert.Equal((EntryKind.File, _admin.UserId, await IdOfAsync("영업부")), (archive.Kind, archive.UploadedById, archive.ParentId));
+        Assert.Equal((EntryKind.File, _admin.UserId, await _harness.IdOfAsync("영업부")), (archive.Kind, archive.UploadedById, archive.ParentId));
         Assert.Equal(SHA256.HashData(File.ReadAllBytes(_harness.PathOf("영업부/2024.zip"))), archive.ContentHash);
         await _harness.AssertCatalogMatchesDiskAsync();
         var rescan = await _harness.ScanAsync(ScanKind.Full);
@@ -115,7 +115,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
     {
         var asked = await RequestAsync(_admin, ["영업부/견적서.xlsx"], null, ConflictChoice.Ask);
         var skipped = await CompressAsync(_admin, ["영업부/견적서.xlsx"], null, ConflictChoice.Skip);
-        var oldId = await IdOfAsync("영업부/견적서.xlsx.zip");
+        var oldId = await _harness.IdOfAsync("영업부/견적서.xlsx.zip");
 
         Assert.Equal("name.conflict", asked.Error?.Code);
         Assert.Contains("견적서.xlsx.zip", asked.Error!.Message, StringComparison.Ordinal);
@@ -130,7 +130,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
         var trashed = Assert.Single(await _harness.Get<TrashQueries>().ListAsync(_admin, default));
         Assert.Equal("영업부/견적서.xlsx.zip", trashed.OriginalPath);
         Assert.Equal("old archive", File.ReadAllText(_harness.PathOf($".filevault-trash/{trashed.Id}/견적서.xlsx.zip")));
-        Assert.NotEqual(oldId, await IdOfAsync("영업부/견적서.xlsx.zip"));
+        Assert.NotEqual(oldId, await _harness.IdOfAsync("영업부/견적서.xlsx.zip"));
         await _harness.AssertCatalogMatchesDiskAsync();
     }
 
@@ -302,7 +302,7 @@ public sealed class CompressOperationsTests : IAsyncLifetime
         var ids = new List<long>();
         foreach (var path in paths)
         {
-            ids.Add(await IdOfAsync(path));
+            ids.Add(await _harness.IdOfAsync(path));
         }
 
         await using var scope = _harness.CreateScope();
@@ -351,13 +351,6 @@ public sealed class CompressOperationsTests : IAsyncLifetime
     {
         Assert.True(UnixRealPath.TryResolve(_harness.PathOf(relative), out var real, out _));
         return real;
-    }
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath && e.State == EntryState.Active)
-            .Select(e => e.Id).SingleAsync();
     }
 
     /// <summary>A user with a role recorded in the database (a job re-checks its owner's current roles and grants) and the given grants.</summary>

@@ -36,7 +36,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_new_folder_is_created_in_nfc_on_disk_and_in_the_catalog()
     {
-        var parent = await IdOfAsync("영업부");
+        var parent = await _harness.IdOfAsync("영업부");
         var nfd = "새 폴더".Normalize(NormalizationForm.FormD);
 
         var created = await CreateFolderAsync(Admin, parent, nfd);
@@ -53,7 +53,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_change_inside_a_folder_moves_the_stamp_that_open_pages_poll()
     {
-        var parent = await IdOfAsync("영업부");
+        var parent = await _harness.IdOfAsync("영업부");
         await using var scope = _harness.CreateScope();
         var browser = scope.ServiceProvider.GetRequiredService<CatalogBrowser>();
         var before = await browser.FolderStampAsync(Admin, parent, CancellationToken.None);
@@ -66,7 +66,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
         Assert.NotEqual(before, await browser.FolderStampAsync(Admin, parent, CancellationToken.None));
         var stranger = AccessSubject.Create(Guid.NewGuid(), [Roles.User]);
         Assert.Null(await browser.FolderStampAsync(stranger, parent, CancellationToken.None));
-        Assert.Null(await browser.FolderStampAsync(Admin, await IdOfAsync("영업부/견적서.xlsx"), CancellationToken.None));
+        Assert.Null(await browser.FolderStampAsync(Admin, await _harness.IdOfAsync("영업부/견적서.xlsx"), CancellationToken.None));
     }
 
     [Theory]
@@ -82,7 +82,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     {
         var before = _harness.Disk();
 
-        var result = await CreateFolderAsync(Admin, await IdOfAsync("영업부"), name);
+        var result = await CreateFolderAsync(Admin, await _harness.IdOfAsync("영업부"), name);
 
         Assert.Equal(code, result.Error?.Code);
         Assert.Equal(before.Keys.Order(), _harness.Disk().Keys.Order());
@@ -91,7 +91,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_name_over_255_bytes_after_nfc_is_refused_with_its_length()
     {
-        var result = await CreateFolderAsync(Admin, await IdOfAsync("영업부"), new string('가', 86));
+        var result = await CreateFolderAsync(Admin, await _harness.IdOfAsync("영업부"), new string('가', 86));
 
         Assert.Equal("path.name_too_long", result.Error?.Code);
         Assert.Contains("258", result.Error!.Message, StringComparison.Ordinal);
@@ -100,10 +100,10 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Users_need_write_on_the_folder_and_cannot_learn_of_folders_they_cannot_read()
     {
-        var reader = await UserWithGrantAsync("영업부", Permission.Read);
+        var reader = await HarnessUsers.WithGrantAsync(_harness, "영업부", Permission.Read);
         var stranger = AccessSubject.Create(Guid.NewGuid(), [Roles.User]);
-        var writer = await UserWithGrantAsync("영업부", Permission.Read | Permission.Write);
-        var parent = await IdOfAsync("영업부");
+        var writer = await HarnessUsers.WithGrantAsync(_harness, "영업부", Permission.Read | Permission.Write);
+        var parent = await _harness.IdOfAsync("영업부");
 
         Assert.Equal("auth.forbidden", (await CreateFolderAsync(reader, parent, "읽기만")).Error?.Code);
         Assert.Equal("entry.not_found", (await CreateFolderAsync(stranger, parent, "몰래")).Error?.Code);
@@ -117,7 +117,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     {
         File.Delete(_harness.PathOf(StorageRootRegistry.MarkerFileName));
 
-        var result = await CreateFolderAsync(Admin, await IdOfAsync("영업부"), "빈 마운트");
+        var result = await CreateFolderAsync(Admin, await _harness.IdOfAsync("영업부"), "빈 마운트");
 
         Assert.Equal("root.unhealthy", result.Error?.Code);
         Assert.False(Directory.Exists(_harness.PathOf("영업부/빈 마운트")));
@@ -129,7 +129,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
         var locks = _harness.Get<ResourceLocks>();
         await using var held = (await locks.AcquireAsync(new LockRequest(_harness.RootId, ["영업부"], "move", "kim@corp"), TimeSpan.FromSeconds(30), CancellationToken.None)).Value;
 
-        var result = await CreateFolderAsync(Admin, await IdOfAsync("영업부"), "잠김");
+        var result = await CreateFolderAsync(Admin, await _harness.IdOfAsync("영업부"), "잠김");
 
         Assert.Equal("lock.conflict", result.Error?.Code);
         Assert.Contains("move of kim@corp", result.Error!.Message, StringComparison.Ordinal);
@@ -139,7 +139,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task The_same_request_twice_creates_one_folder()
     {
-        var parent = await IdOfAsync("영업부");
+        var parent = await _harness.IdOfAsync("영업부");
         await using var scope = _harness.CreateScope();
         var operations = scope.ServiceProvider.GetRequiredService<EntryOperations>();
 
@@ -154,8 +154,8 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Renaming_a_folder_moves_it_on_disk_and_its_whole_subtree_in_the_catalog_keeping_metadata()
     {
-        var folder = await IdOfAsync("영업부/2024");
-        var minutes = await IdOfAsync("영업부/2024/회의록.txt");
+        var folder = await _harness.IdOfAsync("영업부/2024");
+        var minutes = await _harness.IdOfAsync("영업부/2024/회의록.txt");
         await using (var db = _harness.Database.CreateDbContext())
         {
             await db.Entries.Where(e => e.Id == minutes).ExecuteUpdateAsync(s => s.SetProperty(e => e.Description, "3월 회의"));
@@ -175,7 +175,7 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_case_only_rename_is_allowed_but_renaming_onto_a_sibling_is_not()
     {
-        var quote = await IdOfAsync("영업부/견적서.xlsx");
+        var quote = await _harness.IdOfAsync("영업부/견적서.xlsx");
 
         Assert.True((await RenameAsync(Admin, quote, "견적서.XLSX")).IsSuccess);
         Assert.Equal("name.conflict", (await RenameAsync(Admin, quote, "2024")).Error?.Code);
@@ -193,26 +193,5 @@ public sealed class EntryOperationsTests : IAsyncLifetime
     {
         await using var scope = _harness.CreateScope();
         return await scope.ServiceProvider.GetRequiredService<EntryOperations>().RenameAsync(actor, entry, name, null, CancellationToken.None);
-    }
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath && e.State == EntryState.Active)
-            .Select(e => e.Id).SingleAsync();
-    }
-
-    private async Task<AccessSubject> UserWithGrantAsync(string folder, Permission permissions)
-    {
-        var userId = Guid.NewGuid();
-        await using (var db = _harness.Database.CreateDbContext())
-        {
-            db.Users.Add(new FileVaultUser { Id = userId, UserName = userId + "@t", Email = userId + "@t", NormalizedEmail = (userId + "@T").ToUpperInvariant(), NormalizedUserName = (userId + "@T").ToUpperInvariant(), SecurityStamp = "s" });
-            db.FolderGrants.Add(new FolderGrant { RootId = _harness.RootId, RelativePath = folder, UserId = userId, Permissions = permissions, Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync();
-        }
-
-        await _harness.Get<AccessVersion>().BumpAsync();
-        return AccessSubject.Create(userId, [Roles.User]);
     }
 }

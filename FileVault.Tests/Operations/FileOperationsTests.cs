@@ -57,11 +57,11 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_folder_moves_by_rename_with_its_subtree_ids_and_descriptions()
     {
-        var folder = await IdOfAsync("영업부/2024");
-        var minutes = await IdOfAsync("영업부/2024/회의록.txt");
+        var folder = await _harness.IdOfAsync("영업부/2024");
+        var minutes = await _harness.IdOfAsync("영업부/2024/회의록.txt");
         await DescribeAsync(minutes, "3분기 회의");
 
-        var archive = await IdOfAsync("보관");
+        var archive = await _harness.IdOfAsync("보관");
         var job = await RunAsync(ops => ops.TransferAsync(_admin, TransferKind.Move, [folder], archive, ConflictChoice.Ask, null, default));
 
         Assert.True(job.Status == JobStatus.Succeeded, job.Error);
@@ -73,7 +73,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
         Assert.Equal(minutes, catalog["보관/2024/회의록.txt"].Id);
         Assert.Equal("3분기 회의", catalog["보관/2024/회의록.txt"].Description);
         Assert.Equal(folder, catalog["보관/2024"].Id);
-        Assert.Equal(await IdOfAsync("보관"), catalog["보관/2024"].ParentId);
+        Assert.Equal(await _harness.IdOfAsync("보관"), catalog["보관/2024"].ParentId);
         Assert.Equal(0, (await _harness.ScanAsync(ScanKind.Full)).Added);
         await AssertAuditedAsync("entry.move", "영업부/2024");
     }
@@ -81,10 +81,10 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_folder_copies_whole_files_without_following_links_and_keeps_descriptions()
     {
-        var minutes = await IdOfAsync("영업부/2024/회의록.txt");
+        var minutes = await _harness.IdOfAsync("영업부/2024/회의록.txt");
         await DescribeAsync(minutes, "원본 설명");
 
-        var job = await RunAsync(async ops => await ops.TransferAsync(_admin, TransferKind.Copy, [await IdOfAsync("영업부/2024")], await IdOfAsync("보관"), ConflictChoice.Ask, null, default));
+        var job = await RunAsync(async ops => await ops.TransferAsync(_admin, TransferKind.Copy, [await _harness.IdOfAsync("영업부/2024")], await _harness.IdOfAsync("보관"), ConflictChoice.Ask, null, default));
 
         Assert.True(job.Status == JobStatus.Succeeded, job.Error);
         Assert.Equal(Hash("영업부/2024/회의록.txt"), Hash("보관/2024/회의록.txt"));
@@ -103,24 +103,24 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task A_name_conflict_asks_first_and_changes_nothing()
     {
-        var quote = await IdOfAsync("영업부/견적서.xlsx");
+        var quote = await _harness.IdOfAsync("영업부/견적서.xlsx");
         var before = _harness.Disk();
 
         await using var scope = _harness.CreateScope();
         var ops = scope.ServiceProvider.GetRequiredService<FileOperations>();
-        var result = await ops.TransferAsync(_admin, TransferKind.Move, [quote], await IdOfAsync("보관"), ConflictChoice.Ask, null, default);
+        var result = await ops.TransferAsync(_admin, TransferKind.Move, [quote], await _harness.IdOfAsync("보관"), ConflictChoice.Ask, null, default);
 
         Assert.Equal("name.conflict", result.Error?.Code);
         Assert.Contains("견적서.xlsx", result.Error!.Message, StringComparison.Ordinal);
-        Assert.Equal(["견적서.xlsx"], (await ops.FindConflictsAsync(_admin, [quote], await IdOfAsync("보관"), default)).Value);
+        Assert.Equal(["견적서.xlsx"], (await ops.FindConflictsAsync(_admin, [quote], await _harness.IdOfAsync("보관"), default)).Value);
         Assert.Equal(before.Keys.Order(), _harness.Disk().Keys.Order());
     }
 
     [Fact]
     public async Task Keep_both_numbers_the_new_name_and_skip_leaves_it()
     {
-        var quote = await IdOfAsync("영업부/견적서.xlsx");
-        var archive = await IdOfAsync("보관");
+        var quote = await _harness.IdOfAsync("영업부/견적서.xlsx");
+        var archive = await _harness.IdOfAsync("보관");
 
         var kept = await RunAsync(ops => ops.TransferAsync(_admin, TransferKind.Copy, [quote], archive, ConflictChoice.KeepBoth, null, default));
         var again = await RunAsync(ops => ops.TransferAsync(_admin, TransferKind.Copy, [quote], archive, ConflictChoice.KeepBoth, null, default));
@@ -139,10 +139,10 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Replace_sends_the_old_file_to_the_trash_where_it_can_be_restored()
     {
-        var quote = await IdOfAsync("영업부/견적서.xlsx");
-        var old = await IdOfAsync("보관/견적서.xlsx");
+        var quote = await _harness.IdOfAsync("영업부/견적서.xlsx");
+        var old = await _harness.IdOfAsync("보관/견적서.xlsx");
 
-        var archive = await IdOfAsync("보관");
+        var archive = await _harness.IdOfAsync("보관");
         var job = await RunAsync(ops => ops.TransferAsync(_admin, TransferKind.Move, [quote], archive, ConflictChoice.Replace, null, default));
 
         Assert.True(job.Status == JobStatus.Succeeded, job.Error);
@@ -162,8 +162,8 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Delete_moves_to_the_trash_and_restore_brings_back_ids_descriptions_and_missing_parents()
     {
-        var folder = await IdOfAsync("영업부/2024");
-        var minutes = await IdOfAsync("영업부/2024/회의록.txt");
+        var folder = await _harness.IdOfAsync("영업부/2024");
+        var minutes = await _harness.IdOfAsync("영업부/2024/회의록.txt");
         await DescribeAsync(minutes, "지켜야 할 설명");
 
         var deleted = await RunAsync(async ops => await ops.DeleteAsync(_admin, [folder, minutes], null, default));
@@ -177,7 +177,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
         Assert.Equal((0, 0), (scan.Added, scan.Missing));
 
         // The parent goes too, for good: restore makes it again.
-        var parentId = await IdOfAsync("영업부");
+        var parentId = await _harness.IdOfAsync("영업부");
         await RunAsync(async ops => await ops.DeleteAsync(_admin, [parentId], null, default));
         var parentItem = (await TrashAsync()).Single(t => t.Id != item.Id);
         await RunAsync(async ops => (await ops.PurgeAsync(_admin, [parentItem.Id], default)).Value.Single());
@@ -197,7 +197,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Purge_deletes_files_and_rows_for_good_and_only_the_owner_or_an_admin_may()
     {
-        var quote = await IdOfAsync("영업부/견적서.xlsx");
+        var quote = await _harness.IdOfAsync("영업부/견적서.xlsx");
         await RunAsync(async ops => await ops.DeleteAsync(_admin, [quote], null, default));
         var item = Assert.Single(await TrashAsync());
         var stranger = await UserAsync(Roles.User);
@@ -220,14 +220,14 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Bad_requests_are_refused_before_a_job_exists()
     {
-        var folder = await IdOfAsync("영업부");
-        var reader = await UserWithGrantAsync("", Permission.Read);
+        var folder = await _harness.IdOfAsync("영업부");
+        var reader = await HarnessUsers.WithGrantAsync(_harness, "", Permission.Read);
         await using var scope = _harness.CreateScope();
         var ops = scope.ServiceProvider.GetRequiredService<FileOperations>();
 
-        Assert.Equal("transfer.into_itself", (await ops.TransferAsync(_admin, TransferKind.Move, [folder], await IdOfAsync("영업부/2024"), ConflictChoice.Ask, null, default)).Error?.Code);
-        Assert.Equal("transfer.same_folder", (await ops.TransferAsync(_admin, TransferKind.Move, [await IdOfAsync("영업부/2024")], folder, ConflictChoice.Ask, null, default)).Error?.Code);
-        Assert.Equal("auth.forbidden", (await ops.TransferAsync(reader, TransferKind.Move, [await IdOfAsync("영업부/견적서.xlsx")], await IdOfAsync("보관"), ConflictChoice.KeepBoth, null, default)).Error?.Code);
+        Assert.Equal("transfer.into_itself", (await ops.TransferAsync(_admin, TransferKind.Move, [folder], await _harness.IdOfAsync("영업부/2024"), ConflictChoice.Ask, null, default)).Error?.Code);
+        Assert.Equal("transfer.same_folder", (await ops.TransferAsync(_admin, TransferKind.Move, [await _harness.IdOfAsync("영업부/2024")], folder, ConflictChoice.Ask, null, default)).Error?.Code);
+        Assert.Equal("auth.forbidden", (await ops.TransferAsync(reader, TransferKind.Move, [await _harness.IdOfAsync("영업부/견적서.xlsx")], await _harness.IdOfAsync("보관"), ConflictChoice.KeepBoth, null, default)).Error?.Code);
         Assert.Equal("auth.forbidden", (await ops.DeleteAsync(reader, [folder], null, default)).Error?.Code);
         Assert.Equal("entry.not_found", (await ops.DeleteAsync(_admin, [folder, 987654321], null, default)).Error?.Code);
         Assert.Equal("operation.selection", (await ops.DeleteAsync(_admin, [], null, default)).Error?.Code);
@@ -243,7 +243,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
         await using var scope = _harness.CreateScope();
         var ops = scope.ServiceProvider.GetRequiredService<FileOperations>();
 
-        var result = await ops.TransferAsync(_admin, TransferKind.Move, [await IdOfAsync("영업부/2024")], await IdOfAsync("보관"), ConflictChoice.Ask, null, default);
+        var result = await ops.TransferAsync(_admin, TransferKind.Move, [await _harness.IdOfAsync("영업부/2024")], await _harness.IdOfAsync("보관"), ConflictChoice.Ask, null, default);
 
         Assert.Equal("lock.conflict", result.Error?.Code);
         Assert.Contains("copy of kim@corp", result.Error!.Message, StringComparison.Ordinal);
@@ -253,8 +253,8 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task Two_moves_of_the_same_folder_at_once_make_one_job()
     {
-        var folder = await IdOfAsync("영업부/2024");
-        var archive = await IdOfAsync("보관");
+        var folder = await _harness.IdOfAsync("영업부/2024");
+        var archive = await _harness.IdOfAsync("보관");
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
         {
             await using var scope = _harness.CreateScope();
@@ -277,7 +277,7 @@ public sealed class FileOperationsTests : IAsyncLifetime
     [Fact]
     public async Task The_same_idempotency_key_makes_one_job()
     {
-        var quote = await IdOfAsync("영업부/견적서.xlsx");
+        var quote = await _harness.IdOfAsync("영업부/견적서.xlsx");
         await using var scope = _harness.CreateScope();
         var ops = scope.ServiceProvider.GetRequiredService<FileOperations>();
 
@@ -311,28 +311,8 @@ public sealed class FileOperationsTests : IAsyncLifetime
         Assert.True(await db.AuditLog.AnyAsync(a => a.Action == action && a.Target.EndsWith("/" + path)), $"no {action} of {path}");
     }
 
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath && e.State == EntryState.Active)
-            .Select(e => e.Id).SingleAsync();
-    }
-
     // With a role row, as sign-up makes it: a job asks its owner's current roles before each step.
     private Task<AccessSubject> UserAsync(string role) => HarnessUsers.CreateAsync(_harness, $"{Guid.NewGuid()}@t", role);
-
-    private async Task<AccessSubject> UserWithGrantAsync(string folder, Permission permissions)
-    {
-        var user = await UserAsync(Roles.User);
-        await using (var db = _harness.Database.CreateDbContext())
-        {
-            db.FolderGrants.Add(new FolderGrant { RootId = _harness.RootId, RelativePath = folder, UserId = user.UserId, Permissions = permissions, Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow });
-            await db.SaveChangesAsync();
-        }
-
-        await _harness.Get<AccessVersion>().BumpAsync();
-        return user;
-    }
 
     private Task<Job> RunAsync(Func<FileOperations, Task<Result<long>>> request) => _harness.RunJobAsync(request);
 

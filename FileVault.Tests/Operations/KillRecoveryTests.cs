@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using FileVault.Core.Access;
 using FileVault.Core.Catalog;
 using FileVault.Core.Jobs;
 using FileVault.Core.Operations;
-using FileVault.Core.Scanning;
-using FileVault.Core.Storage;
 using FileVault.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,13 +9,13 @@ using Xunit.Abstractions;
 namespace FileVault.Tests.Operations;
 
 /// <summary>
-/// DESIGN invariant 4 under fire: a child process running the job runner (`FileVault.Web jobs --until-idle`) is killed
+/// A job survives its process dying at any moment: a child process running the job runner (`FileVault.Web jobs --until-idle`) is killed
 /// with SIGKILL at random points while it moves and copies 2,000 files, and started again until the job ends. Then
 /// every file's SHA-256 matches what it was, every file is at exactly one place (no half-written file under any name),
 /// and the catalog agrees with the disk.
 /// </summary>
 [Collection(JobRunnerProcessCollection.Name)]
-public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario
+public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario(output)
 {
     private const int Kills = 6;
 
@@ -39,7 +35,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario
         await using var db = Harness.Database.CreateDbContext();
         var files = await db.Entries.Where(e => e.RootId == Harness.RootId && e.Kind == EntryKind.File && e.RelativePath.StartsWith("원본/"))
             .Select(e => e.Id).ToListAsync();
-        var target = await IdOfAsync("대상");
+        var target = await Harness.IdOfAsync("대상");
 
         var job = await RequestAsync(ops => ops.TransferAsync(Admin, TransferKind.Move, files, target, ConflictChoice.KeepBoth, null, default));
         var finished = await RunWithKillsAsync(job);
@@ -57,7 +53,7 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario
     [Fact]
     public async Task Copying_a_2000_file_folder_survives_sigkill_at_random_points()
     {
-        var job = await RequestAsync(async ops => await ops.TransferAsync(Admin, TransferKind.Copy, [await IdOfAsync("원본")], await IdOfAsync("대상"), ConflictChoice.Ask, null, default));
+        var job = await RequestAsync(async ops => await ops.TransferAsync(Admin, TransferKind.Copy, [await Harness.IdOfAsync("원본")], await Harness.IdOfAsync("대상"), ConflictChoice.Ask, null, default));
         var finished = await RunWithKillsAsync(job);
 
         Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
@@ -67,56 +63,15 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario
         await AssertNoTemporariesAndCatalogAgreesAsync();
     }
 
-    /// <summary>Starts the runner process, kills it at a random moment once the job has begun, and again, then lets it finish.</summary>
-    private async Task<Job> RunWithKillsAsync(long jobId)
+    /// <summary>Kills the runner <see cref="Kills"/> times, each a random moment after it has claimed (resumed) the job.</summary>
+    private Task<Job> RunWithKillsAsync(long jobId)
     {
         var random = new Random(jobId.GetHashCode());
-        var ledger = Harness.Get<JobLedger>();
-        var killedWhileRunning = 0;
-        for (var attempt = 0; attempt < Kills; attempt++)
+        return RunWithKillsAsync(jobId, new KillPlan(Kills, MaxAttempts: Kills, MinKillsWhileRunning: 2)
         {
-            using var child = StartRunner();
-            var claimedBefore = (await ledger.GetAsync(jobId, default))!.ClaimedBy;
-            // Wait until this process has claimed the job (resuming it), then kill it a random moment later.
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!child.HasExited && DateTime.UtcNow < deadline)
-            {
-                var current = await ledger.GetAsync(jobId, default);
-                if (current is { Status: JobStatus.Running } && current.ClaimedBy != claimedBefore)
-                {
-                    break;
-                }
-
-                await Task.Delay(20);
-            }
-
-            await Task.Delay(random.Next(50, 700));
-            if (child.HasExited)
-            {
-                break;
-            }
-
-            child.Kill(entireProcessTree: true);
-            await child.WaitForExitAsync();
-            var state = (await ledger.GetAsync(jobId, default))!;
-            output.WriteLine($"kill {attempt + 1}: job {state.Status}, progress {state.Progress:P0}");
-            if (state.Status == JobStatus.Running)
-            {
-                killedWhileRunning++;
-            }
-        }
-
-        using (var last = StartRunner())
-        {
-            await last.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-            Assert.True(last.ExitCode == 0, $"exit code {last.ExitCode}; its log: {JobRunnerProcess.LogOf(last)}");
-        }
-
-        Assert.True(killedWhileRunning >= 2, $"only {killedWhileRunning} kills landed while the job ran");
-        return (await ledger.GetAsync(jobId, default))!;
+            Delay = _ => TimeSpan.FromMilliseconds(random.Next(50, 700)),
+        });
     }
-
-    private Process StartRunner() => JobRunnerProcess.Start(Harness);
 
     private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(Harness.Root, relative);
 
@@ -126,11 +81,5 @@ public sealed class KillRecoveryTests(ITestOutputHelper output) : KillScenario
         var result = await request(scope.ServiceProvider.GetRequiredService<FileOperations>());
         Assert.True(result.IsSuccess, result.Error?.ToString());
         return result.Value;
-    }
-
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = Harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == Harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
     }
 }

@@ -48,8 +48,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
     [Fact]
     public async Task A_copy_stops_whole_when_redis_dies_and_finishes_by_itself_once_redis_is_back()
     {
-        var source = await IdOfAsync("원본");
-        var destination = await IdOfAsync("대상");
+        var source = await _harness.IdOfAsync("원본");
+        var destination = await _harness.IdOfAsync("대상");
         var jobId = await RequestCopyAsync(source, destination);
         var ledger = _harness.Get<JobLedger>();
 
@@ -117,10 +117,4 @@ public sealed class RedisOutageTests : IAsyncLifetime
         }
     }
 
-    private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(_harness.Root, relative);
-    private async Task<long> IdOfAsync(string relativePath)
-    {
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == _harness.RootId && e.RelativePath == relativePath).Select(e => e.Id).SingleAsync();
-    }
-}
+    private Dictionary<string, string> HashTree(string relative) => RandomTree.Hashes(_harness.Root, relative);}

@@ -44,7 +44,7 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
         // Deleted one after the other: kim three files, the admin one.
         foreach (var (who, name) in new[] { (_kim, "견적서.xlsx"), (_kim, "회의록.txt"), (_admin, "메모.txt"), (_kim, "계약서.pdf") })
         {
-            await RunAsync(async ops => await ops.DeleteAsync(who, [await IdOfAsync("영업부/" + name)], null, default));
+            await RunAsync(async ops => await ops.DeleteAsync(who, [await _harness.IdOfAsync("영업부/" + name)], null, default));
         }
     }
 
@@ -148,7 +148,7 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
             }
 
             Assert.Equal(ScanStatus.Completed, (await _harness.Get<Scanner>().RunAsync(secondRoot, ScanKind.Full, "test", default)).Status);
-            await RunAsync(async ops => await ops.DeleteAsync(_admin, [await IdOfAsync("도면.dwg", secondRoot)], null, default));
+            await RunAsync(async ops => await ops.DeleteAsync(_admin, [await _harness.IdOfAsync("도면.dwg", secondRoot)], null, default));
             File.WriteAllText(Path.Combine(second, "도면.dwg"), "새 도면");
             Assert.Equal(ScanStatus.Completed, (await _harness.Get<Scanner>().RunAsync(secondRoot, ScanKind.Full, "test", default)).Status);
             var ids = (await PageAsync(_admin, new TrashQuery())).Value.Items.Where(i => i.Name is "도면.dwg" or "견적서.xlsx").Select(i => i.Id).ToList();
@@ -217,14 +217,6 @@ public sealed class TrashListingQueriesTests : IAsyncLifetime
         }
 
         return jobs;
-    }
-
-    private async Task<long> IdOfAsync(string relativePath, int? rootId = null)
-    {
-        var root = rootId ?? _harness.RootId;
-        await using var db = _harness.Database.CreateDbContext();
-        return await db.Entries.Where(e => e.RootId == root && e.RelativePath == relativePath && e.State == EntryState.Active)
-            .Select(e => e.Id).SingleAsync();
     }
 
     // With a role row, as sign-up makes it: a job asks its owner's current roles before each step.

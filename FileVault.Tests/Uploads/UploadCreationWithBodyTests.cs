@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FileVault.Core.Access;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Trash;
 using FileVault.Core.Uploads;
 using Microsoft.EntityFrameworkCore;
@@ -224,7 +225,7 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>().Invoke();
+            await scope.ServiceProvider.GetRequiredService<CleanupRuns>().RunAsync(scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>(), default);
         }
 
         Assert.False(File.Exists(orphan));

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FileVault.Core.Catalog;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Uploads;
 using FileVault.Tests.Api;
 using Microsoft.EntityFrameworkCore;
@@ -449,7 +450,7 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         var gone = await HeadAsync(client, url);
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>().Invoke();
+            await scope.ServiceProvider.GetRequiredService<CleanupRuns>().RunAsync(scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>(), default);
         }
 
         Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);

@@ -161,7 +161,6 @@ public static class FileVaultHostingExtensions
                 scheduler.ScheduleScans(app.Services);
                 scheduler.ScheduleTrashPurge(app.Services);
                 scheduler.ScheduleUploadExpiry(app.Services);
-                scheduler.ScheduleThumbnailFolderSweep(app.Services);
                 scheduler.ScheduleRefreshTokenPurge(app.Services);
                 scheduler.ScheduleThumbnailSweep(app.Services);
                 scheduler.ScheduleCleanup(app.Services);

@@ -1,16 +1,9 @@
-using FileVault.Core.Access;
 using FileVault.Core.Data;
-using FileVault.Core.Jobs;
-using FileVault.Core.Redis;
-using FileVault.Core.Scanning;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using FileVault.Core.Catalog;
-using FileVault.Core.Operations;
-using FileVault.Core.Storage;
-using FileVault.Core.Trash;
 using FileVault.Core.Duplicates;
-using FileVault.Core.Browsing;
-using FileVault.Core.Locks;
+using FileVault.Core.Jobs;
+using FileVault.Core.Operations;
+using FileVault.Core.Trash;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FileVault.Web.Hosting;
 
@@ -29,18 +22,7 @@ public static class JobsCommand
         }
 
         var untilIdle = options.Contains("--until-idle");
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddFileVaultData();
-        builder.Services.AddFileVaultRedis();
-        builder.Services.AddLocks();
-        builder.Services.AddFileVaultAccess();
-        builder.Services.AddStorage();
-        builder.Services.AddCatalog();
-        builder.Services.AddBrowsing();
-        builder.Services.AddScanning();
-        builder.Services.AddFileVaultJobs();
+        var builder = CommandHost.CreateBuilder();
         builder.Services.AddOperations();
         builder.Services.AddTrash();
         builder.Services.AddDuplicates();

@@ -3,16 +3,11 @@ using System.Globalization;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Downloads;
-using FileVault.Core.Jobs;
 using FileVault.Core.Media;
-using FileVault.Core.Redis;
 using FileVault.Core.Monitoring;
 using FileVault.Core.Scanning;
 using FileVault.Core.Search;
 using FileVault.Core.Storage;
-using FileVault.Core.Catalog;
-using FileVault.Core.Browsing;
-using FileVault.Core.Locks;
 
 namespace FileVault.Web.Hosting;
 
@@ -93,19 +88,9 @@ public static class ScanCommand
     /// <summary>Core's services from the app's configuration, on a migrated database, without the web host.</summary>
     internal static async Task<ServiceProvider> BuildServicesAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddFileVaultData();
-        builder.Services.AddFileVaultRedis();
-        builder.Services.AddLocks();
-        builder.Services.AddFileVaultAccess();
-        builder.Services.AddStorage();
-        builder.Services.AddCatalog();
-        builder.Services.AddBrowsing();
-        builder.Services.AddScanning();
-        // A scan queues thumbnail jobs for its new images (Media's content listener); the app's runners make them.
-        builder.Services.AddFileVaultJobs();
+        // A scan queues thumbnail jobs for its new images (Media's content listener, with the jobs every verb has); the
+        // app's runners make them.
+        var builder = CommandHost.CreateBuilder();
         builder.Services.AddDownloads();
         builder.Services.AddMedia();
         builder.Services.AddSearch();

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FileVault.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -24,16 +26,20 @@ public sealed record DuplicateScanSummary(
 /// out of the root, none at the name), and checked again after it is read: a file that changed meanwhile is dropped
 /// from this search, its stored hashes with it, and is read again next time.
 /// </summary>
-public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
+public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
 {
     /// <summary>The partial hash reads this much from each end (jdupes and fdupes read 4 KiB first too).</summary>
     public const int BlockSize = 4096;
 
     private const int BatchSize = 4096;
+    private const int EIntr = 4;
 
     private readonly ConcurrentDictionary<string, double> _steps = new();
 
-    /// <summary>Seconds of each step of the last search (load, partial, full, save), for the benchmark.</summary>
+    /// <summary>
+    /// Seconds of the last search's steps, for the benchmark: forget and load (running together from the start: when
+    /// each ended), partial and full (reading and hashing), total.
+    /// </summary>
     public IReadOnlyDictionary<string, double> LastSteps => _steps;
 
     /// <summary>Test seam: runs after a file's bytes were read and before it is checked again, with its path.</summary>
@@ -46,11 +52,12 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
     public async Task<Result<DuplicateScanSummary>> RunAsync(Func<DuplicateScanProgress, Task<Error?>> step, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var (roots, skippedRoots) = await HealthyRootsAsync(cancellationToken);
-        await ForgetGoneAsync(cancellationToken);
         _steps.Clear();
-        var candidates = await LoadCandidatesAsync(roots, cancellationToken);
-        _steps["load"] = clock.Elapsed.TotalSeconds;
+        // Forgetting the hashes of inactive entries touches none that the load reads (active files only): both at once.
+        var forgetting = TimedAsync("forget", clock, ForgetGoneAsync(cancellationToken));
+        var loading = TimedAsync("load", clock, LoadAsync(cancellationToken));
+        await Task.WhenAll(forgetting, loading);
+        var (candidates, skippedRoots) = await loading;
         var folders = new Folders(logger);
         var total = candidates.Count;
         var done = 0L;
@@ -118,6 +125,25 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         return summary;
     }
 
+    private async Task<T> TimedAsync<T>(string step, Stopwatch clock, Task<T> work)
+    {
+        var result = await work;
+        _steps[step] = clock.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    private async Task TimedAsync(string step, Stopwatch clock, Task work)
+    {
+        await work;
+        _steps[step] = clock.Elapsed.TotalSeconds;
+    }
+
+    private async Task<(List<Candidate> Candidates, int SkippedRoots)> LoadAsync(CancellationToken cancellationToken)
+    {
+        var (roots, skipped) = await HealthyRootsAsync(cancellationToken);
+        return (await LoadCandidatesAsync(roots, cancellationToken), skipped);
+    }
+
     private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
 
@@ -171,61 +197,79 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
 
     /// <summary>
     /// Active files (non-empty, with a name the disk can be asked for) whose size another inode shares, one candidate
-    /// per inode with its other names as links, and the hashes stored for it.
+    /// per inode (the lowest entry id) with its other names as links, and the hashes stored for it.
     /// </summary>
+    /// <remarks>
+    /// One plain scan of the active files: grouping by size and ordering by id here costs less than asking PostgreSQL
+    /// (a grouped self-join, and a sort that spills to disk past work_mem) for the few files a size leaves out.
+    /// </remarks>
     private async Task<List<Candidate>> LoadCandidatesAsync(List<StorageRoot> roots, CancellationToken cancellationToken)
     {
         var rootPaths = roots.ToDictionary(r => r.Id, r => r.Path);
-        var byInode = new Dictionary<(long Device, long Inode), Candidate>();
-        var list = new List<Candidate>();
-        await using var command = data.CreateCommand("""
+        var rows = new List<Candidate>();
+        await using (var command = data.CreateCommand("""
             SELECT f.id, f.root_id, f.relative_path, f.size, f.device, f.inode,
                    h.size, h.mtime_ns, h.ctime_ns, h.device, h.inode, h.partial_hash, h.full_hash
             FROM entries f
             LEFT JOIN content_hashes h ON h.entry_id = f.id
             WHERE f.state = 0 AND f.kind = 1 AND f.size > 0 AND f.name_is_valid AND f.root_id = ANY($1)
-              AND f.size IN (SELECT size FROM entries WHERE state = 0 AND kind = 1 AND size > 0 AND name_is_valid AND root_id = ANY($1)
-                             GROUP BY size HAVING count(*) > 1)
-            ORDER BY f.id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+            """))
         {
-            var id = reader.GetInt64(0);
-            var identity = (reader.GetInt64(4), reader.GetInt64(5));
-            if (byInode.TryGetValue(identity, out var first))
+            command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                first.Links.Add(id);
-                continue;
-            }
-
-            var candidate = new Candidate
-            {
-                EntryId = id,
-                RootPath = rootPaths[reader.GetInt32(1)],
-                Path = reader.GetString(2),
-                Size = reader.GetInt64(3),
-                Device = identity.Item1,
-                Inode = identity.Item2,
-                Stored = reader.IsDBNull(6) ? null : new ContentHash
+                var id = reader.GetInt64(0);
+                rows.Add(new Candidate
                 {
                     EntryId = id,
-                    Size = reader.GetInt64(6),
-                    MtimeNs = reader.GetInt64(7),
-                    CtimeNs = reader.GetInt64(8),
-                    Device = reader.GetInt64(9),
-                    Inode = reader.GetInt64(10),
-                    PartialHash = reader.GetFieldValue<byte[]>(11),
-                    FullHash = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
-                },
-            };
-            byInode[identity] = candidate;
-            list.Add(candidate);
+                    RootPath = rootPaths[reader.GetInt32(1)],
+                    Path = reader.GetString(2),
+                    Size = reader.GetInt64(3),
+                    Device = reader.GetInt64(4),
+                    Inode = reader.GetInt64(5),
+                    Stored = reader.IsDBNull(6) ? null : new ContentHash
+                    {
+                        EntryId = id,
+                        Size = reader.GetInt64(6),
+                        MtimeNs = reader.GetInt64(7),
+                        CtimeNs = reader.GetInt64(8),
+                        Device = reader.GetInt64(9),
+                        Inode = reader.GetInt64(10),
+                        PartialHash = reader.GetFieldValue<byte[]>(11),
+                        FullHash = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
+                    },
+                });
+            }
         }
 
-        // A size shared only by names of one inode is no candidate after all.
-        return list.GroupBy(c => c.Size).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
+        var list = new List<Candidate>();
+        foreach (var size in rows.GroupBy(c => c.Size).Where(g => g.Count() > 1))
+        {
+            // The lowest id of an inode stands for it; its other names follow it as links.
+            var byInode = new Dictionary<(long Device, long Inode), Candidate>();
+            foreach (var row in size.OrderBy(c => c.EntryId))
+            {
+                if (byInode.TryGetValue((row.Device, row.Inode), out var first))
+                {
+                    first.Links.Add(row.EntryId);
+                }
+                else
+                {
+                    byInode[(row.Device, row.Inode)] = row;
+                }
+            }
+
+            // A size shared only by names of one inode is no candidate after all.
+            if (byInode.Count > 1)
+            {
+                list.AddRange(byInode.Values);
+            }
+        }
+
+        // In id order, as the catalog lists them: neighbours on disk are read together.
+        list.Sort((a, b) => a.EntryId.CompareTo(b.EntryId));
+        return list;
     }
 
     private void HashPartial(Candidate c, Folders folders)
@@ -251,6 +295,12 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
             // Small enough to read whole: the partial hash is the full one.
             Span<byte> all = stackalloc byte[(int)c.Size];
             var read = ReadExactly(handle, all, 0);
+            if (read < 0)
+            {
+                Drop(c, Outcome.Unreadable);
+                return;
+            }
+
             c.Partial = SHA256.HashData(all[..read]);
             c.Full = c.Partial;
         }
@@ -258,7 +308,13 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         {
             Span<byte> ends = stackalloc byte[2 * BlockSize];
             var head = ReadExactly(handle, ends[..BlockSize], 0);
-            var tail = ReadExactly(handle, ends.Slice(head, BlockSize), c.Size - BlockSize);
+            var tail = head < 0 ? -1 : ReadExactly(handle, ends.Slice(head, BlockSize), c.Size - BlockSize);
+            if (tail < 0)
+            {
+                Drop(c, Outcome.Unreadable);
+                return;
+            }
+
             c.Partial = SHA256.HashData(ends[..(head + tail)]);
         }
 
@@ -283,13 +339,26 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         }
 
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[128 * 1024];
-        long offset = 0;
-        int read;
-        while ((read = RandomAccess.Read(handle, buffer, offset)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
+        try
         {
-            sha.AppendData(buffer, 0, read);
-            offset += read;
+            long offset = 0;
+            int read;
+            while ((read = Read(handle, buffer, offset)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                offset += read;
+            }
+
+            if (read < 0)
+            {
+                Drop(c, Outcome.Unreadable);
+                return;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         c.Full = sha.GetHashAndReset();
@@ -345,21 +414,49 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         c.Full = null;
     }
 
+    /// <summary>Reads until <paramref name="buffer"/> is full or the file ends: the bytes read, or -1 on an I/O error.</summary>
     private static int ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset)
     {
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = RandomAccess.Read(handle, buffer[total..], offset + total);
-            if (read == 0)
+            var read = Read(handle, buffer[total..], offset + total);
+            if (read <= 0)
             {
-                break;
+                return read < 0 ? -1 : total;
             }
 
             total += read;
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// pread(2) itself: <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> first asks each new handle
+    /// whether it can seek (an lseek per file). An I/O error (EIO, ESTALE) is -1 and the file unreadable this time.
+    /// </summary>
+    private static unsafe int Read(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        while (true)
+        {
+            nint read;
+            fixed (byte* b = buffer)
+            {
+                read = Native.pread((int)handle.DangerousGetHandle(), b, (nuint)buffer.Length, offset);
+            }
+
+            if (read >= 0 || Marshal.GetLastPInvokeError() != EIntr)
+            {
+                return (int)read;
+            }
+        }
+    }
+
+    private static unsafe partial class Native
+    {
+        [LibraryImport("libc", SetLastError = true)]
+        internal static partial nint pread(int fd, byte* buffer, nuint count, long offset);
     }
 
     /// <summary>Stores the hashes read now (for every name of the inode) and forgets those of files that changed.</summary>

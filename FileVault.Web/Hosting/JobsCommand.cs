@@ -29,6 +29,23 @@ public static class JobsCommand
         }
 
         var untilIdle = options.Contains("--until-idle");
+        using var host = BuildRunnerHost();
+        await DatabaseMigrator.MigrateAsync(host.Services, CancellationToken.None);
+        await host.StartAsync();
+        if (!untilIdle)
+        {
+            await host.WaitForShutdownAsync();
+            return 0;
+        }
+
+        await host.Services.GetRequiredService<JobRunner>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        await host.StopAsync();
+        return 0;
+    }
+
+    /// <summary>A host with the job runner and the handlers of file operations, trash and duplicates, and nothing else.</summary>
+    internal static IHost BuildRunnerHost()
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -48,17 +65,6 @@ public static class JobsCommand
         builder.Services.RemoveAll<IHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
-        using var host = builder.Build();
-        await DatabaseMigrator.MigrateAsync(host.Services, CancellationToken.None);
-        await host.StartAsync();
-        if (!untilIdle)
-        {
-            await host.WaitForShutdownAsync();
-            return 0;
-        }
-
-        await host.Services.GetRequiredService<JobRunner>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
-        await host.StopAsync();
-        return 0;
+        return builder.Build();
     }
 }

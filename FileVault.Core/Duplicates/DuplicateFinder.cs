@@ -85,7 +85,7 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
         await saving;
 
         // Pass 2: the full hash where size and partial hash collide.
-        var needFull = CollidingGroups(candidates, c => c.Partial is null ? null : Convert.ToHexString(c.Partial))
+        var needFull = CollidingGroups(candidates, c => c.Partial)
             .SelectMany(g => g).Where(c => c.Full is null).ToList();
         total += needFull.Count;
         foreach (var batch in needFull.Chunk(BatchSize))
@@ -107,7 +107,7 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
         await saving;
         _steps["total"] = clock.Elapsed.TotalSeconds;
 
-        var groups = CollidingGroups(candidates, c => c.Full is null || c.Partial is null ? null : Convert.ToHexString(c.Full)).ToList();
+        var groups = CollidingGroups(candidates, c => c.Partial is null ? null : c.Full).ToList();
         var summary = new DuplicateScanSummary(
             candidates.Count,
             candidates.Count(c => c.ReadNow),
@@ -148,11 +148,20 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
         new() { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
 
     /// <summary>Files of one size whose key (partial or full hash) is equal, two inodes at least, each group once.</summary>
-    private static IEnumerable<List<Candidate>> CollidingGroups(List<Candidate> candidates, Func<Candidate, string?> key) =>
+    private static IEnumerable<List<Candidate>> CollidingGroups(List<Candidate> candidates, Func<Candidate, byte[]?> key) =>
         candidates.Where(c => c.Outcome == Outcome.Pending && key(c) is not null)
-            .GroupBy(c => (c.Size, key(c)!))
+            .GroupBy(c => new HashKey(c.Size, key(c)!))
             .Where(g => g.Count() > 1)
             .Select(g => g.ToList());
+
+    /// <summary>A size and a SHA-256 as a value: equal and hashed by their bytes, with no string made per file.</summary>
+    private readonly record struct HashKey(long Size, long A, long B, long C, long D)
+    {
+        public HashKey(long size, byte[] hash)
+            : this(size, BitConverter.ToInt64(hash, 0), BitConverter.ToInt64(hash, 8), BitConverter.ToInt64(hash, 16), BitConverter.ToInt64(hash, 24))
+        {
+        }
+    }
 
     private async Task<(List<StorageRoot> Roots, int Skipped)> HealthyRootsAsync(CancellationToken cancellationToken)
     {

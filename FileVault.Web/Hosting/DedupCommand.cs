@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FileVault.Core.Access;
@@ -66,7 +67,7 @@ public static class DedupCommand
                     }
 
                     await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                        $"round {round} {name}: {run.Seconds:F3} s (pickup {run.PickupSeconds:F3} s), {run.Summary.Groups} groups, {run.Summary.Read} read, {run.Summary.Reused} reused; {Steps(run)}"));
+                        $"round {round} {name}: {run.Seconds:F3} s (pickup {run.PickupSeconds:F3} s, cpu {run.CpuSeconds:F3} s), {run.Summary.Groups} groups, {run.Summary.Read} read, {run.Summary.Reused} reused; {Steps(run)}"));
                     runs.Add(run);
                 }
             }
@@ -97,6 +98,7 @@ public static class DedupCommand
     /// <summary>One search as a job: queued, taken by the runner, and read back from the ledger once it ended.</summary>
     private static async Task<Run?> SearchAsync(IServiceProvider services)
     {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var requested = await services.GetRequiredService<DuplicateScans>().RequestAsync(AccessSubject.System, CancellationToken.None);
         if (!requested.IsSuccess)
         {
@@ -122,6 +124,7 @@ public static class DedupCommand
         return new Run(
             (job.FinishedAt.Value - job.StartedAt.Value).TotalSeconds,
             (job.StartedAt.Value - job.CreatedAt).TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds,
             summary,
             services.GetRequiredService<DuplicateFinder>().LastSteps.ToDictionary());
     }
@@ -149,5 +152,6 @@ public static class DedupCommand
 
     private static string Seconds(double seconds) => seconds.ToString("F3", CultureInfo.InvariantCulture);
 
-    private sealed record Run(double Seconds, double PickupSeconds, DuplicateScanSummary Summary, IReadOnlyDictionary<string, double> Steps);
+    /// <param name="CpuSeconds">This process's processor time from the request to noticing the end (PostgreSQL's not included).</param>
+    private sealed record Run(double Seconds, double PickupSeconds, double CpuSeconds, DuplicateScanSummary Summary, IReadOnlyDictionary<string, double> Steps);
 }

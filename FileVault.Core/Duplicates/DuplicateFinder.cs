@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FileVault.Core.Storage;
@@ -55,34 +56,57 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
         _steps.Clear();
         // Forgetting the hashes of inactive entries touches none that the load reads (active files only): both at once.
         var forgetting = TimedAsync("forget", clock, ForgetGoneAsync(cancellationToken));
-        var loading = TimedAsync("load", clock, LoadAsync(cancellationToken));
-        await Task.WhenAll(forgetting, loading);
-        var (candidates, skippedRoots) = await loading;
+        var (roots, skippedRoots) = await HealthyRootsAsync(cancellationToken);
         var folders = new Folders(logger);
-        var total = candidates.Count;
+        var candidates = new List<Candidate>();
         var done = 0L;
-        logger.LogInformation("Duplicate search: {Count} files share their size with another", total);
 
-        // Pass 1: the partial hash of every candidate (or the stored one).
-        // Each batch's hashes are stored while the next batch is read.
+        // Pass 1: the partial hash of every candidate (or the stored one), a batch at a time as the catalog streams
+        // them in, size group by size group: one batch is hashed while the next is loaded, and its hashes are stored
+        // while the one after it is hashed.
         var saving = Task.CompletedTask;
-        foreach (var batch in candidates.Chunk(BatchSize))
+        var hashing = Task.CompletedTask;
+        Candidate[]? hashed = null;
+        async Task StoreHashedAsync()
         {
-            if (await step(new DuplicateScanProgress(done, total, "partial")) is { } denied)
+            await hashing;
+            if (hashed is not null)
+            {
+                await saving;
+                saving = SaveAsync(hashed, cancellationToken);
+                done += hashed.Length;
+                hashed = null;
+            }
+        }
+
+        await foreach (var batch in LoadCandidatesAsync(roots, cancellationToken))
+        {
+            candidates.AddRange(batch);
+            await StoreHashedAsync();
+            if (await step(new DuplicateScanProgress(done, candidates.Count, "partial")) is { } denied)
             {
                 await saving;
                 return denied;
             }
 
-            var started = clock.Elapsed.TotalSeconds;
-            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashPartial(c, folders));
-            _steps.AddOrUpdate("partial", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
-            await saving;
-            saving = SaveAsync(batch, cancellationToken);
-            done += batch.Length;
+            // Read in catalog order (folder by folder, as the scan found them), not size order: neighbours share
+            // the folders the kernel and the path guard have just looked up.
+            Array.Sort(batch, (a, b) => a.EntryId.CompareTo(b.EntryId));
+            hashed = batch;
+            hashing = Task.Run(() =>
+            {
+                var started = clock.Elapsed.TotalSeconds;
+                Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashPartial(c, folders));
+                _steps.AddOrUpdate("partial", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            }, cancellationToken);
         }
 
+        _steps["load"] = clock.Elapsed.TotalSeconds;
+        await StoreHashedAsync();
         await saving;
+        await forgetting;
+        var total = done;
+        logger.LogInformation("Duplicate search: {Count} files share their size with another", candidates.Count);
 
         // Pass 2: the full hash where size and partial hash collide.
         var needFull = CollidingGroups(candidates, c => c.Partial)
@@ -125,23 +149,10 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
         return summary;
     }
 
-    private async Task<T> TimedAsync<T>(string step, Stopwatch clock, Task<T> work)
-    {
-        var result = await work;
-        _steps[step] = clock.Elapsed.TotalSeconds;
-        return result;
-    }
-
     private async Task TimedAsync(string step, Stopwatch clock, Task work)
     {
         await work;
         _steps[step] = clock.Elapsed.TotalSeconds;
-    }
-
-    private async Task<(List<Candidate> Candidates, int SkippedRoots)> LoadAsync(CancellationToken cancellationToken)
-    {
-        var (roots, skipped) = await HealthyRootsAsync(cancellationToken);
-        return (await LoadCandidatesAsync(roots, cancellationToken), skipped);
     }
 
     private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
@@ -206,79 +217,111 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
 
     /// <summary>
     /// Active files (non-empty, with a name the disk can be asked for) whose size another inode shares, one candidate
-    /// per inode (the lowest entry id) with its other names as links, and the hashes stored for it.
+    /// per inode (the lowest entry id) with its other names as links, and the hashes stored for it; in batches of
+    /// whole size groups (about <see cref="BatchSize"/> files), each as soon as the catalog has sent it.
     /// </summary>
     /// <remarks>
-    /// One plain scan of the active files: grouping by size and ordering by id here costs less than asking PostgreSQL
-    /// (a grouped self-join, and a sort that spills to disk past work_mem) for the few files a size leaves out.
+    /// One scan of the active files in size order: a size group is complete when the next size begins, so the first
+    /// batch can be hashed while the rest still streams in. That costs PostgreSQL a sort, given the memory to do it
+    /// without spilling to disk; it is cheaper than the grouped self-join that would leave out unshared sizes there.
     /// </remarks>
-    private async Task<List<Candidate>> LoadCandidatesAsync(List<StorageRoot> roots, CancellationToken cancellationToken)
+    private async IAsyncEnumerable<Candidate[]> LoadCandidatesAsync(
+        List<StorageRoot> roots, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var rootPaths = roots.ToDictionary(r => r.Id, r => r.Path);
-        var rows = new List<Candidate>();
-        await using (var command = data.CreateCommand("""
+        await using var connection = await data.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var memory = new NpgsqlCommand("SET LOCAL work_mem = '128MB'", connection, transaction))
+        {
+            await memory.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand("""
             SELECT f.id, f.root_id, f.relative_path, f.size, f.device, f.inode,
                    h.size, h.mtime_ns, h.ctime_ns, h.device, h.inode, h.partial_hash, h.full_hash
             FROM entries f
             LEFT JOIN content_hashes h ON h.entry_id = f.id
             WHERE f.state = 0 AND f.kind = 1 AND f.size > 0 AND f.name_is_valid AND f.root_id = ANY($1)
-            """))
+            ORDER BY f.size, f.id
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var batch = new List<Candidate>(BatchSize);
+        var group = new List<Candidate>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var id = reader.GetInt64(0);
+            var size = reader.GetInt64(3);
+            if (group.Count > 0 && group[0].Size != size)
             {
-                var id = reader.GetInt64(0);
-                rows.Add(new Candidate
+                AddIfShared(group, batch);
+                group.Clear();
+                if (batch.Count >= BatchSize)
+                {
+                    yield return [.. batch];
+                    batch.Clear();
+                }
+            }
+
+            group.Add(new Candidate
+            {
+                EntryId = id,
+                RootPath = rootPaths[reader.GetInt32(1)],
+                Path = reader.GetString(2),
+                Size = size,
+                Device = reader.GetInt64(4),
+                Inode = reader.GetInt64(5),
+                Stored = reader.IsDBNull(6) ? null : new ContentHash
                 {
                     EntryId = id,
-                    RootPath = rootPaths[reader.GetInt32(1)],
-                    Path = reader.GetString(2),
-                    Size = reader.GetInt64(3),
-                    Device = reader.GetInt64(4),
-                    Inode = reader.GetInt64(5),
-                    Stored = reader.IsDBNull(6) ? null : new ContentHash
-                    {
-                        EntryId = id,
-                        Size = reader.GetInt64(6),
-                        MtimeNs = reader.GetInt64(7),
-                        CtimeNs = reader.GetInt64(8),
-                        Device = reader.GetInt64(9),
-                        Inode = reader.GetInt64(10),
-                        PartialHash = reader.GetFieldValue<byte[]>(11),
-                        FullHash = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
-                    },
-                });
-            }
+                    Size = reader.GetInt64(6),
+                    MtimeNs = reader.GetInt64(7),
+                    CtimeNs = reader.GetInt64(8),
+                    Device = reader.GetInt64(9),
+                    Inode = reader.GetInt64(10),
+                    PartialHash = reader.GetFieldValue<byte[]>(11),
+                    FullHash = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
+                },
+            });
         }
 
-        var list = new List<Candidate>();
-        foreach (var size in rows.GroupBy(c => c.Size).Where(g => g.Count() > 1))
+        AddIfShared(group, batch);
+        if (batch.Count > 0)
         {
-            // The lowest id of an inode stands for it; its other names follow it as links.
-            var byInode = new Dictionary<(long Device, long Inode), Candidate>();
-            foreach (var row in size.OrderBy(c => c.EntryId))
-            {
-                if (byInode.TryGetValue((row.Device, row.Inode), out var first))
-                {
-                    first.Links.Add(row.EntryId);
-                }
-                else
-                {
-                    byInode[(row.Device, row.Inode)] = row;
-                }
-            }
+            yield return [.. batch];
+        }
+    }
 
-            // A size shared only by names of one inode is no candidate after all.
-            if (byInode.Count > 1)
+    /// <summary>
+    /// Adds one size's files (in id order) to <paramref name="batch"/>, an inode once: its lowest id stands for it and
+    /// its other names follow as links; nothing when they are all names of one inode.
+    /// </summary>
+    private static void AddIfShared(List<Candidate> sameSize, List<Candidate> batch)
+    {
+        if (sameSize.Count < 2)
+        {
+            return;
+        }
+
+        var byInode = new Dictionary<(long Device, long Inode), Candidate>();
+        var inodes = new List<Candidate>();
+        foreach (var file in sameSize)
+        {
+            if (byInode.TryGetValue((file.Device, file.Inode), out var first))
             {
-                list.AddRange(byInode.Values);
+                first.Links.Add(file.EntryId);
+            }
+            else
+            {
+                byInode[(file.Device, file.Inode)] = file;
+                inodes.Add(file);
             }
         }
 
-        // In id order, as the catalog lists them: neighbours on disk are read together.
-        list.Sort((a, b) => a.EntryId.CompareTo(b.EntryId));
-        return list;
+        if (inodes.Count > 1)
+        {
+            batch.AddRange(inodes);
+        }
     }
 
     private void HashPartial(Candidate c, Folders folders)

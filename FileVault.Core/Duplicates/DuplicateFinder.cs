@@ -85,7 +85,7 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
             await StoreHashedAsync();
             if (await step(new DuplicateScanProgress(done, candidates.Count, "partial")) is { } denied)
             {
-                await saving;
+                await Task.WhenAll(saving, forgetting);
                 return denied;
             }
 

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FileVault.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -24,16 +27,20 @@ public sealed record DuplicateScanSummary(
 /// out of the root, none at the name), and checked again after it is read: a file that changed meanwhile is dropped
 /// from this search, its stored hashes with it, and is read again next time.
 /// </summary>
-public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
+public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, ILogger<DuplicateFinder> logger)
 {
     /// <summary>The partial hash reads this much from each end (jdupes and fdupes read 4 KiB first too).</summary>
     public const int BlockSize = 4096;
 
     private const int BatchSize = 4096;
+    private const int EIntr = 4;
 
     private readonly ConcurrentDictionary<string, double> _steps = new();
 
-    /// <summary>Seconds of each step of the last search (load, partial, full, save), for the benchmark.</summary>
+    /// <summary>
+    /// Seconds of the last search's steps, for the benchmark: forget and load (running together from the start: when
+    /// each ended), partial and full (reading and hashing), total.
+    /// </summary>
     public IReadOnlyDictionary<string, double> LastSteps => _steps;
 
     /// <summary>Test seam: runs after a file's bytes were read and before it is checked again, with its path.</summary>
@@ -46,58 +53,85 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
     public async Task<Result<DuplicateScanSummary>> RunAsync(Func<DuplicateScanProgress, Task<Error?>> step, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var (roots, skippedRoots) = await HealthyRootsAsync(cancellationToken);
-        await ForgetGoneAsync(cancellationToken);
         _steps.Clear();
-        var candidates = await LoadCandidatesAsync(roots, cancellationToken);
-        _steps["load"] = clock.Elapsed.TotalSeconds;
+        // Forgetting the hashes of inactive entries touches none that the load reads (active files only): both at once.
+        var forgetting = TimedAsync("forget", clock, ForgetGoneAsync(cancellationToken));
+        var (roots, skippedRoots) = await HealthyRootsAsync(cancellationToken);
         var folders = new Folders(logger);
-        var total = candidates.Count;
+        var candidates = new List<Candidate>();
         var done = 0L;
-        logger.LogInformation("Duplicate search: {Count} files share their size with another", total);
 
-        // Each batch's hashes are stored while the next batch is read.
+        // Pass 1: the partial hash of every candidate (or the stored one), a batch at a time as the catalog streams
+        // them in, size group by size group: one batch is hashed while the next is loaded, and its hashes are stored
+        // while the one after it is hashed.
         var saving = Task.CompletedTask;
-        async Task<Error?> PassAsync(IReadOnlyList<Candidate> files, string phase, Action<Candidate, Folders> hash)
+        var hashing = Task.CompletedTask;
+        Candidate[]? hashed = null;
+        async Task StoreHashedAsync()
         {
-            foreach (var batch in files.Chunk(BatchSize))
+            await hashing;
+            if (hashed is not null)
             {
-                if (await step(new DuplicateScanProgress(done, total, phase)) is { } denied)
-                {
-                    await saving;
-                    return denied;
-                }
-
-                var started = clock.Elapsed.TotalSeconds;
-                Parallel.ForEach(batch, Parallelism(cancellationToken), c => hash(c, folders));
-                _steps.AddOrUpdate(phase, clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
                 await saving;
-                saving = SaveAsync(batch, cancellationToken);
-                done += batch.Length;
+                saving = SaveAsync(hashed, cancellationToken);
+                done += hashed.Length;
+                hashed = null;
+            }
+        }
+
+        await foreach (var batch in LoadCandidatesAsync(roots, cancellationToken))
+        {
+            candidates.AddRange(batch);
+            await StoreHashedAsync();
+            if (await step(new DuplicateScanProgress(done, candidates.Count, "partial")) is { } denied)
+            {
+                await Task.WhenAll(saving, forgetting);
+                return denied;
             }
 
-            await saving;
-            return null;
+            // Read in catalog order (folder by folder, as the scan found them), not size order: neighbours share
+            // the folders the kernel and the path guard have just looked up.
+            Array.Sort(batch, (a, b) => a.EntryId.CompareTo(b.EntryId));
+            hashed = batch;
+            hashing = Task.Run(() =>
+            {
+                var started = clock.Elapsed.TotalSeconds;
+                Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashPartial(c, folders));
+                _steps.AddOrUpdate("partial", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            }, cancellationToken);
         }
 
-        // Pass 1: the partial hash of every candidate (or the stored one).
-        if (await PassAsync(candidates, "partial", HashPartial) is { } stoppedInPartial)
-        {
-            return stoppedInPartial;
-        }
+        _steps["load"] = clock.Elapsed.TotalSeconds;
+        await StoreHashedAsync();
+        await saving;
+        await forgetting;
+        var total = done;
+        logger.LogInformation("Duplicate search: {Count} files share their size with another", candidates.Count);
 
         // Pass 2: the full hash where size and partial hash collide.
-        var needFull = CollidingGroups(candidates, c => c.Partial is null ? null : Convert.ToHexString(c.Partial))
+        var needFull = CollidingGroups(candidates, c => c.Partial)
             .SelectMany(g => g).Where(c => c.Full is null).ToList();
         total += needFull.Count;
-        if (await PassAsync(needFull, "full", HashFull) is { } stoppedInFull)
+        foreach (var batch in needFull.Chunk(BatchSize))
         {
-            return stoppedInFull;
+            if (await step(new DuplicateScanProgress(done, total, "full")) is { } denied)
+            {
+                await saving;
+                return denied;
+            }
+
+            var started = clock.Elapsed.TotalSeconds;
+            Parallel.ForEach(batch, Parallelism(cancellationToken), c => HashFull(c, folders));
+            _steps.AddOrUpdate("full", clock.Elapsed.TotalSeconds - started, (_, s) => s + clock.Elapsed.TotalSeconds - started);
+            await saving;
+            saving = SaveAsync(batch, cancellationToken);
+            done += batch.Length;
         }
 
+        await saving;
         _steps["total"] = clock.Elapsed.TotalSeconds;
 
-        var groups = CollidingGroups(candidates, c => c.Full is null || c.Partial is null ? null : Convert.ToHexString(c.Full)).ToList();
+        var groups = CollidingGroups(candidates, c => c.Partial is null ? null : c.Full).ToList();
         var summary = new DuplicateScanSummary(
             candidates.Count,
             candidates.Count(c => c.ReadNow),
@@ -115,15 +149,30 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         return summary;
     }
 
+    private async Task TimedAsync(string step, Stopwatch clock, Task work)
+    {
+        await work;
+        _steps[step] = clock.Elapsed.TotalSeconds;
+    }
+
     private static ParallelOptions Parallelism(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
 
     /// <summary>Files of one size whose key (partial or full hash) is equal, two inodes at least, each group once.</summary>
-    private static IEnumerable<List<Candidate>> CollidingGroups(List<Candidate> candidates, Func<Candidate, string?> key) =>
+    private static IEnumerable<List<Candidate>> CollidingGroups(List<Candidate> candidates, Func<Candidate, byte[]?> key) =>
         candidates.Where(c => c.Outcome == Outcome.Pending && key(c) is not null)
-            .GroupBy(c => (c.Size, key(c)!))
+            .GroupBy(c => new HashKey(c.Size, key(c)!))
             .Where(g => g.Count() > 1)
             .Select(g => g.ToList());
+
+    /// <summary>A size and a SHA-256 as a value: equal and hashed by their bytes, with no string made per file.</summary>
+    private readonly record struct HashKey(long Size, long A, long B, long C, long D)
+    {
+        public HashKey(long size, byte[] hash)
+            : this(size, BitConverter.ToInt64(hash, 0), BitConverter.ToInt64(hash, 8), BitConverter.ToInt64(hash, 16), BitConverter.ToInt64(hash, 24))
+        {
+        }
+    }
 
     private async Task<(List<StorageRoot> Roots, int Skipped)> HealthyRootsAsync(CancellationToken cancellationToken)
     {
@@ -168,43 +217,60 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
 
     /// <summary>
     /// Active files (non-empty, with a name the disk can be asked for) whose size another inode shares, one candidate
-    /// per inode with its other names as links, and the hashes stored for it.
+    /// per inode (the lowest entry id) with its other names as links, and the hashes stored for it; in batches of
+    /// whole size groups (about <see cref="BatchSize"/> files), each as soon as the catalog has sent it.
     /// </summary>
-    private async Task<List<Candidate>> LoadCandidatesAsync(List<StorageRoot> roots, CancellationToken cancellationToken)
+    /// <remarks>
+    /// One scan of the active files in size order: a size group is complete when the next size begins, so the first
+    /// batch can be hashed while the rest still streams in. That costs PostgreSQL a sort, given the memory to do it
+    /// without spilling to disk; it is cheaper than the grouped self-join that would leave out unshared sizes there.
+    /// </remarks>
+    private async IAsyncEnumerable<Candidate[]> LoadCandidatesAsync(
+        List<StorageRoot> roots, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var rootPaths = roots.ToDictionary(r => r.Id, r => r.Path);
-        var byInode = new Dictionary<(long Device, long Inode), Candidate>();
-        var list = new List<Candidate>();
-        await using var command = data.CreateCommand("""
+        await using var connection = await data.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var memory = new NpgsqlCommand("SET LOCAL work_mem = '128MB'", connection, transaction))
+        {
+            await memory.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand("""
             SELECT f.id, f.root_id, f.relative_path, f.size, f.device, f.inode,
                    h.size, h.mtime_ns, h.ctime_ns, h.device, h.inode, h.partial_hash, h.full_hash
             FROM entries f
             LEFT JOIN content_hashes h ON h.entry_id = f.id
             WHERE f.state = 0 AND f.kind = 1 AND f.size > 0 AND f.name_is_valid AND f.root_id = ANY($1)
-              AND f.size IN (SELECT size FROM entries WHERE state = 0 AND kind = 1 AND size > 0 AND name_is_valid AND root_id = ANY($1)
-                             GROUP BY size HAVING count(*) > 1)
-            ORDER BY f.id
-            """);
+            ORDER BY f.size, f.id
+            """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = rootPaths.Keys.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var batch = new List<Candidate>(BatchSize);
+        var group = new List<Candidate>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var id = reader.GetInt64(0);
-            var identity = (reader.GetInt64(4), reader.GetInt64(5));
-            if (byInode.TryGetValue(identity, out var first))
+            var size = reader.GetInt64(3);
+            if (group.Count > 0 && group[0].Size != size)
             {
-                first.Links.Add(id);
-                continue;
+                AddIfShared(group, batch);
+                group.Clear();
+                if (batch.Count >= BatchSize)
+                {
+                    yield return [.. batch];
+                    batch.Clear();
+                }
             }
 
-            var candidate = new Candidate
+            group.Add(new Candidate
             {
                 EntryId = id,
                 RootPath = rootPaths[reader.GetInt32(1)],
                 Path = reader.GetString(2),
-                Size = reader.GetInt64(3),
-                Device = identity.Item1,
-                Inode = identity.Item2,
+                Size = size,
+                Device = reader.GetInt64(4),
+                Inode = reader.GetInt64(5),
                 Stored = reader.IsDBNull(6) ? null : new ContentHash
                 {
                     EntryId = id,
@@ -216,13 +282,46 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
                     PartialHash = reader.GetFieldValue<byte[]>(11),
                     FullHash = reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12),
                 },
-            };
-            byInode[identity] = candidate;
-            list.Add(candidate);
+            });
         }
 
-        // A size shared only by names of one inode is no candidate after all.
-        return list.GroupBy(c => c.Size).Where(g => g.Count() > 1).SelectMany(g => g).ToList();
+        AddIfShared(group, batch);
+        if (batch.Count > 0)
+        {
+            yield return [.. batch];
+        }
+    }
+
+    /// <summary>
+    /// Adds one size's files (in id order) to <paramref name="batch"/>, an inode once: its lowest id stands for it and
+    /// its other names follow as links; nothing when they are all names of one inode.
+    /// </summary>
+    private static void AddIfShared(List<Candidate> sameSize, List<Candidate> batch)
+    {
+        if (sameSize.Count < 2)
+        {
+            return;
+        }
+
+        var byInode = new Dictionary<(long Device, long Inode), Candidate>();
+        var inodes = new List<Candidate>();
+        foreach (var file in sameSize)
+        {
+            if (byInode.TryGetValue((file.Device, file.Inode), out var first))
+            {
+                first.Links.Add(file.EntryId);
+            }
+            else
+            {
+                byInode[(file.Device, file.Inode)] = file;
+                inodes.Add(file);
+            }
+        }
+
+        if (inodes.Count > 1)
+        {
+            batch.AddRange(inodes);
+        }
     }
 
     private void HashPartial(Candidate c, Folders folders)
@@ -248,6 +347,12 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
             // Small enough to read whole: the partial hash is the full one.
             Span<byte> all = stackalloc byte[(int)c.Size];
             var read = ReadExactly(handle, all, 0);
+            if (read < 0)
+            {
+                Drop(c, Outcome.Unreadable);
+                return;
+            }
+
             c.Partial = SHA256.HashData(all[..read]);
             c.Full = c.Partial;
         }
@@ -255,7 +360,13 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         {
             Span<byte> ends = stackalloc byte[2 * BlockSize];
             var head = ReadExactly(handle, ends[..BlockSize], 0);
-            var tail = ReadExactly(handle, ends.Slice(head, BlockSize), c.Size - BlockSize);
+            var tail = head < 0 ? -1 : ReadExactly(handle, ends.Slice(head, BlockSize), c.Size - BlockSize);
+            if (tail < 0)
+            {
+                Drop(c, Outcome.Unreadable);
+                return;
+            }
+
             c.Partial = SHA256.HashData(ends[..(head + tail)]);
         }
 
@@ -280,13 +391,26 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         }
 
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[128 * 1024];
-        long offset = 0;
-        int read;
-        while ((read = RandomAccess.Read(handle, buffer, offset)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(128 * 1024);
+        try
         {
-            sha.AppendData(buffer, 0, read);
-            offset += read;
+            long offset = 0;
+            int read;
+            while ((read = Read(handle, buffer, offset)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                offset += read;
+            }
+
+            if (read < 0)
+            {
+                Drop(c, Outcome.Unreadable);
+                return;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         c.Full = sha.GetHashAndReset();
@@ -342,21 +466,49 @@ public sealed class DuplicateFinder(NpgsqlDataSource data, TimeProvider time, IL
         c.Full = null;
     }
 
+    /// <summary>Reads until <paramref name="buffer"/> is full or the file ends: the bytes read, or -1 on an I/O error.</summary>
     private static int ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset)
     {
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = RandomAccess.Read(handle, buffer[total..], offset + total);
-            if (read == 0)
+            var read = Read(handle, buffer[total..], offset + total);
+            if (read <= 0)
             {
-                break;
+                return read < 0 ? -1 : total;
             }
 
             total += read;
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// pread(2) itself: <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> first asks each new handle
+    /// whether it can seek (an lseek per file). An I/O error (EIO, ESTALE) is -1 and the file unreadable this time.
+    /// </summary>
+    private static unsafe int Read(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        while (true)
+        {
+            nint read;
+            fixed (byte* b = buffer)
+            {
+                read = Native.pread((int)handle.DangerousGetHandle(), b, (nuint)buffer.Length, offset);
+            }
+
+            if (read >= 0 || Marshal.GetLastPInvokeError() != EIntr)
+            {
+                return (int)read;
+            }
+        }
+    }
+
+    private static unsafe partial class Native
+    {
+        [LibraryImport("libc", SetLastError = true)]
+        internal static partial nint pread(int fd, byte* buffer, nuint count, long offset);
     }
 
     /// <summary>Stores the hashes read now (for every name of the inode) and forgets those of files that changed.</summary>

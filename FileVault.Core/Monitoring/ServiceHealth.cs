@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
+using FileVault.Core.Search.Meilisearch;
 using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -13,11 +15,13 @@ public sealed record ServiceStatus(
     string Key, string Name, string Kind, bool IsHealthy, double? LatencyMs, DateTimeOffset CheckedAt, string? Error, string? LastError, DateTimeOffset? LastErrorAt);
 
 /// <summary>
-/// PostgreSQL, Redis and every storage root's mount, checked with a timeout each, with latency and the last error.
+/// PostgreSQL, Redis, Meilisearch when it is configured (GET /health; not listed otherwise) and every storage root's
+/// mount, checked with a timeout each, with latency and the last error.
 /// Results are shared by every admin page of this instance and checked again when older than <see cref="FreshFor"/>,
 /// so the admin banner can ask on every navigation without piling checks onto a service that is down.
 /// </summary>
-public sealed class ServiceHealth(IDbContextFactory<FileVaultDbContext> contexts, NpgsqlDataSource data, IConnectionMultiplexer redis, TimeProvider time) : IDisposable
+public sealed class ServiceHealth(IDbContextFactory<FileVaultDbContext> contexts, NpgsqlDataSource data, IConnectionMultiplexer redis, TimeProvider time,
+    IServiceProvider services) : IDisposable
 {
     public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
@@ -65,6 +69,13 @@ public sealed class ServiceHealth(IDbContextFactory<FileVaultDbContext> contexts
             await command.ExecuteScalarAsync(token);
         }, cancellationToken);
         await MeasureAsync("redis", "Redis", "cache", async token => await redis.GetDatabase().PingAsync().WaitAsync(Timeout, token), cancellationToken);
+
+        // Registered only when FileVault:Search:Meilisearch:Url is set. A typed client is transient: one per round keeps
+        // the HTTP handler rotation of the client factory.
+        if (services.GetService<MeilisearchClient>() is { } meilisearch)
+        {
+            await MeasureAsync("meilisearch", "Meilisearch", "search", meilisearch.HealthAsync, cancellationToken);
+        }
 
         List<StorageRoot>? roots = null;
         try

@@ -22,15 +22,7 @@ public static class JobsCommand
         }
 
         var untilIdle = options.Contains("--until-idle");
-        var builder = CommandHost.CreateBuilder();
-        builder.Services.AddOperations();
-        builder.Services.AddTrash();
-        builder.Services.AddDuplicates();
-        // Only the runner: no start-up seeding, no schedules.
-        builder.Services.RemoveAll<IHostedService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
-        using var host = builder.Build();
+        using var host = BuildRunnerHost();
         await DatabaseMigrator.MigrateAsync(host.Services, CancellationToken.None);
         await host.StartAsync();
         if (!untilIdle)
@@ -42,5 +34,19 @@ public static class JobsCommand
         await host.Services.GetRequiredService<JobRunner>().WaitUntilIdleAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
         await host.StopAsync();
         return 0;
+    }
+
+    /// <summary>A host with the job runner and the handlers of file operations, trash and duplicates, and nothing else.</summary>
+    internal static IHost BuildRunnerHost()
+    {
+        var builder = CommandHost.CreateBuilder();
+        builder.Services.AddOperations();
+        builder.Services.AddTrash();
+        builder.Services.AddDuplicates();
+        // Only the runner: no start-up seeding, no schedules.
+        builder.Services.RemoveAll<IHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobEvents>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        return builder.Build();
     }
 }

@@ -53,6 +53,20 @@ public sealed class MeilisearchClient(HttpClient http)
         SendAsync(HttpMethod.Post, $"indexes/{Uri.EscapeDataString(index)}/search", request, Json.MeilisearchSearchRequest,
             Json.MeilisearchSearchResponse, cancellationToken);
 
+    /// <summary>
+    /// GET /health: Meilisearch answers <c>{"status": "available"}</c> while it serves; anything else (another status,
+    /// an error answer) is a <see cref="MeilisearchException"/>, a refused connection an <see cref="HttpRequestException"/>.
+    /// </summary>
+    public async Task HealthAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("health", cancellationToken);
+        var health = await ReadAsync(response, Json.MeilisearchHealth, cancellationToken);
+        if (!string.Equals(health.Status, "available", StringComparison.Ordinal))
+        {
+            throw new MeilisearchException(response.StatusCode, null, $"Meilisearch reports its status as \"{health.Status}\", not \"available\".");
+        }
+    }
+
     public async Task<MeilisearchTask> TaskAsync(long taskUid, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(string.Create(CultureInfo.InvariantCulture, $"tasks/{taskUid}"), cancellationToken);
@@ -162,6 +176,9 @@ public sealed record MeilisearchTask(
     long Uid, string? IndexUid, MeilisearchTaskStatus Status, string Type, MeilisearchError? Error,
     DateTimeOffset EnqueuedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt);
 
+/// <summary>The answer of GET /health.</summary>
+public sealed record MeilisearchHealth(string? Status);
+
 public sealed record MeilisearchError(string Message, string Code, string? Type, string? Link);
 
 /// <param name="Filter">Meilisearch's filter expression (<see cref="MeilisearchFilter"/>); null for none.</param>
@@ -192,6 +209,7 @@ public sealed record MeilisearchDocument(
 [JsonSerializable(typeof(MeilisearchTaskSummary))]
 [JsonSerializable(typeof(MeilisearchTask))]
 [JsonSerializable(typeof(MeilisearchError))]
+[JsonSerializable(typeof(MeilisearchHealth))]
 [JsonSerializable(typeof(MeilisearchSearchRequest))]
 [JsonSerializable(typeof(MeilisearchSearchResponse))]
 [JsonSerializable(typeof(MeilisearchDocumentsPage))]

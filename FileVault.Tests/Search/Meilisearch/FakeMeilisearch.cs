@@ -145,6 +145,12 @@ internal sealed class FakeMeilisearch : IAsyncDisposable
                 """);
         }
 
+        if (request.Method == "GET" && path == "/health")
+        {
+            // https://www.meilisearch.com/docs/reference/api/health (response example)
+            return (200, """{"status": "available"}""");
+        }
+
         if (request.Method == "POST" && path.EndsWith("/documents/delete-batch", StringComparison.Ordinal))
         {
             foreach (var id in JsonNode.Parse(request.Body)!.AsArray())

@@ -13,7 +13,7 @@ using MudBlazor;
 namespace FileVault.Web.Components.Pages.Admin.Services;
 
 /// <summary>
-/// Services and queues: health of PostgreSQL, Redis and every root's mount with latency and last error; per job
+/// Services and queues: health of PostgreSQL, Redis, Meilisearch (when configured) and every root's mount with latency and last error; per job
 /// kind what waits, runs and failed, with the last 24 hours' throughput; running jobs with live progress, failed ones
 /// with a retry.
 /// </summary>

@@ -53,14 +53,16 @@ public sealed class UploadCompletion(
         AccessSubject actor, Upload upload, StorageRoot root, byte[]? received, bool recorded, CancellationToken cancellationToken)
     {
         var staging = StagingArea.PathOf(root.Path, upload.Id);
+        // The mount is checked while the destination and access are asked: neither waits for the other.
+        var checkingMount = MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         var checkedTarget = await UploadTarget.ResolveAsync(contexts, access, actor, upload.FolderId, upload.FileName, Join(upload.Subfolders, upload.FileName), cancellationToken);
+        var health = await checkingMount;
         if (!checkedTarget.IsSuccess)
         {
             return checkedTarget.Error!;
         }
 
         var target = checkedTarget.Value;
-        var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         if (!health.IsHealthy)
         {
             return new Error("root.unhealthy", "The storage is not available right now; the upload is kept. " + health.Problem!.Message);
@@ -79,9 +81,33 @@ public sealed class UploadCompletion(
 
         var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
         var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath, replace = upload.ReplaceExisting });
-        var job = await jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
-        var acquired = await locks.AcquireAsync(
-            new LockRequest(root.Id, [finalPath], "upload", await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
+        var holder = await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken);
+        // The job row and the path lock are both needed before the disk changes, and neither needs the other: asked side
+        // by side, the lock's Redis round trip overlaps the job's commit (its WAL flush).
+        var starting = jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
+        var locking = locks.AcquireAsync(new LockRequest(root.Id, [finalPath], "upload", holder), LockTtl, cancellationToken);
+        try
+        {
+            await Task.WhenAll(starting, locking);
+        }
+        catch
+        {
+            // One of the two failed: a lock taken is released, a job started does not stay running.
+            if (locking.IsCompletedSuccessfully && locking.Result.IsSuccess)
+            {
+                await locking.Result.Value.DisposeAsync();
+            }
+
+            if (starting.IsCompletedSuccessfully)
+            {
+                await jobs.FinishAsync(starting.Result.Id, JobStatus.Failed, "The upload's lock could not be asked for.", CancellationToken.None);
+            }
+
+            throw;
+        }
+
+        var job = starting.Result;
+        var acquired = locking.Result;
         if (!acquired.IsSuccess)
         {
             await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);

@@ -10,15 +10,19 @@
 #   - `curl -T` (HTTP PUT) of the same file to a private nginx (dav_methods PUT) on a free loopback port,
 #   rounds interleaved, three of them (the median counts); each FileVault copy's SHA-256 on disk is compared with the
 #   source's;
-#   - the small files sent as a folder upload sends them (three at a time, each a tus creation and one PATCH with its
-#     SHA-256) to FileVault and to the reference server, three rounds interleaved (median);
+#   - the small files sent as a folder upload sends them (three at a time, each one tus creation carrying the whole file
+#     and its SHA-256) to FileVault and to the reference server, after one uncounted warm-up round to each, three rounds
+#     interleaved (median);
 #   - FileVault's resident memory: VmRSS of the app process before the first upload and its maximum during the run,
 #     sampled every 0.2 s.
 # All three servers write to the same file system ($FILEVAULT_BENCH_DIR/transfer-<MiB>). Speeds are MB/s (10^6 bytes
 # per second) from the client's start to the server's last answer. Prints `name: value` lines; `upload_ratio` is
 # upload_mbps / tus_reference_mbps.
 #
-#   bench/transfer.sh [--small]
+#   bench/transfer.sh [--small] [--small-files-only]
+#
+# --small-files-only skips the big file and the nginx PUT (upload_mbps, tus_reference_mbps, curl_put_mbps and
+# upload_ratio are then not printed): the small files' rounds alone, for measuring per-file costs quickly.
 #
 # The app signs in its first SuperAdmin FILEVAULT_ADMIN_EMAIL / FILEVAULT_ADMIN_PASSWORD (defaults below), created
 # on the first start against the benchmark's own database (filevault_bench_transfer). Needs node + npm (the client and
@@ -27,7 +31,14 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mib=1024
 small_files=1000
-if [ "${1:-}" = "--small" ]; then mib=200; small_files=200; fi
+small_only=false
+for arg in "$@"; do
+  case "$arg" in
+    --small) mib=200; small_files=200 ;;
+    --small-files-only) small_only=true ;;
+    *) printf '[bench] unknown option %s (--small, --small-files-only)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 rounds=3
 data="${FILEVAULT_BENCH_DIR:-${FILEVAULT_DATA_DIR:-$repo/.data}/bench}"
 nginx_bin="${FILEVAULT_NGINX:-/usr/sbin/nginx}"
@@ -191,8 +202,8 @@ seconds() { jq -r '.seconds'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f\n", b / s / 1e6 }'; }
 
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
-for run in $(seq "$rounds"); do
+$small_only || say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
+for run in $($small_only || seq "$rounds"); do
   s=$(client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-$run.bin" | seconds)
   fv=$(mbps "$big_bytes" "$s")
   on_disk="$root/uploads/$run_name/big-$run.bin"
@@ -210,6 +221,13 @@ for run in $(seq "$rounds"); do
   printf '%s %s %s\n' "$fv" "$ref" "$put" >> "$work/big.txt"
 done
 
+# One round to each server first, not counted: a fresh .NET process compiles its code on first use (and again, better,
+# after some thirty calls), which in 600 uploads is a good share of the app's CPU. Both servers are measured warm, as a
+# server that has been running for a while is.
+say "$small_files files of 10 KiB, 3 at a time: one round to each server to warm up (not counted)"
+client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "w-" > /dev/null
+client small "$ref_url" - "$src/small" - "w-" > /dev/null
+rm -rf "${store:?}"/*
 say "$small_files files of 10 KiB, 3 at a time: FileVault, reference; $rounds rounds"
 for run in $(seq "$rounds"); do
   s=$(client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "r$run-" | seconds)
@@ -227,13 +245,15 @@ say "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with o
 
 curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $jwt" "$url/api/v1/me/tokens/$(jq -r '.token.id' "$work/pat.json")"
 
-upload_mbps=$(awk '{ print $1 }' "$work/big.txt" | median '%.1f')
-tus_reference_mbps=$(awk '{ print $2 }' "$work/big.txt" | median '%.1f')
-echo "file_mib: $mib"
-echo "upload_mbps: $upload_mbps"
-echo "tus_reference_mbps: $tus_reference_mbps"
-echo "curl_put_mbps: $(awk '{ print $3 }' "$work/big.txt" | median '%.1f')"
-echo "upload_ratio: $(div "$upload_mbps" "$tus_reference_mbps" '%.2f')"
+if ! $small_only; then
+  upload_mbps=$(awk '{ print $1 }' "$work/big.txt" | median '%.1f')
+  tus_reference_mbps=$(awk '{ print $2 }' "$work/big.txt" | median '%.1f')
+  echo "file_mib: $mib"
+  echo "upload_mbps: $upload_mbps"
+  echo "tus_reference_mbps: $tus_reference_mbps"
+  echo "curl_put_mbps: $(awk '{ print $3 }' "$work/big.txt" | median '%.1f')"
+  echo "upload_ratio: $(div "$upload_mbps" "$tus_reference_mbps" '%.2f')"
+fi
 echo "small_files: $small_files"
 echo "small_files_per_s: $(awk '{ print $1 }' "$work/small.txt" | median '%.1f')"
 echo "small_files_reference_per_s: $(awk '{ print $2 }' "$work/small.txt" | median '%.1f')"

@@ -17,8 +17,11 @@ internal static class FolderLookup
     public static async Task<Result<(Entry Folder, StorageRoot Root)>> FindReadableAsync(
         FileVaultDbContext db, AccessEvaluator access, AccessSubject actor, long folderId, CancellationToken cancellationToken)
     {
-        var folder = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == folderId && e.State == EntryState.Active, cancellationToken);
-        var root = folder is null ? null : await db.StorageRoots.AsNoTracking().SingleOrDefaultAsync(r => r.Id == folder.RootId, cancellationToken);
+        // One round trip for both: every upload asks this twice (at creation and at completion).
+        var found = await db.Entries.AsNoTracking().Where(e => e.Id == folderId && e.State == EntryState.Active)
+            .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Folder = e, Root = r })
+            .SingleOrDefaultAsync(cancellationToken);
+        var (folder, root) = (found?.Folder, found?.Root);
         if (folder is null || root is null || !await access.CanReadAsync(actor, root.Id, folder.RelativePath, cancellationToken))
         {
             return new Error("entry.not_found", "No such folder.");

@@ -21,7 +21,10 @@ public static class AuditTrail
             ActorId = actorId,
             Action = action,
             Target = target,
-            Detail = detail is null ? "{}" : JsonSerializer.Serialize(detail, JsonOptions),
+            Detail = Detail(detail),
             Result = result,
         });
+
+    /// <summary>A record's detail as stored (JSON, web casing), for a caller that writes its audit row in its own SQL.</summary>
+    public static string Detail(object? detail) => detail is null ? "{}" : JsonSerializer.Serialize(detail, JsonOptions);
 }

@@ -9,11 +9,32 @@ namespace FileVault.Core.Locks;
 /// <summary>What an operation locks: paths of one root, and who asks, for the "in use by" message.</summary>
 public sealed record LockRequest(int RootId, IReadOnlyList<string> Paths, string Operation, string User)
 {
+    // The names asked in the last minute, by user: a folder upload locks once per file, and the name is only a label
+    // in others' "in use by" message (an e-mail changed within the minute may show the old one there). Not an access
+    // decision: nothing is allowed or refused by it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Name, long At)> HolderNames = new();
+    private const long HolderNameMilliseconds = 60_000;
+    private const int MaxHolderNames = 10_000;
+
     /// <summary>How a lock names its holder to others: the user's e-mail (their id when the account has none).</summary>
     public static async Task<string> HolderNameAsync(IDbContextFactory<FileVaultDbContext> contexts, Guid userId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(contexts);
+        var now = Environment.TickCount64;
+        if (HolderNames.TryGetValue(userId, out var known) && now - known.At < HolderNameMilliseconds)
+        {
+            return known.Name;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) ?? userId.ToString();
+        var name = await db.Users.Where(u => u.Id == userId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken) ?? userId.ToString();
+        if (HolderNames.Count >= MaxHolderNames)
+        {
+            HolderNames.Clear();
+        }
+
+        HolderNames[userId] = (name, now);
+        return name;
     }
 }
 

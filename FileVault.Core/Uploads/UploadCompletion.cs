@@ -53,14 +53,16 @@ public sealed class UploadCompletion(
         AccessSubject actor, Upload upload, StorageRoot root, byte[]? received, bool recorded, CancellationToken cancellationToken)
     {
         var staging = StagingArea.PathOf(root.Path, upload.Id);
+        // The mount is checked while the destination and access are asked: neither waits for the other.
+        var checkingMount = MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         var checkedTarget = await UploadTarget.ResolveAsync(contexts, access, actor, upload.FolderId, upload.FileName, Join(upload.Subfolders, upload.FileName), cancellationToken);
+        var health = await checkingMount;
         if (!checkedTarget.IsSuccess)
         {
             return checkedTarget.Error!;
         }
 
         var target = checkedTarget.Value;
-        var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         if (!health.IsHealthy)
         {
             return new Error("root.unhealthy", "The storage is not available right now; the upload is kept. " + health.Problem!.Message);
@@ -79,9 +81,33 @@ public sealed class UploadCompletion(
 
         var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
         var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath, replace = upload.ReplaceExisting });
-        var job = await jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
-        var acquired = await locks.AcquireAsync(
-            new LockRequest(root.Id, [finalPath], "upload", await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
+        var holder = await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken);
+        // The job row and the path lock are both needed before the disk changes, and neither needs the other: asked side
+        // by side, the lock's Redis round trip overlaps the job's commit (its WAL flush).
+        var starting = jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
+        var locking = locks.AcquireAsync(new LockRequest(root.Id, [finalPath], "upload", holder), LockTtl, cancellationToken);
+        try
+        {
+            await Task.WhenAll(starting, locking);
+        }
+        catch
+        {
+            // One of the two failed: a lock taken is released, a job started does not stay running.
+            if (locking.IsCompletedSuccessfully && locking.Result.IsSuccess)
+            {
+                await locking.Result.Value.DisposeAsync();
+            }
+
+            if (starting.IsCompletedSuccessfully)
+            {
+                await jobs.FinishAsync(starting.Result.Id, JobStatus.Failed, "The upload's lock could not be asked for.", CancellationToken.None);
+            }
+
+            throw;
+        }
+
+        var job = starting.Result;
+        var acquired = locking.Result;
         if (!acquired.IsSuccess)
         {
             await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);
@@ -121,9 +147,18 @@ public sealed class UploadCompletion(
     {
         var root = target.Root;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // The folder may have moved between the check and the lock: the lock then guards the wrong path.
-        var folderPath = await db.Entries.Where(e => e.Id == target.Folder.Id && e.State == EntryState.Active).Select(e => e.RelativePath).SingleOrDefaultAsync(cancellationToken);
-        if (folderPath != target.Folder.RelativePath)
+        // The folder may have moved between the check and the lock: the lock then guards the wrong path. Asked with what
+        // holds the file's name in it, in one round trip (used when the file lands there, not in a subfolder).
+        var key = EntryName.Key(target.Name);
+        var current = await db.Entries.Where(e => e.Id == target.Folder.Id && e.State == EntryState.Active)
+            .Select(e => new
+            {
+                e.RelativePath,
+                Taken = db.Entries.Where(t => t.ParentId == e.Id && t.NameKey == key && t.State == EntryState.Active)
+                    .Select(t => new NameHolder(t.Id, t.RelativePath, t.Kind)).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (current?.RelativePath != target.Folder.RelativePath)
         {
             return new Error("lock.conflict", "The destination folder was moved meanwhile; try again.");
         }
@@ -149,9 +184,9 @@ public sealed class UploadCompletion(
             }
         }
 
-        var key = EntryName.Key(target.Name);
-        var taken = await db.Entries.Where(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active)
-            .Select(e => new { e.Id, e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
+        var taken = parent.Id == target.Folder.Id ? current!.Taken
+            : await db.Entries.Where(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active)
+                .Select(e => new NameHolder(e.Id, e.RelativePath, e.Kind)).FirstOrDefaultAsync(cancellationToken);
         if (taken is not null)
         {
             if (!upload.ReplaceExisting)
@@ -203,32 +238,35 @@ public sealed class UploadCompletion(
         var touchedAt = changed.Select(f => CatalogChanges.MtimeOf(f.Id == parent.Id ? parentDirectory
             : PathGuard.ResolveForWrite(root.Path, f.Path) is { IsSuccess: true } onDisk ? onDisk.Value : parentDirectory)).ToArray();
         var jobId = run.Job.Id;
+        var audited = $"{root.Name}/{relativePath}";
+        var detail = AuditTrail.Detail(new { size = upload.Length, sha256 = Convert.ToHexStringLower(hash) });
         var placed = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            // A retried attempt adds its records anew.
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            // One statement, one round trip: the catalog row (a missing row left at this path by an earlier scan is the old
-            // file's record and is reused), the upload's record (when it has one) and the job's end, which succeeds in the
-            // same commit as the catalog change (never a file catalogued while its job reads as running).
+            // One statement, one round trip, its own transaction (a statement outside a transaction block commits alone,
+            // all or nothing): the catalog row (a missing row left at this path by an earlier scan is the old file's record
+            // and is reused), the upload's record (updated when it has one; a file sent whole with its creation gets its
+            // row now, completed, so a late HEAD still answers), the job's end, which succeeds in the same commit as the
+            // catalog change (never a file catalogued while its job reads as running), and the audit row. As BEGIN, the
+            // statements, a savepoint and COMMIT it took five round trips per file.
             var id = await CatalogChanges.PlaceFileAsync(db, new PlacedFile(root.Id, parent.Id, target.Name, relativePath, upload.Length, modified, hash,
                 stat?.Device ?? 0, stat?.Inode ?? 0, actor.UserId, now), $"""
                 , recorded AS (
                     UPDATE uploads SET status = {(short)UploadStatus.Completed}, entry_id = (SELECT id FROM placed), "offset" = {upload.Length}
                     WHERE id = {upload.Id} AND {recorded}),
+                added AS (
+                    INSERT INTO uploads (id, owner_id, root_id, folder_id, file_name, subfolders, length, "offset", expected_sha256, created_at,
+                                         expires_at, status, entry_id, replace_existing)
+                    SELECT {upload.Id}, {upload.OwnerId}, {upload.RootId}, {upload.FolderId}, {upload.FileName}, {upload.Subfolders}::varchar,
+                           {upload.Length}, {upload.Length}, {upload.ExpectedSha256}::bytea, {upload.CreatedAt}, {upload.ExpiresAt},
+                           {(short)UploadStatus.Completed}, (SELECT id FROM placed), {upload.ReplaceExisting}
+                    WHERE NOT {recorded}),
                 finished AS (
                     UPDATE jobs SET status = {(short)JobStatus.Succeeded}, result_entry_id = (SELECT id FROM placed), progress = 1, finished_at = {now}
-                    WHERE id = {jobId})
+                    WHERE id = {jobId}),
+                audit AS (
+                    INSERT INTO audit_log (at, actor_id, action, target, detail, result)
+                    VALUES ({now}, {actor.UserId}, 'entry.upload', {audited}, {detail}::jsonb, {(short)AuditResult.Succeeded}))
                 """, cancellationToken);
-            if (!recorded)
-            {
-                // Sent whole with its creation: its row is written now, completed, so a late HEAD still answers.
-                db.Uploads.Add(CompletedRecord(upload, id));
-            }
-
-            AuditTrail.Add(db, time, actor.UserId, "entry.upload", $"{root.Name}/{relativePath}", new { size = upload.Length, sha256 = Convert.ToHexStringLower(hash) });
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
             return Result<long>.Success(id);
         });
         await TouchFoldersAsync(db, touchedIds, touchedAt);
@@ -247,17 +285,14 @@ public sealed class UploadCompletion(
     {
         try
         {
+            // One statement that commits alone, in one round trip: set_config(..., true) turns synchronous_commit off for
+            // that statement's own transaction only (the pooled connection keeps its setting).
             await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-            {
-                await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
                 await db.Database.ExecuteSqlAsync($"""
-                    SET LOCAL synchronous_commit = off;
                     UPDATE entries SET modified_at = t.modified
-                    FROM unnest({ids}, {modified}) AS t(id, modified)
+                    FROM unnest({ids}, {modified}) AS t(id, modified), (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
                     WHERE entries.id = t.id
-                    """, CancellationToken.None);
-                await transaction.CommitAsync(CancellationToken.None);
-            });
+                    """, CancellationToken.None));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -345,23 +380,8 @@ public sealed class UploadCompletion(
         return await SHA256.HashDataAsync(stream, cancellationToken);
     }
 
-    private static Upload CompletedRecord(Upload upload, long entryId) => new()
-    {
-        Id = upload.Id,
-        OwnerId = upload.OwnerId,
-        RootId = upload.RootId,
-        FolderId = upload.FolderId,
-        FileName = upload.FileName,
-        Subfolders = upload.Subfolders,
-        Length = upload.Length,
-        Offset = upload.Length,
-        ExpectedSha256 = upload.ExpectedSha256,
-        ReplaceExisting = upload.ReplaceExisting,
-        CreatedAt = upload.CreatedAt,
-        ExpiresAt = upload.ExpiresAt,
-        Status = UploadStatus.Completed,
-        EntryId = entryId,
-    };
+    /// <summary>The entry that holds a name in a folder.</summary>
+    private sealed record NameHolder(long Id, string RelativePath, EntryKind Kind);
 
     internal static Error FolderNotReplaced(string name) =>
         new("name.conflict", $"\"{name}\" is a folder here, and a file does not replace a folder. Choose skip or keep both.");

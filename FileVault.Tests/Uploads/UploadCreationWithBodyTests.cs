@@ -145,6 +145,35 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
     }
 
     [Fact]
+    public async Task Sent_side_by_side_into_one_folder_the_writers_files_land_and_the_reader_gets_403_and_nothing()
+    {
+        // A folder upload's files complete at the same moment as another user's: each is checked for its own sender.
+        using var writer = app.Admin();
+        using var reader = app.Client(await app.UserTokenAsync("read"));
+        var allowed = Enumerable.Range(0, 6).Select(i => (Name: $"side-{i}.bin", Bytes: RandomNumberGenerator.GetBytes(10_240))).ToArray();
+        var refused = Enumerable.Range(0, 6).Select(i => (Name: $"side-refused-{i}.bin", Bytes: RandomNumberGenerator.GetBytes(10_240))).ToArray();
+        var staged = StagingFiles();
+
+        var answers = await Task.WhenAll(allowed.Select(f => PostAsync(writer, "Sales", f.Name, f.Bytes.Length, f.Bytes, Sha256(f.Bytes)))
+            .Zip(refused.Select(f => PostAsync(reader, "Sales", f.Name, f.Bytes.Length, f.Bytes, Sha256(f.Bytes))))
+            .SelectMany(pair => new[] { pair.First, pair.Second }));
+
+        await using var db = app.Database.CreateDbContext();
+        for (var i = 0; i < allowed.Length; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, answers[2 * i].StatusCode);
+            Assert.Equal(allowed[i].Bytes, await File.ReadAllBytesAsync(app.PathOf("Sales/" + allowed[i].Name)));
+            var entryId = long.Parse(Header(answers[2 * i], "FileVault-Entry-Id")!, CultureInfo.InvariantCulture);
+            Assert.Equal(SHA256.HashData(allowed[i].Bytes), (await db.Entries.SingleAsync(e => e.Id == entryId)).ContentHash);
+            Assert.Equal(HttpStatusCode.Forbidden, answers[2 * i + 1].StatusCode);
+            Assert.Empty(Directory.EnumerateFiles(app.StorageDirectory, refused[i].Name, SearchOption.AllDirectories));
+            Assert.False(await db.Entries.AnyAsync(e => e.Name == refused[i].Name));
+        }
+
+        Assert.Equal(staged, StagingFiles());
+    }
+
+    [Fact]
     public async Task Replace_sent_whole_by_a_user_with_write_but_no_delete_is_refused_and_the_old_file_stays()
     {
         using var admin = app.Admin();

@@ -121,6 +121,86 @@ public sealed class UploadKillResumeTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Small_files_acknowledged_with_their_creation_survive_a_SIGKILL_whole_on_disk_and_in_the_catalog()
+    {
+        // As a folder upload sends them: three at a time, each whole in its creation. The app is killed mid-stream.
+        var files = Enumerable.Range(0, 60).Select(i => (Name: $"small-{i:D2}.bin", Bytes: RandomNumberGenerator.GetBytes(10_240))).ToArray();
+        var url = new Uri($"http://127.0.0.1:{TestEnvironment.FreeLoopbackPort()}");
+        var sessions = "fv-kill-small-" + Guid.NewGuid().ToString("N")[..8];
+        using var client = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
+        var app = await StartAsync(client, url, sessions);
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        try
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(client));
+            var folderId = (await _harness.CatalogAsync())["in"].Id;
+            var next = -1;
+            async Task SendAsync()
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < files.Length)
+                {
+                    var (name, bytes) = files[i];
+                    var create = Tus(HttpMethod.Post, "/api/v1/uploads");
+                    create.Headers.Add("Upload-Length", bytes.Length.ToString(CultureInfo.InvariantCulture));
+                    create.Headers.Add("Upload-Metadata", UploadFixture.Metadata(("filename", name), ("destination", folderId.ToString(CultureInfo.InvariantCulture))));
+                    create.Headers.Add("FileVault-Sha256", Convert.ToHexStringLower(SHA256.HashData(bytes)));
+                    create.Content = new ByteArrayContent(bytes);
+                    create.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+                    try
+                    {
+                        using var created = await client.SendAsync(create);
+                        if (created.StatusCode == HttpStatusCode.Created)
+                        {
+                            acknowledged[name] = long.Parse(created.Headers.GetValues("FileVault-Entry-Id").Single(), CultureInfo.InvariantCulture);
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Cut off by the kill: never acknowledged.
+                    }
+                }
+            }
+
+            var senders = Enumerable.Range(0, 3).Select(_ => Task.Run(SendAsync)).ToArray();
+            await Poll.UntilAsync(() => Task.FromResult(acknowledged.Count >= 10 || senders.All(s => s.IsCompleted)), "ten small files to be acknowledged");
+            app.Kill(entireProcessTree: true);
+            await app.WaitForExitAsync();
+            await Task.WhenAll(senders);
+        }
+        finally
+        {
+            Stop(app);
+        }
+
+        Assert.True(acknowledged.Count >= 10, $"only {acknowledged.Count} files were acknowledged before the kill");
+        await using var db = _harness.Database.CreateDbContext();
+        foreach (var (name, bytes) in files)
+        {
+            var onDisk = _harness.PathOf("in/" + name);
+            if (acknowledged.TryGetValue(name, out var entryId))
+            {
+                // Told 201: the bytes under the final name, the catalog row with their hash, the upload recorded completed, the audit row.
+                Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(await File.ReadAllBytesAsync(onDisk)));
+                var entry = await db.Entries.AsNoTracking().SingleAsync(e => e.Id == entryId);
+                Assert.Equal("in/" + name, entry.RelativePath);
+                Assert.Equal(SHA256.HashData(bytes), entry.ContentHash);
+                Assert.True(await db.Uploads.AnyAsync(u => u.EntryId == entryId && u.Status == UploadStatus.Completed), $"{name} has no completed upload record");
+                Assert.True(await db.AuditLog.AnyAsync(a => a.Action == "entry.upload" && a.Target.EndsWith("/in/" + name)), $"{name} has no audit row");
+            }
+            else if (File.Exists(onDisk))
+            {
+                // Cut off between the rename and the answer: whole under its name, never a part of it.
+                Assert.Equal(SHA256.HashData(bytes), SHA256.HashData(await File.ReadAllBytesAsync(onDisk)));
+            }
+        }
+
+        // Nothing else under a final name: no half-written file, no staging name.
+        var names = files.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(Directory.GetFiles(_harness.PathOf("in")), f => !names.Contains(Path.GetFileName(f)));
+    }
+
     private async Task<Process> StartAsync(HttpClient client, Uri url, string sessions)
     {
         var app = JobRunnerProcess.StartApp(_harness, url, AdminEmail, AdminPassword, sessions);

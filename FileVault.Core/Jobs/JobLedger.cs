@@ -65,6 +65,13 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     /// With <paramref name="types"/>, only jobs of those types: operations that run inline in the request (new folder,
     /// rename, batch rename) sit queued for a moment between their row and their start, and are not the runner's.
     /// </remarks>
+    /// <summary>
+    /// The queue of jobs run at once in the caller's request (new folder and rename from the API, an upload's
+    /// completion). The runner claims such a job only after a recovery put it back in the queue (it was started, so
+    /// its attempts are above zero); a fresh one, queued for the instant before its caller starts it, is the caller's.
+    /// </summary>
+    public const string InlineQueue = "operations";
+
     public async Task<Job?> ClaimNextAsync(string queue, string instance, CancellationToken cancellationToken, IReadOnlyCollection<string>? types = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -73,6 +80,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         var claimed = await db.Jobs.FromSql($"""
             UPDATE jobs SET status = 1, attempts = attempts + 1, claimed_by = {instance}, started_at = {now}, heartbeat_at = {now}
             WHERE id = (SELECT id FROM jobs WHERE queue = {queue} AND status = 0 AND ({typeList}::text[] IS NULL OR type = ANY({typeList}))
+                          AND (queue <> {InlineQueue} OR attempts > 0)
                         ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);

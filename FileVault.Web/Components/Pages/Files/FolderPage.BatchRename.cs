@@ -4,7 +4,11 @@ using MudBlazor;
 
 namespace FileVault.Web.Components.Pages.Files;
 
-/// <summary>Batch rename of the selected entries: the toolbar button, and F2 when more than one entry is selected.</summary>
+/// <summary>
+/// Batch rename of the selected entries: the toolbar button, and F2 when more than one entry is selected. The dialog
+/// only asks Core to queue the batch (checked whole first); the job runner renames, and its events bring the toast and
+/// the list's reload, as for a move or a copy.
+/// </summary>
 public partial class FolderPage
 {
     [Inject] private BatchRenameOperations BatchRenames { get; set; } = default!;
@@ -28,25 +32,14 @@ public partial class FolderPage
         var parameters = new DialogParameters<BatchRenameDialog>
         {
             { d => d.Items, items },
-            { d => d.Submit, (rule, key) => BatchRenames.BatchRenameAsync(subject, folderId, rule, ids, key, CancellationToken.None) },
+            { d => d.Submit, (rule, key) => BatchRenames.RequestBatchRenameAsync(subject, folderId, rule, ids, key, CancellationToken.None) },
         };
         var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true };
         var dialog = await Dialogs.ShowAsync<BatchRenameDialog>(L["BatchRename_Title", items.Count], parameters, options);
-        if (await dialog.Result is not { Canceled: false, Data: BatchRenameSummary summary })
+        if (await dialog.Result is { Canceled: false, Data: long jobId })
         {
-            return;
+            Snackbar.Add(L["BatchRename_Started", items.Count], Severity.Info);
+            await WatchAsync(jobId);
         }
-
-        if (summary.Failed.Count == 0)
-        {
-            Snackbar.Add(L["BatchRename_Done", summary.Renamed], Severity.Success);
-        }
-        else
-        {
-            var names = string.Join(", ", summary.Failed.Take(5).Select(f => f.Name)) + (summary.Failed.Count > 5 ? ", …" : "");
-            Snackbar.Add(L["BatchRename_Partial", summary.Renamed, summary.Failed.Count, names], Severity.Warning);
-        }
-
-        await _list.RefreshAsync();
     }
 }

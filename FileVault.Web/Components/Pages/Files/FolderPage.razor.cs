@@ -180,7 +180,7 @@ public partial class FolderPage
 
     private async Task NewFolderAsync()
     {
-        if (_folderId is not { } parent || _subject is null)
+        if (_folderId is not { } parent || _subject is not { } subject)
         {
             return;
         }
@@ -188,13 +188,9 @@ public partial class FolderPage
         var parameters = new DialogParameters<NameDialog>
         {
             { d => d.ConfirmText, L["Files_Create"].Value },
-            { d => d.Submit, (name, key) => Operations.CreateFolderAsync(_subject, parent, name, key, CancellationToken.None) },
+            { d => d.Submit, (name, key) => Operations.RequestCreateFolderAsync(subject, parent, name, key, CancellationToken.None) },
         };
-        if (await (await Dialogs.ShowAsync<NameDialog>(L["Files_NewFolder"], parameters)).Result is { Canceled: false })
-        {
-            Snackbar.Add(L["Files_Created"], Severity.Success);
-            await (_list?.RefreshAsync() ?? Task.CompletedTask);
-        }
+        await AskNameAndWatchAsync(L["Files_NewFolder"], parameters);
     }
 
     private async Task RenameAsync(BrowseItem item)
@@ -205,7 +201,7 @@ public partial class FolderPage
             return;
         }
 
-        if (_subject is null)
+        if (_subject is not { } subject)
         {
             return;
         }
@@ -214,16 +210,20 @@ public partial class FolderPage
         {
             { d => d.InitialName, item.Name },
             { d => d.ConfirmText, L["Files_Save"].Value },
-            { d => d.Submit, (name, key) => Operations.RenameAsync(_subject, item.Id, name, key, CancellationToken.None) },
+            // The same name again changes nothing: the dialog just closes.
+            { d => d.Submit, (name, key) => name.Normalize(System.Text.NormalizationForm.FormC) == item.Name
+                ? Task.FromResult(FileVault.Core.Result<long>.Success(0))
+                : Operations.RequestRenameAsync(subject, item.Id, name, key, CancellationToken.None) },
         };
-        if (await (await Dialogs.ShowAsync<NameDialog>(L["Files_Rename"], parameters)).Result is { Canceled: false })
+        await AskNameAndWatchAsync(L["Files_Rename"], parameters);
+    }
+
+    /// <summary>The name dialog queues the job (a refused name keeps it open with the reason); the job's end reloads the list, the layout shows its toast.</summary>
+    private async Task AskNameAndWatchAsync(string title, DialogParameters<NameDialog> parameters)
+    {
+        if (await (await Dialogs.ShowAsync<NameDialog>(title, parameters)).Result is { Canceled: false, Data: long jobId and > 0 })
         {
-            Snackbar.Add(L["Files_Renamed"], Severity.Success);
-            await (_list?.RefreshAsync() ?? Task.CompletedTask);
-            if (_details?.Id == item.Id)
-            {
-                _details = await Browser.GetAsync(_subject, item.Id, CancellationToken.None);
-            }
+            await WatchAsync(jobId);
         }
     }
 

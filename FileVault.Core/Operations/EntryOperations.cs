@@ -29,8 +29,9 @@ internal sealed record RenamePayload(int Root, long EntryId, string From, string
 /// it ends), whose handlers ask the same checks again for the job's owner before the change;
 /// <see cref="CreateFolderAsync"/> and <see cref="RenameAsync"/> run the job in the caller's request and answer with
 /// the entry (the REST API, whose answer is the entry, and an upload's missing folders), publishing the same job events.
-/// A crash between the disk change and the catalog leaves an interrupted job; the runner's handler finishes it (both
-/// changes are one system call: the entry is at its old or at its new name, whole).
+/// A crash between the disk change and the catalog leaves the entry whole at its old or its new name (one system
+/// call): a queued job is resumed by its handler, which finds the change made and catalogues it; an inline one is left
+/// to the next scan of the folder.
 /// </summary>
 public sealed class EntryOperations(
     IDbContextFactory<FileVaultDbContext> contexts,

@@ -1,7 +1,6 @@
 using FileVault.Core.Access;
 using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
-using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using MudBlazor;
 using FileVault.Core.Storage;
@@ -16,7 +15,7 @@ namespace FileVault.Web.Components.Pages.Files;
 /// One folder of a root. The URL holds the root and the folder's path (and ?select= the selected entry), so every view
 /// can be linked and reloaded.
 /// </summary>
-public partial class FolderPage
+public partial class FolderPage : IDisposable
 {
     private long? _folderId;
     private string? _rootName;
@@ -47,9 +46,7 @@ public partial class FolderPage
     private IJSObjectReference? _location;
     private IJSObjectReference? _preferences;
     private const string GridPreference = "folderView";
-    [Inject] private EntryOperations Operations { get; set; } = default!;
     [Inject] private AccessEvaluator Access { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
@@ -178,55 +175,6 @@ public partial class FolderPage
         }
     }
 
-    private async Task NewFolderAsync()
-    {
-        if (_folderId is not { } parent || _subject is not { } subject)
-        {
-            return;
-        }
-
-        var parameters = new DialogParameters<NameDialog>
-        {
-            { d => d.ConfirmText, L["Files_Create"].Value },
-            { d => d.Submit, (name, key) => Operations.RequestCreateFolderAsync(subject, parent, name, key, CancellationToken.None) },
-        };
-        await AskNameAndWatchAsync(L["Files_NewFolder"], parameters);
-    }
-
-    private async Task RenameAsync(BrowseItem item)
-    {
-        if (_selectionCount > 1)
-        {
-            await BatchRenameAsync();
-            return;
-        }
-
-        if (_subject is not { } subject)
-        {
-            return;
-        }
-
-        var parameters = new DialogParameters<NameDialog>
-        {
-            { d => d.InitialName, item.Name },
-            { d => d.ConfirmText, L["Files_Save"].Value },
-            // The same name again changes nothing: the dialog just closes.
-            { d => d.Submit, (name, key) => name.Normalize(System.Text.NormalizationForm.FormC) == item.Name
-                ? Task.FromResult(FileVault.Core.Result<long>.Success(0))
-                : Operations.RequestRenameAsync(subject, item.Id, name, key, CancellationToken.None) },
-        };
-        await AskNameAndWatchAsync(L["Files_Rename"], parameters);
-    }
-
-    /// <summary>The name dialog queues the job (a refused name keeps it open with the reason); the job's end reloads the list, the layout shows its toast.</summary>
-    private async Task AskNameAndWatchAsync(string title, DialogParameters<NameDialog> parameters)
-    {
-        if (await (await Dialogs.ShowAsync<NameDialog>(title, parameters)).Result is { Canceled: false, Data: long jobId and > 0 })
-        {
-            await WatchAsync(jobId);
-        }
-    }
-
     private void GoUp()
     {
         var path = Path ?? "";
@@ -236,6 +184,12 @@ public partial class FolderPage
             var slash = path.LastIndexOf('/');
             Navigation.NavigateTo(FolderLinks.Folder(RootId, slash < 0 ? "" : path[..slash]));
         }
+    }
+
+    public void Dispose()
+    {
+        StopWatching();
+        GC.SuppressFinalize(this);
     }
 
     private static string Join(string? folder, string name) => string.IsNullOrEmpty(folder) ? name : folder + "/" + name;

@@ -65,6 +65,14 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     /// With <paramref name="types"/>, only jobs of those types: operations that run inline in the request (new folder,
     /// rename, batch rename) sit queued for a moment between their row and their start, and are not the runner's.
     /// </remarks>
+    /// <summary>
+    /// The queue of jobs run at once in the caller's request (new folder and rename from the API, an upload's
+    /// completion). The runner never claims nor resumes them, though their types have handlers for queued jobs: such a
+    /// job is queued only for the instant before its caller starts it, and one whose process died is left as it was
+    /// (its change is one system call, which the next scan of the folder reconciles).
+    /// </summary>
+    public const string InlineQueue = "operations";
+
     public async Task<Job?> ClaimNextAsync(string queue, string instance, CancellationToken cancellationToken, IReadOnlyCollection<string>? types = null)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -73,6 +81,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         var claimed = await db.Jobs.FromSql($"""
             UPDATE jobs SET status = 1, attempts = attempts + 1, claimed_by = {instance}, started_at = {now}, heartbeat_at = {now}
             WHERE id = (SELECT id FROM jobs WHERE queue = {queue} AND status = 0 AND ({typeList}::text[] IS NULL OR type = ANY({typeList}))
+                          AND queue <> {InlineQueue}
                         ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
             RETURNING *
             """).AsNoTracking().ToListAsync(cancellationToken);
@@ -273,7 +282,7 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
         var own = runningHere.ToArray();
         var resumed = await db.Jobs
             .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
-                        && types.Contains(j.Type) && !own.Contains(j.Id))
+                        && types.Contains(j.Type) && j.Queue != InlineQueue && !own.Contains(j.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken);
         var failed = await db.Jobs
             .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))

@@ -19,54 +19,56 @@ public sealed record BatchRenameFailure(long EntryId, string Name, Error Error);
 /// <summary>What a batch rename did: how many entries got their new names, and which did not.</summary>
 public sealed record BatchRenameSummary(long JobId, int Renamed, IReadOnlyList<BatchRenameFailure> Failed);
 
+/// <summary>One entry of a batch rename job: its id, its name when asked, and its new name.</summary>
+internal sealed record BatchRenameItem(long Id, string From, string To);
+
+/// <summary>A batch rename job's input.</summary>
+internal sealed record BatchRenamePayload(int Root, long FolderId, BatchRenameRule Rule, IReadOnlyList<BatchRenameItem> Renames);
+
 /// <summary>
 /// Renames many entries of one folder by one rule (<see cref="BatchRenamePlanner"/>). The whole batch is checked
 /// first — every entry in the folder and readable, the folder writable, the root healthy, every new name valid, unique
-/// within the batch and not taken by a sibling outside it — and refused whole if anything is wrong. Then it is one job
-/// row (type <c>batch_rename</c>) holding path locks on every old and new name, and the entries are renamed one by one
-/// (renameat2 without replace) in an order where no entry needs a name another still holds: chains run from their
-/// free end, and a cycle (a swap) parks one entry under a temporary name in the same folder
-/// (<c>.filevault-part-{job}-rename-{entry}</c>, see <see cref="PathGuard.TemporaryPrefix"/>). After each disk rename the catalog follows in its own transaction, so the catalog
-/// and the disk agree at every step; each entry that reaches its new name gets an audit row.
+/// within the batch and not taken by a sibling outside it — and refused whole if anything is wrong. Then it is one
+/// queued job (type <c>batch_rename</c>) holding path locks on every old and new name (their folder, for a big batch),
+/// which the job runner runs like any other: the same checks again for the job's owner, then the entries renamed one
+/// by one (renameat2 without replace) in an order where no entry needs a name another still holds: chains run from
+/// their free end, and a cycle (a swap) parks one entry under a temporary name in the same folder
+/// (<c>.filevault-part-{job}-rename-{entry}</c>, see <see cref="PathGuard.TemporaryPrefix"/>). After each disk rename
+/// the catalog follows in its own transaction, so the catalog and the disk agree at every step; each entry that reaches
+/// its new name gets an audit row. Between entries the run reports progress, renews its locks, notices a cancel and
+/// asks again whether the owner may still write in the folder; a resumed run reads where each entry is from the catalog.
 /// </summary>
 public sealed class BatchRenameOperations(
     IDbContextFactory<FileVaultDbContext> contexts,
     AccessEvaluator access,
     AccessVersion accessVersion,
-    ResourceLocks locks,
-    JobLedger jobs,
-    ScanMonitor instance,
+    WriteRequests requests,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
     ILogger<BatchRenameOperations> logger)
 {
     public const string JobType = "batch_rename";
-    public const string JobQueue = "rename";
+    public const string JobQueue = JobQueues.Rename;
 
-    private static readonly TimeSpan LockTtl = TimeSpan.FromSeconds(30);
     private const int ProgressEvery = 25;
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     // For the nested run, which cannot see the constructor's parameters.
-    private TimeProvider Time => time;
-
     private AccessVersion AccessVersion => accessVersion;
-
-    private JobLedger Jobs => jobs;
 
     private ILogger Logger => logger;
 
     /// <summary>
-    /// Renames the entries <paramref name="ids"/> of folder <paramref name="folderId"/> by <paramref name="rule"/>;
-    /// numbers follow the order of <paramref name="ids"/>. An error means nothing was renamed; a summary may still list
-    /// entries that failed one by one (a name taken on disk behind the catalog's back, a file system error).
+    /// Queues a job that renames the entries <paramref name="ids"/> of folder <paramref name="folderId"/> by
+    /// <paramref name="rule"/>; numbers follow the order of <paramref name="ids"/>. Returns the job's id; an error
+    /// means nothing was queued. The finished job's summary (<see cref="SummaryOf"/>) may still list entries that failed
+    /// one by one (a name taken on disk behind the catalog's back, a file system error).
     /// </summary>
-    public async Task<Result<BatchRenameSummary>> BatchRenameAsync(
+    public async Task<Result<long>> RequestBatchRenameAsync(
         AccessSubject actor, long folderId, BatchRenameRule rule, IReadOnlyList<long> ids, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(ids);
-        if (await ReplayAsync(actor, idempotencyKey, cancellationToken) is { } replayed)
+        if (await requests.ReplayAsync(actor, idempotencyKey, cancellationToken) is { } replayed)
         {
             return replayed;
         }
@@ -103,73 +105,59 @@ public sealed class BatchRenameOperations(
         }
 
         var entries = batch.Entries.ToDictionary(e => e.Id);
-        var steps = changes.Select(c => new Step(entries[c.Id], c.NewName)).ToList();
-        var payload = JsonSerializer.Serialize(new
-        {
-            root = batch.Root.Id,
-            folderId,
-            rule,
-            renames = steps.Select(s => new { id = s.Entry.Id, from = s.Entry.Name, to = s.NewName }),
-        });
-        var enqueued = await jobs.EnqueueAsync(actor.UserId, new NewJob(JobType, JobQueue, payload, idempotencyKey), cancellationToken);
-        if (!enqueued.IsSuccess)
-        {
-            return enqueued.Error!;
-        }
-
-        var job = await jobs.StartAsync(enqueued.Value, instance.InstanceId, cancellationToken);
-        if (job is null)
-        {
-            // A concurrent twin of this request won the race to the job row.
-            return await ReplayAsync(actor, idempotencyKey, cancellationToken) ?? new Error("job.in_progress", "The same request is already being carried out.");
-        }
-
-        var lockPaths = steps.SelectMany(s => new[] { Join(batch.Folder.RelativePath, s.Entry.Name), Join(batch.Folder.RelativePath, s.NewName) }).ToList();
-        var acquired = await locks.AcquireAsync(new LockRequest(batch.Root.Id, lockPaths, JobType, await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken)), LockTtl, cancellationToken);
-        if (!acquired.IsSuccess)
-        {
-            await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);
-            return acquired.Error;
-        }
-
-        await using var lease = acquired.Value;
-        try
-        {
-            var summary = await new Run(this, actor, batch, job.Id, lease, cancellationToken).ApplyAsync(steps);
-            var failed = summary.Failed.Count == 0 ? null
-                : $"Renamed {summary.Renamed} of {steps.Count}; not renamed: " + Describe(summary.Failed.Select(f => $"{f.Name} ({f.Error.Code})"));
-            await jobs.FinishAsync(job.Id, failed is null ? JobStatus.Succeeded : JobStatus.Failed, failed, CancellationToken.None,
-                summary: JsonSerializer.Serialize(StoredSummary.From(summary), JsonOptions));
-            logger.LogInformation("{User} renamed {Renamed} of {Count} entries in batch job {JobId}", actor.UserId, summary.Renamed, steps.Count, job.Id);
-            return summary;
-        }
-        catch (Exception ex)
-        {
-            await jobs.FinishAsync(job.Id, JobStatus.Failed, ex.Message, CancellationToken.None);
-            throw;
-        }
+        var renames = changes.Select(c => new BatchRenameItem(c.Id, entries[c.Id].Name, c.NewName)).ToList();
+        var lockPaths = renames.SelectMany(r => new[] { Join(batch.Folder.RelativePath, r.From), Join(batch.Folder.RelativePath, r.To) }).ToList();
+        return await requests.EnqueueAsync(actor, JobType, JobQueue, new BatchRenamePayload(batch.Root.Id, folderId, rule, renames), batch.Root, lockPaths,
+            idempotencyKey, cancellationToken);
     }
 
-    /// <summary>The same request again gets the first one's outcome and renames nothing (R-OP-7); null when the key is new.</summary>
-    private async Task<Result<BatchRenameSummary>?> ReplayAsync(AccessSubject actor, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>What a finished batch rename job did; null while it runs, or for a job that ended before renaming (refused, no summary).</summary>
+    public static BatchRenameSummary? SummaryOf(Job job)
     {
-        if (idempotencyKey is null || await jobs.FindAsync(actor.UserId, idempotencyKey, cancellationToken) is not { } earlier)
+        ArgumentNullException.ThrowIfNull(job);
+        return job.Type == JobType && job.Summary is { } summary ? JsonSerializer.Deserialize<StoredSummary>(summary, JobRun.Json)!.ToSummary(job.Id) : null;
+    }
+
+    /// <summary>Runs a queued batch: the checks again for the owner as they are now, then the renames.</summary>
+    internal async Task<JobOutcome> RunJobAsync(JobRun run)
+    {
+        var payload = run.Payload<BatchRenamePayload>();
+        Batch? batch = null;
+        var denied = await run.AuthorizeAsync(async owner =>
         {
-            return null;
+            var prepared = await PrepareAsync(owner, payload.FolderId, payload.Renames.Select(r => r.Id).ToList(), run.Stopping);
+            batch = prepared.IsSuccess ? prepared.Value : null;
+            return prepared.Error;
+        });
+        if (batch is null || denied is not null)
+        {
+            return JobOutcome.Failed((denied?.Message ?? "The job has no owner.") + " Nothing was renamed.");
         }
 
-        if (earlier.Type != JobType)
+        // Where each entry is now, by the catalog (which follows every disk rename at once): all at their old names on a
+        // first run; a resumed run finds some renamed already and some parked under this job's temporary name.
+        var parkedPrefix = $"{PathGuard.TemporaryPrefix}{run.Job.Id}-rename-";
+        var entries = batch.Entries.ToDictionary(e => e.Id);
+        var done = 0;
+        var steps = new List<Step>();
+        foreach (var rename in payload.Renames)
         {
-            return new Error("job.idempotency_key_invalid", "This idempotency key was used for another kind of request.");
+            var entry = entries[rename.Id];
+            if (entry.Name == rename.To)
+            {
+                done++;
+                continue;
+            }
+
+            steps.Add(new Step(entry, rename.From, rename.To) { Parked = entry.Name.StartsWith(parkedPrefix, StringComparison.Ordinal) });
         }
 
-        return earlier switch
-        {
-            { Status: JobStatus.Succeeded or JobStatus.Failed, Summary: { } summary } =>
-                JsonSerializer.Deserialize<StoredSummary>(summary, JsonOptions)!.ToSummary(earlier.Id),
-            { Status: JobStatus.Failed } => new Error("job.failed", earlier.Error ?? "The earlier request failed."),
-            _ => new Error("job.in_progress", "The same request is already being carried out."),
-        };
+        var summary = await new Run(this, run, batch, done).ApplyAsync(steps);
+        var failed = summary.Failed.Count == 0 ? null
+            : $"Renamed {summary.Renamed} of {payload.Renames.Count}; not renamed: " + Describe(summary.Failed.Select(f => $"{f.Name} ({f.Error.Code})"));
+        logger.LogInformation("{User} renamed {Renamed} of {Count} entries in batch job {JobId}", run.Job.OwnerId, summary.Renamed, payload.Renames.Count, run.Job.Id);
+        var stored = StoredSummary.From(summary);
+        return failed is null ? JobOutcome.Succeeded(stored) : JobOutcome.Failed(failed, stored);
     }
 
     /// <summary>The folder, its root and its place on disk, and the batch's entries in the order given, if the actor may rename them.</summary>
@@ -253,7 +241,7 @@ public sealed class BatchRenameOperations(
     }
 
     /// <summary>The catalog follows one disk rename in one transaction: the entry, its subtree's paths, the folder's mtime, and an audit row for a final name.</summary>
-    private async Task MoveInCatalogAsync(Batch batch, AccessSubject actor, long jobId, Step step, string toName, bool audit)
+    private async Task MoveInCatalogAsync(Batch batch, Guid actor, long jobId, Step step, string toName, bool audit)
     {
         var folderPath = batch.Folder.RelativePath;
         var from = Join(folderPath, step.CurrentName);
@@ -269,7 +257,7 @@ public sealed class BatchRenameOperations(
             await CatalogChanges.TouchFolderAsync(db, batch.Folder.Id, batch.FolderOnDisk, CancellationToken.None);
             if (audit)
             {
-                AuditTrail.Add(db, time, actor.UserId, "entry.rename", $"{batch.Root.Name}/{Join(folderPath, step.Entry.Name)}", new { to, job = jobId });
+                AuditTrail.Add(db, time, actor, "entry.rename", $"{batch.Root.Name}/{Join(folderPath, step.OriginalName)}", new { to, job = jobId });
                 await db.SaveChangesAsync(CancellationToken.None);
             }
 
@@ -285,9 +273,9 @@ public sealed class BatchRenameOperations(
         return string.Join(", ", list.Take(Shown)) + (list.Count > Shown ? $" and {list.Count - Shown} more" : "");
     }
 
-    private static string Join(string folder, string name) => folder.Length == 0 ? name : folder + "/" + name;
+    private static string Join(string folder, string name) => CatalogChanges.Join(folder, name);
 
-    /// <summary>The summary as kept in the job row, for answering the same request again.</summary>
+    /// <summary>The summary as kept in the job row.</summary>
     private sealed record StoredSummary(int Renamed, IReadOnlyList<StoredFailure> Failed)
     {
         public static StoredSummary From(BatchRenameSummary summary) =>
@@ -302,9 +290,12 @@ public sealed class BatchRenameOperations(
     private sealed record Batch(StorageRoot Root, Entry Folder, string FolderOnDisk, IReadOnlyList<Entry> Entries);
 
     /// <summary>One entry to rename: where it is on disk now (its old name, or a temporary one while parked).</summary>
-    private sealed class Step(Entry entry, string newName)
+    private sealed class Step(Entry entry, string originalName, string newName)
     {
         public Entry Entry { get; } = entry;
+
+        /// <summary>Its name when the batch was asked for: the name it goes back to when it cannot take the new one.</summary>
+        public string OriginalName { get; } = originalName;
 
         public string NewName { get; } = newName;
 
@@ -318,22 +309,27 @@ public sealed class BatchRenameOperations(
     }
 
     /// <summary>One batch being applied: the ordering, the disk changes and the catalog updates that follow each.</summary>
-    private sealed class Run(BatchRenameOperations owner, AccessSubject actor, Batch batch, long jobId, ResourceLease lease, CancellationToken cancellationToken)
+    private sealed class Run(BatchRenameOperations owner, JobRun run, Batch batch, int renamedBefore)
     {
         // How many entries of the batch sit at each name (by sibling key) right now; a parked entry sits at none.
         private readonly Dictionary<string, int> _occupied = new(StringComparer.Ordinal);
         private readonly List<BatchRenameFailure> _failed = [];
-        private long _lastRenewal = owner.Time.GetTimestamp();
         private Error? _stop;
-        private int _renamed;
+        private readonly int _renamedBefore = renamedBefore;
+        private int _renamed = renamedBefore;
+
+        private long JobId => run.Job.Id;
+
+        private Guid Actor => run.Job.OwnerId;
 
         public async Task<BatchRenameSummary> ApplyAsync(List<Step> steps)
         {
-            foreach (var step in steps)
+            foreach (var step in steps.Where(s => !s.Parked))
             {
                 _occupied[step.OldKey] = _occupied.GetValueOrDefault(step.OldKey) + 1;
             }
 
+            var total = steps.Count + _renamedBefore;
             var pending = steps.ToList();
             while (pending.Count > 0)
             {
@@ -350,7 +346,7 @@ public sealed class BatchRenameOperations(
                         pending.Remove(step);
                         progressed = true;
                         await FinishAsync(step);
-                        await SafePointAsync(steps.Count);
+                        await SafePointAsync(total);
                     }
                 }
 
@@ -381,7 +377,8 @@ public sealed class BatchRenameOperations(
 
             // Renamed folders took their grants along: cached answers about their old paths must be asked again.
             await owner.AccessVersion.BumpAsync();
-            return new BatchRenameSummary(jobId, _renamed, _failed);
+            await run.ReportAsync(total, total, $"{_renamed + _failed.Count}/{total}", force: true);
+            return new BatchRenameSummary(JobId, _renamed, _failed);
         }
 
         private bool IsBlocked(Step step) => _occupied.GetValueOrDefault(step.NewKey) > (step.OldKey == step.NewKey && !step.Parked ? 1 : 0);
@@ -397,23 +394,23 @@ public sealed class BatchRenameOperations(
             }
 
             Leave(step);
-            await owner.MoveInCatalogAsync(batch, actor, jobId, step, step.NewName, audit: true);
+            await owner.MoveInCatalogAsync(batch, Actor, JobId, step, step.NewName, audit: true);
             _renamed++;
         }
 
         private async Task<bool> ParkAsync(Step step)
         {
-            // Named after the job and the entry, so whoever looks after an interrupted job can find it.
-            var temporary = $"{PathGuard.TemporaryPrefix}{jobId}-rename-{step.Entry.Id}";
+            // Named after the job and the entry, so a resumed run (and whoever looks at an interrupted job) can find it.
+            var temporary = $"{PathGuard.TemporaryPrefix}{JobId}-rename-{step.Entry.Id}";
             var errno = NativeFileSystem.RenameNoReplace(OnDisk(step.CurrentName), OnDisk(temporary));
             if (errno != 0)
             {
-                _failed.Add(new BatchRenameFailure(step.Entry.Id, step.Entry.Name, NativeFileSystem.ChangeRefused(errno, step.Entry.Name, "it keeps its name")));
+                _failed.Add(new BatchRenameFailure(step.Entry.Id, step.OriginalName, NativeFileSystem.ChangeRefused(errno, step.OriginalName, "it keeps its name")));
                 return false;
             }
 
             Leave(step);
-            await owner.MoveInCatalogAsync(batch, actor, jobId, step, temporary, audit: false);
+            await owner.MoveInCatalogAsync(batch, Actor, JobId, step, temporary, audit: false);
             step.Parked = true;
             return true;
         }
@@ -423,20 +420,20 @@ public sealed class BatchRenameOperations(
         {
             if (step.Parked)
             {
-                var errno = NativeFileSystem.RenameNoReplace(OnDisk(step.CurrentName), OnDisk(step.Entry.Name));
+                var errno = NativeFileSystem.RenameNoReplace(OnDisk(step.CurrentName), OnDisk(step.OriginalName));
                 if (errno == 0)
                 {
-                    await owner.MoveInCatalogAsync(batch, actor, jobId, step, step.Entry.Name, audit: false);
+                    await owner.MoveInCatalogAsync(batch, Actor, JobId, step, step.OriginalName, audit: false);
                     step.Parked = false;
                 }
                 else
                 {
                     error = error with { Message = $"{error.Message} The entry could not go back to its old name and is now called {step.CurrentName}." };
-                    owner.Logger.LogWarning("Batch rename job {JobId} left entry {EntryId} at temporary name {Name}", jobId, step.Entry.Id, step.CurrentName);
+                    owner.Logger.LogWarning("Batch rename job {JobId} left entry {EntryId} at temporary name {Name}", JobId, step.Entry.Id, step.CurrentName);
                 }
             }
 
-            _failed.Add(new BatchRenameFailure(step.Entry.Id, step.Entry.Name, error));
+            _failed.Add(new BatchRenameFailure(step.Entry.Id, step.OriginalName, error));
         }
 
         private void Leave(Step step)
@@ -447,31 +444,40 @@ public sealed class BatchRenameOperations(
             }
         }
 
-        /// <summary>Between two entries: report progress, keep the locks, and notice a cancel (the batch then stops once nothing is parked).</summary>
+        /// <summary>
+        /// Between two entries: report progress (which notices a cancel), keep the locks, and ask again whether the owner
+        /// may still write in the folder; any of these stops the batch once nothing is parked.
+        /// </summary>
         private async Task SafePointAsync(int total)
         {
             var done = _renamed + _failed.Count;
-            if (done % ProgressEvery == 0 && !await owner.Jobs.ReportProgressAsync(jobId, (double)done / total, $"{done}/{total}", CancellationToken.None))
+            await run.ReportAsync(done, total, $"{done}/{total}");
+            if (run.Stopping.IsCancellationRequested)
             {
                 _stop ??= new Error("job.cancelled", "The batch was cancelled before this entry was renamed.");
             }
 
-            if (owner.Time.GetElapsedTime(_lastRenewal) > LockTtl / 3)
+            if (done % ProgressEvery != 0 || _stop is not null)
             {
-                _lastRenewal = owner.Time.GetTimestamp();
-                if (!await lease.RenewAsync())
-                {
-                    _stop ??= new Error("lock.lost", "The batch lost its locks before this entry was renamed.");
-                }
+                return;
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (run.Lease is { } lease && !await lease.RenewAsync())
             {
-                _stop ??= new Error("job.cancelled", "The batch was cancelled before this entry was renamed.");
+                _stop ??= new Error("lock.lost", "The batch lost its locks before this entry was renamed.");
+            }
+
+            var denied = await run.AuthorizeAsync(async subject =>
+                await owner.MayStillWriteAsync(subject, batch, CancellationToken.None) ? null : new Error("auth.forbidden", "You may no longer change this folder."));
+            if (denied is not null)
+            {
+                _stop ??= denied with { Message = denied.Message + " The batch stopped before this entry was renamed." };
             }
         }
 
         private string OnDisk(string name) => Path.Join(batch.FolderOnDisk, name);
-
     }
+
+    private async Task<bool> MayStillWriteAsync(AccessSubject subject, Batch batch, CancellationToken cancellationToken) =>
+        await access.CanWriteAsync(subject, batch.Root.Id, batch.Folder.RelativePath, cancellationToken);
 }

@@ -15,6 +15,9 @@ public static class OperationsServiceCollectionExtensions
         services.AddScoped<IJobHandler, MoveJobHandler>();
         services.AddScoped<IJobHandler, CopyJobHandler>();
         services.AddScoped<IJobHandler, CompressJobHandler>();
+        services.AddScoped<IJobHandler, CreateFolderJobHandler>();
+        services.AddScoped<IJobHandler, RenameJobHandler>();
+        services.AddScoped<IJobHandler, BatchRenameJobHandler>();
         return services;
     }
 }

@@ -162,6 +162,28 @@ public sealed class FileBrowserTests(BrowserFixture browser, KestrelAppFactory a
     }
 
     [Fact]
+    public async Task A_double_click_opens_the_folder_every_time_though_its_first_click_renders_the_rows_again()
+    {
+        var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "ko-KR");
+        var rows = page.Locator("#entry-rows [data-entry-id]");
+        string[] folders = ["공용", "영업부", "작업장"];
+        for (var round = 0; round < 8; round++)
+        {
+            var folder = folders[round % folders.Length];
+            await page.GotoAsync($"/files/{_rootId}");
+            await BrowserFixture.WaitForInteractiveAsync(page);
+            await Assertions.Expect(rows.Filter(new() { HasText = folder })).ToBeVisibleAsync();
+            // Another row selected first: the double-click's own first click changes the selection, and the rows render again
+            // between its two clicks. Every row's events go to the list's one handler, which that render does not replace.
+            await rows.Filter(new() { HasText = folders[(round + 1) % folders.Length] }).ClickAsync();
+            await rows.Filter(new() { HasText = folder }).DblClickAsync();
+
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex($"/files/{_rootId}/{Uri.EscapeDataString(folder)}$"), Navigated);
+            await Assertions.Expect(page.Locator("#folder-breadcrumbs")).ToContainTextAsync(folder);
+        }
+    }
+
+    [Fact]
     public async Task Admin_creates_a_folder_renames_it_with_F2_and_sees_a_refused_name_explained()
     {
         var page = await SignedInAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword, "ko-KR");

@@ -17,9 +17,11 @@ namespace FileVault.Tests.Operations;
 /// <summary>Batch rename on a real disk, catalog and Redis: one job, all or nothing up front, chains and swaps on disk.</summary>
 public sealed class BatchRenameOperationsTests : IAsyncLifetime
 {
-    private static readonly AccessSubject Admin = AccessSubject.Create(Guid.NewGuid(), [Roles.Admin]);
     private static readonly string MinutesNfd = "회의록.txt".Normalize(NormalizationForm.FormD);
     private ScanHarness _harness = default!;
+
+    // A real account: the job runner asks again, before the batch runs, whether its owner is still enabled.
+    private AccessSubject Admin { get; set; } = default!;
 
     public async Task InitializeAsync()
     {
@@ -31,11 +33,18 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
             {
                 File.WriteAllText(Path.Combine(root, "사진", name), "content of " + name);
             }
-        });
+        }, FileOperationsTests.RunnerSettings);
         Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        Admin = await HarnessUsers.CreateAsync(_harness, "admin@batch-rename.test", Roles.Admin);
+        await _harness.Get<JobEvents>().StartAsync(CancellationToken.None);
+        await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _harness.Get<JobRunner>().StopAsync(CancellationToken.None);
+        await _harness.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_plain_batch_renames_files_and_a_folder_keeping_contents_ids_and_subtrees()
@@ -187,8 +196,9 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
         Assert.Contains("move of kim@corp", result.Error!.Message, StringComparison.Ordinal);
         Assert.Equal(before.Keys.Order(), _harness.Disk().Keys.Order());
         await _harness.AssertCatalogMatchesDiskAsync();
+        // The locks are taken before the job row, as for every queued operation: a refused batch leaves no job.
         await using var db = _harness.Database.CreateDbContext();
-        Assert.Equal(JobStatus.Failed, (await db.Jobs.SingleAsync(j => j.Type != ThumbnailJobHandler.JobType)).Status);
+        Assert.Equal(0, await db.Jobs.CountAsync(j => j.Type != ThumbnailJobHandler.JobType));
     }
 
     [Fact]
@@ -233,11 +243,12 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
         var folder = await _harness.IdOfAsync("사진");
         var rule = new BatchRenameRule { Prefix = "x_" };
 
-        var first = await operations.BatchRenameAsync(Admin, folder, rule, ids, "click-9", CancellationToken.None);
-        var again = await operations.BatchRenameAsync(Admin, folder, rule, ids, "click-9", CancellationToken.None);
+        var first = await operations.RequestBatchRenameAsync(Admin, folder, rule, ids, "click-9", CancellationToken.None);
+        var done = await _harness.WaitForJobAsync(first.Value);
+        var again = await operations.RequestBatchRenameAsync(Admin, folder, rule, ids, "click-9", CancellationToken.None);
 
-        Assert.Equal(first.Value.JobId, again.Value.JobId);
-        Assert.Equal(1, again.Value.Renamed);
+        Assert.Equal(first.Value, again.Value);
+        Assert.Equal(1, BatchRenameOperations.SummaryOf(done)?.Renamed);
         Assert.True(File.Exists(_harness.PathOf("사진/x_a.jpg")));
         Assert.False(File.Exists(_harness.PathOf("사진/x_x_a.jpg")));
     }
@@ -248,7 +259,14 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
     {
         await using var scope = _harness.CreateScope();
         var folder = await _harness.IdOfAsync("사진");
-        return await scope.ServiceProvider.GetRequiredService<BatchRenameOperations>().BatchRenameAsync(actor, folder, rule, ids, null, CancellationToken.None);
+        var queued = await scope.ServiceProvider.GetRequiredService<BatchRenameOperations>().RequestBatchRenameAsync(actor, folder, rule, ids, null, CancellationToken.None);
+        if (!queued.IsSuccess)
+        {
+            return queued.Error!;
+        }
+
+        var job = await _harness.WaitForJobAsync(queued.Value);
+        return BatchRenameOperations.SummaryOf(job) is { } summary ? summary : new Error("job.failed", job.Error ?? "The job ended without a summary.");
     }
 
     private async Task<List<long>> IdsAsync(params string[] names)

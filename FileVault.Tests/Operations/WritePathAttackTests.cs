@@ -259,6 +259,96 @@ public sealed class WritePathAttackTests : IAsyncLifetime
         Assert.True(File.Exists(_harness.PathOf("Shared/Team/canary.txt")));
     }
 
+    [Fact]
+    public async Task New_folder_rename_and_batch_rename_queued_into_or_inside_a_denied_folder_are_refused_before_a_job()
+    {
+        var before = await SnapshotAsync();
+
+        var created = await OperationsAsync<long>(sp => sp.GetRequiredService<EntryOperations>()
+            .RequestCreateFolderAsync(_user, IdOf("Shared/HR"), "mine", null, default));
+        var renamed = await OperationsAsync<long>(sp => sp.GetRequiredService<EntryOperations>()
+            .RequestRenameAsync(_user, IdOf("Shared/HR/salaries.xlsx"), "open.xlsx", null, default));
+        var folderRenamed = await OperationsAsync<long>(sp => sp.GetRequiredService<EntryOperations>()
+            .RequestRenameAsync(_user, IdOf("Shared/Projects/Payroll"), "Open", null, default));
+        var batch = await OperationsAsync<long>(sp => sp.GetRequiredService<BatchRenameOperations>()
+            .RequestBatchRenameAsync(_user, IdOf("Shared/HR"), new BatchRenameRule { Prefix = "x_" }, [IdOf("Shared/HR/salaries.xlsx")], null, default));
+        var batchOfDenied = await OperationsAsync<long>(sp => sp.GetRequiredService<BatchRenameOperations>()
+            .RequestBatchRenameAsync(_user, IdOf("Shared/Projects"), new BatchRenameRule { Prefix = "x_" }, [IdOf("Shared/Projects/Payroll")], null, default));
+
+        Assert.Equal(
+            ["entry.not_found", "entry.not_found", "entry.not_found", "entry.not_found", "entry.not_found"],
+            new[] { created, renamed, folderRenamed, batch, batchOfDenied }.Select(r => r.Error?.Code));
+        Assert.Equal(before, await SnapshotAsync());
+        await using var db = _harness.Database.CreateDbContext();
+        Assert.Equal(0, await db.Jobs.CountAsync(j => j.OwnerId == _user.UserId));
+    }
+
+    [Fact]
+    public async Task Queued_new_folder_rename_and_batch_rename_stop_when_the_grant_is_revoked_before_they_run()
+    {
+        await _harness.Get<JobRunner>().StopAsync(CancellationToken.None);
+        var created = await OperationsAsync<long>(sp => sp.GetRequiredService<EntryOperations>()
+            .RequestCreateFolderAsync(_user, IdOf("Shared/Drop"), "새 폴더", null, default));
+        var renamed = await OperationsAsync<long>(sp => sp.GetRequiredService<EntryOperations>()
+            .RequestRenameAsync(_user, IdOf("Shared/Projects/plan.txt"), "계획.txt", null, default));
+        var batch = await OperationsAsync<long>(sp => sp.GetRequiredService<BatchRenameOperations>()
+            .RequestBatchRenameAsync(_user, IdOf("Shared/Team"), new BatchRenameRule { Prefix = "x_" }, [IdOf("Shared/Team/canary.txt")], null, default));
+        Assert.All(new[] { created, renamed, batch }, r => Assert.True(r.IsSuccess, r.Error?.ToString()));
+        await GrantAsync("Shared", Permission.Write, GrantEffect.Deny);
+        var before = await SnapshotAsync();
+
+        await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
+        var jobs = new[] { await WaitAsync(created.Value), await WaitAsync(renamed.Value), await WaitAsync(batch.Value) };
+
+        Assert.All(jobs, job => Assert.Equal((JobStatus.Failed, true), (job.Status, job.Error!.Contains("Nothing was", StringComparison.Ordinal))));
+        Assert.Equal(before, await SnapshotAsync());
+        Assert.True(File.Exists(_harness.PathOf("Shared/Team/canary.txt")));
+        Assert.False(Directory.Exists(_harness.PathOf("Shared/Drop/새 폴더")));
+    }
+
+    [Fact]
+    public async Task Queued_new_folder_rename_and_batch_rename_run_for_a_permitted_user_with_job_events()
+    {
+        var finished = new System.Collections.Concurrent.ConcurrentDictionary<long, JobStatus>();
+        void OnChanged(JobEvent change)
+        {
+            if (change.IsFinished)
+            {
+                finished[change.Id] = change.Status;
+            }
+        }
+
+        _harness.Get<JobEvents>().Changed += OnChanged;
+        try
+        {
+            var created = await RunNameJobAsync(sp => sp.GetRequiredService<EntryOperations>().RequestCreateFolderAsync(_user, IdOf("Shared/Drop"), "새 폴더".Normalize(System.Text.NormalizationForm.FormD), null, default));
+            var renamed = await RunNameJobAsync(sp => sp.GetRequiredService<EntryOperations>().RequestRenameAsync(_user, IdOf("Shared/Projects/plan.txt"), "계획.txt", null, default));
+            var batch = await RunNameJobAsync(sp => sp.GetRequiredService<BatchRenameOperations>()
+                .RequestBatchRenameAsync(_user, IdOf("Shared/Team"), new BatchRenameRule { Prefix = "x_" }, [IdOf("Shared/Team/canary.txt")], null, default));
+
+            Assert.All(new[] { created, renamed, batch }, job => Assert.Equal(JobStatus.Succeeded, job.Status));
+            Assert.Equal(IdOf("Shared/Drop/새 폴더"), created.ResultEntryId);
+            Assert.True(Directory.Exists(_harness.PathOf("Shared/Drop/새 폴더")));
+            Assert.True(File.Exists(_harness.PathOf("Shared/Projects/계획.txt")));
+            Assert.Equal((1, 0), BatchRenameOperations.SummaryOf(batch) is { } s ? (s.Renamed, s.Failed.Count) : (-1, -1));
+            Assert.Equal("inside", File.ReadAllText(_harness.PathOf("Shared/Team/x_canary.txt")));
+            await _harness.AssertCatalogMatchesDiskAsync();
+            await Poll.UntilAsync(() => Task.FromResult(new[] { created, renamed, batch }.All(j => finished.GetValueOrDefault(j.Id) == JobStatus.Succeeded)),
+                "a finished event for each job");
+        }
+        finally
+        {
+            _harness.Get<JobEvents>().Changed -= OnChanged;
+        }
+    }
+
+    private async Task<Job> RunNameJobAsync(Func<IServiceProvider, Task<Result<long>>> request)
+    {
+        var queued = await OperationsAsync(request);
+        Assert.True(queued.IsSuccess, queued.Error?.ToString());
+        return await WaitAsync(queued.Value);
+    }
+
     public enum Swap
     {
         Move,

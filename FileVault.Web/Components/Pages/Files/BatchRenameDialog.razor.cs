@@ -41,9 +41,9 @@ public partial class BatchRenameDialog
     [Parameter, EditorRequired]
     public IReadOnlyList<BrowseItem> Items { get; set; } = [];
 
-    /// <summary>Runs the batch with the rule and the dialog's idempotency key.</summary>
+    /// <summary>Queues the batch with the rule and the dialog's idempotency key; the job's id closes the dialog.</summary>
     [Parameter, EditorRequired]
-    public Func<BatchRenameRule, string, Task<Result<BatchRenameSummary>>> Submit { get; set; } = default!;
+    public Func<BatchRenameRule, string, Task<Result<long>>> Submit { get; set; } = default!;
 
     protected override void OnParametersSet() => Preview();
 

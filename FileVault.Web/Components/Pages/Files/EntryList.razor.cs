@@ -1,6 +1,7 @@
 using FileVault.Core.Access;
 using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
+using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Components.Web.Virtualization;
@@ -10,7 +11,8 @@ namespace FileVault.Web.Components.Pages.Files;
 /// <summary>
 /// A folder's entries in a virtualized list: only the visible rows are rendered and fetched, so a folder of 100,000
 /// opens as fast as one of ten. Click, Ctrl-click and Shift-click select; arrows move; Enter opens; Backspace goes up;
-/// Ctrl+A selects all.
+/// Ctrl+A selects all. Every row's mouse and drag events go to one handler on the rows' container
+/// (<see cref="OnRowEventAsync"/>).
 /// </summary>
 public partial class EntryList
 {
@@ -96,6 +98,52 @@ public partial class EntryList
         _loaded.Clear();
         _anchor = _focus = -1;
         await RefreshViewAsync();
+    }
+
+    /// <summary>
+    /// The one handler of every row's events, raised by the rows' container with the row's index (-1 between rows).
+    /// A row handler made per row and per render (a lambda) got a new id at every render, so a double-click whose first
+    /// click re-rendered the rows (it selects) could arrive for a handler already replaced and be lost; this handler
+    /// and its id stay the same across renders.
+    /// </summary>
+    private async Task OnRowEventAsync(RowEventArgs e)
+    {
+        if (e.Type == "dragend")
+        {
+            DragEnd();
+            return;
+        }
+
+        if (!_loaded.TryGetValue(e.Index, out var item))
+        {
+            return;
+        }
+
+        var row = new Row(e.Index, item);
+        switch (e.Type)
+        {
+            case "click":
+                await Select(row, e);
+                break;
+            case "dblclick":
+                await OnOpen.InvokeAsync(item);
+                break;
+            case "contextmenu":
+                await ContextMenuAsync(row, e);
+                break;
+            case "dragstart":
+                DragStart(row);
+                break;
+            case "dragenter":
+                DragEnter(row);
+                break;
+            case "dragleave":
+                DragLeave(row);
+                break;
+            case "drop":
+                await DropAsync(row);
+                break;
+        }
     }
 
     private async Task Select(Row row, MouseEventArgs e)

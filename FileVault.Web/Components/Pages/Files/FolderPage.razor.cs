@@ -1,7 +1,6 @@
 using FileVault.Core.Access;
 using FileVault.Core.Browsing;
 using FileVault.Core.Catalog;
-using FileVault.Core.Operations;
 using FileVault.Core.Scanning;
 using MudBlazor;
 using FileVault.Core.Storage;
@@ -16,7 +15,7 @@ namespace FileVault.Web.Components.Pages.Files;
 /// One folder of a root. The URL holds the root and the folder's path (and ?select= the selected entry), so every view
 /// can be linked and reloaded.
 /// </summary>
-public partial class FolderPage
+public partial class FolderPage : IDisposable
 {
     private long? _folderId;
     private string? _rootName;
@@ -47,9 +46,7 @@ public partial class FolderPage
     private IJSObjectReference? _location;
     private IJSObjectReference? _preferences;
     private const string GridPreference = "folderView";
-    [Inject] private EntryOperations Operations { get; set; } = default!;
     [Inject] private AccessEvaluator Access { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
@@ -178,55 +175,6 @@ public partial class FolderPage
         }
     }
 
-    private async Task NewFolderAsync()
-    {
-        if (_folderId is not { } parent || _subject is null)
-        {
-            return;
-        }
-
-        var parameters = new DialogParameters<NameDialog>
-        {
-            { d => d.ConfirmText, L["Files_Create"].Value },
-            { d => d.Submit, (name, key) => Operations.CreateFolderAsync(_subject, parent, name, key, CancellationToken.None) },
-        };
-        if (await (await Dialogs.ShowAsync<NameDialog>(L["Files_NewFolder"], parameters)).Result is { Canceled: false })
-        {
-            Snackbar.Add(L["Files_Created"], Severity.Success);
-            await (_list?.RefreshAsync() ?? Task.CompletedTask);
-        }
-    }
-
-    private async Task RenameAsync(BrowseItem item)
-    {
-        if (_selectionCount > 1)
-        {
-            await BatchRenameAsync();
-            return;
-        }
-
-        if (_subject is null)
-        {
-            return;
-        }
-
-        var parameters = new DialogParameters<NameDialog>
-        {
-            { d => d.InitialName, item.Name },
-            { d => d.ConfirmText, L["Files_Save"].Value },
-            { d => d.Submit, (name, key) => Operations.RenameAsync(_subject, item.Id, name, key, CancellationToken.None) },
-        };
-        if (await (await Dialogs.ShowAsync<NameDialog>(L["Files_Rename"], parameters)).Result is { Canceled: false })
-        {
-            Snackbar.Add(L["Files_Renamed"], Severity.Success);
-            await (_list?.RefreshAsync() ?? Task.CompletedTask);
-            if (_details?.Id == item.Id)
-            {
-                _details = await Browser.GetAsync(_subject, item.Id, CancellationToken.None);
-            }
-        }
-    }
-
     private void GoUp()
     {
         var path = Path ?? "";
@@ -236,6 +184,12 @@ public partial class FolderPage
             var slash = path.LastIndexOf('/');
             Navigation.NavigateTo(FolderLinks.Folder(RootId, slash < 0 ? "" : path[..slash]));
         }
+    }
+
+    public void Dispose()
+    {
+        StopWatching();
+        GC.SuppressFinalize(this);
     }
 
     private static string Join(string? folder, string name) => string.IsNullOrEmpty(folder) ? name : folder + "/" + name;

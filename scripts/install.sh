@@ -83,11 +83,15 @@ files="$(cd "$files" 2>/dev/null && pwd)" || die "$files is not a directory (is 
 
 # --- packages -------------------------------------------------------------------------------------------------------
 # tzdata: each reader's time zone (the browser's IANA id) is looked up in /usr/share/zoneinfo.
-packages=(postgresql redis-server nginx openssl curl nodejs npm tzdata)
+packages=(postgresql redis-server nginx openssl curl tzdata)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
+# Node and npm by their commands, not Debian's package names: NodeSource's nodejs package brings its own npm and
+# conflicts with Debian's, so asking apt for `npm` there fails the whole install.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq

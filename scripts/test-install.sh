@@ -76,6 +76,13 @@ cleanup() {
   if [ $status -ne 0 ] && [ -f "$FILEVAULT_SHIM_STATE/filevault.log" ]; then
     say "the app's last output:"; tail -n 40 "$FILEVAULT_SHIM_STATE/filevault.log" >&2 || true
   fi
+  # The machine as it was: a leftover fails the run.
+  cmp -s "$tmp/nginx.conf.before" /etc/nginx/nginx.conf || { say "leftover: /etc/nginx/nginx.conf differs"; status=1; }
+  for _ in $(seq 1 50); do ss -Hltn '( sport = :80 or sport = :443 or sport = :5000 or sport = :5432 or sport = :6379 )' | grep -q . || break; sleep 0.2; done
+  if ss -Hltn '( sport = :80 or sport = :443 or sport = :5000 or sport = :5432 or sport = :6379 )' | grep -q .; then
+    say "leftover: still listening: $(ss -Hltnp '( sport = :80 or sport = :443 or sport = :5000 or sport = :5432 or sport = :6379 )' | tr -s ' ' | tr '\n' ';')"; status=1
+  fi
+  if id filevault >/dev/null 2>&1 || [ -e /opt/filevault ] || [ -e /etc/filevault ]; then say "leftover: the user, /opt/filevault or /etc/filevault"; status=1; fi
   rm -rf "$tmp"
   if [ $status -eq 0 ]; then say "PASSED"; else say "FAILED (exit $status)"; fi
   exit $status
@@ -120,6 +127,16 @@ sign_in() {
 }
 
 # search WORD: waits until the API's search finds an entry named with WORD (the share was scanned).
+# serving RELEASE: the process on 127.0.0.1:5000 runs as filevault from RELEASE; prints its pid.
+expect_serving() {
+  local release="$1" pid
+  pid="$(ss -Hltnp 'sport = :5000' | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
+  [ -n "$pid" ] || fail "nothing listens on 127.0.0.1:5000"
+  [ "$(stat -c %U "/proc/$pid")" = filevault ] || fail "the app (pid $pid) runs as $(stat -c %U "/proc/$pid"), not filevault"
+  [ "$(readlink -f "/proc/$pid/cwd")" = "$release" ] || fail "the app (pid $pid) runs from $(readlink -f "/proc/$pid/cwd"), not $release"
+  echo "$pid"
+}
+
 expect_found() {
   local word="$1" found=0
   for _ in $(seq 1 90); do
@@ -154,7 +171,10 @@ runuser -u filevault -- touch "$share/written-by-the-service-user" || fail "the 
 rm -f "$share/written-by-the-service-user"
 
 first_release="$(readlink -f /opt/filevault/current)"
-say "first release: $first_release"
+first_pid="$(expect_serving "$first_release")"
+[ "$(stat -c '%a %U:%G' /etc/filevault/filevault.env)" = "640 root:filevault" ] \
+  || fail "/etc/filevault/filevault.env is $(stat -c '%a %U:%G' /etc/filevault/filevault.env), not 640 root:filevault"
+say "first release: $first_release, served by pid $first_pid as filevault"
 
 # --- 2. the upgrade -------------------------------------------------------------------------------------------------
 sleep 1  # release directories are named by the second
@@ -164,6 +184,9 @@ wait_ready
 second_release="$(readlink -f /opt/filevault/current)"
 [ "$second_release" != "$first_release" ] || fail "the upgrade did not switch to a new release directory"
 [ -d "$first_release" ] || fail "the previous release $first_release was removed (a rollback needs it)"
+second_pid="$(expect_serving "$second_release")"
+[ "$second_pid" != "$first_pid" ] || fail "the app was not restarted by the upgrade (still pid $first_pid)"
+! kill -0 "$first_pid" 2>/dev/null || fail "the old build (pid $first_pid) still runs after the upgrade"
 ls /var/backups/filevault/before-"$(basename "$second_release")".dump >/dev/null 2>&1 \
   || fail "no database backup taken before the upgrade in /var/backups/filevault"
 [ -s /var/backups/filevault/before-"$(basename "$second_release")".dump ] || fail "the pre-upgrade backup is empty"

@@ -193,3 +193,20 @@ ls /var/backups/filevault/before-"$(basename "$second_release")".dump >/dev/null
 sign_in
 expect_found "회의록"
 say "after the upgrade: $second_release serves, $first_release kept, backup taken, the same admin signs in, the catalog is there"
+
+# --- 3. an upgrade whose migration fails leaves the running build alone ----------------------------------------------
+# The database refuses the service's role (NOLOGIN): `migrate` fails, as a broken migration would. The running app
+# keeps its open connections; what is checked is that install.sh stops before the switch and the restart.
+say "an upgrade whose migration fails"
+runuser -u postgres -- psql -q -c "ALTER ROLE filevault NOLOGIN"
+sleep 1
+if run_install > "$tmp/failed-upgrade.log" 2>&1; then
+  cat "$tmp/failed-upgrade.log" >&2; fail "install.sh succeeded although its migration could not connect"
+fi
+runuser -u postgres -- psql -q -c "ALTER ROLE filevault LOGIN"
+grep -q "migration failed; the running version is unchanged" "$tmp/failed-upgrade.log" \
+  || { cat "$tmp/failed-upgrade.log" >&2; fail "install.sh failed, but not at the migration"; }
+[ "$(readlink -f /opt/filevault/current)" = "$second_release" ] || fail "a failed migration still switched /opt/filevault/current"
+kill -0 "$second_pid" 2>/dev/null || fail "a failed migration still stopped the running app (pid $second_pid)"
+wait_ready
+say "the failed upgrade stopped at the migration: $second_release still current, pid $second_pid still serving"

@@ -13,7 +13,7 @@
 #   hadolint would not know: two stages, a non-root USER, a HEALTHCHECK, the storage root as a VOLUME.
 # - docker-compose*.yml and .env.example together (scripts/lint/compose-wiring.mjs): every variable read without a
 #   default is listed in .env.example, and the `search` profile's Meilisearch is wired to the app.
-# - scripts/*.sh: shellcheck.
+# - scripts/*.sh and scripts/test-install/systemctl (the stand-in systemctl of test-install.sh): shellcheck.
 # - scripts/filevault.service: systemd-analyze verify.
 # - the nginx.conf that scripts/install.sh renders: nginx -t (the shipped one has its own test, NginxConfigTests).
 #
@@ -78,7 +78,7 @@ check "compose files (dclint: schema and rules)" "$lint/node_modules/.bin/dclint
 check "compose variables and the search profile (compose-wiring.mjs)" node "$lint/compose-wiring.mjs" "$dir"
 check "Dockerfile syntax (dockerfile-utils)" dockerfile_utils_silent "$dir/Dockerfile"
 check "Dockerfile checklist" dockerfile_checklist "$dir/Dockerfile"
-check "shellcheck scripts/*.sh" shellcheck -f gcc "$dir"/scripts/*.sh
+check "shellcheck scripts/*.sh" shellcheck -f gcc "$dir"/scripts/*.sh "$dir"/scripts/test-install/systemctl
 check "systemd-analyze verify filevault.service" systemd-analyze verify "$dir/scripts/filevault.service"
 check "nginx -t of the nginx.conf install.sh installs" installed_nginx_conf
 exit "$failed"

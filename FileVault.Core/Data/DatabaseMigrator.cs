@@ -46,7 +46,7 @@ public static class DatabaseMigrator
 
     public static async Task MigrateAsync(FileVaultDbContext db, CancellationToken cancellationToken)
     {
-        await EnsureDatabaseAsync(db.Database.GetConnectionString()!, cancellationToken);
+        await EnsureDatabaseAsync(db, cancellationToken);
 
         // Session-level lock on one connection held open for the whole migration.
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -69,12 +69,22 @@ public static class DatabaseMigrator
     }
 
     /// <summary>Creates the database when missing; the advisory lock needs a database to live in.</summary>
-    private static async Task EnsureDatabaseAsync(string connectionString, CancellationToken cancellationToken)
+    private static async Task EnsureDatabaseAsync(FileVaultDbContext db, CancellationToken cancellationToken)
     {
-        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        // The usual case (install.sh and compose create it): the database is there, no maintenance connection needed.
+        if (await db.Database.CanConnectAsync(cancellationToken))
+        {
+            return;
+        }
+
+        // The data source's connection string has lost its password (Npgsql drops it unless Persist Security Info is
+        // set), so the maintenance connection is cloned from a connection of that data source, which keeps the
+        // password: a password-authenticated server refused the bare string ("No password has been provided").
+        var appConnection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var target = new NpgsqlConnectionStringBuilder(appConnection.ConnectionString);
         var database = target.Database ?? throw new InvalidOperationException("The connection string names no database.");
-        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
-        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        var maintenance = new NpgsqlConnectionStringBuilder(appConnection.ConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = await appConnection.CloneWithAsync(maintenance.ConnectionString, cancellationToken);
         await connection.OpenAsync(cancellationToken);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
         exists.Parameters.AddWithValue(database);

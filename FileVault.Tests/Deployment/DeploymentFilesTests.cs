@@ -91,6 +91,13 @@ public sealed class DeploymentFilesTests
             File.Copy(script, Path.Combine(scripts, Path.GetFileName(script)));
         }
 
+        // The stand-in systemctl of scripts/test-install.sh, which check-deploy.sh lints with the scripts.
+        var testInstall = Directory.CreateDirectory(Path.Combine(scripts, "test-install")).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(TestEnvironment.RepositoryRoot, "scripts", "test-install")))
+        {
+            File.Copy(file, Path.Combine(testInstall, Path.GetFileName(file)));
+        }
+
         return copy;
     }
 

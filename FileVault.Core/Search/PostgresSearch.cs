@@ -786,11 +786,22 @@ public sealed class PostgresSearch(
         /// sorts every candidate anyway, so counting them costs nothing more than a second pass would cost again.
         /// </summary>
         public Statement IndexPage(int needed, SearchStatistics.Snapshot snapshot) => Build(p => $"""
-            SELECT s.entry_id, count(*) OVER () FROM entry_search s
-            WHERE {TokenCondition("s", snapshot, p)} AND {Narrowing("s", p)} AND {IndexConditions("s", p)}
+            SELECT s.entry_id, count(*) OVER () FROM {Candidates(snapshot, p)}
+            WHERE {IndexConditions("s", p)}
             ORDER BY {Order("s", "entry_id", p)}
             LIMIT {p(needed)}
             """, ForceIndex);
+
+        /// <summary>
+        /// The index's candidates as a subquery the planner cannot merge (<c>OFFSET 0</c>): the words', extensions' and
+        /// folders' tokens (and the ranges when <see cref="NarrowByRanges"/>) read from the index, every other condition
+        /// applied to the rows it hands over. Left to merge them, PostgreSQL also made bitmaps of the grant rule's path
+        /// ranges and ANDed them with the tokens', which took 11 ms of a 24 ms search to narrow nothing the folder tokens
+        /// had not narrowed already.
+        /// </summary>
+        private string Candidates(SearchStatistics.Snapshot snapshot, Func<object, string> p) =>
+            $"(SELECT s.entry_id, s.root_id, s.relative_path, s.name_key, s.kind, s.extension, s.size, s.modified_at FROM entry_search s "
+            + $"WHERE {TokenCondition("s", snapshot, p)} AND {Narrowing("s", p)} OFFSET 0) s";
 
         /// <summary>
         /// The page and the number of all matches, from the rows under the folder scope or the user's granted folders:
@@ -918,8 +929,8 @@ public sealed class PostgresSearch(
             }
 
             return Build(p => $"""
-                SELECT count(*) FROM (SELECT 1 FROM entry_search s
-                WHERE {TokenCondition("s", snapshot, p)} AND {Narrowing("s", p)} AND {IndexConditions("s", p)} LIMIT {p(cap)}) c
+                SELECT count(*) FROM (SELECT 1 FROM {Candidates(snapshot, p)}
+                WHERE {IndexConditions("s", p)} LIMIT {p(cap)}) c
                 """, ForceIndex);
         }
 

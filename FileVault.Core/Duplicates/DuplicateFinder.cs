@@ -207,6 +207,16 @@ public sealed partial class DuplicateFinder(NpgsqlDataSource data, TimeProvider 
         return (healthy, roots.Count - healthy.Count);
     }
 
+    /// <summary>
+    /// Forgets every stored hash, so the next search reads every candidate again: what a first search on a new
+    /// installation does. For the benchmark's cold rounds (`FileVault.Web dedup --rounds`), run by the operator.
+    /// </summary>
+    public async Task ForgetAllHashesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = data.CreateCommand("TRUNCATE content_hashes");
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Hashes of entries no longer active (purged, trashed, gone missing) are dropped; a file coming back is read again.</summary>
     private async Task ForgetGoneAsync(CancellationToken cancellationToken)
     {

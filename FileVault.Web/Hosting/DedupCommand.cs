@@ -5,7 +5,6 @@ using FileVault.Core.Access;
 using FileVault.Core.Data;
 using FileVault.Core.Duplicates;
 using FileVault.Core.Jobs;
-using Npgsql;
 
 namespace FileVault.Web.Hosting;
 
@@ -53,10 +52,7 @@ public static class DedupCommand
             var second = new List<Run>();
             for (var round = 1; round <= rounds; round++)
             {
-                await using (var forget = host.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("TRUNCATE content_hashes"))
-                {
-                    await forget.ExecuteNonQueryAsync();
-                }
+                await host.Services.GetRequiredService<DuplicateFinder>().ForgetAllHashesAsync(CancellationToken.None);
 
                 foreach (var (runs, name) in new[] { (first, "first"), (second, "second") })
                 {

@@ -299,15 +299,7 @@ public sealed class SearchIndexTests : IAsyncLifetime
     public async Task No_plan_reads_the_entries_or_the_index_table_whole()
     {
         // Enough rows that a sequential scan would be the planner's own choice for a broad word.
-        await using (var db = _harness.Database.CreateDbContext())
-        {
-            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
-                SELECT {_harness.RootId}, {parent.Id}, '자료_' || i || '.txt', '자료_' || i || '.txt', '공용/자료_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 5000 + i, true
-                FROM generate_series(1, 20000) AS i
-                """);
-        }
+        await AddFilesAsync("자료_", 20000, firstInode: 5000);
 
         await DrainAsync();
         await using (var db = _harness.Database.CreateDbContext())
@@ -351,15 +343,7 @@ public sealed class SearchIndexTests : IAsyncLifetime
     [Fact]
     public async Task A_word_a_sample_finds_far_past_the_cap_is_not_counted_and_a_word_that_only_looks_frequent_is()
     {
-        await using (var db = _harness.Database.CreateDbContext())
-        {
-            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
-                SELECT {_harness.RootId}, {parent.Id}, '대량_' || i || '.txt', '대량_' || i || '.txt', '공용/대량_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 200000 + i, true
-                FROM generate_series(1, 40000) AS i
-                """);
-        }
+        await AddFilesAsync("대량_", 40000, firstInode: 200000);
 
         await DrainAsync();
         await using (var db = _harness.Database.CreateDbContext())
@@ -401,13 +385,9 @@ public sealed class SearchIndexTests : IAsyncLifetime
         await using (var db = _harness.Database.CreateDbContext())
         {
             before = await db.Database.SqlQueryRaw<string>(Indexes).ToListAsync();
-            var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
-                SELECT {_harness.RootId}, {parent.Id}, '일괄_' || i || '.txt', '일괄_' || i || '.txt', '공용/일괄_' || i || '.txt', 1, i, now(), 'txt', 0, 1, 90000 + i, true
-                FROM generate_series(1, 500) AS i
-                """);
         }
+
+        await AddFilesAsync("일괄_", 500, firstInode: 90000);
 
         var indexer = _harness.Get<SearchIndexer>();
         indexer.RebuildThreshold = 100;
@@ -462,6 +442,18 @@ public sealed class SearchIndexTests : IAsyncLifetime
         var user = await HarnessUsers.CreateAsync(_harness, "photos@filevault.local", Roles.User);
         await GrantAsync(user, "영업부", GrantEffect.Allow);
         Assert.Empty((await SearchAsync(user, new SearchQuery(Camera: "canon"))).Items);
+    }
+
+    /// <summary>Catalogs <paramref name="count"/> files <c>공용/{prefix}{i}.txt</c> (size i) straight into the catalog, as a scan would.</summary>
+    private async Task AddFilesAsync(string prefix, int count, int firstInode)
+    {
+        await using var db = _harness.Database.CreateDbContext();
+        var parent = await db.Entries.SingleAsync(e => e.RelativePath == "공용");
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO entries (root_id, parent_id, name, name_key, relative_path, kind, size, modified_at, extension, state, device, inode, name_is_valid)
+            SELECT {_harness.RootId}, {parent.Id}, {prefix} || i || '.txt', {prefix} || i || '.txt', '공용/' || {prefix} || i || '.txt', 1, i, now(), 'txt', 0, 1, {firstInode} + i, true
+            FROM generate_series(1, {count}) AS i
+            """);
     }
 
     private async Task<SearchIndexDrain> DrainAsync() => await _harness.Get<SearchIndexer>().DrainAsync();

@@ -284,9 +284,15 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
             .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
                         && types.Contains(j.Type) && j.Queue != InlineQueue && !own.Contains(j.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.ClaimedBy, (string?)null), cancellationToken);
+        // An inline job (the API's new folder and rename, run in the request: InlineQueue) is never resumed; one whose
+        // request died with its process — queued and never started, or started and never finished, longer ago than the
+        // timeout, where the real thing takes milliseconds — fails like the others, its change whole or not made.
         var failed = await db.Jobs
-            .Where(j => (j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
-                        && !types.Contains(j.Type) && j.Queue != "operations")
+            .Where(j => !own.Contains(j.Id) && (
+                ((j.Status == JobStatus.Interrupted || (j.Status == JobStatus.Running && (j.HeartbeatAt == null || j.HeartbeatAt < stale)))
+                 && !types.Contains(j.Type) && j.Queue != InlineQueue)
+                || (j.Queue == InlineQueue && ((j.Status == JobStatus.Queued && j.CreatedAt < stale)
+                                               || ((j.Status == JobStatus.Running || j.Status == JobStatus.Interrupted) && (j.HeartbeatAt == null || j.HeartbeatAt < stale))))))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, JobStatus.Failed)
                 .SetProperty(j => j.Error, "Its process stopped while it ran; it was rolled back.")

@@ -168,6 +168,25 @@ public sealed class JobLedgerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_inline_job_whose_request_died_fails_after_the_timeout_and_one_in_flight_is_left_alone()
+    {
+        var queued = (await _ledger.EnqueueAsync(_owner, new NewJob("mkdir", JobLedger.InlineQueue, "{}"), CancellationToken.None)).Value;
+        var started = (await _ledger.EnqueueAsync(_owner, new NewJob("rename", JobLedger.InlineQueue, "{}"), CancellationToken.None)).Value;
+        await _ledger.StartAsync(started, "gone", CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(3));
+        var inFlight = (await _ledger.EnqueueAsync(_owner, new NewJob("rename", JobLedger.InlineQueue, "{}"), CancellationToken.None)).Value;
+        await _ledger.StartAsync(inFlight, "alive", CancellationToken.None);
+
+        // Never resumed, even when the type has a handler that resumes: the request that ran it is gone.
+        Assert.Equal((0, 2), await _ledger.RecoverAsync(["mkdir", "rename"], TimeSpan.FromMinutes(2), [], CancellationToken.None));
+
+        Assert.Equal(JobStatus.Failed, (await _ledger.GetAsync(queued, CancellationToken.None))!.Status);
+        Assert.Equal(JobStatus.Failed, (await _ledger.GetAsync(started, CancellationToken.None))!.Status);
+        Assert.Equal(JobStatus.Running, (await _ledger.GetAsync(inFlight, CancellationToken.None))!.Status);
+        Assert.Null(await _ledger.ClaimNextAsync(JobLedger.InlineQueue, "runner", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Recovery_leaves_alone_the_jobs_this_process_is_running_even_when_their_heartbeat_lags()
     {
         var mine = (await _ledger.EnqueueAsync(_owner, new NewJob("move", "move", "{}"), CancellationToken.None)).Value;

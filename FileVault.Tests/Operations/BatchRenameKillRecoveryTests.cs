@@ -9,8 +9,8 @@ namespace FileVault.Tests.Operations;
 
 /// <summary>
 /// Batch rename under fire: the job runner process (`FileVault.Web jobs --until-idle`) is SIGKILLed at random points
-/// while it renumbers 400 files in reverse (1 ↔ 400, 2 ↔ 399, …), so every pair goes through a temporary name, and is
-/// started again until the job ends. Then every file holds its own bytes under its new name, renamed exactly once (one
+/// while it renames 400 files — prefixed, or renumbered in reverse (1 ↔ 400, 2 ↔ 399, …) so that every pair goes through a
+/// temporary name — and is started again until the job ends. Then every file holds its own bytes under its new name, renamed exactly once (one
 /// audit row each), none is under a temporary name, and the catalog agrees with the disk.
 /// </summary>
 [Collection(JobRunnerProcessCollection.Name)]
@@ -35,28 +35,25 @@ public sealed class BatchRenameKillRecoveryTests(ITestOutputHelper output) : Kil
     }
 
     [Fact]
+    public async Task Prefixing_400_files_survives_sigkill_at_random_points_without_a_double_prefix()
+    {
+        var ids = await IdsAsync();
+        var finished = await RunWithKillsAsync(await RequestAsync(new BatchRenameRule { Prefix = "x_" }, ids));
+
+        Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
+        Assert.Equal((FileCount, 0), BatchRenameOperations.SummaryOf(finished) is { } s ? (s.Renamed, s.Failed.Count) : (-1, -1));
+        var after = RandomTree.Hashes(Harness.Root, "원본");
+        Assert.Equal(
+            Hashes.ToDictionary(h => Path.Join("원본", "x_" + Path.GetFileName(h.Key)), h => h.Value).OrderBy(h => h.Key, StringComparer.Ordinal),
+            after.OrderBy(h => h.Key, StringComparer.Ordinal));
+        await AssertRenamedOnceAsync(ids, $"원본/x_1.bin");
+    }
+
+    [Fact]
     public async Task Renumbering_400_files_in_reverse_survives_sigkill_at_random_points()
     {
-        var ids = new List<long>();
-        for (var i = 1; i <= FileCount; i++)
-        {
-            ids.Add(await Harness.IdOfAsync($"원본/{i}.bin"));
-        }
-
-        long jobId;
-        await using (var scope = Harness.CreateScope())
-        {
-            var queued = await scope.ServiceProvider.GetRequiredService<BatchRenameOperations>().RequestBatchRenameAsync(
-                Admin, await Harness.IdOfAsync("원본"), BatchRenamePlannerTests.Renumber(start: FileCount, step: -1), ids, null, default);
-            Assert.True(queued.IsSuccess, queued.Error?.ToString());
-            jobId = queued.Value;
-        }
-
-        var random = new Random(20261207);
-        var finished = await RunWithKillsAsync(jobId, new KillPlan(Kills, MaxAttempts: Kills, MinKillsWhileRunning: 2)
-        {
-            Delay = _ => TimeSpan.FromMilliseconds(random.Next(50, 2000)),
-        });
+        var ids = await IdsAsync();
+        var finished = await RunWithKillsAsync(await RequestAsync(BatchRenamePlannerTests.Renumber(start: FileCount, step: -1), ids));
 
         Assert.True(finished.Status == JobStatus.Succeeded, finished.Error);
         Assert.Equal((FileCount, 0), BatchRenameOperations.SummaryOf(finished) is { } s ? (s.Renamed, s.Failed.Count) : (-1, -1));
@@ -68,12 +65,47 @@ public sealed class BatchRenameKillRecoveryTests(ITestOutputHelper output) : Kil
             Assert.Equal(Hashes[Path.Join("원본", $"{i}.bin")], after[Path.Join("원본", $"{FileCount + 1 - i}.bin")]);
         }
 
-        var catalog = await Harness.CatalogAsync();
-        Assert.Equal(ids[0], catalog[$"원본/{FileCount}.bin"].Id);
-        Assert.Equal(ids[FileCount - 1], catalog["원본/1.bin"].Id);
+        await AssertRenamedOnceAsync(ids, $"원본/{FileCount}.bin");
+        Assert.Equal(ids[FileCount - 1], (await Harness.CatalogAsync())["원본/1.bin"].Id);
+    }
+
+    /// <summary>One audit row per entry (each reached its new name once), nothing under a temporary name, the catalog as the disk.</summary>
+    private async Task AssertRenamedOnceAsync(List<long> ids, string firstEntrysNewPath)
+    {
+        Assert.Equal(ids[0], (await Harness.CatalogAsync())[firstEntrysNewPath].Id);
         await using var db = Harness.Database.CreateDbContext();
         Assert.Equal(FileCount, await db.AuditLog.CountAsync(a => a.Action == "entry.rename"));
         Assert.DoesNotContain(Directory.GetFileSystemEntries(Harness.PathOf("원본")), p => Path.GetFileName(p).StartsWith(Core.Storage.PathGuard.TemporaryPrefix, StringComparison.Ordinal));
         await AssertNoTemporariesAndCatalogAgreesAsync();
+    }
+
+    private async Task<List<long>> IdsAsync()
+    {
+        var ids = new List<long>();
+        for (var i = 1; i <= FileCount; i++)
+        {
+            ids.Add(await Harness.IdOfAsync($"원본/{i}.bin"));
+        }
+
+        return ids;
+    }
+
+    private async Task<long> RequestAsync(BatchRenameRule rule, List<long> ids)
+    {
+        await using var scope = Harness.CreateScope();
+        var queued = await scope.ServiceProvider.GetRequiredService<BatchRenameOperations>().RequestBatchRenameAsync(
+            Admin, await Harness.IdOfAsync("원본"), rule, ids, null, default);
+        Assert.True(queued.IsSuccess, queued.Error?.ToString());
+        return queued.Value;
+    }
+
+    /// <summary>Kills the runner <see cref="Kills"/> times, each a random moment after it has claimed (resumed) the job.</summary>
+    private Task<Job> RunWithKillsAsync(long jobId)
+    {
+        var random = new Random(20261207);
+        return RunWithKillsAsync(jobId, new KillPlan(Kills, MaxAttempts: Kills, MinKillsWhileRunning: 2)
+        {
+            Delay = _ => TimeSpan.FromMilliseconds(random.Next(50, 2000)),
+        });
     }
 }

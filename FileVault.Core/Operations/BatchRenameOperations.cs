@@ -16,8 +16,11 @@ namespace FileVault.Core.Operations;
 /// <summary>An entry of a batch that kept its name, and why.</summary>
 public sealed record BatchRenameFailure(long EntryId, string Name, Error Error);
 
-/// <summary>What a batch rename did: how many entries got their new names, and which did not.</summary>
-public sealed record BatchRenameSummary(long JobId, int Renamed, IReadOnlyList<BatchRenameFailure> Failed);
+/// <summary>
+/// What a batch rename did: how many entries got their new names, which could not, and how many a cancel left at their
+/// old names before they were reached (<paramref name="NotReached"/>, zero unless the job was cancelled).
+/// </summary>
+public sealed record BatchRenameSummary(long JobId, int Renamed, IReadOnlyList<BatchRenameFailure> Failed, int NotReached = 0);
 
 /// <summary>One entry of a batch rename job: its id, its name when asked, and its new name.</summary>
 internal sealed record BatchRenameItem(long Id, string From, string To);
@@ -138,6 +141,11 @@ public sealed class BatchRenameOperations(
         // first run; a resumed run finds some renamed already and some parked under this job's temporary name.
         var parkedPrefix = $"{PathGuard.TemporaryPrefix}{run.Job.Id}-rename-";
         var entries = batch.Entries.ToDictionary(e => e.Id);
+        if (run.IsResumed)
+        {
+            await FindLostStepAsync(run, batch, payload.Renames, entries);
+        }
+
         var done = 0;
         var steps = new List<Step>();
         foreach (var rename in payload.Renames)
@@ -152,12 +160,66 @@ public sealed class BatchRenameOperations(
             steps.Add(new Step(entry, rename.From, rename.To) { Parked = entry.Name.StartsWith(parkedPrefix, StringComparison.Ordinal) });
         }
 
-        var summary = await new Run(this, run, batch, done).ApplyAsync(steps);
-        var failed = summary.Failed.Count == 0 ? null
-            : $"Renamed {summary.Renamed} of {payload.Renames.Count}; not renamed: " + Describe(summary.Failed.Select(f => $"{f.Name} ({f.Error.Code})"));
+        var applied = new Run(this, run, batch, done);
+        var summary = await applied.ApplyAsync(steps);
         logger.LogInformation("{User} renamed {Renamed} of {Count} entries in batch job {JobId}", run.Job.OwnerId, summary.Renamed, payload.Renames.Count, run.Job.Id);
         var stored = StoredSummary.From(summary);
+        if (applied.WasCancelled)
+        {
+            // Like every other operation: a cancel (or the host stopping, which the runner turns into a requeue) ends
+            // the job Cancelled; what was renamed before it stays renamed and the summary says how far it got.
+            return JobOutcome.Cancelled(stored);
+        }
+
+        var failed = summary.Failed.Count == 0 ? null
+            : $"Renamed {summary.Renamed} of {payload.Renames.Count}; not renamed: " + Describe(summary.Failed.Select(f => $"{f.Name} ({f.Error.Code})"));
         return failed is null ? JobOutcome.Succeeded(stored) : JobOutcome.Failed(failed, stored);
+    }
+
+    /// <summary>
+    /// A process killed between a disk rename and the catalog change that follows it leaves one entry whose catalog
+    /// name is gone from the disk: it is under its new name, its temporary name or back at its old one. The entry found
+    /// there (the same inode, or for lack of one a name no other entry of the batch holds) is catalogued where it is,
+    /// so the run goes on from where the disk is.
+    /// </summary>
+    private async Task FindLostStepAsync(JobRun run, Batch batch, IReadOnlyList<BatchRenameItem> renames, Dictionary<long, Entry> entries)
+    {
+        var held = entries.Values.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var rename in renames)
+        {
+            var entry = entries[rename.Id];
+            if (NativeFileSystem.LinkExists(Path.Join(batch.FolderOnDisk, entry.Name)))
+            {
+                continue;
+            }
+
+            var parked = $"{PathGuard.TemporaryPrefix}{run.Job.Id}-rename-{entry.Id}";
+            var found = new[] { rename.To, parked, rename.From }.FirstOrDefault(name =>
+                name != entry.Name && !held.Contains(name) && IsSameEntry(entry, Path.Join(batch.FolderOnDisk, name)));
+            if (found is null)
+            {
+                continue;
+            }
+
+            logger.LogInformation("Batch rename job {JobId} found entry {EntryId} at {Name} on disk after a restart", run.Job.Id, entry.Id, found);
+            var step = new Step(entry, rename.From, rename.To);
+            await MoveInCatalogAsync(batch, run.Job.OwnerId, run.Job.Id, step, found, audit: found == rename.To);
+            held.Remove(entry.Name);
+            held.Add(found);
+            entry.Name = found;
+            entry.NameKey = EntryName.Key(found);
+        }
+    }
+
+    private static bool IsSameEntry(Entry entry, string path)
+    {
+        if (!NativeFileSystem.LinkExists(path))
+        {
+            return false;
+        }
+
+        // stat(2) follows a symbolic link, so a link's recorded inode cannot be compared; nor can a row without one.
+        return entry.Inode == 0 || entry.Kind == EntryKind.Symlink || UnixFileStat.TryGet(path) is { } stat && unchecked((long)stat.Inode) == entry.Inode;
     }
 
     /// <summary>The folder, its root and its place on disk, and the batch's entries in the order given, if the actor may rename them.</summary>
@@ -276,13 +338,13 @@ public sealed class BatchRenameOperations(
     private static string Join(string folder, string name) => CatalogChanges.Join(folder, name);
 
     /// <summary>The summary as kept in the job row.</summary>
-    private sealed record StoredSummary(int Renamed, IReadOnlyList<StoredFailure> Failed)
+    private sealed record StoredSummary(int Renamed, IReadOnlyList<StoredFailure> Failed, int NotReached)
     {
         public static StoredSummary From(BatchRenameSummary summary) =>
-            new(summary.Renamed, summary.Failed.Select(f => new StoredFailure(f.EntryId, f.Name, f.Error.Code, f.Error.Message)).ToList());
+            new(summary.Renamed, summary.Failed.Select(f => new StoredFailure(f.EntryId, f.Name, f.Error.Code, f.Error.Message)).ToList(), summary.NotReached);
 
         public BatchRenameSummary ToSummary(long jobId) =>
-            new(jobId, Renamed, Failed.Select(f => new BatchRenameFailure(f.EntryId, f.Name, new Error(f.Code, f.Message))).ToList());
+            new(jobId, Renamed, Failed.Select(f => new BatchRenameFailure(f.EntryId, f.Name, new Error(f.Code, f.Message))).ToList(), NotReached);
     }
 
     private sealed record StoredFailure(long EntryId, string Name, string Code, string Message);
@@ -317,6 +379,12 @@ public sealed class BatchRenameOperations(
         private Error? _stop;
         private readonly int _renamedBefore = renamedBefore;
         private int _renamed = renamedBefore;
+        private int _notReached;
+
+        /// <summary>The batch stopped because it was cancelled (or the host stops); the entries it had not reached keep their names.</summary>
+        public bool WasCancelled => _stop?.Code == CancelledCode;
+
+        private const string CancelledCode = "job.cancelled";
 
         private long JobId => run.Job.Id;
 
@@ -331,6 +399,12 @@ public sealed class BatchRenameOperations(
 
             var total = steps.Count + _renamedBefore;
             var pending = steps.ToList();
+            if (run.Stopping.IsCancellationRequested)
+            {
+                // Cancelled before the first entry (or resumed after a cancel): only what is parked is put back.
+                _stop = new Error(CancelledCode, "The batch was cancelled before this entry was renamed.");
+            }
+
             while (pending.Count > 0)
             {
                 var progressed = false;
@@ -378,7 +452,7 @@ public sealed class BatchRenameOperations(
             // Renamed folders took their grants along: cached answers about their old paths must be asked again.
             await owner.AccessVersion.BumpAsync();
             await run.ReportAsync(total, total, $"{_renamed + _failed.Count}/{total}", force: true);
-            return new BatchRenameSummary(JobId, _renamed, _failed);
+            return new BatchRenameSummary(JobId, _renamed, _failed, _notReached);
         }
 
         private bool IsBlocked(Step step) => _occupied.GetValueOrDefault(step.NewKey) > (step.OldKey == step.NewKey && !step.Parked ? 1 : 0);
@@ -415,7 +489,10 @@ public sealed class BatchRenameOperations(
             return true;
         }
 
-        /// <summary>The entry keeps its old name: a parked one is moved back, or left parked (and said so) when that name was taken meanwhile.</summary>
+        /// <summary>
+        /// The entry keeps its old name: a parked one is moved back, or left parked (and said so) when that name was taken
+        /// meanwhile. One a cancel left where it was is counted as not reached rather than failed.
+        /// </summary>
         private async Task GiveUpAsync(Step step, Error error)
         {
             if (step.Parked)
@@ -425,12 +502,22 @@ public sealed class BatchRenameOperations(
                 {
                     await owner.MoveInCatalogAsync(batch, Actor, JobId, step, step.OriginalName, audit: false);
                     step.Parked = false;
+                    if (error.Code == CancelledCode)
+                    {
+                        _notReached++;
+                        return;
+                    }
                 }
                 else
                 {
                     error = error with { Message = $"{error.Message} The entry could not go back to its old name and is now called {step.CurrentName}." };
                     owner.Logger.LogWarning("Batch rename job {JobId} left entry {EntryId} at temporary name {Name}", JobId, step.Entry.Id, step.CurrentName);
                 }
+            }
+            else if (error.Code == CancelledCode)
+            {
+                _notReached++;
+                return;
             }
 
             _failed.Add(new BatchRenameFailure(step.Entry.Id, step.OriginalName, error));
@@ -454,7 +541,7 @@ public sealed class BatchRenameOperations(
             await run.ReportAsync(done, total, $"{done}/{total}");
             if (run.Stopping.IsCancellationRequested)
             {
-                _stop ??= new Error("job.cancelled", "The batch was cancelled before this entry was renamed.");
+                _stop ??= new Error(CancelledCode, "The batch was cancelled before this entry was renamed.");
             }
 
             if (done % ProgressEvery != 0 || _stop is not null)
@@ -467,8 +554,19 @@ public sealed class BatchRenameOperations(
                 _stop ??= new Error("lock.lost", "The batch lost its locks before this entry was renamed.");
             }
 
-            var denied = await run.AuthorizeAsync(async subject =>
-                await owner.MayStillWriteAsync(subject, batch, CancellationToken.None) ? null : new Error("auth.forbidden", "You may no longer change this folder."));
+            Error? denied;
+            try
+            {
+                denied = await run.AuthorizeAsync(async subject =>
+                    await owner.MayStillWriteAsync(subject, batch, CancellationToken.None) ? null : new Error("auth.forbidden", "You may no longer change this folder."));
+            }
+            catch (OperationCanceledException) when (run.Stopping.IsCancellationRequested)
+            {
+                // A cancel landing while the owner is read again: stop like any cancel, so a parked entry is put back.
+                _stop ??= new Error(CancelledCode, "The batch was cancelled before this entry was renamed.");
+                return;
+            }
+
             if (denied is not null)
             {
                 _stop ??= denied with { Message = denied.Message + " The batch stopped before this entry was renamed." };

@@ -253,6 +253,58 @@ public sealed class BatchRenameOperationsTests : IAsyncLifetime
         Assert.False(File.Exists(_harness.PathOf("사진/x_x_a.jpg")));
     }
 
+    [Fact]
+    public async Task A_cancelled_batch_ends_cancelled_keeping_what_it_renamed_and_leaving_the_rest_untouched()
+    {
+        const int Count = 1500;
+        Directory.CreateDirectory(_harness.PathOf("많은"));
+        for (var i = 0; i < Count; i++)
+        {
+            File.WriteAllText(_harness.PathOf($"많은/파일 {i:D4}.txt"), $"content {i}");
+        }
+
+        Assert.Equal(ScanStatus.Completed, (await _harness.ScanAsync(ScanKind.Full)).Status);
+        var ids = new List<long>();
+        for (var i = 0; i < Count; i++)
+        {
+            ids.Add(await _harness.IdOfAsync($"많은/파일 {i:D4}.txt"));
+        }
+
+        await using var scope = _harness.CreateScope();
+        var queued = await scope.ServiceProvider.GetRequiredService<BatchRenameOperations>()
+            .RequestBatchRenameAsync(Admin, await _harness.IdOfAsync("많은"), new BatchRenameRule { Prefix = "x_" }, ids, null, CancellationToken.None);
+        Assert.True(queued.IsSuccess, queued.Error?.ToString());
+        var ledger = _harness.Get<JobLedger>();
+        // Cancel once the batch has renamed something: its first progress report comes after its first entry.
+        await Poll.UntilAsync(async () => await ledger.GetAsync(queued.Value, default) is { Status: JobStatus.Running, Progress: > 0 }, "the batch to start renaming");
+        Assert.True((await ledger.CancelAsync(Admin.UserId, false, queued.Value, default)).IsSuccess);
+
+        var job = await _harness.WaitForJobAsync(queued.Value);
+
+        Assert.Equal(JobStatus.Cancelled, job.Status);
+        var summary = BatchRenameOperations.SummaryOf(job);
+        Assert.NotNull(summary);
+        Assert.Empty(summary.Failed);
+        var renamed = Enumerable.Range(0, Count).Where(i => File.Exists(_harness.PathOf($"많은/x_파일 {i:D4}.txt"))).ToList();
+        Assert.InRange(renamed.Count, 1, Count - 1);
+        Assert.Equal((renamed.Count, Count - renamed.Count), (summary.Renamed, summary.NotReached));
+        for (var i = 0; i < Count; i++)
+        {
+            // Each file at exactly one of its two names, whole.
+            var name = renamed.Contains(i) ? $"x_파일 {i:D4}.txt" : $"파일 {i:D4}.txt";
+            var other = renamed.Contains(i) ? $"파일 {i:D4}.txt" : $"x_파일 {i:D4}.txt";
+            Assert.Equal($"content {i}", File.ReadAllText(_harness.PathOf("많은/" + name)));
+            Assert.False(File.Exists(_harness.PathOf("많은/" + other)), other);
+        }
+
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(_harness.PathOf("많은")), p => Path.GetFileName(p).StartsWith(PathGuard.TemporaryPrefix, StringComparison.Ordinal));
+        await _harness.AssertCatalogMatchesDiskAsync();
+        var catalog = await _harness.CatalogAsync();
+        Assert.Equal(ids[renamed[0]], catalog[$"많은/x_파일 {renamed[0]:D4}.txt"].Id);
+        await using var db = _harness.Database.CreateDbContext();
+        Assert.Equal(renamed.Count, await db.AuditLog.CountAsync(a => a.Action == "entry.rename"));
+    }
+
     private string RootName => "root-" + Path.GetFileName(_harness.Root);
 
     private async Task<Result<BatchRenameSummary>> BatchRenameAsync(AccessSubject actor, IReadOnlyList<long> ids, BatchRenameRule rule)

@@ -131,6 +131,8 @@ public sealed class PostgresSearch(
 
         var pending = await ReadPendingAsync(connection, cancellationToken);
         var plan = forcedPlan;
+        // Far more matches than the total counts: the statistics may tell for any plan, the plan choice's sample for more.
+        search.HasManyMatches = search.CertainlyMoreThan(ManyMatches, snapshot);
         if (pending is null)
         {
             plan = SearchPlan.Catalog;
@@ -277,7 +279,6 @@ public sealed class PostgresSearch(
 
         var hits = search.EstimateHits(snapshot);
         var total = Math.Max(snapshot.TotalRows, 1);
-        search.HasManyMatches = search.CertainlyMoreThan(ManyMatches, snapshot);
         if (!search.HasManyMatches && search.HasWords && !search.HasRanges && hits >= ManyMatches)
         {
             // The statistics only bound a word's matches from above (the rows of its rarest token); a sample of the
@@ -406,7 +407,7 @@ public sealed class PostgresSearch(
         NpgsqlConnection connection, Compiled search, SearchStatistics.Snapshot snapshot, SearchPlan plan, int? indexTotal, long[] pending,
         CancellationToken cancellationToken)
     {
-        if (indexTotal is null && (search.HasManyMatches || search.CertainlyMoreThan(ManyMatches, snapshot)))
+        if (indexTotal is null && search.HasManyMatches)
         {
             // Counting 10,001 rows of a frequent word costs more than the page; the statistics or a sample measured
             // many more.
@@ -688,7 +689,7 @@ public sealed class PostgresSearch(
         /// <summary>The plan choice's estimate of the matches (a sample's when it took one); null when the plan was not chosen.</summary>
         public double? EstimatedHits { get; set; }
 
-        /// <summary>Whether the plan choice measured far more matches than the total counts (<see cref="ManyMatches"/>).</summary>
+        /// <summary>Whether the statistics, or the plan choice's sample, measured far more matches than the total counts (<see cref="ManyMatches"/>).</summary>
         public bool HasManyMatches { get; set; }
 
         /// <summary>Whether the index plan also names the user's granted folders' path ranges (<see cref="ChoosePlanAsync"/>).</summary>
@@ -1063,7 +1064,7 @@ public sealed class PostgresSearch(
 
         /// <summary>The user's granted ranges beside the tokens, when <see cref="NarrowByRanges"/> (no folder scope: that is in the conditions).</summary>
         private string Narrowing(string x, Func<object, string> p) =>
-            NarrowByRanges && _folder is null && HasRanges && FolderTokens.Length == 0 ? Ranges(x, p) : "true";
+            NarrowByRanges && _folder is null && HasRanges ? Ranges(x, p) : "true";
 
         /// <summary>Everything an index row must meet: all words in the name, the filters, the scope, readable.</summary>
         private string IndexConditions(string x, Func<object, string> p) =>

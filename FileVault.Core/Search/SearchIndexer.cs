@@ -46,14 +46,12 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, SearchStatistics 
     {
         var clock = Stopwatch.StartNew();
         int changed = 0, indexed = 0;
-        var rebuilt = false;
         if (await PendingAsync(RebuildThreshold, cancellationToken) >= RebuildThreshold)
         {
             (changed, indexed) = await RebuildAsync(cancellationToken);
-            rebuilt = changed > 0;
         }
 
-        var rebuiltChanges = changed;
+        var rebuilt = changed;
 
         while (true)
         {
@@ -69,7 +67,7 @@ public sealed class SearchIndexer(NpgsqlDataSource dataSource, SearchStatistics 
         // A rebuilt table was analysed before the swap; a vacuum marks its pages all-visible, without which every
         // index-only read (the walks, the scope plan) visits the table too. A bulk change drained in batches (more than
         // 50,000) changes the numbers searches plan on, which also pick their tokens.
-        var maintenance = rebuilt ? "VACUUM entry_search" : changed - rebuiltChanges > 50_000 ? "ANALYZE entry_search" : null;
+        var maintenance = rebuilt > 0 ? "VACUUM entry_search" : changed > 50_000 ? "ANALYZE entry_search" : null;
         if (maintenance is not null)
         {
             await using var command = dataSource.CreateCommand(maintenance);

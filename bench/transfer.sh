@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Upload benchmark: FileVault's tus endpoint (/api/v1/uploads) against a plain tus server and a plain HTTP PUT, in one
 # run, on one random file of 1 GiB (--small: 200 MiB) and on 1,000 files of 10 KiB (--small: 200):
-#   - the big file uploaded by tus-js-client 4.3.1 in node (bench/transfer/client.mjs: chunks of 8 MiB, as the UI's
-#     FileVault.Web/wwwroot/js/uploads.js; metadata filename + destination; the file's SHA-256 sent with the last
-#     PATCH in FileVault-Sha256, as the UI does, which FileVault verifies) to FileVault, with a personal access token
+#   - the big file uploaded by tus-js-client 4.3.1 in node (bench/transfer/client.mjs: chunks of the size the UI's
+#     FileVault.Web/wwwroot/js/uploads.js sets, read from it; metadata filename + destination; the file's SHA-256 sent
+#     with the last PATCH in FileVault-Sha256, as the UI does, which FileVault verifies) to FileVault, with a personal access token
 #     of the admin, into a folder made for the run through the API (POST /api/v1/folders; its id is the destination),
 #   - the same client against the tus reference server, @tus/server with @tus/file-store (bench/transfer/server.mjs,
 #     no checksum, no auth) on a free loopback port,
 #   - `curl -T` (HTTP PUT) of the same file to a private nginx (dav_methods PUT) on a free loopback port,
-#   rounds interleaved, three of them (the median counts); each FileVault copy's SHA-256 on disk is compared with the
-#   source's;
+#   after one uncounted warm-up upload to each server, rounds interleaved, three of them (the median counts); each
+#   FileVault copy's SHA-256 on disk is compared with the source's;
 #   - the small files sent as a folder upload sends them (three at a time, each one tus creation carrying the whole file
 #     and its SHA-256) to FileVault and to the reference server, after one uncounted warm-up round to each, three rounds
 #     interleaved (median);
@@ -17,9 +17,10 @@
 #     sampled every 0.2 s.
 # All three servers write to the same file system ($FILEVAULT_BENCH_DIR/transfer-<MiB>). Speeds are MB/s (10^6 bytes
 # per second) from the client's start to the server's last answer. Prints `name: value` lines; `upload_ratio` is
-# upload_mbps / tus_reference_mbps.
+# upload_mbps / tus_reference_mbps. Each round also logs the CPU time the app and PostgreSQL used (and the reference
+# server), which load on the machine disturbs less than the speeds.
 #
-#   bench/transfer.sh [--small] [--small-files-only]
+#   bench/transfer.sh [--small] [--small-files-only]        (FILEVAULT_BENCH_ROUNDS: rounds, default 3)
 #
 # --small-files-only skips the big file and the nginx PUT (upload_mbps, tus_reference_mbps, curl_put_mbps and
 # upload_ratio are then not printed): the small files' rounds alone, for measuring per-file costs quickly.
@@ -39,7 +40,7 @@ for arg in "$@"; do
     *) printf '[bench] unknown option %s (--small, --small-files-only)\n' "$arg" >&2; exit 2 ;;
   esac
 done
-rounds=3
+rounds="${FILEVAULT_BENCH_ROUNDS:-3}"
 data="${FILEVAULT_BENCH_DIR:-${FILEVAULT_DATA_DIR:-$repo/.data}/bench}"
 nginx_bin="${FILEVAULT_NGINX:-/usr/sbin/nginx}"
 base="$data/transfer-$mib"
@@ -79,8 +80,9 @@ big_sha256=$(cat "$src/big.sha256")
 # FileVault's storage root, the reference server's store and nginx's PUT folder, side by side on one file system.
 # The root holds one folder, uploads/, cataloged by a scan on the first run; each run uploads into a new folder in it
 # and deletes that folder's files from the disk when it ends (the catalog keeps their rows: no scan runs again).
-# (a root is named after its folder, and names are unique: one per size)
-root="$base/transfer-$mib-root"
+# A root is named after its folder and names are unique in the bench database, which every FILEVAULT_BENCH_DIR shares:
+# the folder's name carries the size and a checksum of the directory, so another bench directory is another root.
+root="$base/transfer-$mib-root-$(printf '%s' "$base" | cksum | cut -d' ' -f1)"
 store="$base/tus-reference"
 www="$base/nginx-www"
 rm -rf "$store" "$www" "$root"/uploads/run-*
@@ -97,6 +99,38 @@ median() { sort -g | awk -v f="$1" '{ v[NR] = $1 } END { printf f, NR % 2 ? v[(N
 div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { printf f, a / b }'; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# CPU seconds (user + system) the processes PIDs have used so far (those that have ended count nothing).
+cpu_s() {
+  local pid ticks=0 tick
+  tick=$(getconf CLK_TCK)
+  for pid in "$@"; do
+    # (the fields after the command, which may hold spaces, in parentheses: utime and stime are the 12th and 13th)
+    ticks=$((ticks + $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
+  done
+  awk -v t="$ticks" -v k="$tick" 'BEGIN { printf "%.2f\n", t / k }'
+}
+# The bench's PostgreSQL: its postmaster (first line of postmaster.pid) and every process it started.
+pg_pids() {
+  local postmaster
+  postmaster=$(head -n 1 "${FILEVAULT_DATA_DIR:-$repo/.data}/pg/data/postmaster.pid" 2>/dev/null) || return 0
+  echo "$postmaster" $(ps -o pid= --ppid "$postmaster")
+}
+# Waits (at most 60 s) until the app has used under 0.05 s of CPU in a second: the compiler's background work that the
+# warm-up set off (the hot code compiled again, optimized) is over, as in a server that has been up for a while.
+wait_idle() {
+  local before after waited=0
+  while [ "$waited" -lt 60 ]; do
+    before=$(cpu_s "$app_pid"); sleep 1; after=$(cpu_s "$app_pid"); waited=$((waited + 1))
+    awk -v a="$before" -v b="$after" 'BEGIN { exit !(b - a < 0.05) }' && break
+  done
+  say "the app was idle after ${waited} s"
+}
+# "A s app, B s postgres": the CPU the app and PostgreSQL used since the last call of cpu_mark.
+cpu_mark() { mark_app=$(cpu_s "$app_pid"); mark_pg=$(cpu_s $(pg_pids)); }
+cpu_since() {
+  awk -v a0="$mark_app" -v a1="$(cpu_s "$app_pid")" -v p0="$mark_pg" -v p1="$(cpu_s $(pg_pids))" \
+    'BEGIN { printf "CPU %.2f s app + %.2f s postgres", a1 - a0, p1 - p0 }'
+}
 
 work="$(mktemp -d -t fv-bench-transfer.XXXXXX)"
 pids=()
@@ -140,7 +174,8 @@ ref_port="$(free_port)"
 ref_url="http://127.0.0.1:$ref_port/files/"
 say "starting the tus reference server on $ref_url (store: $store)"
 node "$repo/bench/transfer/server.mjs" "$ref_port" "$store" > "$work/reference.log" 2>&1 &
-pids+=("$!")
+ref_pid=$!
+pids+=("$ref_pid")
 wait_up "the reference server" "$ref_url" "${pids[-1]}" "$work/reference.log"
 
 nginx_port="$(free_port)"
@@ -202,22 +237,37 @@ seconds() { jq -r '.seconds'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f\n", b / s / 1e6 }'; }
 
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-$small_only || say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
+if ! $small_only; then
+  # As for the small files below: one upload to each server first, not counted. A fresh .NET process spends most of its
+  # first big upload's CPU compiling (and recompiling, better, the code that runs hot); a server that has been up for a
+  # while has done that long before.
+  say "big file ($mib MiB): one upload to each server to warm up (not counted)"
+  client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-warm.bin" > /dev/null
+  rm -f "$root/uploads/$run_name/big-warm.bin"
+  client big "$ref_url" - "$src/big.bin" - "$big_sha256" "big-warm.bin" > /dev/null
+  rm -rf "${store:?}"/*
+  wait_idle
+  say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
+fi
 for run in $($small_only || seq "$rounds"); do
+  cpu_mark
   s=$(client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-$run.bin" | seconds)
   fv=$(mbps "$big_bytes" "$s")
+  fv_cpu=$(cpu_since)
   on_disk="$root/uploads/$run_name/big-$run.bin"
   [ -f "$on_disk" ] || { say "FileVault's upload is not at $on_disk"; exit 1; }
   [ "$(sha256sum "$on_disk" | cut -c1-64)" = "$big_sha256" ] || { say "$on_disk differs from the source"; exit 1; }
   rm -f "$on_disk"
+  ref_cpu0=$(cpu_s "$ref_pid")
   s=$(client big "$ref_url" - "$src/big.bin" - "$big_sha256" "big-$run.bin" | seconds)
   ref=$(mbps "$big_bytes" "$s")
+  ref_cpu=$(awk -v a="$ref_cpu0" -v b="$(cpu_s "$ref_pid")" 'BEGIN { printf "CPU %.2f s", b - a }')
   rm -rf "${store:?}"/*
   read -r status speed < <(curl -sS -o /dev/null -T "$src/big.bin" -w '%{http_code} %{speed_upload}\n' "$nginx_url/big-$run.bin")
   case "$status" in 201|204) ;; *) say "nginx answered the PUT with $status"; exit 1 ;; esac
   put=$(awk -v s="$speed" 'BEGIN { printf "%.1f\n", s / 1e6 }')
   rm -f "$www/put/big-$run.bin"
-  say "round $run: FileVault $fv MB/s, reference $ref MB/s, curl PUT $put MB/s"
+  say "round $run: FileVault $fv MB/s ($fv_cpu), reference $ref MB/s ($ref_cpu), curl PUT $put MB/s"
   printf '%s %s %s\n' "$fv" "$ref" "$put" >> "$work/big.txt"
 done
 
@@ -228,14 +278,19 @@ say "$small_files files of 10 KiB, 3 at a time: one round to each server to warm
 client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "w-" > /dev/null
 client small "$ref_url" - "$src/small" - "w-" > /dev/null
 rm -rf "${store:?}"/*
+wait_idle
 say "$small_files files of 10 KiB, 3 at a time: FileVault, reference; $rounds rounds"
 for run in $(seq "$rounds"); do
+  cpu_mark
   s=$(client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "r$run-" | seconds)
   fv=$(awk -v n="$small_files" -v s="$s" 'BEGIN { printf "%.1f\n", n / s }')
+  fv_cpu=$(cpu_since)
+  ref_cpu0=$(cpu_s "$ref_pid")
   s=$(client small "$ref_url" - "$src/small" - "r$run-" | seconds)
   ref=$(awk -v n="$small_files" -v s="$s" 'BEGIN { printf "%.1f\n", n / s }')
+  ref_cpu=$(awk -v a="$ref_cpu0" -v b="$(cpu_s "$ref_pid")" 'BEGIN { printf "CPU %.2f s", b - a }')
   rm -rf "${store:?}"/*
-  say "round $run: FileVault $fv files/s, reference $ref files/s"
+  say "round $run: FileVault $fv files/s ($fv_cpu), reference $ref files/s ($ref_cpu)"
   printf '%s %s\n' "$fv" "$ref" >> "$work/small.txt"
 done
 landed=$(find "$root/uploads/$run_name" -maxdepth 1 -name 'r*-file_*.bin' | wc -l)

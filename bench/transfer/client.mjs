@@ -1,5 +1,5 @@
 // The client side of bench/transfer.sh: tus-js-client 4.3.1 in node, as FileVault.Web/wwwroot/js/uploads.js uses it
-// (chunks of 8 MiB, the first with the creation, three files at a time, metadata filename + destination, the whole
+// (chunks of the UI's size, the first with the creation, three files at a time, metadata filename + destination, the whole
 // file's SHA-256 sent with the last chunk in FileVault-Sha256). Prints one JSON line: {"seconds": ..., "files": ..., "bytes": ..., "url": ...}.
 //
 //   node client.mjs big <endpoint> <token|-> <file> <folderId|-> <sha256> <name>
@@ -10,7 +10,14 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { Upload } from 'tus-js-client';
 
-const chunkSize = 8 * 1024 * 1024;
+// The UI's chunk size, read from the UI's own script so the two cannot drift apart.
+const uiScript = fs.readFileSync(new URL('../../FileVault.Web/wwwroot/js/uploads.js', import.meta.url), 'utf8');
+const chunkMib = /^const chunkSize = (\d+) \* 1024 \* 1024;$/m.exec(uiScript)?.[1];
+if (!chunkMib) {
+  console.error('no "const chunkSize = N * 1024 * 1024;" line in FileVault.Web/wwwroot/js/uploads.js');
+  process.exit(2);
+}
+const chunkSize = Number(chunkMib) * 1024 * 1024;
 const parallel = 3;
 const [mode, endpoint, token, source, folderId, ...rest] = process.argv.slice(2);
 

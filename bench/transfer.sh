@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Upload benchmark: FileVault's tus endpoint (/api/v1/uploads) against a plain tus server and a plain HTTP PUT, in one
 # run, on one random file of 1 GiB (--small: 200 MiB) and on 1,000 files of 10 KiB (--small: 200):
-#   - the big file uploaded by tus-js-client 4.3.1 in node (bench/transfer/client.mjs: chunks of the size the UI's
-#     FileVault.Web/wwwroot/js/uploads.js sets, read from it; metadata filename + destination; the file's SHA-256 sent
+#   - the big file uploaded by tus-js-client 4.3.1 in node (bench/transfer/client.mjs: chunks of the size the app
+#     announces to its UI in FileVault-Chunk-Size; metadata filename + destination; the file's SHA-256 sent
 #     with the last PATCH in FileVault-Sha256, as the UI does, which FileVault verifies) to FileVault, with a personal access token
 #     of the admin, into a folder made for the run through the API (POST /api/v1/folders; its id is the destination),
 #   - the same client against the tus reference server, @tus/server with @tus/file-store (bench/transfer/server.mjs,
 #     no checksum, no auth) on a free loopback port,
 #   - `curl -T` (HTTP PUT) of the same file to a private nginx (dav_methods PUT) on a free loopback port,
-#   after one uncounted warm-up upload to each server, rounds interleaved, three of them (the median counts); each
-#   FileVault copy's SHA-256 on disk is compared with the source's;
+#   rounds interleaved, three of them (the median counts); each FileVault copy's SHA-256 on disk is compared with the
+#   source's;
 #   - the small files sent as a folder upload sends them (three at a time, each one tus creation carrying the whole file
-#     and its SHA-256) to FileVault and to the reference server, after one uncounted warm-up round to each, three rounds
-#     interleaved (median);
+#     and its SHA-256) to FileVault and to the reference server, three rounds interleaved (median);
+#   - before any of it, uncounted, a warm-up: the small files and the big file (as often as it takes for 64 requests)
+#     to each server, then a wait until the app is idle, so that the app is measured warm (see below);
 #   - FileVault's resident memory: VmRSS of the app process before the first upload and its maximum during the run,
 #     sampled every 0.2 s.
 # All three servers write to the same file system ($FILEVAULT_BENCH_DIR/transfer-<MiB>). Speeds are MB/s (10^6 bytes
@@ -232,23 +233,37 @@ rss_before_kb=$(rss_kb "$app_pid")
 ( while kill -0 "$app_pid" 2>/dev/null; do rss_kb "$app_pid"; sleep 0.2; done ) > "$work/rss.txt" &
 pids+=("$!")
 
-client() { node "$repo/bench/transfer/client.mjs" "$@"; }
+# The chunk size the app tells its browser client (tus discovery, FileVault-Chunk-Size): both servers get the same.
+chunk_bytes=$(curl -sS -X OPTIONS -D - -o /dev/null "$url/api/v1/uploads" | tr -d '\r' | awk -F': ' 'tolower($1) == "filevault-chunk-size" { print $2 }')
+[ -n "$chunk_bytes" ] || { say "the app announced no FileVault-Chunk-Size"; exit 1; }
+say "chunks of $((chunk_bytes / 1024 / 1024)) MiB (the app's FileVault-Chunk-Size)"
+client() { FILEVAULT_CHUNK_BYTES="$chunk_bytes" node "$repo/bench/transfer/client.mjs" "$@"; }
 seconds() { jq -r '.seconds'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f\n", b / s / 1e6 }'; }
 
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Both servers are measured warm, as servers that have been up for a while are: first some uploads to each, not
+# counted. A fresh .NET process compiles its code on first use, and again, optimized, once a method has run some thirty
+# times; perf showed that work taking 40-70% of the app's CPU in rounds that came before it was done. So the warm-up
+# runs every request path at least 64 times: a round of the small files (each one creation carrying the whole file), and
+# the big file as often as it takes for 64 PATCH requests. Then the app must have gone idle.
+say "warming up (not counted): $small_files small files to each server"
+client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "w-" > /dev/null
+client small "$ref_url" - "$src/small" - "w-" > /dev/null
+rm -rf "${store:?}"/*
 if ! $small_only; then
-  # As for the small files below: one upload to each server first, not counted. A fresh .NET process spends most of its
-  # first big upload's CPU compiling (and recompiling, better, the code that runs hot); a server that has been up for a
-  # while has done that long before.
-  say "big file ($mib MiB): one upload to each server to warm up (not counted)"
-  client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-warm.bin" > /dev/null
-  rm -f "$root/uploads/$run_name/big-warm.bin"
-  client big "$ref_url" - "$src/big.bin" - "$big_sha256" "big-warm.bin" > /dev/null
-  rm -rf "${store:?}"/*
-  wait_idle
-  say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
+  chunks=$(( (big_bytes + chunk_bytes - 1) / chunk_bytes ))
+  warm_big=$(( (64 + chunks - 1) / chunks ))
+  say "warming up (not counted): the big file $warm_big times to each server ($chunks requests each)"
+  for w in $(seq "$warm_big"); do
+    client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-warm-$w.bin" > /dev/null
+    rm -f "$root/uploads/$run_name/big-warm-$w.bin"
+    client big "$ref_url" - "$src/big.bin" - "$big_sha256" "big-warm-$w.bin" > /dev/null
+    rm -rf "${store:?}"/*
+  done
 fi
+wait_idle
+$small_only || say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
 for run in $($small_only || seq "$rounds"); do
   cpu_mark
   s=$(client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-$run.bin" | seconds)
@@ -271,14 +286,6 @@ for run in $($small_only || seq "$rounds"); do
   printf '%s %s %s\n' "$fv" "$ref" "$put" >> "$work/big.txt"
 done
 
-# One round to each server first, not counted: a fresh .NET process compiles its code on first use (and again, better,
-# after some thirty calls), which in 600 uploads is a good share of the app's CPU. Both servers are measured warm, as a
-# server that has been running for a while is.
-say "$small_files files of 10 KiB, 3 at a time: one round to each server to warm up (not counted)"
-client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "w-" > /dev/null
-client small "$ref_url" - "$src/small" - "w-" > /dev/null
-rm -rf "${store:?}"/*
-wait_idle
 say "$small_files files of 10 KiB, 3 at a time: FileVault, reference; $rounds rounds"
 for run in $(seq "$rounds"); do
   cpu_mark

@@ -14,12 +14,20 @@ using Microsoft.Playwright;
 
 namespace FileVault.Tests.E2E;
 
-/// <summary>The app with a small largest-file limit, so that a test can pass it without gigabytes.</summary>
+/// <summary>
+/// The app with a small largest-file limit, so that a test can pass it without gigabytes, and a chunk size of its own
+/// (not the default), so that a page that did not take the server's FileVault-Chunk-Size would fail the offsets below.
+/// </summary>
 public sealed class UploadBrowserApp : KestrelAppFactory
 {
     public const long MaxSizeBytes = 24L * 1024 * 1024;
+    public const int ChunkBytes = 3 * 1024 * 1024;
 
-    public UploadBrowserApp() => Settings["FileVault:Uploads:MaxSizeBytes"] = MaxSizeBytes.ToString(CultureInfo.InvariantCulture);
+    public UploadBrowserApp()
+    {
+        Settings["FileVault:Uploads:MaxSizeBytes"] = MaxSizeBytes.ToString(CultureInfo.InvariantCulture);
+        Settings["FileVault:Uploads:ChunkBytes"] = ChunkBytes.ToString(CultureInfo.InvariantCulture);
+    }
 }
 
 /// <summary>
@@ -174,8 +182,8 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
     public async Task Cancel_leaves_nothing_under_the_final_name_nothing_staged_and_nothing_in_the_catalog()
     {
         var (page, _) = await OpenFolderAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
-        // Past one chunk (8 MiB), so the creation carries only the first; every later chunk is lost on the way, and the
-        // upload stays in flight (retrying) until it is cancelled.
+        // Past one chunk, so the creation carries only the first; every later chunk is lost on the way, and the upload
+        // stays in flight (retrying) until it is cancelled.
         await page.RouteAsync("**/api/v1/uploads/*", async route =>
         {
             if (route.Request.Method == "PATCH")
@@ -187,7 +195,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
                 await route.ContinueAsync();
             }
         });
-        await DropAsync(page, "#entry-rows", [("취소할 파일.bin", 9_000_000, 11)], emptyFolders: []);
+        await DropAsync(page, "#entry-rows", [("취소할 파일.bin", UploadBrowserApp.ChunkBytes + 1_000_000, 11)], emptyFolders: []);
         var row = page.Locator("#upload-panel .fv-upload-row[data-status='uploading']");
         await Assertions.Expect(row).ToHaveCountAsync(1);
         string uploadId;
@@ -216,7 +224,7 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
         var (page, _) = await OpenFolderAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
         var picked = Directory.CreateTempSubdirectory("filevault-resume-").FullName;
         var file = Path.Combine(picked, "큰 파일.bin");
-        var bytes = Bytes(20 * 1024 * 1024, 12);
+        var bytes = Bytes(6 * UploadBrowserApp.ChunkBytes + 12_345, 12);
         await File.WriteAllBytesAsync(file, bytes);
         // Before the reload only the first chunk reaches the server; after it, every request goes through and is noted.
         var reloaded = false;
@@ -264,7 +272,8 @@ public sealed class UploadBrowserTests(BrowserFixture browser, UploadBrowserApp 
         Assert.Equal(1, creations);
         lock (offsetsAfterReload)
         {
-            Assert.Equal(8L * 1024 * 1024, offsetsAfterReload.Min());
+            // The first chunk (the server's size, not the page's fallback) was kept; nothing before it was sent again.
+            Assert.Equal(UploadBrowserApp.ChunkBytes, offsetsAfterReload.Min());
         }
 
         var stored = Path.Combine(app.StorageDirectory, Folder, "큰 파일.bin");

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -25,7 +26,7 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
     private const string OffsetType = "application/offset+octet-stream";
 
     [Fact]
-    public async Task Options_announce_the_version_extensions_max_size_and_checksum_algorithms()
+    public async Task Options_announce_the_version_extensions_max_size_checksum_algorithms_and_chunk_size()
     {
         using var client = app.Client();
 
@@ -36,6 +37,23 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.Equal("creation,creation-with-upload,termination,checksum,expiration", Header(response, "Tus-Extension"));
         Assert.Equal((50L << 30).ToString(CultureInfo.InvariantCulture), Header(response, "Tus-Max-Size"));
         Assert.Equal("sha1,sha256", Header(response, "Tus-Checksum-Algorithm"));
+        Assert.Equal((32 << 20).ToString(CultureInfo.InvariantCulture), Header(response, "FileVault-Chunk-Size"));
+    }
+
+    [Fact]
+    public void A_chunk_size_past_the_largest_request_body_is_refused_at_start()
+    {
+        var options = new UploadOptions { MaxChunkBytes = 16L << 20, ChunkBytes = 32L << 20 };
+
+        var errors = new List<ValidationResult>();
+        var valid = Validator.TryValidateObject(
+            options, new ValidationContext(options), errors, validateAllProperties: true);
+
+        Assert.False(valid);
+        Assert.Contains(errors, e => e.MemberNames.Contains(nameof(UploadOptions.ChunkBytes)));
+        options.ChunkBytes = 16L << 20;
+        Assert.True(Validator.TryValidateObject(
+            options, new ValidationContext(options), errors, validateAllProperties: true));
     }
 
     [Theory]

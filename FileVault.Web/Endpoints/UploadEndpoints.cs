@@ -25,6 +25,7 @@ public static class UploadEndpoints
     public const string TusVersion = "1.0.0";
     public const string EntryIdHeader = "FileVault-Entry-Id";
     public const string FileSha256Header = "FileVault-Sha256";
+    public const string ChunkSizeHeader = "FileVault-Chunk-Size";
     private const string OffsetContentType = "application/offset+octet-stream";
 
     public static string UploadPath(string id) => $"{ApiEndpoints.Prefix}/uploads/{id}";
@@ -40,11 +41,13 @@ public static class UploadEndpoints
                 headers["Tus-Extension"] = "creation,creation-with-upload,termination,checksum,expiration";
                 headers["Tus-Max-Size"] = options.Value.MaxSizeBytes.ToString(CultureInfo.InvariantCulture);
                 headers["Tus-Checksum-Algorithm"] = string.Join(',', ChunkChecksum.Algorithms);
+                headers[ChunkSizeHeader] = options.Value.ChunkBytes.ToString(CultureInfo.InvariantCulture);
                 return TypedResults.NoContent();
             })
             .AllowAnonymous()
             .WithName("UploadCapabilities")
-            .WithSummary("tus discovery: the protocol version, extensions, Tus-Max-Size and checksum algorithms this server supports.");
+            .WithSummary("tus discovery: the protocol version, extensions, Tus-Max-Size and checksum algorithms this server supports, "
+                + "and in FileVault-Chunk-Size the bytes per request its browser client sends.");
 
         uploads.MapPost("/preflight", async Task<Results<Ok<UploadPreflightResponse>, ProblemHttpResult>> (
                 UploadPreflightRequest body, ClaimsPrincipal user, UploadPlanner planner, CancellationToken ct) =>

@@ -10,14 +10,12 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { Upload } from 'tus-js-client';
 
-// The UI's chunk size, read from the UI's own script so the two cannot drift apart.
-const uiScript = fs.readFileSync(new URL('../../FileVault.Web/wwwroot/js/uploads.js', import.meta.url), 'utf8');
-const chunkMib = /^const chunkSize = (\d+) \* 1024 \* 1024;$/m.exec(uiScript)?.[1];
-if (!chunkMib) {
-  console.error('no "const chunkSize = N * 1024 * 1024;" line in FileVault.Web/wwwroot/js/uploads.js');
+// The UI's chunk size: the FileVault-Chunk-Size the app announces (bench/transfer.sh reads it and passes it on).
+const chunkSize = Number(process.env.FILEVAULT_CHUNK_BYTES);
+if (!(chunkSize > 0)) {
+  console.error('FILEVAULT_CHUNK_BYTES (the app\'s FileVault-Chunk-Size) is not set');
   process.exit(2);
 }
-const chunkSize = Number(chunkMib) * 1024 * 1024;
 const parallel = 3;
 const [mode, endpoint, token, source, folderId, ...rest] = process.argv.slice(2);
 

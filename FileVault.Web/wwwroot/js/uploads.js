@@ -5,8 +5,8 @@
 import '../lib/tus-js-client/tus.min.js';
 
 const endpoint = '/api/v1/uploads';
-// Under the server's largest PATCH (FileVault:Uploads:MaxChunkBytes, 64 MiB) and nginx's client_max_body_size.
-const chunkSize = 8 * 1024 * 1024;
+// The bytes per request: the server's FileVault-Chunk-Size (FileVault:Uploads:ChunkBytes), read by init.
+let chunkSize = 8 * 1024 * 1024;
 // About two minutes of retries: enough to ride over an app restart (a killed process's lease lapses within seconds).
 const retryDelays = [0, 1000, 3000, 5000, 10000, 15000, 30000, 60000];
 const parallel = 3;
@@ -22,11 +22,15 @@ let running = 0;
 const changed = new Set();
 let flushing = null;
 
-/** Connects the panel; answers the largest file the server takes (Tus-Max-Size) and lists unfinished uploads of earlier pages. */
+/**
+ * Connects the panel; answers the largest file the server takes (Tus-Max-Size), takes its chunk size and lists unfinished
+ * uploads of earlier pages.
+ */
 export async function init(session) {
   panel = session;
   const options = await fetch(endpoint, { method: 'OPTIONS' });
   maxSize = Number(options.headers.get('Tus-Max-Size')) || Number.POSITIVE_INFINITY;
+  chunkSize = Number(options.headers.get('FileVault-Chunk-Size')) || chunkSize;
   if (!window.fvUploadPicks) {
     // The menu's items open the hidden inputs in the user's own click: a round trip to the server would lose it.
     window.fvUploadPicks = true;

@@ -41,6 +41,9 @@ public sealed class SystemSamplerTests : IAsyncLifetime
         Assert.Equal(Environment.ProcessorCount, sample.CorePercents.Count);
         Assert.True(sample.Memory.Total > 0 && sample.Load.Processes > 0);
         Assert.Contains(sample.Disks, d => d.Path == _harness.Root && d.TotalBytes > 0);
+        // PostgreSQL and Redis run on this host in the tests: their data directories' file systems are shown too.
+        Assert.Contains(sample.Disks, d => d.Label == "PostgreSQL" && d.TotalBytes > 0);
+        Assert.Contains(sample.Disks, d => d.Label == "Redis" && d.TotalBytes > 0);
         Assert.NotEmpty(sample.TopByMemory);
         Assert.True(sample.TopByMemory[0].ResidentBytes >= sample.TopByMemory[^1].ResidentBytes);
     }

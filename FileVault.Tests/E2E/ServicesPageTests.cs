@@ -47,6 +47,9 @@ public sealed class ServicesPageTests(BrowserFixture browser, KestrelAppFactory 
             await Assertions.Expect(page.Locator("[data-schedule='incremental']")).ToContainTextAsync("0 * * * *");
             await Assertions.Expect(page.Locator("#services-search-backlog [data-index='postgres']")).ToContainTextAsync("이름 색인");
             await Assertions.Expect(page.Locator("#services-cleanup [data-sweep='audit']")).ToContainTextAsync("감사 기록");
+            // Every sweep is listed with its schedule, also one that has not run yet.
+            await Assertions.Expect(page.Locator("#services-cleanup [data-sweep]")).ToHaveCountAsync(7);
+            await Assertions.Expect(page.Locator("#services-cleanup [data-sweep='history']")).ToContainTextAsync("30 3 * * *");
             await BrowserFixture.ScreenshotAsync(page, "services-ko");
         }
         finally

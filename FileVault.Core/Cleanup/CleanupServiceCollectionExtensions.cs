@@ -23,6 +23,11 @@ public static class CleanupServiceCollectionExtensions
         services.AddTransient<AuditRetentionSweep>();
         services.AddTransient<MetricsRetentionSweep>();
         services.AddTransient<HistoryRetentionSweep>();
+        services.AddSingleton<CleanupSchedule>();
+        services.AddSweepCron<CleanupOptions>("jobs", o => o.Cron);
+        services.AddSweepCron<CleanupOptions>("audit", o => o.Cron);
+        services.AddSweepCron<CleanupOptions>("history", o => o.Cron);
+        services.AddSweepCron<CleanupOptions>("metrics", o => o.MetricsCron);
         return services;
     }
 

@@ -76,7 +76,8 @@ internal sealed class DuplicateScanJobHandler(DuplicateFinder finder) : IJobHand
                 return denied;
             }
 
-            await run.ReportAsync(progress.Done, progress.Total, $"{progress.Phase}: {progress.Done}/{progress.Total}", force: progress.Phase == "done");
+            // Counts only: the text is shown as it is on pages in either language (the phase is in the log).
+            await run.ReportAsync(progress.Done, progress.Total, $"{progress.Done}/{progress.Total}", force: progress.Phase == "done");
             return null;
         }, run.Stopping);
         return result.IsSuccess

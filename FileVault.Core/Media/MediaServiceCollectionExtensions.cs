@@ -1,6 +1,7 @@
 using Coravel;
 using Coravel.Scheduling.Schedule.Interfaces;
 using FileVault.Core.Catalog;
+using FileVault.Core.Cleanup;
 using FileVault.Core.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public static class MediaServiceCollectionExtensions
         services.AddSingleton<IContentListener>(sp => sp.GetRequiredService<ThumbnailQueue>());
         services.AddScoped<IJobHandler, ThumbnailJobHandler>();
         services.AddTransient<ThumbnailFolderSweep>();
+        services.AddSweepCron<MediaOptions>("thumbnails", o => o.FolderSweepCron);
         return services;
     }
 

@@ -22,18 +22,25 @@ public sealed record FileSystemSpace(long TotalBytes, long FreeBytes, long Avail
             }
         }
 
-        // struct statvfs on 64-bit Linux: f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, … each 8 bytes; sizes count f_frsize units.
-        var fragment = MemoryMarshal.Read<long>(buffer.Slice(8, 8));
-        var device = UnixFileStat.TryGet(path)?.Device ?? 0;
-        // glibc's gnu_dev_major/minor.
-        var major = (int)(((device >> 8) & 0xfff) | ((device >> 32) & ~0xfffUL));
-        var minor = (int)((device & 0xff) | ((device >> 12) & ~0xffUL));
+        return FromStatVfs(buffer, UnixFileStat.TryGet(path)?.Device ?? 0);
+    }
+
+    /// <summary>Reads a <c>struct statvfs</c> as 64-bit Linux lays it out, with the path's <c>st_dev</c>.</summary>
+    public static FileSystemSpace FromStatVfs(ReadOnlySpan<byte> statvfs, ulong device)
+    {
+        // f_bsize, f_frsize, f_blocks, f_bfree, f_bavail, … each 8 bytes; sizes count f_frsize units.
+        var fragment = MemoryMarshal.Read<long>(statvfs.Slice(8, 8));
+        var (major, minor) = DeviceNumbers(device);
         return new FileSystemSpace(
-            MemoryMarshal.Read<long>(buffer.Slice(16, 8)) * fragment,
-            MemoryMarshal.Read<long>(buffer.Slice(24, 8)) * fragment,
-            MemoryMarshal.Read<long>(buffer.Slice(32, 8)) * fragment,
+            MemoryMarshal.Read<long>(statvfs.Slice(16, 8)) * fragment,
+            MemoryMarshal.Read<long>(statvfs.Slice(24, 8)) * fragment,
+            MemoryMarshal.Read<long>(statvfs.Slice(32, 8)) * fragment,
             major, minor);
     }
+
+    /// <summary>A device number's major and minor, as glibc's gnu_dev_major/minor split it (the pair /proc/diskstats lists).</summary>
+    public static (int Major, int Minor) DeviceNumbers(ulong device) =>
+        ((int)(((device >> 8) & 0xfff) | ((device >> 32) & ~0xfffUL)), (int)((device & 0xff) | ((device >> 12) & ~0xffUL)));
 }
 
 internal static unsafe partial class StatVfs

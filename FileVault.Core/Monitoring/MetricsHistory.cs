@@ -10,6 +10,9 @@ namespace FileVault.Core.Monitoring;
 /// <summary>One point of a history chart: the average of the samples in its bucket.</summary>
 public sealed record MetricPoint(DateTimeOffset At, double CpuPercent, double MemoryPercent, double Load1, double DiskReadBytesPerSecond, double DiskWrittenBytesPerSecond, double ReceivedBytesPerSecond, double SentBytesPerSecond);
 
+/// <summary>An app instance's host as its newest kept sample shows it.</summary>
+public sealed record MetricHost(string Host, DateTimeOffset LastSampleAt, double CpuPercent, double MemoryPercent, double Load1);
+
 /// <summary>
 /// The dashboard's history: every <see cref="MonitoringOptions.HistoryInterval"/> each instance keeps one sample of its
 /// host in PostgreSQL (its own reader, so the rates cover the whole minute) and drops rows past the retention.
@@ -52,6 +55,25 @@ public sealed class MetricsHistory(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var cutoff = time.GetUtcNow() - options.Value.HistoryRetention;
         return await db.MetricSamples.Where(m => m.At < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Every host that kept a sample within the retention (each app instance keeps its own), with its newest figures,
+    /// so an admin on one instance sees the others. Admins only.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<MetricHost>>> HostsAsync(AccessSubject actor, CancellationToken cancellationToken)
+    {
+        if (!actor.IsAdministrator)
+        {
+            return new Error("auth.forbidden", "Only administrators see the system dashboard.");
+        }
+
+        var cutoff = time.GetUtcNow() - options.Value.HistoryRetention;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // Ids grow with time on every host, so each host's largest id is its newest sample.
+        var newest = db.MetricSamples.Where(m => m.At >= cutoff).GroupBy(m => m.Host).Select(g => g.Max(m => m.Id));
+        var rows = await db.MetricSamples.AsNoTracking().Where(m => newest.Contains(m.Id)).OrderBy(m => m.Host).ToListAsync(cancellationToken);
+        return rows.Select(r => new MetricHost(r.Host, r.At, r.CpuPercent, r.MemoryTotal == 0 ? 0 : 100.0 * r.MemoryUsed / r.MemoryTotal, r.Load1)).ToList();
     }
 
     /// <summary>A host's history between two instants, at most <see cref="MaxPoints"/> points. Admins only.</summary>

@@ -29,6 +29,9 @@ public sealed class ServiceHealth(IDbContextFactory<FileVaultDbContext> contexts
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
 
+    /// <summary>Raised after each round of checks, so a banner already on screen follows a check another page started.</summary>
+    public event Action? Checked;
+
     /// <summary>The latest statuses (checked again first when stale or <paramref name="force"/>). Admins only.</summary>
     public async Task<Result<IReadOnlyList<ServiceStatus>>> CheckAsync(AccessSubject actor, bool force, CancellationToken cancellationToken)
     {
@@ -39,17 +42,24 @@ public sealed class ServiceHealth(IDbContextFactory<FileVaultDbContext> contexts
 
         if (force || time.GetUtcNow() - _checkedAt >= FreshFor)
         {
+            var checkedNow = false;
             await _gate.WaitAsync(cancellationToken);
             try
             {
                 if (force || time.GetUtcNow() - _checkedAt >= FreshFor)
                 {
                     await CheckAllAsync(cancellationToken);
+                    checkedNow = true;
                 }
             }
             finally
             {
                 _gate.Release();
+            }
+
+            if (checkedNow)
+            {
+                Checked?.Invoke();
             }
         }
 

@@ -204,13 +204,19 @@ public sealed class WatchedPlaces(
     {
         try
         {
-            var server = redis.GetServers().FirstOrDefault();
+            // The shared connection keeps admin commands off; CONFIG GET needs them, so one short-lived connection with
+            // the same settings asks once.
+            var settings = ConfigurationOptions.Parse(redis.Configuration);
+            settings.AllowAdmin = true;
+            settings.ClientName = "filevault-dashboard";
+            await using var admin = await ConnectionMultiplexer.ConnectAsync(settings);
+            var server = admin.GetServers().FirstOrDefault(s => s.IsConnected);
             var dir = server is null ? [] : await server.ConfigGetAsync("dir");
             return dir.Length > 0 ? dir[0].Value : null;
         }
         catch (Exception ex)
         {
-            // Admin commands are off on the connection (and may be renamed on the server): the dashboard does without.
+            // CONFIG is renamed or refused on the server (a managed Redis): the dashboard does without.
             logger.LogInformation("Redis's data directory is not shown: {Reason}", ex.Message);
             return null;
         }

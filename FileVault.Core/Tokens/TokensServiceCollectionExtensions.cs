@@ -1,4 +1,5 @@
 using Coravel.Scheduling.Schedule.Interfaces;
+using FileVault.Core.Cleanup;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ public static class TokensServiceCollectionExtensions
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<UserSessions>();
         services.AddTransient<RefreshTokenPurgeSchedule>();
+        services.AddSweepCron<ApiTokenOptions>("refresh-tokens", o => o.RefreshTokenPurgeCron);
         return services;
     }
 

@@ -1,4 +1,5 @@
 using Coravel.Scheduling.Schedule.Interfaces;
+using FileVault.Core.Cleanup;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,7 @@ public static class UploadsServiceCollectionExtensions
         services.AddScoped<UploadCompletion>();
         services.AddScoped<UploadPlanner>();
         services.AddTransient<UploadExpirySchedule>();
+        services.AddSweepCron<UploadOptions>("uploads", o => o.ExpiryCron);
         return services;
     }
 

@@ -36,6 +36,9 @@ public sealed class AdminPagesTests(FileVaultAppFactory app) : IClassFixture<Fil
     [InlineData("/admin/duplicates")]
     [InlineData("/admin/system")]
     [InlineData("/admin/services")]
+    [InlineData("/admin/statistics")]
+    [InlineData("/admin/storage")]
+    [InlineData("/admin/audit")]
     public async Task Admin_pages_refuse_a_plain_user(string path)
     {
         await app.CreateUserAsync("not.an.admin." + path.Replace('/', '-') + "@filevault.test", Roles.User);

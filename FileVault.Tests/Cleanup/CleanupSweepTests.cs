@@ -287,6 +287,21 @@ public sealed class CleanupSweepTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Every_sweep_is_listed_with_its_configured_schedule_and_next_run()
+    {
+        var now = new DateTimeOffset(2026, 12, 7, 3, 31, 0, TimeSpan.Zero);
+
+        var sweeps = _harness.Get<CleanupSchedule>().NextRuns(now);
+
+        // The refresh-token sweep comes with the API's tokens, which the web app adds (the services page test sees all seven).
+        Assert.Equal(["audit", "history", "jobs", "metrics", "thumbnails", "uploads"], sweeps.Select(s => s.Sweep));
+        var jobs = sweeps.Single(s => s.Sweep == "jobs");
+        Assert.Equal(("30 3 * * *", new DateTimeOffset(2026, 12, 8, 3, 30, 0, TimeSpan.Zero)), (jobs.Cron, jobs.Next));
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 3, 45, 0, TimeSpan.Zero), sweeps.Single(s => s.Sweep == "uploads").Next);
+        Assert.All(sweeps, s => Assert.True(s.Next > now));
+    }
+
+    [Fact]
     public async Task The_summary_shows_each_sweeps_last_run_to_admins_and_refuses_users()
     {
         await using (var db = _harness.Database.CreateDbContext())

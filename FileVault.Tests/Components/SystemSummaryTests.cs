@@ -2,6 +2,8 @@ using System.Globalization;
 using Bunit;
 using FileVault.Core.Monitoring;
 using FileVault.Web.Components.Pages.Admin.SystemDashboard;
+using FileVault.Web.Components.Shared;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FileVault.Tests.Components;
 
@@ -15,6 +17,10 @@ public sealed class SystemSummaryTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("en-US");
+        _bunit.Services.AddSingleton(TimeProvider.System);
+        _bunit.Services.AddLogging();
+        _bunit.Services.AddScoped<UserTimeZone>();
+        _bunit.JSInterop.SetupModule("./js/timezone.js").Setup<string?>("zone").SetResult("Asia/Seoul");
         return Task.CompletedTask;
     }
 
@@ -51,6 +57,36 @@ public sealed class SystemSummaryTests : IAsyncLifetime
         Assert.Contains("postgres", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("12.5 %", rows[0].TextContent, StringComparison.Ordinal);
         Assert.Contains("40 MB", rows[0].TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_instance_gets_a_row_with_its_newest_figures_this_one_is_marked_and_a_click_chooses_its_history()
+    {
+        string? chosen = null;
+        MetricHost[] hosts =
+        [
+            new("app-1", new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero), 12.5, 40, 0.75),
+            new("app-2", new DateTimeOffset(2026, 12, 7, 9, 1, 0, TimeSpan.Zero), 80, 55.5, 3.25),
+        ];
+        var table = _bunit.Render<InstancesTable>(p => p
+            .Add(t => t.Hosts, hosts)
+            .Add(t => t.Current, "app-1")
+            .Add(t => t.Selected, "app-1")
+            .Add(t => t.Chosen, (string host) => chosen = host));
+
+        var rows = table.FindAll("tbody tr");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("this instance", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("this instance", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("80.0 %", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("55.5 %", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("3.25", rows[1].TextContent, StringComparison.Ordinal);
+        // 09:01 UTC on the reader's clock in Seoul.
+        table.WaitForAssertion(() => Assert.Equal("18:01", table.FindAll("tbody tr")[1].QuerySelector("time")?.TextContent));
+
+        table.Find("tr[data-host='app-2']").Click();
+
+        Assert.Equal("app-2", chosen);
     }
 
     private static SystemSample Sample()

@@ -306,6 +306,29 @@ public sealed class DuplicateFinderTests : IAsyncLifetime
         await _harness.Get<JobRunner>().StartAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task The_search_reports_its_progress_through_both_passes_and_ends_at_all_done()
+    {
+        var content = Bytes(30_000, 40);
+        // Same size, same first and last blocks only for the copies: the partial pass reads four, the full pass two.
+        await WriteAndScanAsync(("p/a.bin", content), ("p/b.bin", content), ("p/c.bin", Bytes(30_000, 41)), ("p/d.bin", Bytes(30_000, 42)));
+        var steps = new List<DuplicateScanProgress>();
+
+        var result = await _harness.Get<DuplicateFinder>().RunAsync(step =>
+        {
+            steps.Add(step);
+            return Task.FromResult<Error?>(null);
+        }, default);
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal("partial", steps[0].Phase);
+        Assert.Equal(new DuplicateScanProgress(6, 6, "done"), steps[^1]);
+        Assert.Contains(steps, s => s.Phase == "full" && s.Done == 4 && s.Total == 6);
+        // Done never goes back, and never passes the total known at that step.
+        Assert.All(steps.Zip(steps.Skip(1)), pair => Assert.True(pair.Second.Done >= pair.First.Done));
+        Assert.All(steps, s => Assert.InRange(s.Done, 0, s.Total));
+    }
+
     private async Task<DuplicateScanSummary> FindAsync()
     {
         var result = await _harness.Get<DuplicateFinder>().RunAsync(_ => Task.FromResult<Error?>(null), default);

@@ -35,6 +35,8 @@ public sealed class StorageStatisticsBrowserTests(BrowserFixture browser, Kestre
 
         await Assertions.Expect(page.Locator("#statistics-files")).Not.ToHaveTextAsync(files!);
         await Assertions.Expect(page.Locator("#statistics-extensions [data-extension='hwp']")).ToBeVisibleAsync();
+        // Two scans make a growth line, in a unit that fits a root of a few hundred KB (not a flat line at 0 GiB).
+        await Assertions.Expect(page.Locator("#statistics-growth-chart")).ToContainTextAsync("크기 (KiB)");
     }
 
     [Fact]

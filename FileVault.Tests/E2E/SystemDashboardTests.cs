@@ -23,7 +23,12 @@ public sealed class SystemDashboardTests(BrowserFixture browser, KestrelAppFacto
         await Assertions.Expect(sampledAt).Not.ToHaveTextAsync(first!, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#system-cpu")).ToContainTextAsync("%");
         await Assertions.Expect(page.Locator("#system-disks")).ToContainTextAsync(app.StorageDirectory);
-        await Assertions.Expect(page.Locator("#system-live-chart")).ToBeVisibleAsync();
+        var chart = page.Locator("#system-live-chart");
+        await Assertions.Expect(chart).ToBeVisibleAsync();
+        // The chart itself moves: its drawn lines change as the next samples arrive.
+        var lines = await chart.Locator("svg").First.InnerHTMLAsync();
+        await page.WaitForFunctionAsync(
+            "before => document.querySelector('#system-live-chart svg')?.innerHTML !== before", lines, new() { Timeout = 30_000 });
         await BrowserFixture.ScreenshotAsync(page, "system-ko");
         var sampler = app.Services.GetRequiredService<SystemSampler>();
         Assert.True(sampler.IsRunning);

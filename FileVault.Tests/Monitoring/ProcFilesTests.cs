@@ -83,6 +83,28 @@ public sealed class ProcFilesTests
     }
 
     [Fact]
+    public void A_captured_statvfs_gives_total_used_and_available_bytes_and_the_device_diskstats_lists()
+    {
+        // statvfs("/") on the machine the /proc files come from, with os.statvfs's reading at the same moment:
+        // f_frsize 4096, f_blocks 66053021, f_bfree 53649915, f_bavail 11791387; st_dev 65024 is 254:0, vda in its diskstats.
+        var space = FileSystemSpace.FromStatVfs(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Monitoring", "Fixtures", "statvfs_root")), 65024);
+
+        Assert.Equal(new FileSystemSpace(66053021L * 4096, 53649915L * 4096, 11791387L * 4096, 254, 0), space);
+        Assert.Equal((66053021L - 53649915L) * 4096, space.UsedBytes);
+        Assert.Contains(DiskCounters.Parse(Fixture("diskstats")), d => (d.Major, d.Minor) == (space.Major, space.Minor) && d.Name == "vda");
+    }
+
+    [Theory]
+    [InlineData(2049UL, 8, 1)]
+    [InlineData(1114924UL, 259, 300)]
+    [InlineData(4294967295UL, 4095, 1048575)]
+    public void A_device_number_splits_into_major_and_minor_as_glibc_does(ulong device, int major, int minor)
+    {
+        // Expected pairs from Python's os.makedev, which is glibc's makedev.
+        Assert.Equal((major, minor), FileSystemSpace.DeviceNumbers(device));
+    }
+
+    [Fact]
     public void Statvfs_reports_the_file_system_of_a_path_and_its_device()
     {
         var directory = Directory.CreateTempSubdirectory("filevault-space-").FullName;

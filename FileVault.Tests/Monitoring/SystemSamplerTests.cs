@@ -41,6 +41,9 @@ public sealed class SystemSamplerTests : IAsyncLifetime
         Assert.Equal(Environment.ProcessorCount, sample.CorePercents.Count);
         Assert.True(sample.Memory.Total > 0 && sample.Load.Processes > 0);
         Assert.Contains(sample.Disks, d => d.Path == _harness.Root && d.TotalBytes > 0);
+        // PostgreSQL and Redis run on this host in the tests: their data directories' file systems are shown too.
+        Assert.Contains(sample.Disks, d => d.Label == "PostgreSQL" && d.TotalBytes > 0);
+        Assert.Contains(sample.Disks, d => d.Label == "Redis" && d.TotalBytes > 0);
         Assert.NotEmpty(sample.TopByMemory);
         Assert.True(sample.TopByMemory[0].ResidentBytes >= sample.TopByMemory[^1].ResidentBytes);
     }
@@ -79,6 +82,33 @@ public sealed class SystemSamplerTests : IAsyncLifetime
         Assert.InRange(points.Value.Count, 1, 2);
         Assert.InRange(points.Value[0].MemoryPercent, 0.1, 100);
         Assert.Equal("auth.forbidden", (await history.RangeAsync(User, Environment.MachineName, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, default)).Error?.Code);
+    }
+
+    [Fact]
+    public async Task Every_instance_that_kept_a_sample_is_listed_with_its_newest_figures_and_its_own_history()
+    {
+        var history = _harness.Get<MetricsHistory>();
+        var now = DateTimeOffset.UtcNow;
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            db.MetricSamples.AddRange(
+                new MetricSample { Host = "instance-b", At = now.AddMinutes(-3), CpuPercent = 10, MemoryTotal = 100, MemoryUsed = 10, Load1 = 0.5 },
+                new MetricSample { Host = "instance-b", At = now.AddMinutes(-2), CpuPercent = 30, MemoryTotal = 100, MemoryUsed = 40, Load1 = 1.5 },
+                new MetricSample { Host = "instance-gone", At = now.AddHours(-30), CpuPercent = 90, MemoryTotal = 100, MemoryUsed = 90 });
+            await db.SaveChangesAsync();
+        }
+
+        await history.RecordAsync(default);
+        var hosts = (await history.HostsAsync(Admin, default)).Value;
+
+        var b = Assert.Single(hosts, h => h.Host == "instance-b");
+        Assert.Equal((30.0, 40.0, 1.5), (b.CpuPercent, b.MemoryPercent, b.Load1));
+        Assert.Equal(now.AddMinutes(-2).ToUnixTimeSeconds(), b.LastSampleAt.ToUnixTimeSeconds());
+        Assert.Contains(hosts, h => h.Host == Environment.MachineName);
+        Assert.DoesNotContain(hosts, h => h.Host == "instance-gone");
+        var points = (await history.RangeAsync(Admin, "instance-b", now.AddHours(-1), now, default)).Value;
+        Assert.Equal(20.0, points.Average(p => p.CpuPercent), 6);
+        Assert.Equal("auth.forbidden", (await history.HostsAsync(User, default)).Error?.Code);
     }
 
     private static int Count(List<SystemSample> samples)

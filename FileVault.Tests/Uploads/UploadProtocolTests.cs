@@ -468,7 +468,10 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         var gone = await HeadAsync(client, url);
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<CleanupRuns>().RunAsync(scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>(), default);
+            var run = await scope.ServiceProvider.GetRequiredService<CleanupRuns>().RunAsync(scope.ServiceProvider.GetRequiredService<UploadExpirySchedule>(), default);
+            // What the dashboard's cleanup table reports for this sweep.
+            Assert.Equal("uploads", run?.Sweep);
+            Assert.True(run!.Removed >= 1 && run.Error is null, $"removed {run.Removed}, error {run.Error}");
         }
 
         Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);

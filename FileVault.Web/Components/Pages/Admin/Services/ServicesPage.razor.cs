@@ -29,6 +29,7 @@ public partial class ServicesPage
     private List<ScanRunSummary> _lastScans = [];
     private IReadOnlyList<IndexBacklog> _backlog = [];
     private IReadOnlyList<CleanupSummary> _cleanup = [];
+    private IReadOnlyList<ScheduledSweep> _sweeps = [];
     private readonly CancellationTokenSource _closed = new();
 
     [Inject] private ServiceHealth Health { get; set; } = default!;
@@ -39,6 +40,7 @@ public partial class ServicesPage
     [Inject] private ScanQueries Scans { get; set; } = default!;
     [Inject] private SearchBacklog Backlog { get; set; } = default!;
     [Inject] private CleanupRuns Cleanup { get; set; } = default!;
+    [Inject] private CleanupSchedule CleanupSchedule { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -62,6 +64,11 @@ public partial class ServicesPage
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Every scheduled sweep with its last run (none before its first), then any recorded sweep no longer scheduled.</summary>
+    private IEnumerable<(string Sweep, ScheduledSweep? Schedule, CleanupSummary? Summary)> CleanupRows() =>
+        _sweeps.Select(s => (s.Sweep, (ScheduledSweep?)s, _cleanup.FirstOrDefault(c => c.Last.Sweep == s.Sweep)))
+            .Concat(_cleanup.Where(c => _sweeps.All(s => s.Sweep != c.Last.Sweep)).Select(c => (c.Last.Sweep, (ScheduledSweep?)null, (CleanupSummary?)c)));
+
     private string JobKind(string type) => L["JobType_" + type] is { ResourceNotFound: false } text ? text.Value : type;
 
     private async Task CheckNowAsync() => await LoadAsync(force: true);
@@ -75,7 +82,8 @@ public partial class ServicesPage
         _lastScans = runs.IsSuccess ? [.. runs.Value.GroupBy(r => r.RootId).Select(g => g.OrderByDescending(r => r.StartedAt).First()).OrderBy(r => r.RootName, StringComparer.CurrentCulture)] : [];
         await LoadBacklogAsync();
         var cleanup = await Cleanup.SummaryAsync(_actor, CancellationToken.None);
-        _cleanup = cleanup.IsSuccess ? [.. cleanup.Value.OrderBy(c => c.Last.Sweep, StringComparer.Ordinal)] : [];
+        _cleanup = cleanup.IsSuccess ? cleanup.Value : [];
+        _sweeps = CleanupSchedule.NextRuns(Time.GetUtcNow());
         await LoadJobsAsync();
     }
 

@@ -26,6 +26,9 @@ public partial class SystemPage
     private List<ChartSeries<double>> _historySeries = [];
     private string[] _historyLabels = [];
     private int _hours = 1;
+    private IReadOnlyList<MetricHost> _hosts = [];
+    private string _historyHost = Environment.MachineName;
+    private int _samples;
 
     [Inject] private SystemSampler Sampler { get; set; } = default!;
     [Inject] private MetricsHistory History { get; set; } = default!;
@@ -42,6 +45,7 @@ public partial class SystemPage
         _culture = CircuitCulture.Capture();
         _sample = Sampler.Latest;
         await TimeZone.ResolveAsync();
+        await LoadHostsAsync();
         await LoadHistoryAsync();
     }
 
@@ -68,7 +72,7 @@ public partial class SystemPage
         GC.SuppressFinalize(this);
     }
 
-    private void OnSample(SystemSample sample) => _ = InvokeAsync(() =>
+    private void OnSample(SystemSample sample) => _ = InvokeAsync(async () =>
     {
         _culture.Apply();
         _sample = sample;
@@ -84,6 +88,13 @@ public partial class SystemPage
             new ChartSeries<double> { Name = L["System_Memory"], Data = new ChartData<double>(_live.Select(s => Math.Round(s.MemoryPercent, 1)).ToArray()) },
         ];
         _liveLabels = _live.Select((s, i) => i % 10 == 0 ? TimeZone.Format(s.At, "HH:mm:ss") : "").ToArray();
+        // A new history sample is kept every minute (on every instance): the instances and the history follow about as often.
+        if (++_samples % 30 == 0)
+        {
+            await LoadHostsAsync();
+            await LoadHistoryAsync();
+        }
+
         StateHasChanged();
     });
 
@@ -93,10 +104,22 @@ public partial class SystemPage
         await LoadHistoryAsync();
     }
 
+    private async Task HostChosenAsync(string host)
+    {
+        _historyHost = host;
+        await LoadHistoryAsync();
+    }
+
+    private async Task LoadHostsAsync()
+    {
+        var hosts = await History.HostsAsync(_actor, CancellationToken.None);
+        _hosts = hosts.IsSuccess ? hosts.Value : [];
+    }
+
     private async Task LoadHistoryAsync()
     {
         var now = Time.GetUtcNow();
-        var points = await History.RangeAsync(_actor, Environment.MachineName, now.AddHours(-_hours), now, CancellationToken.None);
+        var points = await History.RangeAsync(_actor, _historyHost, now.AddHours(-_hours), now, CancellationToken.None);
         if (!points.IsSuccess || points.Value.Count == 0)
         {
             _historySeries = [];

@@ -12,6 +12,10 @@
 #   - GET /api/v1/search on the app this script starts, a fixed query mix, each query 1 + REPS times (the first not
 #     counted), as the SuperAdmin and as a User with Read on 10 folders two levels down. Times are curl's time_total on
 #     loopback. Prints `<role>_<class>_p95_ms` and `_p50_ms` per class and role, and the plan the engine chose.
+#   - deep_page is page 101 of 보고서 (rows 5,000-5,049) as a reader reaches it: through the `next` cursor of page 100
+#     (pages 1-100 walked once, untimed, to get it); for a reader with fewer pages, their last page
+#     (`<role>_deep_page_number`). The same rows by offset, a jump, print apart as `<role>_deep_offset_p95_ms` (no
+#     target: an offset reads every row before it), and `<role>_deep_page_same_rows` says whether both gave one page.
 # Targets (issue 14): every class of 2+ characters p95 < 50 ms, 1 character < 150 ms, for both roles.
 #
 # FILEVAULT_BENCH_REUSE=1 keeps the catalog of the previous run (no find, scan or plocate; their keys print "skipped"):
@@ -180,26 +184,55 @@ declare -A mix=(
   [type]="type=images"
   [folder]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C&folder=SCOPE"
   [sort_size]="q=%ED%9A%8C%EC%9D%98&sort=size&desc=true"
-  [deep_page]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C&offset=5000"
+  [deep_page]="q=%EB%B3%B4%EA%B3%A0%EC%84%9C"
 )
+deep_offset=5000
 classes=(ascii ko1 ko2 ko3 two_words rare nothing chosung filters type folder sort_size deep_page)
+
+# time_query ROLE KEY BEARER QUERY: the query once untimed, then REPS times; prints KEY's p50, p95, total and plan.
+time_query() {
+  local role="$1" key="$2" bearer="$3" query="$4" status seconds times
+  curl -sS -o "$work/$role-$key.json" -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query"
+  times=()
+  for _ in $(seq "$reps"); do
+    read -r status seconds < <(curl -sS -o "$work/$role-$key.json" -w '%{http_code} %{time_total}\n' \
+      -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query")
+    [ "$status" = 200 ] || { say "$role $key: HTTP $status $(head -c 300 "$work/$role-$key.json")"; exit 1; }
+    times+=("$(awk -v s="$seconds" 'BEGIN { print s * 1000 }')")
+  done
+  echo "${role}_${key}_p50_ms: $(printf '%s\n' "${times[@]}" | percentile 0.5)"
+  echo "${role}_${key}_p95_ms: $(printf '%s\n' "${times[@]}" | percentile 0.95)"
+  echo "${role}_${key}_total: $(jq -r '"\(.total)\(if .totalIsCapped then "+" else "" end) plan=\(.plan)"' "$work/$role-$key.json")"
+}
+
+# after_page BEARER QUERY PAGE: "N query-with-cursor" for page N = PAGE, or the last page when there are fewer (pages
+# 1..N-1 followed by their `next` cursor).
+after_page() {
+  local bearer="$1" query="$2" page="$3" next="" cursor="" n=1
+  while [ "$n" -lt "$page" ]; do
+    next="$(curl -sS -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query${cursor:+&after=$cursor}" | jq -r '.next // empty')"
+    [ -n "$next" ] || break
+    cursor="$next"; n=$((n + 1))
+  done
+  printf '%s %s%s' "$n" "$query" "${cursor:+&after=$cursor}"
+}
 
 run_mix() {
   # The folder scope is a department for the SuperAdmin, one of its granted folders for the User.
-  local role="$1" bearer="$2" scope_id="$3" class status seconds times query
+  local role="$1" bearer="$2" scope_id="$3" class query same deep
   for class in "${classes[@]}"; do
     query="${mix[$class]/SCOPE/$scope_id}"
-    curl -sS -o "$work/$role-$class.json" -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query"
-    times=()
-    for _ in $(seq "$reps"); do
-      read -r status seconds < <(curl -sS -o "$work/$role-$class.json" -w '%{http_code} %{time_total}\n' \
-        -H "Authorization: Bearer $bearer" "$url/api/v1/search?$query")
-      [ "$status" = 200 ] || { say "$role $class: HTTP $status $(head -c 300 "$work/$role-$class.json")"; exit 1; }
-      times+=("$(awk -v s="$seconds" 'BEGIN { print s * 1000 }')")
-    done
-    echo "${role}_${class}_p50_ms: $(printf '%s\n' "${times[@]}" | percentile 0.5)"
-    echo "${role}_${class}_p95_ms: $(printf '%s\n' "${times[@]}" | percentile 0.95)"
-    echo "${role}_${class}_total: $(jq -r '"\(.total)\(if .totalIsCapped then "+" else "" end) plan=\(.plan)"' "$work/$role-$class.json")"
+    if [ "$class" = deep_page ]; then
+      # Page 101 (rows 5,000-5,049), or the last page for a reader with fewer matches: by cursor, then the same rows by offset.
+      deep="$(after_page "$bearer" "$query" $((deep_offset / 50 + 1)))" || exit 1
+      time_query "$role" deep_page "$bearer" "${deep#* }"
+      time_query "$role" deep_offset "$bearer" "$query&offset=$(( (${deep%% *} - 1) * 50 ))"
+      same="$(cmp -s <(jq -c '[.items[].id]' "$work/$role-deep_page.json") <(jq -c '[.items[].id]' "$work/$role-deep_offset.json") && echo yes || echo no)"
+      echo "${role}_deep_page_number: ${deep%% *}"
+      echo "${role}_deep_page_same_rows: $same"
+    else
+      time_query "$role" "$class" "$bearer" "$query"
+    fi
   done
 }
 
@@ -218,6 +251,7 @@ echo "first_full_scan_ratio: $(awk -v a="$(field "$scan" scan_s)" -v b="$find_wa
 echo "search_index_s: $(field "$scan" search_index_s)"
 echo "plocate_p50_ms: $plocate_p50_ms"
 printf '%s\n' "$admin_lines" "$user_lines"
-worst="$(printf '%s\n' "$admin_lines" "$user_lines" | awk -F': ' '/_p95_ms/ { if ($2 > m) m = $2 } END { print m }')"
+# The offset jump has no target (it is there to say what a jump costs).
+worst="$(printf '%s\n' "$admin_lines" "$user_lines" | awk -F': ' '/_p95_ms/ && !/_deep_offset_/ { if ($2 > m) m = $2 } END { print m }')"
 echo "worst_p95_ms: $worst"
 echo "worst_p95_vs_plocate_p50: $(awk -v a="$worst" -v b="$plocate_p50_ms" 'BEGIN { printf "%.2f", a / b }')"

@@ -32,6 +32,10 @@ public static class Hangul
     /// <summary>Whether <paramref name="c"/> is a precomposed Hangul syllable (가 to 힣).</summary>
     public static bool IsSyllable(char c) => c is >= (char)SyllableBase and <= (char)SyllableLast;
 
+    /// <summary>A syllable's initial consonant (회 → ㅎ), any other code point itself: <see cref="Initialize"/> of one character.</summary>
+    public static int InitialOf(int codePoint) =>
+        codePoint is >= SyllableBase and <= SyllableLast ? Initials[(codePoint - SyllableBase) / SyllablesPerInitial] : codePoint;
+
     /// <summary>Whether <paramref name="c"/> is a consonant a syllable can start with (ㄱ, ㄲ, ㄴ … ㅎ).</summary>
     public static bool IsInitialConsonant(char c) => Initials.Contains(c, StringComparison.Ordinal);
 

@@ -131,6 +131,9 @@ public sealed class PostgresSearch(
 
         var pending = await ReadPendingAsync(connection, cancellationToken);
         var plan = forcedPlan;
+        // A cursor with keys starts the page at its row: nothing before it is read. One without keys is an offset.
+        var skip = query.After?.Key is null ? query.Start : 0;
+        var needed = skip + query.PageSize;
         // Far more matches than the total counts: the statistics may tell for any plan, the plan choice's sample for more.
         search.HasManyMatches = search.CertainlyMoreThan(ManyMatches, snapshot);
         if (pending is null)
@@ -139,10 +142,9 @@ public sealed class PostgresSearch(
         }
         else if (plan == SearchPlan.Auto)
         {
-            plan = await ChoosePlanAsync(connection, search, snapshot, query.Offset + query.PageSize, cancellationToken);
+            plan = await ChoosePlanAsync(connection, search, snapshot, needed, cancellationToken);
         }
 
-        var needed = query.Offset + query.PageSize;
         List<long> ids;
         int total;
         int? indexTotal = null;
@@ -158,7 +160,8 @@ public sealed class PostgresSearch(
             var pendingIds = pending!;
             var fromIndex = await IndexPageAsync(connection, search, snapshot, plan, needed + pendingIds.Length, cancellationToken);
             plan = fromIndex.Plan;
-            indexTotal = fromIndex.Total;
+            // After the last row nothing is left to carry the total beside it: it is counted instead.
+            indexTotal = fromIndex.Ids.Count == 0 && search.HasCursor ? null : fromIndex.Total;
             var pendingSet = pendingIds.ToHashSet();
             ids = [.. fromIndex.Ids.Where(id => !pendingSet.Contains(id))];
             var others = new List<long>();
@@ -178,15 +181,22 @@ public sealed class PostgresSearch(
             total = await TotalAsync(connection, search, snapshot, plan, indexTotal, pendingIds, cancellationToken);
         }
 
-        var hits = ordered
-            ? await PageAsync(connection, search, [.. ids.Skip(query.Offset).Take(query.PageSize)], 0, query.PageSize, criteria, cancellationToken)
-            : await PageAsync(connection, search, ids, query.Offset, query.PageSize, criteria, cancellationToken);
+        var (hits, last) = ordered
+            ? await PageAsync(connection, search, [.. ids.Skip(skip).Take(query.PageSize)], 0, query.PageSize, criteria, cancellationToken)
+            : await PageAsync(connection, search, ids, skip, query.PageSize, criteria, cancellationToken);
         // Words typed with the wrong layout match nothing; a query that found something needs no other spelling, and
         // the suggestion's own search is not paid on every English word.
         var suggestion = total == 0 ? await SuggestAsync(connection, criteria, search, snapshot, cancellationToken) : null;
         await transaction.CommitAsync(cancellationToken);
+        var end = query.Start + hits.Count;
+        // A full page may have more after it; the count says when it certainly has not (a cursor's position is only
+        // as good as the catalog was stable, so a position at or past an exact total only ends the walk).
+        var next = last is { } key && hits.Count == query.PageSize && (total > SearchQuery.TotalCap || end < total)
+            ? new SearchCursor(end, key with { Sort = query.Sort, Descending = query.SortsDescending }).Encode()
+            : null;
         return new SearchResults(hits, Math.Min(total, SearchQuery.TotalCap), total > SearchQuery.TotalCap)
         {
+            Next = next,
             Plan = plan,
             Suggestion = suggestion,
             IndexCatchingUp = pending is null,
@@ -313,6 +323,15 @@ public sealed class PostgresSearch(
             ? FolderMatchCost * rows
             : (PostingCost * search.Postings(snapshot)) + (TableRowCost * rows);
         var indexCost = search.HasTokens ? IndexCost(indexRows) : double.PositiveInfinity;
+        // A walk's total is counted apart: up to the cap of matches, from the index's candidates.
+        var walkCost = walkRows + (search.HasManyMatches
+            ? 0
+            : IndexCost(Math.Min(indexRows, SearchQuery.TotalCap + 1)));
+        if (ScopeCountedWalk(search, inScope, hits * share, walkRows, Math.Min(indexCost, walkCost)))
+        {
+            return SearchPlan.Walk;
+        }
+
         if (byFolders)
         {
             if (inScope <= ScopePlanLimit && inScope < indexCost)
@@ -336,11 +355,30 @@ public sealed class PostgresSearch(
             }
         }
 
-        // A walk's total is counted apart: up to the cap of matches, from the index's candidates.
-        var walkCost = walkRows + (search.HasManyMatches
-            ? 0
-            : IndexCost(Math.Min(indexRows, SearchQuery.TotalCap + 1)));
         return indexCost <= walkCost ? SearchPlan.Index : SearchPlan.Walk;
+    }
+
+    /// <summary>
+    /// Whether a walk for the page with its total counted from the rows under the scope (stopping at the cap) costs
+    /// less than the scope plan and than <paramref name="otherCost"/>. The scope plan keeps every match of its subtrees
+    /// for the window that counts them and the sort that pages them: with more than the cap of matches in a User's
+    /// folders (type=images: 11,316 of 63,535 rows at 1M entries), that was a third of its time, where a walk finds the
+    /// page in a few thousand rows of the name index and the count stops at 10,001. Only without words: a word's
+    /// pattern test makes a walk's rows dearer, and the scope plan answers those well.
+    /// </summary>
+    private static bool ScopeCountedWalk(Compiled search, double inScope, double matchesInScope, double walkRows, double otherCost)
+    {
+        if (search.HasWords || !search.HasRanges || search.HasManyMatches || search.HasCursor || inScope > ScopePlanLimit)
+        {
+            return false;
+        }
+
+        var matches = Math.Max(matchesInScope, 1);
+        var scopeCost = inScope + matches;
+        var countRows = matches > SearchQuery.TotalCap ? inScope * (SearchQuery.TotalCap + 1) / matches : inScope;
+        var cost = walkRows + countRows;
+        search.CountByScope = cost < scopeCost && cost < otherCost;
+        return search.CountByScope;
     }
 
     /// <summary>
@@ -416,7 +454,9 @@ public sealed class PostgresSearch(
 
         var cap = SearchQuery.TotalCap + 1 + pending.Length;
         var fromIndex = indexTotal ?? await CountAsync(connection,
-            plan == SearchPlan.Photos ? search.PhotoCount(cap) : search.IndexCount(cap, snapshot), cancellationToken);
+            plan == SearchPlan.Photos ? search.PhotoCount(cap)
+            : plan == SearchPlan.Walk && search.CountByScope ? search.ScopeCount(cap)
+            : search.IndexCount(cap, snapshot), cancellationToken);
         if (pending.Length > 0)
         {
             // Queued entries' index rows are stale: what they counted is replaced by what the catalog says.
@@ -432,23 +472,28 @@ public sealed class PostgresSearch(
         return fromIndex;
     }
 
-    /// <summary>The page's rows from the catalog, ordered: <paramref name="ids"/> are candidates, the page starts at <paramref name="offset"/> of them.</summary>
-    private async Task<List<SearchHit>> PageAsync(
+    /// <summary>
+    /// The page's rows from the catalog, ordered: <paramref name="ids"/> are candidates, the page starts at
+    /// <paramref name="offset"/> of them. With them, the last row's sort keys (for the next page's cursor).
+    /// </summary>
+    private async Task<(List<SearchHit> Hits, SearchCursorKey? Last)> PageAsync(
         NpgsqlConnection connection, Compiled search, List<long> ids, int offset, int pageSize, SearchCriteria criteria, CancellationToken cancellationToken)
     {
-        var hits = new List<SearchHit>();
         if (ids.Count == 0)
         {
-            return hits;
+            return ([], null);
         }
 
         var statement = search.FinalPage([.. ids.Distinct()], offset, pageSize);
         await ExplainAsync(connection, statement, cancellationToken);
-        return await ReadHitsAsync(connection, statement, criteria, cancellationToken);
+        var keys = new List<SearchCursorKey>();
+        var hits = await ReadHitsAsync(connection, statement, criteria, cancellationToken, keys);
+        return (hits, keys.Count == 0 ? null : keys[^1]);
     }
 
+    /// <summary>The hits a statement reads; with <paramref name="keys"/>, each row's sort keys too (<see cref="Compiled.FinalPage"/>'s last two columns).</summary>
     private static async Task<List<SearchHit>> ReadHitsAsync(
-        NpgsqlConnection connection, Statement statement, SearchCriteria criteria, CancellationToken cancellationToken)
+        NpgsqlConnection connection, Statement statement, SearchCriteria criteria, CancellationToken cancellationToken, List<SearchCursorKey>? keys = null)
     {
         var hits = new List<SearchHit>();
         await using var command = statement.Command(connection);
@@ -464,6 +509,11 @@ public sealed class PostgresSearch(
                 reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt32(6), reader.IsDBNull(10) ? "" : reader.GetString(10),
                 reader.GetInt64(7), CatalogChanges.ParentOf(reader.GetString(8)),
                 SearchHighlights.Find(name, highlighted), snippet, snippet is null ? [] : SearchHighlights.Find(snippet, highlighted)));
+            if (keys is not null)
+            {
+                var hit = hits[^1];
+                keys.Add(new SearchCursorKey(SearchSort.Relevance, false, reader.GetInt32(12), reader.GetString(11), hit.Size, hit.ModifiedAt, hit.Id));
+            }
         }
 
         return hits;
@@ -629,6 +679,7 @@ public sealed class PostgresSearch(
         private readonly List<NpgsqlParameter> _parameters = [];
         private readonly string[] _typeExtensions;
         private readonly IReadOnlyList<int[]> _wordTokens;
+        private readonly SearchCursorKey? _after;
 
         public Compiled(SearchCriteria criteria, SearchQuery query, (int RootId, string Path)? folder, Grants? grants)
         {
@@ -642,8 +693,12 @@ public sealed class PostgresSearch(
                 _ => [.. FileTypes.Extensions(query.Type)],
             };
             _wordTokens = [.. criteria.Words.Select(SearchTokens.OfWord)];
+            _after = query.After?.Key;
             FolderTokens = InFolders();
         }
+
+        /// <summary>Whether the page starts after a cursor's row (<see cref="SearchQuery.After"/> with keys).</summary>
+        public bool HasCursor => _after is not null;
 
         public bool HasWords => _criteria.Words.Count > 0;
 
@@ -786,12 +841,26 @@ public sealed class PostgresSearch(
         /// The page from the GIN index's candidates, with the number of all matches beside each row: the plan reads and
         /// sorts every candidate anyway, so counting them costs nothing more than a second pass would cost again.
         /// </summary>
-        public Statement IndexPage(int needed, SearchStatistics.Snapshot snapshot) => Build(p => $"""
-            SELECT s.entry_id, count(*) OVER () FROM {Candidates(snapshot, p)}
-            WHERE {IndexConditions("s", p)}
-            ORDER BY {Order("s", "entry_id", p)}
+        public Statement IndexPage(int needed, SearchStatistics.Snapshot snapshot) => Build(p => _after is null
+            ? $"""
+                SELECT s.entry_id, count(*) OVER () FROM {Candidates(snapshot, p)}
+                WHERE {IndexConditions("s", p)}
+                ORDER BY {Order("s", "entry_id", p)}
+                LIMIT {p(needed)}
+                """
+            : AfterCursor($"SELECT s.* FROM {Candidates(snapshot, p)} WHERE {IndexConditions("s", p)}", needed, p), ForceIndex);
+
+        /// <summary>
+        /// The page after the cursor from every match of <paramref name="matches"/> (rows with the search columns), the
+        /// number of all matches beside each row: counted over all of them before the rows up to the cursor are left out
+        /// (a condition outside a window function is not pushed below it).
+        /// </summary>
+        private string AfterCursor(string matches, int needed, Func<object, string> p) => $"""
+            SELECT m.entry_id, m.total FROM (SELECT c.*, count(*) OVER () AS total FROM ({matches}) c) m
+            WHERE {After("m", "entry_id", p)}
+            ORDER BY {Order("m", "entry_id", p)}
             LIMIT {p(needed)}
-            """, ForceIndex);
+            """;
 
         /// <summary>
         /// The index's candidates as a subquery the planner cannot merge (<c>OFFSET 0</c>): the words', extensions' and
@@ -819,17 +888,12 @@ public sealed class PostgresSearch(
             const string columns = "s.entry_id, s.name_key, s.kind, s.extension, s.size, s.modified_at, s.root_id, s.relative_path";
             return Build(p =>
             {
-                var conditions = Join(NameMatches("s", p), Filters("s", p), Scope("s", p));
-                var branches = Subtrees().Select(t =>
+                var branches = ScopeBranches(columns, p);
+                if (_after is not null)
                 {
-                    var range = t.Path.Length == 0
-                        ? $"s.root_id = {p(t.RootId)}"
-                        : _folder is not null
-                            ? $"s.root_id = {p(t.RootId)} AND s.relative_path > {p(t.Path + "/")} AND s.relative_path < {p(t.Path + "0")}"
-                            : $"s.root_id = {p(t.RootId)} AND s.relative_path >= {p(t.Path)} AND s.relative_path < {p(t.Path + "0")}"
-                              + $" AND (s.relative_path = {p(t.Path)} OR s.relative_path > {p(t.Path + "/")})";
-                    return $"SELECT {columns} FROM entry_search s WHERE {range} AND {conditions} AND {SubtreeReadable("s", t, p)}";
-                }).DefaultIfEmpty($"SELECT {columns} FROM entry_search s WHERE false");
+                    return AfterCursor(string.Join("\n    UNION ALL ", branches), needed, p);
+                }
+
                 return $"""
                     SELECT c.entry_id, count(*) OVER () FROM (
                         {string.Join("\n    UNION ALL ", branches)}
@@ -838,6 +902,35 @@ public sealed class PostgresSearch(
                     LIMIT {p(needed)}
                     """;
             }, ForceScope);
+        }
+
+        /// <summary>
+        /// How many rows under the scope match, up to <paramref name="cap"/>: the scope plan's rows without its page, so
+        /// no match is kept, sorted or counted by a window, and the reading stops at the cap (<see cref="CountByScope"/>).
+        /// </summary>
+        public Statement ScopeCount(int cap) => Build(p => $"""
+            SELECT count(*) FROM (
+                {string.Join("\n    UNION ALL ", ScopeBranches("1", p))}
+                LIMIT {p(cap)}) c
+            """, ForceScope);
+
+        /// <summary>Whether a walk's total is counted from the rows under the scope (<see cref="ScopeCount"/>) rather than the index's candidates.</summary>
+        public bool CountByScope { get; set; }
+
+        /// <summary>One SELECT of <paramref name="columns"/> per subtree of the scope, each a range of the covering path index, every condition applied.</summary>
+        private List<string> ScopeBranches(string columns, Func<object, string> p)
+        {
+            var conditions = Join(NameMatches("s", p), Filters("s", p), Scope("s", p));
+            return Subtrees().Select(t =>
+            {
+                var range = t.Path.Length == 0
+                    ? $"s.root_id = {p(t.RootId)}"
+                    : _folder is not null
+                        ? $"s.root_id = {p(t.RootId)} AND s.relative_path > {p(t.Path + "/")} AND s.relative_path < {p(t.Path + "0")}"
+                        : $"s.root_id = {p(t.RootId)} AND s.relative_path >= {p(t.Path)} AND s.relative_path < {p(t.Path + "0")}"
+                          + $" AND (s.relative_path = {p(t.Path)} OR s.relative_path > {p(t.Path + "/")})";
+                return $"SELECT {columns} FROM entry_search s WHERE {range} AND {conditions} AND {SubtreeReadable("s", t, p)}";
+            }).DefaultIfEmpty($"SELECT {columns} FROM entry_search s WHERE false").ToList();
         }
 
         /// <summary>
@@ -881,39 +974,50 @@ public sealed class PostgresSearch(
                 ? (Func<Func<object, string>, string, string>)((p, extra) =>
                     $"(SELECT s.entry_id, s.name_key, s.kind, s.extension, s.size, s.modified_at, s.root_id, s.relative_path FROM entry_search s WHERE true {extra} ORDER BY {Order("s", "entry_id", p, withRank: false)} LIMIT {p(limit)}) s")
                 : (p, extra) => "entry_search s";
-            if (_query.Sort != SearchSort.Relevance || _criteria.Phrase.Length == 0)
+            if (!Ranked)
             {
-                return Build(p => $"""
-                    SELECT s.entry_id FROM {source(p, "")}
-                    WHERE {IndexConditions("s", p)}
-                    ORDER BY {Order("s", "entry_id", p)}
-                    LIMIT {p(needed)}
-                    """, ForceWalk);
+                return Build(p =>
+                {
+                    // The cursor is a range condition on the walked index's own order: the walk starts at its row.
+                    var seek = After("s", "entry_id", p);
+                    return $"""
+                        SELECT s.entry_id FROM {source(p, seek.Length == 0 ? "" : $"AND {seek}")}
+                        WHERE {Join(IndexConditions("s", p), seek)}
+                        ORDER BY {Order("s", "entry_id", p)}
+                        LIMIT {p(needed)}
+                        """;
+                }, ForceWalk);
             }
 
             // Best first: names equal to the words, then names starting with them (a range of the name index), then
-            // the rest by name (a walk of that index), each bounded by the page.
+            // the rest by name (a walk of that index), each bounded by the page. Each part holds its tier alone, so
+            // that its bound counts rows of that tier; a cursor in one part leaves the parts before it out and starts
+            // its own part at its row.
             return Build(p =>
             {
                 var phrase = p(_criteria.Phrase);
                 var prefix = p(LikePatterns.StartingWith(_criteria.Phrase));
+                var rest = Seek("s", p, tier: 2);
                 return $"""
                     SELECT parts.entry_id FROM (
                         (SELECT s.entry_id, s.name_key, s.extension FROM entry_search s
-                         WHERE s.name_key = {phrase} AND {IndexConditions("s", p)})
+                         WHERE s.name_key = {phrase} AND {Join(IndexConditions("s", p), Seek("s", p, tier: 0))})
                         UNION
                         (SELECT s.entry_id, s.name_key, s.extension FROM entry_search s
                          WHERE s.name_key > {phrase} || '.' AND s.name_key < {phrase} || '/' AND s.name_key = {phrase} || '.' || s.extension
-                           AND {IndexConditions("s", p)})
+                           AND {Join(IndexConditions("s", p), Seek("s", p, tier: 0))})
                         UNION
                         (SELECT s.entry_id, s.name_key, s.extension FROM entry_search s
-                         WHERE s.name_key LIKE {prefix} ESCAPE '\' AND {IndexConditions("s", p)}
+                         WHERE s.name_key LIKE {prefix} ESCAPE '\' AND s.name_key <> {phrase} AND s.name_key IS DISTINCT FROM {phrase} || '.' || s.extension
+                           AND {Join(IndexConditions("s", p), Seek("s", p, tier: 1))}
                          ORDER BY s.name_key, s.entry_id LIMIT {p(needed)})
                         UNION
-                        (SELECT s.entry_id, s.name_key, s.extension FROM {source(p, $"AND NOT (s.name_key LIKE {prefix} ESCAPE '\\')")}
-                         WHERE NOT (s.name_key LIKE {prefix} ESCAPE '\') AND {IndexConditions("s", p)}
+                        (SELECT s.entry_id, s.name_key, s.extension FROM {source(p, $"AND NOT (s.name_key LIKE {prefix} ESCAPE '\\')" + (rest.Length == 0 ? "" : $" AND {rest}"))}
+                         WHERE NOT (s.name_key LIKE {prefix} ESCAPE '\') AND {Join(IndexConditions("s", p), rest)}
                          ORDER BY s.name_key, s.entry_id LIMIT {p(needed)})) parts
+                    WHERE {Join(After("parts", "entry_id", p))}
                     ORDER BY {Order("parts", "entry_id", p)}
+                    LIMIT {p(needed)}
                     """;
             }, ForceWalk);
         }
@@ -946,7 +1050,7 @@ public sealed class PostgresSearch(
 
         public Statement PhotoPage(int needed) => Build(p => $"""
             SELECT s.entry_id FROM entry_media m JOIN entry_search s ON s.entry_id = m.entry_id
-            WHERE {IndexConditions("s", p)}
+            WHERE {Join(IndexConditions("s", p), After("s", "entry_id", p))}
             ORDER BY {Order("s", "entry_id", p)}
             LIMIT {p(needed)}
             """);
@@ -965,7 +1069,7 @@ public sealed class PostgresSearch(
 
         public Statement DescribedPage(int needed, long[] pending) => Build(p => $"""
             SELECT e.id FROM entries e
-            WHERE {Described("e", pending, p)}
+            WHERE {Join(Described("e", pending, p), After("e", "id", p))}
             ORDER BY {Order("e", "id", p)}
             LIMIT {p(needed)}
             """);
@@ -976,7 +1080,7 @@ public sealed class PostgresSearch(
 
         public Statement PendingPage(int needed, long[] pending) => Build(p => $"""
             SELECT e.id FROM entries e
-            WHERE e.id = ANY({p(pending)}) AND {CatalogConditions("e", p)}
+            WHERE e.id = ANY({p(pending)}) AND {Join(CatalogConditions("e", p), After("e", "id", p))}
             ORDER BY {Order("e", "id", p)}
             LIMIT {p(needed)}
             """);
@@ -987,7 +1091,7 @@ public sealed class PostgresSearch(
 
         public Statement CatalogPage(int needed) => Build(p => $"""
             SELECT e.id FROM entries e
-            WHERE {CatalogConditions("e", p)}
+            WHERE {Join(CatalogConditions("e", p), After("e", "id", p))}
             ORDER BY {Order("e", "id", p)}
             LIMIT {p(needed)}
             """);
@@ -996,11 +1100,15 @@ public sealed class PostgresSearch(
             SELECT count(*) FROM (SELECT 1 FROM entries e WHERE {CatalogConditions("e", p)} LIMIT {p(cap)}) c
             """);
 
-        /// <summary>The page itself, from the catalog: every candidate's sort keys as the catalog has them now.</summary>
+        /// <summary>
+        /// The page itself, from the catalog: every candidate's sort keys as the catalog has them now, and the name key
+        /// and relevance tier of each row for the next page's cursor.
+        /// </summary>
         public Statement FinalPage(long[] ids, int offset, int pageSize) => Build(p => $"""
-            SELECT e.id, e.name, e.kind, e.size, e.modified_at, e.extension, e.root_id, e.parent_id, e.relative_path, e.description, r.name
+            SELECT e.id, e.name, e.kind, e.size, e.modified_at, e.extension, e.root_id, e.parent_id, e.relative_path, e.description, r.name,
+                   e.name_key, {(Ranked ? Tier("e", p) : "0")}
             FROM entries e LEFT JOIN storage_roots r ON r.id = e.root_id
-            WHERE e.id = ANY({p(ids)})
+            WHERE {Join($"e.id = ANY({p(ids)})", After("e", "id", p))}
             ORDER BY {Order("e", "id", p)}
             OFFSET {p(offset)} LIMIT {p(pageSize)}
             """);
@@ -1299,29 +1407,77 @@ public sealed class PostgresSearch(
                 """;
         }
 
+        /// <summary>Whether the order starts with the relevance tier: relevance, with words.</summary>
+        private bool Ranked => _query.Sort == SearchSort.Relevance && _criteria.Phrase.Length > 0;
+
         /// <summary>The sort's key, then the name key and the id, so that pages never overlap or skip a row.</summary>
         private string Order(string x, string id, Func<object, string> p, bool withRank = true)
         {
-            var descending = _query.Descending && _query.Sort != SearchSort.Relevance ? " DESC" : "";
-            var phrase = _criteria.Phrase;
-            var keys = _query.Sort switch
-            {
-                SearchSort.Size => $"{x}.size{descending}, {x}.name_key{descending}, {x}.{id}{descending}",
-                SearchSort.Modified => $"{x}.modified_at{descending}, {x}.name_key{descending}, {x}.{id}{descending}",
-                _ => $"{x}.name_key{descending}, {x}.{id}{descending}",
-            };
-            if (_query.Sort != SearchSort.Relevance || phrase.Length == 0 || !withRank)
-            {
-                return keys;
-            }
+            var descending = _query.SortsDescending ? " DESC" : "";
+            var keys = string.Join(", ", SortColumns(x, id).Select(c => c + descending));
+            return Ranked && withRank ? $"{Tier(x, p)}, {keys}" : keys;
+        }
 
-            // Exactly the words ("보고서" for "보고서" and "보고서.pdf"), then names that start with them, then the rest.
-            var exact = p(phrase);
+        /// <summary>The columns the sort orders by after the relevance tier: its key, then the name key and the id.</summary>
+        private string[] SortColumns(string x, string id) => _query.Sort switch
+        {
+            SearchSort.Size => [$"{x}.size", $"{x}.name_key", $"{x}.{id}"],
+            SearchSort.Modified => [$"{x}.modified_at", $"{x}.name_key", $"{x}.{id}"],
+            _ => [$"{x}.name_key", $"{x}.{id}"],
+        };
+
+        /// <summary>Exactly the words ("보고서" for "보고서" and "보고서.pdf"): 0; names that start with them: 1; the rest: 2.</summary>
+        private string Tier(string x, Func<object, string> p)
+        {
+            var exact = p(_criteria.Phrase);
             return $"""
                 CASE WHEN {x}.name_key = {exact} OR ({x}.extension IS NOT NULL AND {x}.name_key = {exact} || '.' || {x}.extension) THEN 0
-                     WHEN {x}.name_key LIKE {p(LikePatterns.StartingWith(phrase))} ESCAPE '\' THEN 1
-                     ELSE 2 END, {keys}
+                     WHEN {x}.name_key LIKE {p(LikePatterns.StartingWith(_criteria.Phrase))} ESCAPE '\' THEN 1
+                     ELSE 2 END
                 """;
         }
+
+        /// <summary>
+        /// The rows after the cursor's, in the whole sort order (tier included): one row comparison, in the direction
+        /// of the sort, which PostgreSQL reads as a range of an index on the same columns. "" without a cursor.
+        /// </summary>
+        private string After(string x, string id, Func<object, string> p)
+        {
+            if (_after is not { } after)
+            {
+                return "";
+            }
+
+            var columns = SortColumns(x, id);
+            var values = SortValues(after, p);
+            if (Ranked)
+            {
+                columns = [Tier(x, p), .. columns];
+                values = [p(after.Tier), .. values];
+            }
+
+            return $"({string.Join(", ", columns)}) {(_query.SortsDescending ? "<" : ">")} ({string.Join(", ", values)})";
+        }
+
+        /// <summary>
+        /// For the relevance walk's part of one tier: nothing when the cursor is in an earlier tier, no row when it is
+        /// in a later one, else the rows of that tier after it, as a range of the name index.
+        /// </summary>
+        private string Seek(string x, Func<object, string> p, int tier)
+        {
+            if (_after is not { } after || after.Tier < tier)
+            {
+                return "";
+            }
+
+            return after.Tier > tier ? "false" : $"({x}.name_key, {x}.entry_id) > ({p(after.NameKey)}, {p(after.Id)})";
+        }
+
+        private string[] SortValues(SearchCursorKey after, Func<object, string> p) => _query.Sort switch
+        {
+            SearchSort.Size => [p(after.Size), p(after.NameKey), p(after.Id)],
+            SearchSort.Modified => [p(after.ModifiedAt.ToUniversalTime()), p(after.NameKey), p(after.Id)],
+            _ => [p(after.NameKey), p(after.Id)],
+        };
     }
 }

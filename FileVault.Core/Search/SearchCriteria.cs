@@ -71,6 +71,15 @@ internal sealed record SearchCriteria(IReadOnlyList<string> Words, IReadOnlyList
             return SearchErrors.PageInvalid;
         }
 
+        if (query.After is { } after && (query.Offset != 0
+            || (after.Key is { } key && (key.Sort != query.Sort || key.Descending != query.SortsDescending))
+            || (after.Key is null && after.Position > SearchQuery.TotalCap)))
+        {
+            // A cursor of another sort would seek on keys this sort does not order by; an offset beside it would be
+            // counted from the cursor or from the start, and neither is what a reader of the link would guess.
+            return SearchErrors.CursorInvalid;
+        }
+
         if (!Enum.IsDefined(query.Type))
         {
             return SearchErrors.TypeInvalid;

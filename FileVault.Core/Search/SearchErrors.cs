@@ -28,6 +28,9 @@ public static class SearchErrors
     public static readonly Error PageInvalid = new("search.page_invalid",
         $"A page has 1 to {SearchQuery.MaxPageSize} results and starts at 0 to {SearchQuery.TotalCap}.");
 
+    public static readonly Error CursorInvalid = new("search.cursor_invalid",
+        "after is the next cursor of an earlier page of the same search, unchanged: same sort and direction, and no offset beside it.");
+
     public static readonly Error FolderInvalid = new("search.folder_invalid", "The folder is an entry id (a whole number).");
 
     public static readonly Error FolderNotFound = new("entry.not_found", "No such folder.");

@@ -13,12 +13,12 @@ namespace FileVault.Core.Search;
 /// <c>ext</c> is a comma-separated list; <c>type</c> and <c>sort</c> are the enum names in any case; sizes are bytes;
 /// <c>modifiedFrom</c> and <c>modifiedTo</c> are days (<c>2025-03-01</c>, in the reader's time zone the caller passes, both inclusive) or
 /// instants with an offset; <c>folder</c> is an entry id; <c>camera</c> is text in a photo's camera make or model and
-/// <c>takenFrom</c>/<c>takenTo</c> are days of its EXIF date (inclusive).
+/// <c>takenFrom</c>/<c>takenTo</c> are days of its EXIF date (inclusive); <c>after</c> is a page's <c>next</c> cursor.
 /// </remarks>
 public sealed record SearchParameters(
     string? Q = null, string? Ext = null, string? Type = null, string? MinSize = null, string? MaxSize = null, string? ModifiedFrom = null,
     string? ModifiedTo = null, string? Folder = null, string? Sort = null, string? Desc = null, string? Offset = null, string? PageSize = null,
-    string? Camera = null, string? TakenFrom = null, string? TakenTo = null)
+    string? Camera = null, string? TakenFrom = null, string? TakenTo = null, string? After = null)
 {
     private const string DayFormat = "yyyy-MM-dd";
 
@@ -60,11 +60,23 @@ public sealed record SearchParameters(
             return SearchErrors.PhotoInvalid;
         }
 
+        SearchCursor? after = null;
+        if (!string.IsNullOrWhiteSpace(After))
+        {
+            var cursor = SearchCursor.Parse(After);
+            if (!cursor.IsSuccess)
+            {
+                return cursor.Error!;
+            }
+
+            after = cursor.Value;
+        }
+
         // The ranges are the query's to check (SearchCriteria), for links and code alike.
         var extensions = string.IsNullOrWhiteSpace(Ext) ? null : Ext.Split(',', StringSplitOptions.TrimEntries);
         return new SearchQuery(Q, extensions, type, minSize, maxSize, from, until, folder, sort, descending,
             offset ?? 0, pageSize ?? SearchQuery.DefaultPageSize,
-            string.IsNullOrWhiteSpace(Camera) ? null : Camera.Trim(), takenFrom, takenTo?.AddDays(1));
+            string.IsNullOrWhiteSpace(Camera) ? null : Camera.Trim(), takenFrom, takenTo?.AddDays(1), after);
     }
 
     /// <summary>The parameters of a query, defaults left out; days where a bound falls on a midnight of <paramref name="zone"/>.</summary>
@@ -89,7 +101,8 @@ public sealed record SearchParameters(
             string.IsNullOrWhiteSpace(query.Camera) ? null : query.Camera.Trim(),
             query.TakenFrom?.ToString(DayFormat, CultureInfo.InvariantCulture),
             // The last day the range includes, as the person chose it.
-            query.TakenUntil?.AddDays(-1).ToString(DayFormat, CultureInfo.InvariantCulture));
+            query.TakenUntil?.AddDays(-1).ToString(DayFormat, CultureInfo.InvariantCulture),
+            query.After?.Encode());
     }
 
     /// <summary>"q=…&amp;type=…" with each value percent-encoded; "" when every parameter is at its default.</summary>
@@ -111,7 +124,7 @@ public sealed record SearchParameters(
     [
         ("q", Q), ("ext", Ext), ("type", Type), ("minSize", MinSize), ("maxSize", MaxSize), ("modifiedFrom", ModifiedFrom),
         ("modifiedTo", ModifiedTo), ("folder", Folder), ("sort", Sort), ("desc", Desc), ("offset", Offset), ("pageSize", PageSize),
-        ("camera", Camera), ("takenFrom", TakenFrom), ("takenTo", TakenTo),
+        ("camera", Camera), ("takenFrom", TakenFrom), ("takenTo", TakenTo), ("after", After),
     ];
 
     private static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();

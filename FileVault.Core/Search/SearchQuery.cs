@@ -40,6 +40,7 @@ public enum SearchType
 /// <param name="Camera">Photos whose camera make or model holds this text (EXIF, case-insensitive).</param>
 /// <param name="TakenFrom">Photos taken on this day or later (EXIF time, as the camera's clock had it: no time zone).</param>
 /// <param name="TakenUntil">Photos taken before this day (exclusive).</param>
+/// <param name="After">Start just after this row (the previous page's <see cref="SearchResults.Next"/>) instead of at <see cref="Offset"/>, which must then be 0.</param>
 public sealed record SearchQuery(
     string? Text = null,
     IReadOnlyList<string>? Extensions = null,
@@ -55,7 +56,8 @@ public sealed record SearchQuery(
     int PageSize = SearchQuery.DefaultPageSize,
     string? Camera = null,
     DateOnly? TakenFrom = null,
-    DateOnly? TakenUntil = null)
+    DateOnly? TakenUntil = null,
+    SearchCursor? After = null)
 {
     public const int MaxCameraLength = 100;
 
@@ -63,7 +65,7 @@ public sealed record SearchQuery(
 
     public const int MaxPageSize = 200;
 
-    /// <summary>How many matches are counted exactly; past it the total reads "10,000+" and no page starts later.</summary>
+    /// <summary>How many matches are counted exactly; past it the total reads "10,000+" and no offset starts later (a cursor may).</summary>
     public const int TotalCap = 10_000;
 
     public const int MaxTextLength = 200;
@@ -79,6 +81,12 @@ public sealed record SearchQuery(
 
     /// <summary>Whether the query asks about photos' EXIF (camera, taken at).</summary>
     public bool HasPhotoFilter => !string.IsNullOrWhiteSpace(Camera) || TakenFrom is not null || TakenUntil is not null;
+
+    /// <summary>Whether the sort runs from the largest down: name, size and modified may; relevance is always best first.</summary>
+    public bool SortsDescending => Descending && Sort != SearchSort.Relevance;
+
+    /// <summary>How many rows come before this page: the cursor's position, else the offset.</summary>
+    public int Start => After?.Position ?? Offset;
 }
 
 /// <summary>A span of a string in UTF-16 code units, as .NET and JavaScript index strings.</summary>
@@ -97,6 +105,9 @@ public sealed record SearchHit(
 /// <summary>A page of matches and how many the user may read in all; <see cref="TotalIsCapped"/>: more than <see cref="Total"/> ("10,000+").</summary>
 public sealed record SearchResults(IReadOnlyList<SearchHit> Items, int Total, bool TotalIsCapped)
 {
+    /// <summary>Where the next page starts (<c>after=</c>), null when this page is the last: cheaper than an offset far down.</summary>
+    public string? Next { get; init; }
+
     /// <summary>How the candidates were found (docs/search.md).</summary>
     public SearchPlan Plan { get; init; }
 

@@ -88,12 +88,71 @@ public sealed class SearchApiTests(EntryMatrixFixture app) : IClassFixture<Entry
     [InlineData("ext=pdf,", "search.extension_invalid")]
     [InlineData("modifiedFrom=2025-02-01&tz=Mars%2FOlympus", "timezone.unknown")]
     [InlineData("q=1+2+3+4+5+6+7+8+9+10+11", "search.too_many_terms")]
+    [InlineData("after=not%20a%20cursor!", "search.cursor_invalid")]
+    [InlineData("after=aGVsbG8", "search.cursor_invalid")]
+    [InlineData("after=WzEsMl0", "search.cursor_invalid")]
+    [InlineData("after=eyJWIjoxLCJQIjotMX0", "search.cursor_invalid")]
+    [InlineData("after=eyJWIjoyLCJQIjowfQ", "search.cursor_invalid")]
+    [InlineData("after=eyJWIjoxLCJQIjowLCJTIjoxLCJEIjpmYWxzZSwiVCI6NywiSyI6ImEiLCJaIjowLCJNIjowLCJJIjoxfQ&sort=name", "search.cursor_invalid")]
     public async Task A_bad_parameter_answers_400_with_its_code(string query, string code)
     {
         var response = await app.Clients[EntryMatrixFixture.Read].GetAsync("/api/v1/search?" + query);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData(EntryMatrixFixture.Read)]
+    [InlineData(EntryMatrixFixture.DenyUnderAllow)]
+    [InlineData(EntryMatrixFixture.None)]
+    public async Task Pages_followed_by_their_next_cursor_are_the_pages_by_offset_and_no_cursor_reaches_past_a_grant(string who)
+    {
+        var client = app.Clients[who];
+        var byOffset = new List<string>();
+        for (var offset = 0; offset < 50; offset++)
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>($"/api/v1/search?q=e&sort=name&pageSize=1&offset={offset}");
+            var names = Names(page);
+            if (names.Count == 0)
+            {
+                break;
+            }
+
+            byOffset.AddRange(names);
+        }
+
+        var byCursor = new List<string>();
+        var link = "/api/v1/search?q=e&sort=name&pageSize=1";
+        for (var i = 0; i < 50 && link is not null; i++)
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>(link);
+            byCursor.AddRange(Names(page));
+            link = page.TryGetProperty("next", out var next) && next.ValueKind == JsonValueKind.String
+                ? "/api/v1/search?q=e&sort=name&pageSize=1&after=" + Uri.EscapeDataString(next.GetString()!)
+                : null;
+        }
+
+        Assert.Equal(byOffset, byCursor);
+
+        // Cursors written by hand, right before each name the caller may not read (and before everything): a position
+        // is all they are, and what follows them is still only what the caller may read.
+        foreach (var name in new[] { "", "plan", "readme", "public", "secret" })
+        {
+            var cursor = new FileVault.Core.Search.SearchCursor(0, new FileVault.Core.Search.SearchCursorKey(
+                FileVault.Core.Search.SearchSort.Name, false, 0, name, 0, DateTimeOffset.UnixEpoch, 1)).Encode();
+            var response = await client.GetAsync($"/api/v1/search?q=e&sort=name&pageSize=200&after={cursor}");
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            foreach (var hidden in Unreadable[who])
+            {
+                Assert.DoesNotContain(hidden, body, StringComparison.Ordinal);
+            }
+
+            using var json = JsonDocument.Parse(body);
+            // The cursor's id is the smallest there is: a name equal to its key comes after it.
+            Assert.Equal(byOffset.Where(n => string.CompareOrdinal(n.ToLowerInvariant(), name) >= 0), Names(json.RootElement));
+        }
     }
 
     [Fact]

@@ -114,6 +114,37 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
     }
 
     [Fact]
+    public async Task The_next_page_follows_the_cursor_and_any_other_page_jumps_by_offset()
+    {
+        var page = await browser.NewPageAsync(app.BaseAddress, "en-US");
+        await BrowserFixture.SignInAsAdminAsync(page);
+        await page.GotoAsync("/search?q=" + Uri.EscapeDataString("견적서") + "&sort=name&pageSize=1");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        var hits = page.Locator("#search-results [data-entry-id]");
+        ILocator PageButton(int number) => page.Locator("#search-pages button").Filter(new() { HasTextRegex = new Regex($"^{number}$") });
+
+        // By name: 기밀, 메모, 양식, 최종, one a page.
+        await Assertions.Expect(hits).ToContainTextAsync("견적서_기밀.xlsx");
+        await PageButton(2).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"pageSize=1&after=[A-Za-z0-9_-]+$"), Navigated);
+        await Assertions.Expect(hits).ToContainTextAsync("견적서_메모.txt");
+
+        await PageButton(4).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"offset=3&pageSize=1$"), Navigated);
+        await Assertions.Expect(hits).ToContainTextAsync(FinalNfd);
+
+        await PageButton(3).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"offset=2&pageSize=1$"), Navigated);
+        await Assertions.Expect(hits).ToContainTextAsync("견적서_양식.xlsx");
+
+        // From a page reached by offset, the next one is by cursor again.
+        await PageButton(4).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"pageSize=1&after=[A-Za-z0-9_-]+$"), Navigated);
+        await Assertions.Expect(hits).ToContainTextAsync(FinalNfd);
+        await Assertions.Expect(page.Locator("#search-pages button[aria-current='page']")).ToHaveTextAsync("4");
+    }
+
+    [Fact]
     public async Task The_app_bar_shows_matches_while_typing_and_hangul_typed_on_the_english_layout_is_offered()
     {
         var page = await browser.NewPageAsync(app.BaseAddress, "ko-KR");

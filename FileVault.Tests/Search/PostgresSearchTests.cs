@@ -283,12 +283,74 @@ public abstract class PostgresSearchContract(SearchCatalogFixture fixture, Searc
     }
 
     [Theory]
+    [InlineData(SearchSort.Name, false, null)]
+    [InlineData(SearchSort.Name, true, null)]
+    [InlineData(SearchSort.Size, false, null)]
+    [InlineData(SearchSort.Size, true, null)]
+    [InlineData(SearchSort.Modified, false, null)]
+    [InlineData(SearchSort.Modified, true, null)]
+    [InlineData(SearchSort.Relevance, false, null)]
+    [InlineData(SearchSort.Relevance, false, "report")]
+    [InlineData(SearchSort.Relevance, false, "a")]
+    [InlineData(SearchSort.Name, true, "a")]
+    [InlineData(SearchSort.Size, false, "r")]
+    public async Task Pages_walked_by_their_next_cursor_are_the_pages_walked_by_offset(SearchSort sort, bool descending, string? text)
+    {
+        // One row a page: every row is a page boundary, the two report.pdf (one name, two folders) and the many
+        // entries of one size or one modification time included.
+        var query = new SearchQuery(text, Sort: sort, Descending: descending, PageSize: 1);
+        var byOffset = new List<long>();
+        SearchResults page;
+        do
+        {
+            page = await SearchAsync(query with { Offset = byOffset.Count });
+            byOffset.AddRange(page.Items.Select(h => h.Id));
+        }
+        while (page.Items.Count > 0 && byOffset.Count < page.Total);
+
+        var byCursor = new List<long>();
+        SearchCursor? after = null;
+        for (var pages = 0; pages <= byOffset.Count; pages++)
+        {
+            page = await SearchAsync(query with { After = after });
+            byCursor.AddRange(page.Items.Select(h => h.Id));
+            Assert.Equal(byOffset.Count, page.Total);
+            if (page.Next is null)
+            {
+                break;
+            }
+
+            after = SearchCursor.Parse(page.Next).Value;
+            Assert.Equal(byCursor.Count, after.Position);
+        }
+
+        Assert.True(byOffset.Count >= (text is null ? fixture.Catalog.Count - 1 : 3), $"{byOffset.Count} matches");
+        Assert.Equal(byOffset, byCursor);
+    }
+
+    [Fact]
+    public async Task A_cursor_after_the_last_row_gives_an_empty_page_and_the_whole_total()
+    {
+        var all = await SearchAsync(new SearchQuery("report", Sort: SearchSort.Name, PageSize: SearchQuery.MaxPageSize));
+        var last = all.Items[^1];
+        var after = new SearchCursor(all.Total, new SearchCursorKey(SearchSort.Name, false, 0, EntryName.Key(last.Name), last.Size, last.ModifiedAt, last.Id));
+
+        var page = await SearchAsync(new SearchQuery("report", Sort: SearchSort.Name, After: after));
+
+        Assert.Empty(page.Items);
+        Assert.Null(page.Next);
+        Assert.Equal(all.Total, page.Total);
+        Assert.Null(all.Next);
+    }
+
+    [Theory]
     [InlineData("search.query_too_long")]
     [InlineData("search.too_many_terms")]
     [InlineData("search.extension_invalid")]
     [InlineData("search.size_invalid")]
     [InlineData("search.date_invalid")]
     [InlineData("search.page_invalid")]
+    [InlineData("search.cursor_invalid")]
     public async Task Input_past_the_limits_is_refused_with_its_code(string code)
     {
         var day = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -300,6 +362,10 @@ public abstract class PostgresSearchContract(SearchCatalogFixture fixture, Searc
                 new(Extensions: Enumerable.Range(1, SearchQuery.MaxExtensions + 1).Select(i => "e" + i).ToList())],
             "search.size_invalid" => [new(MinSize: -1), new(MinSize: 10, MaxSize: 9)],
             "search.date_invalid" => [new(ModifiedFrom: day, ModifiedUntil: day), new(ModifiedFrom: day, ModifiedUntil: day.AddDays(-1))],
+            "search.cursor_invalid" => [new(Offset: 1, After: new SearchCursor(0, null)), new(After: new SearchCursor(SearchQuery.TotalCap + 1, null)),
+                new(Sort: SearchSort.Size, After: new SearchCursor(1, new SearchCursorKey(SearchSort.Name, false, 2, "a", 0, day, 1))),
+                new(Sort: SearchSort.Name, After: new SearchCursor(1, new SearchCursorKey(SearchSort.Name, true, 2, "a", 0, day, 1))),
+                new(Sort: SearchSort.Name, Descending: true, After: new SearchCursor(1, new SearchCursorKey(SearchSort.Name, false, 2, "a", 0, day, 1)))],
             _ => [new(PageSize: 0), new(PageSize: SearchQuery.MaxPageSize + 1), new(Offset: -1), new(Offset: SearchQuery.TotalCap + 1)],
         };
 

@@ -193,6 +193,45 @@ public sealed class SearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cursor_written_by_hand_into_a_denied_folders_names_reveals_nothing_in_any_plan()
+    {
+        var whole = await HarnessUsers.CreateAsync(_harness, "cursor-whole@filevault.local", Roles.User);
+        await GrantAsync(whole, "", GrantEffect.Allow);
+        await GrantAsync(whole, "기밀", GrantEffect.Deny);
+        var folders = await HarnessUsers.CreateAsync(_harness, "cursor-folders@filevault.local", Roles.User);
+        await GrantAsync(folders, "영업부", GrantEffect.Allow);
+        await GrantAsync(folders, "공용", GrantEffect.Allow);
+        var epoch = DateTimeOffset.UnixEpoch;
+        foreach (var user in new[] { whole, folders })
+        {
+            foreach (var (text, sort, descending) in new (string?, SearchSort, bool)[]
+            {
+                (null, SearchSort.Name, false), ("회의록", SearchSort.Relevance, false), ("e", SearchSort.Name, true),
+                (null, SearchSort.Size, false), ("회의록", SearchSort.Modified, true),
+            })
+            {
+                var query = new SearchQuery(text, Sort: sort, Descending: descending, PageSize: SearchQuery.MaxPageSize);
+                foreach (var plan in Plans)
+                {
+                    var readable = await SearchAsync(user, query, plan);
+                    // Just before the denied folder's names, at every tier, and at the ends of every key.
+                    foreach (var key in new[] { "기밀", "회의록_임원.hwp", "secret-plan.txt", "secret", "", "\uffff" })
+                    {
+                        foreach (var (tier, size, modified, id) in new[] { (0, 0L, epoch, 1L), (1, 7L, epoch, long.MaxValue), (2, long.MaxValue, DateTimeOffset.MaxValue.AddYears(-1), 1L) })
+                        {
+                            var after = new SearchCursor(0, new SearchCursorKey(sort, query.SortsDescending, tier, key, size, modified, id));
+                            var results = await SearchAsync(user, query with { After = after }, plan);
+                            Assert.All(Paths(results), path => Assert.False(path.StartsWith("기밀", StringComparison.Ordinal), $"{plan} {sort} after {key}: {path}"));
+                            Assert.Equal(readable.Total, results.Total);
+                            Assert.All(results.Items, hit => Assert.Contains(hit.Id, readable.Items.Select(r => r.Id)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_user_scoped_to_one_folder_is_answered_by_path_and_by_index_alike()
     {
         var user = await HarnessUsers.CreateAsync(_harness, "sales@filevault.local", Roles.User);

@@ -26,6 +26,37 @@ public sealed class SearchParametersTests
     }
 
     [Fact]
+    public void A_cursor_written_into_a_link_reads_back_to_the_same_position_to_the_microsecond()
+    {
+        var modified = new DateTimeOffset(2025, 3, 1, 9, 30, 15, TimeSpan.FromHours(9)).AddTicks(1_234_560);
+        var cursor = new SearchCursor(5_050, new SearchCursorKey(SearchSort.Modified, true, 0, "보고서 (1).pdf", 42, modified, 987_654_321));
+        var query = new SearchQuery("보고서", Sort: SearchSort.Modified, Descending: true, After: cursor);
+
+        var read = SearchParameters.From(query, Seoul).ToQuery(Seoul).Value;
+
+        Assert.Equal(query, read);
+        Assert.Equal(new SearchCursor(7, null), SearchCursor.Parse(new SearchCursor(7, null).Encode()).Value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("!!!")]
+    [InlineData("aGVsbG8")]
+    [InlineData("WzEsMl0")]
+    [InlineData("bnVsbA")]
+    [InlineData("eyJWIjoxLCJQIjotMX0")]
+    [InlineData("eyJWIjoyLCJQIjowfQ")]
+    [InlineData("eyJWIjoxLCJQIjowLCJTIjoxLCJEIjpmYWxzZSwiVCI6NywiSyI6ImEiLCJaIjowLCJNIjowLCJJIjoxfQ")]
+    public void A_cursor_that_is_not_one_is_refused_with_its_code(string text)
+    {
+        Assert.Equal("search.cursor_invalid", SearchCursor.Parse(text).Error?.Code);
+        if (text.Length > 0)
+        {
+            Assert.Equal("search.cursor_invalid", new SearchParameters(After: text).ToQuery(Seoul).Error?.Code);
+        }
+    }
+
+    [Fact]
     public void Days_are_whole_days_of_the_server_zone_and_the_last_one_is_included()
     {
         var query = new SearchParameters(ModifiedFrom: "2025-03-01", ModifiedTo: "2025-03-31").ToQuery(Seoul).Value;

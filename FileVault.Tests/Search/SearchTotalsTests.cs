@@ -32,6 +32,41 @@ public sealed class SearchTotalsTests : IAsyncLifetime
     public async Task DisposeAsync() => await _harness.DisposeAsync();
 
     [Fact]
+    public async Task A_users_filter_without_words_past_the_cap_walks_for_its_page_and_counts_its_folders_to_the_cap()
+    {
+        // The index up to date and analysed, as on a catalog in use: the plan is chosen from its statistics.
+        await _harness.Get<SearchIndexer>().DrainAsync();
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("ANALYZE entry_search");
+        }
+
+        var user = await HarnessUsers.CreateAsync(_harness, "documents@filevault.local", Roles.User);
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            db.FolderGrants.Add(new FolderGrant
+            {
+                RootId = _harness.RootId, RelativePath = "", UserId = user.UserId, Permissions = Permission.Read, Effect = GrantEffect.Allow,
+                CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var query = new SearchQuery(Type: SearchType.Documents, Sort: SearchSort.Size, Descending: true);
+        await using var scope = _harness.CreateScope();
+        var search = scope.ServiceProvider.GetRequiredService<PostgresSearch>();
+        var walked = (await search.SearchAsync(user, query, CancellationToken.None)).Value;
+        var catalog = (await search.SearchAsync(user, query, SearchPlan.Catalog, CancellationToken.None)).Value;
+
+        // More than the cap of matches in the user's folders: a walk finds the page, the count of the folders stops at the cap.
+        Assert.Equal(SearchPlan.Walk, walked.Plan);
+        Assert.Equal((SearchQuery.TotalCap, true), (walked.Total, walked.TotalIsCapped));
+        Assert.Equal((catalog.Total, catalog.TotalIsCapped), (walked.Total, walked.TotalIsCapped));
+        Assert.Equal(catalog.Items.Select(h => h.Id), walked.Items.Select(h => h.Id));
+        Assert.Equal(Enumerable.Range(Files - 49, 50).Reverse().Select(i => (long)i), walked.Items.Select(h => h.Size));
+    }
+
+    [Fact]
     public async Task A_broad_search_stops_counting_at_the_cap_and_says_there_are_more()
     {
         var broad = await SearchAsync(new SearchQuery("bulk"));

@@ -30,7 +30,8 @@ public sealed class MeilisearchEngine(
         var criteria = parsed.Value;
         // 초성 (ㅎㅇㄹ, 회ㅇ) is matched exactly by PostgreSQL; Meilisearch's word and prefix matching has no equivalent.
         // Photos' EXIF (camera, day taken) is not in Meilisearch's documents either.
-        if (criteria.Words.Any(Hangul.HasInitialConsonant) || query.HasPhotoFilter)
+        // A cursor with sort keys was made by PostgreSQL (Meilisearch's are offsets): the walk it started goes on there.
+        if (criteria.Words.Any(Hangul.HasInitialConsonant) || query.HasPhotoFilter || query.After?.Key is not null)
         {
             return await postgres.SearchAsync(subject, query, cancellationToken);
         }
@@ -61,7 +62,7 @@ public sealed class MeilisearchEngine(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.SearchTimeoutMs);
             response = await client.SearchAsync(settings.Index, new MeilisearchSearchRequest(
-                criteria.Phrase, filter.Length == 0 ? null : filter, MeilisearchFilter.Sort(query), query.Offset, query.PageSize, ["id"]), timeout.Token);
+                criteria.Phrase, filter.Length == 0 ? null : filter, MeilisearchFilter.Sort(query), query.Start, query.PageSize, ["id"]), timeout.Token);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested
             && ex is HttpRequestException or MeilisearchException or OperationCanceledException or JsonException)
@@ -73,8 +74,15 @@ public sealed class MeilisearchEngine(
         var ids = response.Hits.Select(h => h.Id).ToList();
         var hits = await postgres.RecheckAsync(query, criteria, scope.Value, ids, cancellationToken);
         // Meilisearch's count is an estimate, and the recheck may have dropped a stale hit or two.
-        var total = Math.Max((response.EstimatedTotalHits ?? 0) - (ids.Count - hits.Count), query.Offset + hits.Count);
-        return new SearchResults(hits, Math.Min(total, SearchQuery.TotalCap), total > SearchQuery.TotalCap) { Plan = SearchPlan.Meilisearch };
+        var total = Math.Max((response.EstimatedTotalHits ?? 0) - (ids.Count - hits.Count), query.Start + hits.Count);
+        // Meilisearch pages by offset, up to its paging depth (past the total's cap by one page): its cursor is the offset.
+        var end = query.Start + ids.Count;
+        var next = ids.Count == query.PageSize && end < total && end <= SearchQuery.TotalCap ? new SearchCursor(end, null).Encode() : null;
+        return new SearchResults(hits, Math.Min(total, SearchQuery.TotalCap), total > SearchQuery.TotalCap)
+        {
+            Next = next,
+            Plan = SearchPlan.Meilisearch,
+        };
     }
 
     /// <summary>Why Meilisearch cannot be trusted to be current, or null: never fully synced, or a change queued too long ago.</summary>

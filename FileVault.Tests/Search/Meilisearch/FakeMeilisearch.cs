@@ -52,6 +52,9 @@ internal sealed class FakeMeilisearch : IAsyncDisposable
     /// <summary>The ids a search answers, in order; null answers every document held.</summary>
     public IReadOnlyList<long>? SearchHits { get; set; }
 
+    /// <summary>The estimate of all matches a search answers with; null for the hits' own count.</summary>
+    public int? EstimatedTotalHits { get; set; }
+
     /// <summary>Replaces the fake's own answer: (status, JSON body), or null to let the fake answer.</summary>
     public Func<Recorded, (int Status, string Body)?>? Answer { get; set; }
 
@@ -187,7 +190,7 @@ internal sealed class FakeMeilisearch : IAsyncDisposable
             var q = JsonNode.Parse(request.Body)!["q"]?.GetValue<string>() ?? "";
             var list = string.Join(", ", hits.Select(id => $$"""{"id": {{id}}}"""));
             return (200, $$"""
-                {"hits": [{{list}}], "offset": 0, "limit": 50, "estimatedTotalHits": {{hits.Count}}, "processingTimeMs": 1,
+                {"hits": [{{list}}], "offset": 0, "limit": 50, "estimatedTotalHits": {{EstimatedTotalHits ?? hits.Count}}, "processingTimeMs": 1,
                  "query": {{JsonValue.Create(q).ToJsonString()}}}
                 """);
         }

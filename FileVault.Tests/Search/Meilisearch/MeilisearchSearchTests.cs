@@ -253,6 +253,34 @@ public sealed class MeilisearchSearchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Meilisearchs_next_cursor_is_an_offset_and_a_cursor_with_sort_keys_goes_on_in_postgresql()
+    {
+        await _harness.Get<MeilisearchIndexer>().ReconcileAsync(CancellationToken.None);
+        var paths = await ActivePathsAsync();
+        long Id(string path) => paths.Single(p => p.Value == path).Key;
+        _server.SearchHits = [Id("영업부/회의록_2025.hwp"), Id("기밀/회의록_임원.hwp")];
+        _server.EstimatedTotalHits = 5;
+
+        var first = await SearchAsync(Admin, new SearchQuery("회의록", PageSize: 2));
+        Assert.Equal(SearchPlan.Meilisearch, first.Plan);
+        var next = SearchCursor.Parse(first.Next!).Value;
+        Assert.Equal(new SearchCursor(2, null), next);
+
+        var second = await SearchAsync(Admin, new SearchQuery("회의록", PageSize: 2, After: next));
+        Assert.Equal(SearchPlan.Meilisearch, second.Plan);
+        var sent = JsonNode.Parse(_server.Requests.Last(r => r.Path.EndsWith("/search", StringComparison.Ordinal)).Body)!;
+        Assert.Equal(2, sent["offset"]!.GetValue<int>());
+
+        // PostgreSQL's cursor (say from a page it answered while Meilisearch was down) is PostgreSQL's to follow.
+        var before = _server.Requests.Count;
+        var keyed = new SearchCursor(1, new SearchCursorKey(SearchSort.Relevance, false, 1, "회의록_2025.hwp", 0, DateTimeOffset.UnixEpoch, Id("영업부/회의록_2025.hwp")));
+        var byDatabase = await SearchAsync(Admin, new SearchQuery("회의록", PageSize: 2, After: keyed));
+        Assert.NotEqual(SearchPlan.Meilisearch, byDatabase.Plan);
+        Assert.Equal(["기밀/회의록_임원.hwp"], Paths(byDatabase));
+        Assert.Equal(before, _server.Requests.Count);
+    }
+
+    [Fact]
     public async Task Initial_consonants_are_answered_by_postgresql_exactly()
     {
         await _harness.Get<MeilisearchIndexer>().ReconcileAsync(CancellationToken.None);

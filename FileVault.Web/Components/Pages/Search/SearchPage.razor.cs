@@ -39,6 +39,7 @@ public partial class SearchPage
     [SupplyParameterFromQuery(Name = "camera")] public string? Camera { get; set; }
     [SupplyParameterFromQuery(Name = "takenFrom")] public string? TakenFrom { get; set; }
     [SupplyParameterFromQuery(Name = "takenTo")] public string? TakenTo { get; set; }
+    [SupplyParameterFromQuery(Name = "after")] public string? After { get; set; }
 
     [Inject] private EntrySearch Search { get; set; } = default!;
     [Inject] private CatalogBrowser Browser { get; set; } = default!;
@@ -62,7 +63,8 @@ public partial class SearchPage
         _text = Q;
         _error = null;
         _results = null;
-        var parsed = new SearchParameters(Q, Ext, Type, MinSize, MaxSize, ModifiedFrom, ModifiedTo, Folder, Sort, Desc, Offset, PageSize, Camera, TakenFrom, TakenTo)
+        var parsed = new SearchParameters(Q, Ext, Type, MinSize, MaxSize, ModifiedFrom, ModifiedTo, Folder, Sort, Desc, Offset, PageSize, Camera, TakenFrom, TakenTo,
+                After)
             .ToQuery(zone);
         if (!parsed.IsSuccess)
         {
@@ -110,10 +112,25 @@ public partial class SearchPage
         }
     }
 
-    private Task SubmitAsync() => GoAsync(_query with { Text = _text, Offset = 0 });
+    private Task SubmitAsync() => GoAsync(_query with { Text = _text, Offset = 0, After = null });
 
     // A filter chosen after typing searches for what the box holds, submitted or not.
     private Task FilterAsync(SearchQuery query) => GoAsync(query with { Text = _text });
+
+    /// <summary>
+    /// The next page starts after the last row shown (the results' cursor): as cheap far down as on page 2. Any other
+    /// page is a jump by offset, which reads every row before it.
+    /// </summary>
+    private Task PageAsync(int page)
+    {
+        var current = (_query.Start / _query.PageSize) + 1;
+        if (page == current + 1 && _results?.Next is { } next && SearchCursor.Parse(next) is { IsSuccess: true } cursor)
+        {
+            return GoAsync(_query with { Offset = 0, After = cursor.Value });
+        }
+
+        return GoAsync(_query with { Offset = (page - 1) * _query.PageSize, After = null });
+    }
 
     private Task GoAsync(SearchQuery query)
     {

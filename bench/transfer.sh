@@ -229,13 +229,41 @@ client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "w-" > /dev/
 client small "$ref_url" - "$src/small" - "w-" > /dev/null
 rm -rf "${store:?}"/*
 say "$small_files files of 10 KiB, 3 at a time: FileVault, reference; $rounds rounds"
+# Where the CPU goes, per file (stderr only): the app, PostgreSQL (its live processes and those it reaped), Redis, the
+# reference server and the client, from /proc before and after each round (clock ticks, all processes of the machine
+# compete for the same 2 cores, so this is what each one spent, not what it waited).
+hz=$(getconf CLK_TCK)
+pg_pid=$(head -n 1 "${FILEVAULT_DATA_DIR:-$repo/.data}/pg/data/postmaster.pid" 2>/dev/null || echo 0)
+redis_pid=$(cat "${FILEVAULT_DATA_DIR:-$repo/.data}/redis/redis.pid" 2>/dev/null || echo 0)
+ref_pid="${pids[1]}"
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local total sum child
+  total=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pg_pid/stat" 2>/dev/null || echo 0)
+  for child in $(cat "/proc/$pg_pid/task/$pg_pid/children" 2>/dev/null); do total=$((total + $(ticks "$child"))); done
+  echo "$total"
+}
+cpu_sample() { echo "$(ticks "$app_pid") $(pg_ticks) $(ticks "$redis_pid") $(ticks "$ref_pid")"; }
+cpu_ms() { awk -v a="$1" -v b="$2" -v hz="$hz" -v n="$small_files" 'BEGIN { split(a, x, " "); split(b, y, " ");
+  printf "app %.1f, postgres %.1f, redis %.1f, reference %.1f", (y[1] - x[1]) * 1000 / hz / n, (y[2] - x[2]) * 1000 / hz / n,
+    (y[3] - x[3]) * 1000 / hz / n, (y[4] - x[4]) * 1000 / hz / n }'; }
 for run in $(seq "$rounds"); do
-  s=$(client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "r$run-" | seconds)
+  before=$(cpu_sample)
+  out=$(client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "r$run-")
+  after=$(cpu_sample)
+  s=$(seconds <<< "$out")
   fv=$(awk -v n="$small_files" -v s="$s" 'BEGIN { printf "%.1f\n", n / s }')
-  s=$(client small "$ref_url" - "$src/small" - "r$run-" | seconds)
+  fv_cpu="$(cpu_ms "$before" "$after"), client $(jq -r --argjson n "$small_files" '.cpu_ms / $n * 10 | round / 10' <<< "$out")"
+  before=$(cpu_sample)
+  out=$(client small "$ref_url" - "$src/small" - "r$run-")
+  after=$(cpu_sample)
+  s=$(seconds <<< "$out")
   ref=$(awk -v n="$small_files" -v s="$s" 'BEGIN { printf "%.1f\n", n / s }')
+  ref_cpu="$(cpu_ms "$before" "$after"), client $(jq -r --argjson n "$small_files" '.cpu_ms / $n * 10 | round / 10' <<< "$out")"
   rm -rf "${store:?}"/*
   say "round $run: FileVault $fv files/s, reference $ref files/s"
+  say "  CPU ms per file, FileVault's round: $fv_cpu"
+  say "  CPU ms per file, reference's round: $ref_cpu"
   printf '%s %s\n' "$fv" "$ref" >> "$work/small.txt"
 done
 landed=$(find "$root/uploads/$run_name" -maxdepth 1 -name 'r*-file_*.bin' | wc -l)

@@ -135,7 +135,7 @@ public sealed class UploadCompletion(
             else
             {
                 logger.LogInformation("{User} completed upload {Upload} as entry {Entry}", actor.UserId, upload.Id, result.Value);
-                await content.FilesAddedAsync([result.Value], CancellationToken.None);
+                await content.FilesAddedAsync([new AddedFile(result.Value, target.Name)], CancellationToken.None);
             }
 
             return result;

@@ -102,38 +102,6 @@ median() { sort -g | awk -v f="$1" '{ v[NR] = $1 } END { printf f, NR % 2 ? v[(N
 div() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { printf f, a / b }'; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-# CPU seconds (user + system) the processes PIDs have used so far (those that have ended count nothing).
-cpu_s() {
-  local pid ticks=0 tick
-  tick=$(getconf CLK_TCK)
-  for pid in "$@"; do
-    # (the fields after the command, which may hold spaces, in parentheses: utime and stime are the 12th and 13th)
-    ticks=$((ticks + $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }' || echo 0)))
-  done
-  awk -v t="$ticks" -v k="$tick" 'BEGIN { printf "%.2f\n", t / k }'
-}
-# The bench's PostgreSQL: its postmaster (first line of postmaster.pid) and every process it started.
-pg_pids() {
-  local postmaster
-  postmaster=$(head -n 1 "${FILEVAULT_DATA_DIR:-$repo/.data}/pg/data/postmaster.pid" 2>/dev/null) || return 0
-  echo "$postmaster" $(ps -o pid= --ppid "$postmaster")
-}
-# Waits (at most 60 s) until the app has used under 0.05 s of CPU in a second: the compiler's background work that the
-# warm-up set off (the hot code compiled again, optimized) is over, as in a server that has been up for a while.
-wait_idle() {
-  local before after waited=0
-  while [ "$waited" -lt 60 ]; do
-    before=$(cpu_s "$app_pid"); sleep 1; after=$(cpu_s "$app_pid"); waited=$((waited + 1))
-    awk -v a="$before" -v b="$after" 'BEGIN { exit !(b - a < 0.05) }' && break
-  done
-  say "the app was idle after ${waited} s"
-}
-# "A s app, B s postgres": the CPU the app and PostgreSQL used since the last call of cpu_mark.
-cpu_mark() { mark_app=$(cpu_s "$app_pid"); mark_pg=$(cpu_s $(pg_pids)); }
-cpu_since() {
-  awk -v a0="$mark_app" -v a1="$(cpu_s "$app_pid")" -v p0="$mark_pg" -v p1="$(cpu_s $(pg_pids))" \
-    'BEGIN { printf "CPU %.2f s app + %.2f s postgres", a1 - a0, p1 - p0 }'
-}
 
 work="$(mktemp -d -t fv-bench-transfer.XXXXXX)"
 pids=()
@@ -243,6 +211,37 @@ client() { FILEVAULT_CHUNK_BYTES="$chunk_bytes" node "$repo/bench/transfer/clien
 seconds() { jq -r '.seconds'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f\n", b / s / 1e6 }'; }
 
+# Where the CPU goes (stderr only): the app, PostgreSQL (its live processes and those it reaped), Redis and the
+# reference server, from /proc before and after each round (clock ticks; all processes of the machine compete for the
+# same 2 cores, so this is what each one spent, not what it waited). Load disturbs it less than the speeds.
+hz=$(getconf CLK_TCK)
+pg_pid=$(head -n 1 "${FILEVAULT_DATA_DIR:-$repo/.data}/pg/data/postmaster.pid" 2>/dev/null || echo 0)
+redis_pid=$(cat "${FILEVAULT_DATA_DIR:-$repo/.data}/redis/redis.pid" 2>/dev/null || echo 0)
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local total child
+  total=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pg_pid/stat" 2>/dev/null || echo 0)
+  for child in $(cat "/proc/$pg_pid/task/$pg_pid/children" 2>/dev/null); do total=$((total + $(ticks "$child"))); done
+  echo "$total"
+}
+cpu_sample() { echo "$(ticks "$app_pid") $(pg_ticks) $(ticks "$redis_pid") $(ticks "$ref_pid")"; }
+# CPU ms per file of each process between two samples.
+cpu_ms() { awk -v a="$1" -v b="$2" -v hz="$hz" -v n="$small_files" 'BEGIN { split(a, x, " "); split(b, y, " ");
+  printf "app %.1f, postgres %.1f, redis %.1f, reference %.1f", (y[1] - x[1]) * 1000 / hz / n, (y[2] - x[2]) * 1000 / hz / n,
+    (y[3] - x[3]) * 1000 / hz / n, (y[4] - x[4]) * 1000 / hz / n }'; }
+# CPU seconds of the app + PostgreSQL, and of the reference server, between two samples.
+cpu_big() { awk -v a="$1" -v b="$2" -v hz="$hz" 'BEGIN { split(a, x, " "); split(b, y, " ");
+  printf "CPU %.2f s app + %.2f s postgres, %.2f s reference", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, (y[4] - x[4]) / hz }'; }
+# Waits (at most 60 s) until the app has used under 0.05 s of CPU in a second: the compiler's background work that the
+# warm-up set off (the hot code compiled again, optimized) is over, as in a server that has been up for a while.
+wait_idle() {
+  local before after waited=0
+  while [ "$waited" -lt 60 ]; do
+    before=$(ticks "$app_pid"); sleep 1; after=$(ticks "$app_pid"); waited=$((waited + 1))
+    [ $(( (after - before) * 100 )) -lt $((5 * hz)) ] && break
+  done
+  say "the app was idle after ${waited} s"
+}
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Both servers are measured warm, as servers that have been up for a while are: first some uploads to each, not
 # counted. A fresh .NET process compiles its code on first use, and again, optimized, once a method has run some thirty
@@ -267,18 +266,18 @@ fi
 wait_idle
 $small_only || say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
 for run in $($small_only || seq "$rounds"); do
-  cpu_mark
+  before=$(cpu_sample)
   s=$(client big "$url/api/v1/uploads" "$pat" "$src/big.bin" "$folder_id" "$big_sha256" "big-$run.bin" | seconds)
   fv=$(mbps "$big_bytes" "$s")
-  fv_cpu=$(cpu_since)
+  fv_cpu=$(cpu_big "$before" "$(cpu_sample)" | sed 's/, [^,]* reference$//')
   on_disk="$root/uploads/$run_name/big-$run.bin"
   [ -f "$on_disk" ] || { say "FileVault's upload is not at $on_disk"; exit 1; }
   [ "$(sha256sum "$on_disk" | cut -c1-64)" = "$big_sha256" ] || { say "$on_disk differs from the source"; exit 1; }
   rm -f "$on_disk"
-  ref_cpu0=$(cpu_s "$ref_pid")
+  before=$(cpu_sample)
   s=$(client big "$ref_url" - "$src/big.bin" - "$big_sha256" "big-$run.bin" | seconds)
   ref=$(mbps "$big_bytes" "$s")
-  ref_cpu=$(awk -v a="$ref_cpu0" -v b="$(cpu_s "$ref_pid")" 'BEGIN { printf "CPU %.2f s", b - a }')
+  ref_cpu=$(cpu_big "$before" "$(cpu_sample)" | sed 's/.*, /CPU /')
   rm -rf "${store:?}"/*
   read -r status speed < <(curl -sS -o /dev/null -T "$src/big.bin" -w '%{http_code} %{speed_upload}\n' "$nginx_url/big-$run.bin")
   case "$status" in 201|204) ;; *) say "nginx answered the PUT with $status"; exit 1 ;; esac
@@ -296,16 +295,22 @@ done
 
 say "$small_files files of 10 KiB, 3 at a time: FileVault, reference; $rounds rounds"
 for run in $(seq "$rounds"); do
-  cpu_mark
-  s=$(client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "r$run-" | seconds)
+  before=$(cpu_sample)
+  out=$(client small "$url/api/v1/uploads" "$pat" "$src/small" "$folder_id" "r$run-")
+  after=$(cpu_sample)
+  s=$(seconds <<< "$out")
   fv=$(awk -v n="$small_files" -v s="$s" 'BEGIN { printf "%.1f\n", n / s }')
-  fv_cpu=$(cpu_since)
-  ref_cpu0=$(cpu_s "$ref_pid")
-  s=$(client small "$ref_url" - "$src/small" - "r$run-" | seconds)
+  fv_cpu="$(cpu_ms "$before" "$after"), client $(jq -r --argjson n "$small_files" '.cpu_ms / $n * 10 | round / 10' <<< "$out")"
+  before=$(cpu_sample)
+  out=$(client small "$ref_url" - "$src/small" - "r$run-")
+  after=$(cpu_sample)
+  s=$(seconds <<< "$out")
   ref=$(awk -v n="$small_files" -v s="$s" 'BEGIN { printf "%.1f\n", n / s }')
-  ref_cpu=$(awk -v a="$ref_cpu0" -v b="$(cpu_s "$ref_pid")" 'BEGIN { printf "CPU %.2f s", b - a }')
+  ref_cpu="$(cpu_ms "$before" "$after"), client $(jq -r --argjson n "$small_files" '.cpu_ms / $n * 10 | round / 10' <<< "$out")"
   rm -rf "${store:?}"/*
-  say "round $run: FileVault $fv files/s ($fv_cpu), reference $ref files/s ($ref_cpu)"
+  say "round $run: FileVault $fv files/s, reference $ref files/s"
+  say "  CPU ms per file, FileVault's round: $fv_cpu"
+  say "  CPU ms per file, reference's round: $ref_cpu"
   printf '%s %s\n' "$fv" "$ref" >> "$work/small.txt"
 done
 landed=$(find "$root/uploads/$run_name" -maxdepth 1 -name 'r*-file_*.bin' | wc -l)

@@ -12,12 +12,15 @@ public interface IContentListener
     /// <summary>Scan <paramref name="scanId"/> merged: its new and changed rows carry its id (<c>entries.changed_by_scan_id</c>).</summary>
     Task ScanMergedAsync(long scanId, CancellationToken cancellationToken);
 
-    /// <summary>These entries were just written (an upload completed).</summary>
-    Task FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken);
+    /// <summary>These files were just written (an upload completed), with their names, so a listener can pass over files it has no use for without a query.</summary>
+    Task FilesAddedAsync(IReadOnlyList<AddedFile> files, CancellationToken cancellationToken);
 
     /// <summary>Scan <paramref name="scanId"/> of root <paramref name="rootId"/> committed (changes or not): the root's catalog is as its disk was.</summary>
     Task ScanCompletedAsync(int rootId, long scanId, CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>A file just written into the catalog: its entry and its name.</summary>
+public sealed record AddedFile(long EntryId, string Name);
 
 /// <summary>
 /// Calls every <see cref="IContentListener"/>. A listener's failure never fails the scan or the upload that told it:
@@ -55,17 +58,17 @@ public sealed class ContentListeners(IEnumerable<IContentListener> listeners, IL
         }
     }
 
-    public async Task FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken)
+    public async Task FilesAddedAsync(IReadOnlyList<AddedFile> files, CancellationToken cancellationToken)
     {
         foreach (var listener in listeners)
         {
             try
             {
-                await listener.FilesAddedAsync(entryIds, cancellationToken);
+                await listener.FilesAddedAsync(files, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning("{Listener} was not told about entries {Entries}: {Reason}", listener.GetType().Name, entryIds, ex.Message);
+                logger.LogWarning("{Listener} was not told about entries {Entries}: {Reason}", listener.GetType().Name, files.Select(f => f.EntryId), ex.Message);
             }
         }
     }

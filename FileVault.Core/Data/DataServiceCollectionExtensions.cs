@@ -16,8 +16,11 @@ public static class DataServiceCollectionExtensions
             sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not set.")).Build());
         // A factory for services and components that need short-lived contexts (Blazor circuits, the scanner), and a
-        // scoped context from it for everything else (Identity's stores, request handlers).
-        services.AddDbContextFactory<FileVaultDbContext>((sp, options) => options.UseNpgsql(
+        // scoped context from it for everything else (Identity's stores, request handlers). Pooled: a context is handed back
+        // reset (change tracker, transaction, connection closed) instead of built anew with its own service scope, which
+        // was a tenth of the app's CPU in a folder upload of small files (a dozen short contexts per file). The context
+        // keeps no state of its own beyond what EF resets.
+        services.AddPooledDbContextFactory<FileVaultDbContext>((sp, options) => options.UseNpgsql(
             sp.GetRequiredService<NpgsqlDataSource>(),
             npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 5, maxRetryDelay: TimeSpan.FromSeconds(5), errorCodesToAdd: null))
             .UseSnakeCaseNamingConvention()

@@ -58,9 +58,12 @@ public sealed class ThumbnailQueue(IDbContextFactory<FileVaultDbContext> context
         }
     }
 
-    public async Task FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken)
+    public async Task FilesAddedAsync(IReadOnlyList<AddedFile> files, CancellationToken cancellationToken)
     {
-        if (entryIds.Count > 0 && await InsertAsync("e.id = ANY({0})", entryIds.ToArray(), cancellationToken) > 0)
+        // Only images can become thumbnail jobs (the query asks the catalog's extension, which is EntryName.Extension of
+        // the name too): a folder upload's other files cost no query each.
+        var images = files.Where(f => ThumbnailGenerator.IsImageExtension(EntryName.Extension(f.Name))).Select(f => f.EntryId).ToArray();
+        if (images.Length > 0 && await InsertAsync("e.id = ANY({0})", images, cancellationToken) > 0)
         {
             await events.NotifyQueuedAsync();
         }

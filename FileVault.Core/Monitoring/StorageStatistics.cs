@@ -127,7 +127,7 @@ public sealed class StorageStatistics(NpgsqlDataSource data, TimeProvider time, 
 
     Task IContentListener.ScanMergedAsync(long scanId, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    Task IContentListener.FilesAddedAsync(IReadOnlyList<long> entryIds, CancellationToken cancellationToken) => Task.CompletedTask;
+    Task IContentListener.FilesAddedAsync(IReadOnlyList<AddedFile> files, CancellationToken cancellationToken) => Task.CompletedTask;
 
     Task IContentListener.ScanCompletedAsync(int rootId, long scanId, CancellationToken cancellationToken) => ComputeAsync(rootId, scanId, cancellationToken);
 

@@ -25,6 +25,8 @@ public sealed record PersonalTokenIdentity(long TokenId, TokenScope Scope, Token
 public sealed class PersonalAccessTokens(
     IDbContextFactory<FileVaultDbContext> dbFactory,
     IOptions<ApiTokenOptions> options,
+    PersonalTokenAnswers answers,
+    AccessVersion accessVersion,
     TimeProvider time,
     ILogger<PersonalAccessTokens> logger)
 {
@@ -130,6 +132,8 @@ public sealed class PersonalAccessTokens(
             return new Error("pat.not_found", $"No token {tokenId}.");
         }
 
+        // Committed: the answers kept for it (PersonalTokenAnswers), here and on the other instances, go now.
+        await accessVersion.BumpAsync();
         logger.LogInformation("User {UserId} revoked personal access token {TokenId}", actor.UserId, tokenId);
         var row = await db.PersonalAccessTokens.AsNoTracking().SingleAsync(t => t.Id == tokenId, cancellationToken);
         return View(row);
@@ -146,6 +150,12 @@ public sealed class PersonalAccessTokens(
 
         var hash = TokenSecrets.Hash(secret);
         var now = time.GetUtcNow();
+        if (answers.Find(hash, now) is { } known)
+        {
+            return known;
+        }
+
+        var readUnder = answers.Version;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // The token with its enabled user and their roles in one round trip: every API request of a script asks this.
         var found = await db.PersonalAccessTokens.AsNoTracking()
@@ -171,7 +181,9 @@ public sealed class PersonalAccessTokens(
             await db.PersonalAccessTokens.Where(t => t.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), cancellationToken);
         }
 
-        return new PersonalTokenIdentity(row.Id, row.Scope, user);
+        var identity = new PersonalTokenIdentity(row.Id, row.Scope, user);
+        answers.Remember(hash, identity, row.ExpiresAt, readUnder);
+        return identity;
     }
 
     private static PersonalAccessTokenView View(PersonalAccessToken t) =>

@@ -16,6 +16,7 @@ public static class TokensServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<ApiSigningKeyStore>();
         services.AddSingleton<TokenAccounts>();
+        services.AddSingleton<PersonalTokenAnswers>();
         services.AddScoped<RefreshTokens>();
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<UserSessions>();

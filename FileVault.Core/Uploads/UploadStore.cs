@@ -49,6 +49,7 @@ public sealed class UploadStore(
     WriteAccess writeAccess,
     UploadCompletion completion,
     UploadHashes hashes,
+    AccessVersion accessVersion,
     NpgsqlDataSource dataSource,
     IOptions<UploadOptions> options,
     IOptions<ScannerOptions> scanner,
@@ -56,6 +57,9 @@ public sealed class UploadStore(
     ILogger<UploadStore> logger)
 {
     private const int ENoSpc = 28;
+
+    // Entry.SortGroup's two values (folders, everything else).
+    private static readonly short[] BothSortGroups = [0, 1];
 
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
     private static readonly HashSet<string> PassingFailures = ["lock.conflict", "lock.unavailable", "root.unhealthy", "io.failed"];
@@ -68,7 +72,7 @@ public sealed class UploadStore(
             return prepared.Error!;
         }
 
-        var (upload, root) = prepared.Value;
+        var (upload, root, _) = prepared.Value;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         // The row first: a staging file without one would never be found by the expiry schedule.
         if (await AddWithinLimitsAsync(db, upload, options.Value, upload.CreatedAt, cancellationToken) is { } overLimit)
@@ -138,13 +142,16 @@ public sealed class UploadStore(
             return new Error("upload.checksum_unsupported", "Upload-Checksum supports sha1 and sha256.");
         }
 
+        // Read before the checks: a grant, group or role change committed while they run moves it past this.
+        var checkedUnder = accessVersion.Current;
+        var checkedAt = time.GetTimestamp();
         var prepared = await PrepareAsync(actor, request, cancellationToken);
         if (!prepared.IsSuccess)
         {
             return prepared.Error!;
         }
 
-        var (upload, root) = prepared.Value;
+        var (upload, root, target) = prepared.Value;
         if (fileSha256 is not null && upload.ExpectedSha256 is { } declared && !CryptographicOperations.FixedTimeEquals(declared, fileSha256))
         {
             return new Error("upload.hash_mismatch", "The SHA-256 sent with the file is not the one declared in the metadata; nothing was stored.");
@@ -180,7 +187,8 @@ public sealed class UploadStore(
 
             upload.Offset = upload.Length;
             // Not cut short when the client goes away, as a PATCH's completion.
-            var completed = await completion.CompleteAsync(actor, upload, root, running.GetHashAndReset(), recorded: false, CancellationToken.None);
+            var completed = await completion.CompleteAsync(actor, upload, root, running.GetHashAndReset(), recorded: false, CancellationToken.None,
+                new CheckedTarget(target, checkedUnder, checkedAt));
             if (!completed.IsSuccess)
             {
                 logger.LogInformation("Upload {Upload} sent whole with its creation could not be completed: {Code}", upload.Id, completed.Error!.Code);
@@ -203,7 +211,7 @@ public sealed class UploadStore(
     /// and write permission, a taken name (and whether the caller may replace it), the mount and free space. The upload as
     /// it would be recorded, not yet stored anywhere.
     /// </summary>
-    private async Task<Result<(Upload Upload, StorageRoot Root)>> PrepareAsync(AccessSubject actor, UploadRequest request, CancellationToken cancellationToken)
+    private async Task<Result<(Upload Upload, StorageRoot Root, UploadTarget Target)>> PrepareAsync(AccessSubject actor, UploadRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
@@ -242,7 +250,9 @@ public sealed class UploadStore(
         if (subfolders is null)
         {
             var key = EntryName.Key(name);
-            var holder = await db.Entries.Where(e => e.ParentId == folder.Id && e.NameKey == key && e.State == EntryState.Active)
+            // Both sort groups named: the browse index leads with (parent, sort group, name key), and without them the
+            // probe walked every entry of the folder (O(folder size) per upload).
+            var holder = await db.Entries.Where(e => e.ParentId == folder.Id && BothSortGroups.Contains(e.SortGroup) && e.NameKey == key && e.State == EntryState.Active)
                 .Select(e => new { e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
             if (holder is not null && !request.Replace)
             {
@@ -282,7 +292,7 @@ public sealed class UploadStore(
             CreatedAt = now,
             ExpiresAt = now + TimeSpan.FromHours(settings.ExpiryHours),
         };
-        return (upload, root);
+        return (upload, root, target.Value);
     }
 
     /// <summary>

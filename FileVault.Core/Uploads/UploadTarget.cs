@@ -120,3 +120,19 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
     public static string Join(string folder, string? rest) => string.IsNullOrEmpty(rest) ? folder : folder.Length == 0 ? rest : folder + "/" + rest;
 }
+
+/// <summary>
+/// A target resolved earlier in the same request (a file sent whole with its creation), with the <see cref="AccessVersion"/>
+/// read before its checks and when they ran.
+/// </summary>
+internal sealed record CheckedTarget(UploadTarget Target, long Version, long At)
+{
+    /// <summary>
+    /// Whether asking again would give the same answers: no grant, group, role or account change since (the version has
+    /// not moved) and within <see cref="AccessEvaluator.MaxCacheAge"/>, the time the request's own evaluator keeps its
+    /// answers, so the permissions asked again would come from that cache anyway. What else the check read (the folder's
+    /// row) the placing reads again under the path lock.
+    /// </summary>
+    public bool IsCurrent(AccessVersion version, TimeProvider time) =>
+        version.Current == Version && time.GetElapsedTime(At) < AccessEvaluator.MaxCacheAge;
+}

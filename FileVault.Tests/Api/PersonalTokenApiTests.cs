@@ -73,11 +73,14 @@ public sealed class PersonalTokenApiTests(ApiAppFactory app) : IClassFixture<Api
     {
         var user = await app.CreateUserAsync("pat-disabled@pat.test", Roles.User);
         var secret = await CreateAsync("pat-disabled@pat.test", "read");
+        using var pat = app.Bearer(secret);
+        // Used once first: the answer the app now remembers for this token must not outlive the disable.
+        Assert.Equal(HttpStatusCode.OK, (await pat.GetAsync("/api/v1/roots")).StatusCode);
         using var admin = await app.BearerForAsync(FileVaultAppFactory.AdminEmail, FileVaultAppFactory.AdminPassword);
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/users/{user.Id}/disable", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await pat.GetAsync("/api/v1/roots")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/users/{user.Id}/enable", null)).StatusCode);
 
-        using var pat = app.Bearer(secret);
         Assert.Equal(HttpStatusCode.Unauthorized, (await pat.GetAsync("/api/v1/roots")).StatusCode);
     }
 

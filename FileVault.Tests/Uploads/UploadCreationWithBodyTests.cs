@@ -239,6 +239,43 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_whole_file_whose_write_is_revoked_while_its_body_arrives_is_refused_and_nothing_lands()
+    {
+        // The completion of a file sent whole reuses the creation's checks only while no access change happened since:
+        // the attack is a user whose Write is taken away after the checks passed, while the body is still on its way.
+        var user = await UserAsync(Permission.Read | Permission.Write);
+        using var client = app.Client(user.Token);
+        var bytes = RandomNumberGenerator.GetBytes(1_000_000);
+        var staged = StagingFiles();
+        var gate = new TaskCompletionSource();
+        var request = Tus(HttpMethod.Post, "/api/v1/uploads");
+        request.Headers.Add("Upload-Length", "1000000");
+        request.Headers.TryAddWithoutValidation("Upload-Metadata", UploadFixture.Metadata(
+            ("destination", (await app.IdAsync("Public")).ToString(CultureInfo.InvariantCulture)), ("filename", "revoked-mid-body.bin")));
+        request.Content = new GatedContent(bytes, 500_000, gate.Task);
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(OffsetType);
+
+        var sending = client.SendAsync(request);
+        // Its staging file exists once the creation's checks have passed and the body is being read.
+        await Infrastructure.Poll.UntilAsync(() => Task.FromResult(StagingFiles().Except(staged).Any()), "the upload's staging file");
+        await using (var db = app.Database.CreateDbContext())
+        {
+            await db.FolderGrants.Where(g => g.Id == user.GrantId).ExecuteUpdateAsync(s => s.SetProperty(g => g.Permissions, Permission.Read));
+        }
+
+        await app.Services.GetRequiredService<AccessVersion>().BumpAsync();
+        gate.SetResult();
+        var answer = await sending;
+
+        Assert.Equal(HttpStatusCode.Forbidden, answer.StatusCode);
+        Assert.Equal("auth.forbidden", await CodeAsync(answer));
+        Assert.False(File.Exists(app.PathOf("Public/revoked-mid-body.bin")));
+        Assert.Equal(staged, StagingFiles());
+        await using var after = app.Database.CreateDbContext();
+        Assert.False(await after.Entries.AnyAsync(e => e.RelativePath == "Public/revoked-mid-body.bin"));
+    }
+
+    [Fact]
     public async Task The_expiry_schedule_deletes_old_staging_files_that_no_upload_owns_and_keeps_the_rest()
     {
         using var client = app.Admin();
@@ -321,6 +358,24 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
             await stream.FlushAsync();
             await gate;
             throw new IOException("the client went away");
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytes.Length;
+            return true;
+        }
+    }
+
+    /// <summary>Sends <paramref name="before"/> bytes, waits for the gate, then the rest: a body still arriving while something changes.</summary>
+    private sealed class GatedContent(byte[] bytes, int before, Task gate) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(bytes.AsMemory(0, before));
+            await stream.FlushAsync();
+            await gate;
+            await stream.WriteAsync(bytes.AsMemory(before));
         }
 
         protected override bool TryComputeLength(out long length)

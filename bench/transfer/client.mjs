@@ -1,6 +1,7 @@
 // The client side of bench/transfer.sh: tus-js-client 4.3.1 in node, as FileVault.Web/wwwroot/js/uploads.js uses it
 // (chunks of the UI's size, the first with the creation, three files at a time, metadata filename + destination, the whole
-// file's SHA-256 sent with the last chunk in FileVault-Sha256). Prints one JSON line: {"seconds": ..., "files": ..., "bytes": ..., "url": ...}.
+// file's SHA-256 sent with the last chunk in FileVault-Sha256). Prints one JSON line: {"seconds": ..., "files": ..., "bytes": ..., "url": ...}
+// (small: "cpu_ms", the client process's CPU time while it sent).
 //
 //   node client.mjs big <endpoint> <token|-> <file> <folderId|-> <sha256> <name>
 //   node client.mjs small <endpoint> <token|-> <directory> <folderId|-> <prefix>
@@ -62,6 +63,7 @@ if (mode === 'big') {
     return { name: `${prefix}${name}`, data, sha256: crypto.createHash('sha256').update(data).digest('hex') };
   });
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   let next = 0, bytes = 0;
   async function worker() {
     while (next < files.length) {
@@ -71,7 +73,8 @@ if (mode === 'big') {
     }
   }
   await Promise.all(Array.from({ length: parallel }, worker));
-  console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, files: files.length, bytes }));
+  const cpu = process.cpuUsage(cpu0);
+  console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, files: files.length, bytes, cpu_ms: (cpu.user + cpu.system) / 1000 }));
 } else {
   console.error('usage: node client.mjs big|small ...');
   process.exit(2);

@@ -24,6 +24,8 @@ public sealed record SearchCursor(int Position, SearchCursorKey? Key)
 
     private const int Version = 1;
 
+    private const int MaxPosition = 1_000_000_000;
+
     public string Encode()
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(new Wire(Version, Position, Key is null ? null : (int)Key.Sort, Key?.Descending,
@@ -51,7 +53,8 @@ public sealed record SearchCursor(int Position, SearchCursorKey? Key)
             return SearchErrors.CursorInvalid;
         }
 
-        if (wire is not { V: Version, P: >= 0 })
+        // A position past any count leaves room for a page after it without overflow.
+        if (wire is not { V: Version, P: >= 0 and <= MaxPosition })
         {
             return SearchErrors.CursorInvalid;
         }

@@ -46,6 +46,7 @@ public sealed class SearchParametersTests
     [InlineData("bnVsbA")]
     [InlineData("eyJWIjoxLCJQIjotMX0")]
     [InlineData("eyJWIjoyLCJQIjowfQ")]
+    [InlineData("eyJWIjoxLCJQIjoyMTQ3NDgzNjQ3fQ")]
     [InlineData("eyJWIjoxLCJQIjowLCJTIjoxLCJEIjpmYWxzZSwiVCI6NywiSyI6ImEiLCJaIjowLCJNIjowLCJJIjoxfQ")]
     public void A_cursor_that_is_not_one_is_refused_with_its_code(string text)
     {

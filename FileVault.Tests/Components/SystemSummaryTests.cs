@@ -89,6 +89,28 @@ public sealed class SystemSummaryTests : IAsyncLifetime
         Assert.Equal("app-2", chosen);
     }
 
+    [Fact]
+    public void The_history_charts_usage_in_percent_and_disk_and_network_in_kilobytes_per_second()
+    {
+        MetricPoint[] points =
+        [
+            new(DateTimeOffset.UnixEpoch, 10, 20, 0.5, 2048, 4096, 1024, 512),
+            new(DateTimeOffset.UnixEpoch.AddMinutes(1), 30, 25, 1.5, 10_240, 0, 3072, 1536),
+        ];
+
+        var charts = _bunit.Render<HistoryCharts>(p => p.Add(c => c.Points, points).Add(c => c.Labels, ["00:00", ""]));
+
+        var usage = charts.Find("#system-history-chart").TextContent;
+        var io = charts.Find("#system-io-chart").TextContent;
+        Assert.Contains("CPU", usage, StringComparison.Ordinal);
+        Assert.Contains("Memory", usage, StringComparison.Ordinal);
+        foreach (var series in new[] { "Disk read", "Disk written", "Received", "Sent" })
+        {
+            Assert.Contains(series, io, StringComparison.Ordinal);
+            Assert.DoesNotContain(series, usage, StringComparison.Ordinal);
+        }
+    }
+
     private static SystemSample Sample()
     {
         const long GiB = 1024L * 1024 * 1024;

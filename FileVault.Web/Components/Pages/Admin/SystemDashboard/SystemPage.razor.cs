@@ -23,7 +23,7 @@ public partial class SystemPage
     private SystemSample? _sample;
     private List<ChartSeries<double>> _liveSeries = [];
     private string[] _liveLabels = [];
-    private List<ChartSeries<double>> _historySeries = [];
+    private IReadOnlyList<MetricPoint> _history = [];
     private string[] _historyLabels = [];
     private int _hours = 1;
     private IReadOnlyList<MetricHost> _hosts = [];
@@ -122,18 +122,14 @@ public partial class SystemPage
         var points = await History.RangeAsync(_actor, _historyHost, now.AddHours(-_hours), now, CancellationToken.None);
         if (!points.IsSuccess || points.Value.Count == 0)
         {
-            _historySeries = [];
+            _history = [];
             _historyLabels = [];
             return;
         }
 
         var list = points.Value;
         var every = Math.Max(1, list.Count / 8);
-        _historySeries =
-        [
-            new ChartSeries<double> { Name = L["System_Cpu"], Data = new ChartData<double>(list.Select(p => Math.Round(p.CpuPercent, 1)).ToArray()) },
-            new ChartSeries<double> { Name = L["System_Memory"], Data = new ChartData<double>(list.Select(p => Math.Round(p.MemoryPercent, 1)).ToArray()) },
-        ];
+        _history = list;
         _historyLabels = list.Select((p, i) => i % every == 0 ? TimeZone.Format(p.At, "HH:mm") : "").ToArray();
     }
 }

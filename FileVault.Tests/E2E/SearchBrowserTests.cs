@@ -121,26 +121,22 @@ public sealed class SearchBrowserTests(BrowserFixture browser, KestrelAppFactory
         await page.GotoAsync("/search?q=" + Uri.EscapeDataString("견적서") + "&sort=name&pageSize=1");
         await BrowserFixture.WaitForInteractiveAsync(page);
         var hits = page.Locator("#search-results [data-entry-id]");
-        ILocator PageButton(int number) => page.Locator("#search-pages button").Filter(new() { HasTextRegex = new Regex($"^{number}$") });
+        const string ByCursor = @"pageSize=1&after=[A-Za-z0-9_-]+$";
+        // Clicks page NUMBER, then expects the URL it leads to and the one hit shown there.
+        async Task GoToAsync(int number, string url, string shown)
+        {
+            await page.Locator("#search-pages button").Filter(new() { HasTextRegex = new Regex($"^{number}$") }).ClickAsync();
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex(url), Navigated);
+            await Assertions.Expect(hits).ToContainTextAsync(shown);
+        }
 
         // By name: 기밀, 메모, 양식, 최종, one a page.
         await Assertions.Expect(hits).ToContainTextAsync("견적서_기밀.xlsx");
-        await PageButton(2).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"pageSize=1&after=[A-Za-z0-9_-]+$"), Navigated);
-        await Assertions.Expect(hits).ToContainTextAsync("견적서_메모.txt");
-
-        await PageButton(4).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"offset=3&pageSize=1$"), Navigated);
-        await Assertions.Expect(hits).ToContainTextAsync(FinalNfd);
-
-        await PageButton(3).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"offset=2&pageSize=1$"), Navigated);
-        await Assertions.Expect(hits).ToContainTextAsync("견적서_양식.xlsx");
-
+        await GoToAsync(2, ByCursor, "견적서_메모.txt");
+        await GoToAsync(4, @"offset=3&pageSize=1$", FinalNfd);
+        await GoToAsync(3, @"offset=2&pageSize=1$", "견적서_양식.xlsx");
         // From a page reached by offset, the next one is by cursor again.
-        await PageButton(4).ClickAsync();
-        await Assertions.Expect(page).ToHaveURLAsync(new Regex(@"pageSize=1&after=[A-Za-z0-9_-]+$"), Navigated);
-        await Assertions.Expect(hits).ToContainTextAsync(FinalNfd);
+        await GoToAsync(4, ByCursor, FinalNfd);
         await Assertions.Expect(page.Locator("#search-pages button[aria-current='page']")).ToHaveTextAsync("4");
     }
 

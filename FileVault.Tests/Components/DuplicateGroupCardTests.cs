@@ -18,10 +18,7 @@ public sealed class DuplicateGroupCardTests : IAsyncLifetime
     {
         CultureInfo.CurrentUICulture = new CultureInfo("en-US");
         // The reader's browser is in Seoul; the test machine is not.
-        _bunit.Services.AddSingleton(TimeProvider.System);
-        _bunit.Services.AddLogging();
-        _bunit.Services.AddScoped<UserTimeZone>();
-        _bunit.JSInterop.SetupModule("./js/timezone.js").Setup<string?>("zone").SetResult("Asia/Seoul");
+        _bunit.WithReaderZone("Asia/Seoul");
         return Task.CompletedTask;
     }
 

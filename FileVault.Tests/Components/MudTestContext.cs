@@ -1,4 +1,5 @@
 using Bunit;
+using FileVault.Web.Components.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
@@ -14,6 +15,19 @@ internal static class MudTestContext
         context.Services.AddMudServices();
         context.Services.AddLocalization();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
+        return context;
+    }
+
+    /// <summary>
+    /// Times on the reader's clock (<see cref="UserTimeZone"/>): the browser's zone answered as <paramref name="zone"/>,
+    /// with the clock and logging it needs.
+    /// </summary>
+    public static BunitContext WithReaderZone(this BunitContext context, string zone)
+    {
+        context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddLogging();
+        context.Services.AddScoped<UserTimeZone>();
+        context.JSInterop.SetupModule("./js/timezone.js").Setup<string?>("zone").SetResult(zone);
         return context;
     }
 }

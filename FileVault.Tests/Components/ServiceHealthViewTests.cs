@@ -11,27 +11,20 @@ using FileVault.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace FileVault.Tests.Components;
 
 /// <summary>Meilisearch on the admin services page: its row in the health table, and the banner while it does not answer.</summary>
 public sealed class ServiceHealthViewTests : IAsyncLifetime
 {
-    private readonly BunitContext _bunit = new();
+    private readonly BunitContext _bunit = MudTestContext.Create();
     private readonly CultureInfo _previous = CultureInfo.CurrentCulture;
     private readonly CultureInfo _previousUi = CultureInfo.CurrentUICulture;
 
     public Task InitializeAsync()
     {
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("en-US");
-        _bunit.Services.AddMudServices();
-        _bunit.Services.AddLocalization();
-        _bunit.JSInterop.Mode = JSRuntimeMode.Loose;
-        _bunit.Services.AddSingleton(TimeProvider.System);
-        _bunit.Services.AddLogging();
-        _bunit.Services.AddScoped<UserTimeZone>();
-        _bunit.JSInterop.SetupModule("./js/timezone.js").Setup<string?>("zone").SetResult("UTC");
+        _bunit.WithReaderZone("UTC");
         return Task.CompletedTask;
     }
 

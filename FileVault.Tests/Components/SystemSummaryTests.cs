@@ -17,10 +17,7 @@ public sealed class SystemSummaryTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo("en-US");
-        _bunit.Services.AddSingleton(TimeProvider.System);
-        _bunit.Services.AddLogging();
-        _bunit.Services.AddScoped<UserTimeZone>();
-        _bunit.JSInterop.SetupModule("./js/timezone.js").Setup<string?>("zone").SetResult("Asia/Seoul");
+        _bunit.WithReaderZone("Asia/Seoul");
         return Task.CompletedTask;
     }
 

@@ -266,7 +266,7 @@ public sealed class CatalogBrowser(IDbContextFactory<FileVaultDbContext> context
         {
             var key = EntryName.Key(component);
             var matches = await db.Entries.AsNoTracking()
-                .Where(e => e.ParentId == current && e.NameKey == key && e.State == EntryState.Active && e.Kind == EntryKind.Directory)
+                .ActiveNamed(current, key).Where(e => e.Kind == EntryKind.Directory)
                 .Select(e => new { e.Id, e.RelativePath })
                 .Take(2)
                 .ToListAsync(cancellationToken);

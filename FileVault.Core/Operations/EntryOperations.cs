@@ -388,7 +388,7 @@ public sealed class EntryOperations(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var key = EntryName.Key(nfcName);
         var twin = await db.Entries.AsNoTracking()
-            .Where(e => e.ParentId == parentId && e.NameKey == key && e.State == EntryState.Active && e.Id != excludeId)
+            .ActiveNamed(parentId, key).Where(e => e.Id != excludeId)
             .Select(e => e.RelativePath)
             .FirstOrDefaultAsync(cancellationToken);
         if (twin is null)

@@ -195,7 +195,7 @@ public sealed class UploadCompletion(
         }
 
         var taken = parent.Id == target.Folder.Id ? current!.Holder()
-            : await db.Entries.Where(e => e.ParentId == parent.Id && e.NameKey == key && e.State == EntryState.Active)
+            : await db.Entries.ActiveNamed(parent.Id, key)
                 .Select(e => new NameHolder(e.Id, e.RelativePath, e.Kind)).FirstOrDefaultAsync(cancellationToken);
         if (taken is not null)
         {

@@ -177,7 +177,7 @@ public sealed class UploadPlanner(
         {
             var nameKey = EntryName.Key(components[^1]);
             var holder = await db.Entries.AsNoTracking()
-                .Where(e => e.ParentId == parent.FolderId && e.State == EntryState.Active && e.NameKey == nameKey)
+                .ActiveNamed(parent.FolderId, nameKey)
                 .Select(e => new { e.Id, e.Kind, e.RelativePath })
                 .FirstOrDefaultAsync(cancellationToken);
             level = holder switch
@@ -245,7 +245,7 @@ public sealed class UploadPlanner(
             await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
             {
                 var existing = await db.Entries.AsNoTracking()
-                    .Where(e => e.ParentId == parent && e.State == EntryState.Active && e.NameKey == key)
+                    .ActiveNamed(parent, key)
                     .Select(e => new { e.Id, e.Kind })
                     .FirstOrDefaultAsync(cancellationToken);
                 if (existing is { Kind: EntryKind.Directory })

@@ -58,9 +58,6 @@ public sealed class UploadStore(
 {
     private const int ENoSpc = 28;
 
-    // Entry.SortGroup's two values (folders, everything else).
-    private static readonly short[] BothSortGroups = [0, 1];
-
     // Failures that a later PATCH may get past: the upload and its bytes are kept for it.
     private static readonly HashSet<string> PassingFailures = ["lock.conflict", "lock.unavailable", "root.unhealthy", "io.failed"];
 
@@ -250,9 +247,7 @@ public sealed class UploadStore(
         if (subfolders is null)
         {
             var key = EntryName.Key(name);
-            // Both sort groups named: the browse index leads with (parent, sort group, name key), and without them the
-            // probe walked every entry of the folder (O(folder size) per upload).
-            var holder = await db.Entries.Where(e => e.ParentId == folder.Id && BothSortGroups.Contains(e.SortGroup) && e.NameKey == key && e.State == EntryState.Active)
+            var holder = await db.Entries.ActiveNamed(folder.Id, key)
                 .Select(e => new { e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
             if (holder is not null && !request.Replace)
             {

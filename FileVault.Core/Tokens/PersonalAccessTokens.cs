@@ -155,7 +155,7 @@ public sealed class PersonalAccessTokens(
             return known;
         }
 
-        var readUnder = answers.Version;
+        var readAt = answers.Now();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // The token with its enabled user and their roles in one round trip: every API request of a script asks this.
         var found = await db.PersonalAccessTokens.AsNoTracking()
@@ -182,7 +182,7 @@ public sealed class PersonalAccessTokens(
         }
 
         var identity = new PersonalTokenIdentity(row.Id, row.Scope, user);
-        answers.Remember(hash, identity, row.ExpiresAt, readUnder);
+        answers.Remember(hash, identity, row.ExpiresAt, readAt);
         return identity;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FileVault.Core.Access;
 
 namespace FileVault.Core.Tokens;
@@ -17,42 +16,27 @@ namespace FileVault.Core.Tokens;
 /// </remarks>
 public sealed class PersonalTokenAnswers(AccessVersion version, TimeProvider time)
 {
+    private readonly RememberedAnswers<string, (PersonalTokenIdentity Identity, DateTimeOffset ExpiresAt)> _answers = new(version, time);
+
     /// <summary>How long an answer may live without hearing of a change (covers a missed Redis message).</summary>
-    public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(10);
+    public static TimeSpan MaxAge => RememberedAnswers<string, (PersonalTokenIdentity, DateTimeOffset)>.MaxAge;
 
-    private const int MaxRemembered = 10_000;
-
-    private readonly ConcurrentDictionary<string, Answer> _answers = new(StringComparer.Ordinal);
-
-    /// <summary>The version to read a new answer under: taken before the query, so a change committed meanwhile outdates it.</summary>
-    public long Version => version.Current;
+    /// <summary>When a new answer is read: taken before the query, so a change committed meanwhile outdates it.</summary>
+    internal RememberedAnswers<string, (PersonalTokenIdentity, DateTimeOffset)>.Mark Now() => _answers.Now();
 
     public PersonalTokenIdentity? Find(byte[] tokenHash, DateTimeOffset now)
     {
         var key = Convert.ToBase64String(tokenHash);
-        if (!_answers.TryGetValue(key, out var answer))
-        {
-            return null;
-        }
-
-        if (answer.Version == version.Current && time.GetElapsedTime(answer.At) < MaxAge && answer.ExpiresAt > now)
+        if (_answers.TryGet(key, out var answer) && answer.ExpiresAt > now)
         {
             return answer.Identity;
         }
 
-        _answers.TryRemove(key, out _);
+        _answers.Forget(key);
         return null;
     }
 
-    public void Remember(byte[] tokenHash, PersonalTokenIdentity identity, DateTimeOffset expiresAt, long readUnder)
-    {
-        if (_answers.Count >= MaxRemembered)
-        {
-            _answers.Clear();
-        }
-
-        _answers[Convert.ToBase64String(tokenHash)] = new Answer(identity, expiresAt, readUnder, time.GetTimestamp());
-    }
-
-    private sealed record Answer(PersonalTokenIdentity Identity, DateTimeOffset ExpiresAt, long Version, long At);
+    internal void Remember(byte[] tokenHash, PersonalTokenIdentity identity, DateTimeOffset expiresAt,
+        RememberedAnswers<string, (PersonalTokenIdentity, DateTimeOffset)>.Mark readAt) =>
+        _answers.Remember(Convert.ToBase64String(tokenHash), (identity, expiresAt), readAt);
 }

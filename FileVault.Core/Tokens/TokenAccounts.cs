@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FileVault.Core.Access;
 using FileVault.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -7,20 +6,13 @@ namespace FileVault.Core.Tokens;
 
 /// <summary>The token endpoint's and the bearer handlers' questions about an account, each on a context of its own.</summary>
 /// <remarks>
-/// The bearer handler asks <see cref="IsCurrentAsync"/> on every API call. A "yes" is remembered per (user, stamp) while
-/// <see cref="AccessVersion"/> has not moved — every change of an account (its stamp, disabled flag or roles) bumps it
-/// after committing, here at once and on the other instances through Redis — and for at most
-/// <see cref="CurrentAnswerMaxAge"/>, which bounds how long an instance that missed the Redis message (Redis down) keeps
-/// accepting a revoked token. A "no" is never remembered.
+/// The bearer handler asks <see cref="IsCurrentAsync"/> on every API call. A "yes" is remembered per (user, stamp) by the
+/// rules of <see cref="RememberedAnswers{TKey, TValue}"/>: every change of an account (its stamp, disabled flag or
+/// roles) moves <see cref="AccessVersion"/> after committing, and no answer lives past 10 s. A "no" is never remembered.
 /// </remarks>
 public sealed class TokenAccounts(IDbContextFactory<FileVaultDbContext> contexts, AccessVersion version, TimeProvider time)
 {
-    /// <summary>How long a "still current" answer may live without hearing of a change (covers a missed Redis message).</summary>
-    public static readonly TimeSpan CurrentAnswerMaxAge = TimeSpan.FromSeconds(10);
-
-    private const int MaxRemembered = 10_000;
-
-    private readonly ConcurrentDictionary<(Guid UserId, string Stamp), (long Version, long At)> _current = new();
+    private readonly RememberedAnswers<(Guid UserId, string Stamp), bool> _current = new(version, time);
 
     /// <summary>The user as a token sees them, or null when they do not exist or are disabled.</summary>
     public async Task<TokenUser?> FindEnabledAsync(Guid userId, CancellationToken cancellationToken)
@@ -34,10 +26,9 @@ public sealed class TokenAccounts(IDbContextFactory<FileVaultDbContext> contexts
     {
         ArgumentNullException.ThrowIfNull(securityStamp);
         var key = (userId, securityStamp);
-        // Read before the query: a change committed while it runs bumps past this stamp, so its answer is not reused.
-        var stamp = version.Current;
-        var now = time.GetTimestamp();
-        if (_current.TryGetValue(key, out var known) && known.Version == stamp && time.GetElapsedTime(known.At, now) < CurrentAnswerMaxAge)
+        // Read before the query: a change committed while it runs moves the version past it, so its answer is not reused.
+        var readAt = _current.Now();
+        if (_current.TryGet(key, out _))
         {
             return true;
         }
@@ -45,16 +36,11 @@ public sealed class TokenAccounts(IDbContextFactory<FileVaultDbContext> contexts
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (!await TokenUsers.IsCurrentAsync(db, userId, securityStamp, cancellationToken))
         {
-            _current.TryRemove(key, out _);
+            _current.Forget(key);
             return false;
         }
 
-        if (_current.Count >= MaxRemembered)
-        {
-            _current.Clear();
-        }
-
-        _current[key] = (stamp, now);
+        _current.Remember(key, true, readAt);
         return true;
     }
 }

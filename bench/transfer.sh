@@ -111,7 +111,7 @@ cleanup() {
   # (the sampler dies of the TERM, 143: not a failure of the run)
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }; done
   rm -rf "$store" "$www" "$root"/uploads/run-*
-  if [ "$1" -eq 0 ]; then rm -rf "$work"; else say "logs kept: $work/*.log"; fi
+  if [ "$1" -eq 0 ] && [ -z "${FILEVAULT_BENCH_KEEP_LOGS:-}" ]; then rm -rf "$work"; else say "logs kept: $work/*.log"; fi
 }
 trap 'cleanup $?' EXIT
 

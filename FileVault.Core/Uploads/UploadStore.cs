@@ -49,6 +49,7 @@ public sealed class UploadStore(
     WriteAccess writeAccess,
     UploadCompletion completion,
     UploadHashes hashes,
+    PendingChunks pending,
     AccessVersion accessVersion,
     NpgsqlDataSource dataSource,
     IOptions<UploadOptions> options,
@@ -170,7 +171,7 @@ public sealed class UploadStore(
                     return new Error("io.failed", "The upload's staging file vanished; nothing was stored.");
                 }
 
-                var written = await WriteChunkAsync(staging, 0, upload.Length, body, checksum, running, cancellationToken);
+                var written = await WriteChunkAsync(staging, 0, upload.Length, body, checksum, running, sync: true, cancellationToken);
                 if (!written.IsSuccess)
                 {
                     return written.Error!;
@@ -339,6 +340,8 @@ public sealed class UploadStore(
     /// </summary>
     public async Task<Result<UploadState>> GetAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
     {
+        // The offset this process last answered, once it is recorded.
+        await pending.SettledAsync(id, cancellationToken);
         var found = await FindAsync(actor, id, cancellationToken);
         if (!found.IsSuccess)
         {
@@ -398,6 +401,9 @@ public sealed class UploadStore(
             return new Error("upload.checksum_unsupported", "Upload-Checksum supports sha1 and sha256.");
         }
 
+        // A chunk this process answered before it was durable is synced and recorded first: this request then finds the
+        // offset it was told and the lease free.
+        await pending.SettledAsync(id, cancellationToken);
         // The lease first, then one read of the upload and its root: a lease on an id that is not the caller's only
         // leads to the same 404 as before, and each PATCH costs one round trip less.
         var leased = await LeaseAsync(id, cancellationToken);
@@ -406,7 +412,11 @@ public sealed class UploadStore(
             return leased.Error!;
         }
 
-        await using (var lease = leased.Value)
+        var lease = leased.Value;
+        FileStream? staging = null;
+        IncrementalHash? running = null;
+        var handedOver = false;
+        try
         {
             var found = await FindAsync(actor, id, cancellationToken);
             if (!found.IsSuccess)
@@ -430,54 +440,70 @@ public sealed class UploadStore(
             }
 
             upload.ExpectedSha256 = fileSha256 ?? upload.ExpectedSha256;
-            IncrementalHash? running;
-            await using (var staging = StagingArea.OpenForWrite(root.Path, upload.Id))
+            staging = StagingArea.OpenForWrite(root.Path, upload.Id);
+            if (staging is null)
             {
-                if (staging is null)
-                {
-                    return new Error("upload.not_found", "The upload's bytes are gone; start it again.");
-                }
+                return new Error("upload.not_found", "The upload's bytes are gone; start it again.");
+            }
 
-                var durable = await RecoverAsync(upload, staging, cancellationToken);
-                if (offset != durable)
-                {
-                    return new Error("upload.offset_mismatch", $"The upload is at offset {durable}, not {offset}.");
-                }
+            var durable = await RecoverAsync(upload, staging, cancellationToken);
+            if (offset != durable)
+            {
+                return new Error("upload.offset_mismatch", $"The upload is at offset {durable}, not {offset}.");
+            }
 
-                if (bodyLength > upload.Length - durable)
-                {
-                    return new Error("upload.exceeds_length", $"The body would pass Upload-Length ({upload.Length} bytes).");
-                }
+            if (bodyLength > upload.Length - durable)
+            {
+                return new Error("upload.exceeds_length", $"The body would pass Upload-Length ({upload.Length} bytes).");
+            }
 
-                // The whole file's hash, carried on from the chunks before when this process received them.
-                running = hashes.Take(upload.Id, durable);
-                var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, running, cancellationToken);
-                if (!written.IsSuccess || !written.Value.Whole)
+            // A chunk that surely leaves the upload unfinished (its length is declared and short of the end) is answered
+            // once written, and synced and recorded after the answer (see SettleAsync); the one that ends the upload is
+            // synced before its completion, as every body of unknown length is.
+            var answerFirst = bodyLength is { } declaredBody && durable + declaredBody < upload.Length;
+            // The whole file's hash, carried on from the chunks before when this process received them.
+            running = hashes.Take(upload.Id, durable);
+            var written = await WriteChunkAsync(staging, durable, upload.Length - durable, body, checksum, running, sync: !answerFirst, cancellationToken);
+            if (!written.IsSuccess || !written.Value.Whole)
+            {
+                // The running hash took bytes that are not kept: completion hashes the staged file instead.
+                running?.Dispose();
+                running = null;
+            }
+
+            if (!written.IsSuccess)
+            {
+                return written.Error!;
+            }
+
+            upload.Offset = durable + written.Value.Bytes;
+            upload.ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(options.Value.ExpiryHours);
+            if (answerFirst && written.Value.Whole)
+            {
+                if (running is not null)
                 {
-                    // The running hash took bytes that are not kept: completion hashes the staged file instead.
-                    running?.Dispose();
+                    hashes.Put(upload.Id, upload.Offset, running);
                     running = null;
                 }
 
-                if (!written.IsSuccess)
-                {
-                    return written.Error!;
-                }
-
-                upload.Offset = durable + written.Value.Bytes;
-                upload.ExpiresAt = time.GetUtcNow() + TimeSpan.FromHours(options.Value.ExpiryHours);
-                if (!await lease.RecordAsync(upload.Id, durable, upload.Offset, upload.ExpiresAt, upload.ExpectedSha256))
-                {
-                    running?.Dispose();
-                    return new Error("upload.not_found", "The upload was cancelled or expired while this chunk arrived.");
-                }
+                pending.Track(upload.Id, SettleAsync(lease, staging, upload, durable));
+                handedOver = true;
+                return State(upload);
             }
 
+            if (!await lease.RecordAsync(upload.Id, durable, upload.Offset, upload.ExpiresAt, upload.ExpectedSha256))
+            {
+                return new Error("upload.not_found", "The upload was cancelled or expired while this chunk arrived.");
+            }
+
+            await staging.DisposeAsync();
+            staging = null;
             if (upload.Offset < upload.Length)
             {
                 if (running is not null)
                 {
                     hashes.Put(upload.Id, upload.Offset, running);
+                    running = null;
                 }
 
                 return State(upload);
@@ -487,10 +513,63 @@ public sealed class UploadStore(
             if (running is not null)
             {
                 received = running.GetHashAndReset();
-                running.Dispose();
             }
 
             return await CompleteAsync(actor, upload, root, received);
+        }
+        finally
+        {
+            running?.Dispose();
+            if (!handedOver)
+            {
+                if (staging is not null)
+                {
+                    await staging.DisposeAsync();
+                }
+
+                await lease.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After the answer to a chunk that left its upload unfinished: the fsync, then the offset recorded, then the lease
+    /// released. The recorded offset therefore still never passes what is durable (R-UP-6): a crash before the record
+    /// leaves the one before it, and the client's resume, told by HEAD, sends the chunk again. Meanwhile the client reads
+    /// and sends its next chunk, which waits here (<see cref="PendingChunks"/>) only for what is left of this sync: the
+    /// disk's writeback and the client's reading overlap instead of taking turns. Never throws: a sync or record that
+    /// fails leaves the offset where it was, and the next PATCH, sent from the answered offset, learns the recorded one
+    /// (409 <c>upload.offset_mismatch</c>) and resumes from there.
+    /// </summary>
+    private async Task SettleAsync(UploadLease lease, FileStream staging, Upload upload, long from)
+    {
+        try
+        {
+            await Task.Run(() => staging.Flush(flushToDisk: true));
+            if (!await lease.RecordAsync(upload.Id, from, upload.Offset, upload.ExpiresAt, upload.ExpectedSha256))
+            {
+                hashes.Forget(upload.Id);
+                logger.LogInformation("Upload {Upload} was cancelled or expired while its chunk was synced", upload.Id);
+            }
+        }
+        catch (Exception ex)
+        {
+            hashes.Forget(upload.Id);
+            logger.LogWarning(ex, "Upload {Upload}: the chunk up to {Offset} was not synced or recorded; the client resumes from {From}",
+                upload.Id, upload.Offset, from);
+        }
+        finally
+        {
+            try
+            {
+                await staging.DisposeAsync();
+            }
+            catch (IOException ex)
+            {
+                logger.LogWarning(ex, "Upload {Upload}: closing the staging file failed", upload.Id);
+            }
+
+            await lease.DisposeAsync();
         }
     }
 
@@ -533,6 +612,7 @@ public sealed class UploadStore(
     /// <summary>tus DELETE: the staging file and the record go; a finished upload's file stays where it is.</summary>
     public async Task<Result<bool>> TerminateAsync(AccessSubject actor, string id, CancellationToken cancellationToken)
     {
+        await pending.SettledAsync(id, cancellationToken);
         var found = await FindAsync(actor, id, cancellationToken);
         if (!found.IsSuccess)
         {
@@ -605,7 +685,8 @@ public sealed class UploadStore(
 
     /// <summary>
     /// Copies the body to the staging file at <paramref name="start"/>, at most <paramref name="room"/> bytes, and fsyncs
-    /// it; the count written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>.
+    /// it (with <paramref name="sync"/>; otherwise only hands the rest to the kernel, for the caller to fsync); the count
+    /// written. Every failure but a cut-off body without checksum leaves the file at <paramref name="start"/>.
     /// Each block is also added to <paramref name="running"/>, the whole file's hash so far, and handed to the kernel to
     /// write back while the next one arrives, so the fsync at the end waits only for the last of it.
     /// </summary>
@@ -614,7 +695,7 @@ public sealed class UploadStore(
     /// the request. Hashing on the reading path made the body wait for SHA-256, block by block.
     /// </remarks>
     private async Task<Result<ChunkWritten>> WriteChunkAsync(
-        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, IncrementalHash? running, CancellationToken cancellationToken)
+        FileStream staging, long start, long room, Stream body, ChunkChecksum? checksum, IncrementalHash? running, bool sync, CancellationToken cancellationToken)
     {
         using var hash = checksum is null ? null : IncrementalHash.CreateHash(checksum.Algorithm == "sha1" ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256);
         byte[][] blocks = [ArrayPool<byte>.Shared.Rent(BlockBytes), ArrayPool<byte>.Shared.Rent(BlockBytes)];
@@ -678,7 +759,20 @@ public sealed class UploadStore(
                 return new Error("upload.checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.");
             }
 
-            staging.Flush(flushToDisk: true);
+            if (sync)
+            {
+                staging.Flush(flushToDisk: true);
+            }
+            else
+            {
+                // The rest handed to the kernel now: the sync after the answer then waits for the disk, not for the start.
+                staging.Flush(flushToDisk: false);
+                if (received > handedBack)
+                {
+                    NativeFileSystem.StartWriteback(staging.SafeFileHandle, start + handedBack, received - handedBack);
+                }
+            }
+
             return new ChunkWritten(received, Whole: true);
         }
         finally

@@ -12,6 +12,7 @@ public static class UploadsServiceCollectionExtensions
     {
         services.AddOptions<UploadOptions>().BindConfiguration("FileVault:Uploads").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<UploadHashes>();
+        services.AddSingleton<PendingChunks>();
         services.AddScoped<UploadStore>();
         services.AddScoped<UploadCompletion>();
         services.AddScoped<UploadPlanner>();

@@ -422,6 +422,7 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         var bytes = RandomNumberGenerator.GetBytes(1000);
         var url = await CreateAsync(client, "Public", "killed.bin", bytes.Length);
         await PatchAsync(client, url, 0, bytes[..400]);
+        await app.Services.GetRequiredService<PendingChunks>().SettledAsync(Id(url), CancellationToken.None);
         // The process wrote the next 300 bytes (wrongly, say half-written) and died before recording the offset.
         await File.AppendAllBytesAsync(app.StagingPathOf(Id(url)), new byte[300]);
 
@@ -431,6 +432,51 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.Equal("400", Header(head, "Upload-Offset"));
         Assert.Equal(HttpStatusCode.NoContent, rest.StatusCode);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Public/killed.bin")));
+    }
+
+    [Fact]
+    public async Task A_chunk_answered_before_its_sync_is_recorded_and_frees_its_lease_once_settled()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(1000);
+        var url = await CreateAsync(client, "Public", "answered-first.bin", bytes.Length);
+
+        var first = await PatchAsync(client, url, 0, bytes[..400]);
+        await app.Services.GetRequiredService<PendingChunks>().SettledAsync(Id(url), CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal("400", Header(first, "Upload-Offset"));
+        await using (var db = app.Database.CreateDbContext())
+        {
+            Assert.Equal(400, await db.Uploads.Where(u => u.Id == Id(url)).Select(u => u.Offset).SingleAsync());
+            // No session of this database holds an upload's lease any more.
+            Assert.Equal(0, await db.Database.SqlQuery<int>($"""
+                SELECT count(*)::int AS "Value" FROM pg_locks
+                WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """).SingleAsync());
+        }
+
+        Assert.Equal(bytes.Length.ToString(CultureInfo.InvariantCulture), Header(await PatchAsync(client, url, 400, bytes[400..]), "Upload-Offset"));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Public/answered-first.bin")));
+    }
+
+    [Fact]
+    public async Task Chunks_sent_back_to_back_each_find_the_offset_the_last_answer_gave()
+    {
+        // No pause between an answer and the next chunk: each PATCH (and HEAD) of this process waits for the chunk
+        // before it to be synced and recorded, so none is refused as locked or at the wrong offset.
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(64 * 1024);
+        var url = await CreateAsync(client, "Public", "back-to-back.bin", bytes.Length);
+
+        for (var offset = 0; offset < bytes.Length; offset += 4096)
+        {
+            var response = await PatchAsync(client, url, offset, bytes[offset..(offset + 4096)]);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            Assert.Equal((offset + 4096).ToString(CultureInfo.InvariantCulture), Header(await HeadAsync(client, url), "Upload-Offset"));
+        }
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Public/back-to-back.bin")));
     }
 
     [Fact]

@@ -23,7 +23,8 @@
 # upload_mbps / tus_reference_mbps. Each round also logs the CPU time the app and PostgreSQL used (and the reference
 # server), which load on the machine disturbs less than the speeds.
 #
-#   bench/transfer.sh [--small] [--small-files-only]        (FILEVAULT_BENCH_ROUNDS: rounds, default 3)
+#   bench/transfer.sh [--small] [--small-files-only]        (FILEVAULT_BENCH_ROUNDS: rounds, default 3;
+#                                                            FILEVAULT_BENCH_KEEP_LOGS=1: keep the app's log and the others)
 #
 # --small-files-only skips the big file and the nginx PUT (upload_mbps, tus_reference_mbps, curl_put_mbps and
 # upload_ratio are then not printed): the small files' rounds alone, for measuring per-file costs quickly.

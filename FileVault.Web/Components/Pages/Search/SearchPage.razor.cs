@@ -117,19 +117,25 @@ public partial class SearchPage
     // A filter chosen after typing searches for what the box holds, submitted or not.
     private Task FilterAsync(SearchQuery query) => GoAsync(query with { Text = _text });
 
+    private Task PageAsync(int page) => GoAsync(ForPage(_query, _results?.Next, page));
+
     /// <summary>
-    /// The next page starts after the last row shown (the results' cursor): as cheap far down as on page 2. Any other
-    /// page is a jump by offset, which reads every row before it.
+    /// The search that shows page <paramref name="page"/> (from 1) of <paramref name="query"/>'s results. The next page
+    /// starts after the last row shown (the results' <paramref name="next"/> cursor): as cheap far down as on page 2. Any
+    /// other page is a jump by offset, which reads every row before it, so offsets stop at
+    /// <see cref="SearchQuery.TotalCap"/>: a page past it that is not the next one becomes the furthest page a jump
+    /// reaches (the list says that pages past it go one at a time) instead of an error.
     /// </summary>
-    private Task PageAsync(int page)
+    internal static SearchQuery ForPage(SearchQuery query, string? next, int page)
     {
-        var current = (_query.Start / _query.PageSize) + 1;
-        if (page == current + 1 && _results?.Next is { } next && SearchCursor.Parse(next) is { IsSuccess: true } cursor)
+        var current = (query.Start / query.PageSize) + 1;
+        if (page == current + 1 && next is not null && SearchCursor.Parse(next) is { IsSuccess: true } cursor)
         {
-            return GoAsync(_query with { Offset = 0, After = cursor.Value });
+            return query with { Offset = 0, After = cursor.Value };
         }
 
-        return GoAsync(_query with { Offset = (page - 1) * _query.PageSize, After = null });
+        var offset = (long)(Math.Max(page, 1) - 1) * query.PageSize;
+        return query with { Offset = (int)Math.Min(offset, SearchQuery.TotalCap / query.PageSize * query.PageSize), After = null };
     }
 
     private Task GoAsync(SearchQuery query)

@@ -17,7 +17,8 @@
 #   - before any of it, uncounted, a warm-up: the small files and the big file (as often as it takes for 64 requests)
 #     to each server, then a wait until the app is idle, so that the app is measured warm (see below);
 #   - FileVault's resident memory: VmRSS of the app process before the first upload and its maximum during the run,
-#     sampled every 0.2 s.
+#     sampled every 0.2 s (upload_rss_growth_mb, the issue's key, counts the warm-up too); and apart, its VmRSS once
+#     warmed up and idle, and what the measured rounds added to that (upload_rss_growth_measured_mb).
 # All three servers write to the same file system ($FILEVAULT_BENCH_DIR/transfer-<MiB>). Speeds are MB/s (10^6 bytes
 # per second) from the client's start to the server's last answer. Prints `name: value` lines; `upload_ratio` is
 # upload_mbps / tus_reference_mbps. Each round also logs the CPU time the app and PostgreSQL used (and the reference
@@ -265,6 +266,10 @@ if ! $small_only; then
   done
 fi
 wait_idle
+# The memory a warmed-up app holds before the measured rounds: what the rounds add to it is printed apart from what the
+# start and the warm-up added (compiled code, pools, the GC's first budgets).
+rss_warm_kb=$(rss_kb "$app_pid")
+rss_warm_line=$(wc -l < "$work/rss.txt")
 $small_only || say "big file ($mib MiB): FileVault, reference, curl PUT to nginx; $rounds rounds"
 for run in $($small_only || seq "$rounds"); do
   before=$(cpu_sample)
@@ -317,6 +322,7 @@ done
 landed=$(find "$root/uploads/$run_name" -maxdepth 1 -name 'r*-file_*.bin' | wc -l)
 [ "$landed" -eq $((rounds * small_files)) ] || { say "$landed small files landed in $root/uploads/$run_name, not $((rounds * small_files))"; exit 1; }
 rss_max_kb=$(sort -n "$work/rss.txt" | tail -n 1)
+rss_measured_max_kb=$(tail -n +"$((rss_warm_line + 1))" "$work/rss.txt" | sort -n | tail -n 1)
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared with other work: figures are noisy)"
 
 curl -sS -o /dev/null -X DELETE -H "Authorization: Bearer $jwt" "$url/api/v1/me/tokens/$(jq -r '.token.id' "$work/pat.json")"
@@ -336,3 +342,5 @@ echo "small_files_per_s: $(awk '{ print $1 }' "$work/small.txt" | median '%.1f')
 echo "small_files_reference_per_s: $(awk '{ print $2 }' "$work/small.txt" | median '%.1f')"
 echo "upload_rss_before_mb: $(awk -v k="$rss_before_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
 echo "upload_rss_growth_mb: $(awk -v a="$rss_before_kb" -v m="$rss_max_kb" 'BEGIN { printf "%.1f", (m > a ? m - a : 0) / 1024 }')"
+echo "upload_rss_after_warmup_mb: $(awk -v k="$rss_warm_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
+echo "upload_rss_growth_measured_mb: $(awk -v a="$rss_warm_kb" -v m="${rss_measured_max_kb:-0}" 'BEGIN { printf "%.1f", (m > a ? m - a : 0) / 1024 }')"

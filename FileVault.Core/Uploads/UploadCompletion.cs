@@ -38,6 +38,7 @@ public sealed class UploadCompletion(
     TrashMover trash,
     ScanMonitor instance,
     ContentListeners content,
+    FolderStamps stamps,
     AccessVersion accessVersion,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
@@ -279,36 +280,13 @@ public sealed class UploadCompletion(
                 """, cancellationToken);
             return Result<long>.Success(id);
         });
-        await TouchFoldersAsync(db, touchedIds, touchedAt);
+        // The open folder's page polls its stamp: moved, the new file shows up for everyone who has it open. Handed to
+        // FolderStamps, which writes it shortly after, gathered with the stamps of the other files arriving meanwhile:
+        // inside the catalog's transaction the folder's row stayed locked through that commit's WAL flush (the files of
+        // one folder upload, completing side by side, queued behind each other), and as a statement of each request's
+        // own it cost every file a round trip.
+        stamps.Move(touchedIds, touchedAt);
         return placed;
-    }
-
-    /// <summary>
-    /// The open folder's page polls its stamp: moved, the new file (or subfolder) shows up for everyone who has it open.
-    /// Done after the catalog's commit, in a transaction of its own that does not wait for the WAL flush: inside the
-    /// catalog's transaction the folder's row stayed locked until that commit's flush, so the files of one folder
-    /// upload, completing side by side, queued behind each other's flushes (seen as 10 to 200 ms per file on a loaded
-    /// machine). The stamp is the folder's mtime as on disk; one lost in a crash is put right by the next scan, and
-    /// until then only a page's refresh of that folder waits for the next change.
-    /// </summary>
-    private async Task TouchFoldersAsync(FileVaultDbContext db, long[] ids, DateTimeOffset[] modified)
-    {
-        try
-        {
-            // One statement that commits alone, in one round trip: set_config(..., true) turns synchronous_commit off for
-            // that statement's own transaction only (the pooled connection keeps its setting).
-            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-                await db.Database.ExecuteSqlAsync($"""
-                    UPDATE entries SET modified_at = t.modified
-                    FROM unnest({ids}, {modified}) AS t(id, modified), (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
-                    WHERE entries.id = t.id
-                    """, CancellationToken.None));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The file is placed and catalogued; only the open pages' refresh waits for the folder's next change.
-            logger.LogWarning("Folder stamps {Folders} not moved after an upload: {Reason}", ids, ex.Message);
-        }
     }
 
     /// <summary>

@@ -51,6 +51,25 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_placed_file_moves_its_folders_stamp_to_the_folders_time_on_disk_so_open_pages_show_it()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(1_000);
+        var folderId = await app.IdAsync("Public");
+
+        var created = await PostAsync(client, "Public", "stamped.bin", bytes.Length, bytes, Sha256(bytes));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        // Written shortly after the answer (FolderStamps), with the folder's mtime as the rename left it.
+        var onDisk = FileVault.Core.Catalog.CatalogChanges.MtimeOf(app.PathOf("Public"));
+        await Infrastructure.Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            return await db.Entries.Where(e => e.Id == folderId).Select(e => e.ModifiedAt).SingleAsync() == onDisk;
+        }, "the folder's stamp to move to its mtime on disk");
+    }
+
+    [Fact]
     public async Task The_first_chunk_in_the_creation_is_kept_and_the_rest_follows_by_patch()
     {
         using var client = app.Admin();

@@ -235,20 +235,17 @@ public sealed class UploadStore(
             return target.Error!;
         }
 
-        var (root, folder, subfolders, name) = target.Value;
+        var (root, folder, subfolders, name, holder) = target.Value;
         var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         if (!health.IsHealthy)
         {
             return new Error("root.unhealthy", "The storage is not available right now; nothing was stored. " + health.Problem!.Message);
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
+        // What holds the name was read with the folder (UploadTarget.Holder); only when the file lands in the folder itself.
         if (subfolders is null)
         {
-            var key = EntryName.Key(name);
-            var holder = await db.Entries.ActiveNamed(folder.Id, key)
-                .Select(e => new { e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
             if (holder is not null && !request.Replace)
             {
                 // Said the same whether or not the uploader may read what holds the name: only that it is taken.

@@ -12,7 +12,9 @@ namespace FileVault.Core.Uploads;
 /// creation and again at completion, since the folder may have moved, gone or changed grants in between.
 /// </summary>
 /// <param name="Subfolders">Folders to create (or reuse) under <paramref name="Folder"/>, "a/b"; null for none.</param>
-internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subfolders, string Name)
+/// <param name="Holder">What held the file's name in <paramref name="Folder"/> when it was read (null: nothing): the
+/// creation's check of a taken name, when the file lands in the folder itself. The completion asks again under the lock.</param>
+internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subfolders, string Name, NameHolding? Holder = null)
 {
     /// <summary>The folder the file lands in, relative to the root, as the catalog spells the destination.</summary>
     public string ParentPath => Join(Folder.RelativePath, Subfolders);
@@ -29,7 +31,24 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
         var components = names.Value;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var found = await FolderLookup.FindReadableAsync(db, access, actor, folderId, cancellationToken);
+        // The folder with its root (FolderLookup's question) and what holds the file's name in it, in one round trip: two
+        // scalar subqueries, each one probe of the browse index (both sort groups named, as EntryQueries.ActiveNamed does).
+        var key = EntryName.Key(components[^1]);
+        var row = await db.Entries.AsNoTracking().Where(e => e.Id == folderId && e.State == EntryState.Active)
+            .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Folder = e, Root = r })
+            .Select(x => new
+            {
+                x.Folder,
+                x.Root,
+                HolderPath = db.Entries
+                    .Where(h => h.ParentId == x.Folder.Id && EntryQueries.BothSortGroups.Contains(h.SortGroup) && h.NameKey == key && h.State == EntryState.Active)
+                    .Select(h => h.RelativePath).FirstOrDefault(),
+                HolderKind = db.Entries
+                    .Where(h => h.ParentId == x.Folder.Id && EntryQueries.BothSortGroups.Contains(h.SortGroup) && h.NameKey == key && h.State == EntryState.Active)
+                    .Select(h => (EntryKind?)h.Kind).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        var found = await FolderLookup.ReadableAsync(access, actor, row?.Folder, row?.Root, cancellationToken);
         if (!found.IsSuccess)
         {
             return found.Error!;
@@ -37,7 +56,8 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
         var (folder, root) = found.Value;
         var subfolders = components.Length > 1 ? string.Join('/', components[..^1]) : null;
-        var target = new UploadTarget(root, folder, subfolders, components[^1]);
+        var holder = subfolders is null && row!.HolderPath is { } holderPath && row.HolderKind is { } holderKind ? new NameHolding(holderPath, holderKind) : null;
+        var target = new UploadTarget(root, folder, subfolders, components[^1], holder);
         if (!await access.CanWriteAsync(actor, root.Id, folder.RelativePath, cancellationToken)
             || !await access.CanWriteAsync(actor, root.Id, target.ParentPath, cancellationToken))
         {
@@ -120,6 +140,9 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
     public static string Join(string folder, string? rest) => string.IsNullOrEmpty(rest) ? folder : folder.Length == 0 ? rest : folder + "/" + rest;
 }
+
+/// <summary>The entry holding a name in a folder: its path and kind.</summary>
+internal sealed record NameHolding(string RelativePath, EntryKind Kind);
 
 /// <summary>
 /// A target resolved earlier in the same request (a file sent whole with its creation), with the <see cref="AccessVersion"/>

@@ -163,6 +163,31 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
         Assert.Equal(staged, StagingFiles());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_file_named_as_a_folder_the_user_is_denied_neither_replaces_it_nor_says_what_it_is(bool replace)
+    {
+        // Write on Sales, denied Sales/Secret: the holder of the name "Secret" is read with the folder, before any byte.
+        using var client = app.Client(await app.UserTokenAsync("deny-under-allow"));
+        var bytes = "over the secret"u8.ToArray();
+        var inside = Directory.GetFileSystemEntries(app.PathOf("Sales/Secret"));
+        var staged = StagingFiles();
+
+        var created = await PostAsync(client, "Sales", "Secret", bytes.Length, bytes, Sha256(bytes), replace ? [("onConflict", "replace")] : null);
+
+        Assert.Equal(HttpStatusCode.Conflict, created.StatusCode);
+        Assert.Equal("name.conflict", await CodeAsync(created));
+        var said = await created.Content.ReadAsStringAsync();
+        // Only that the name is taken: never "is a folder", which an unreadable entry's kind would tell.
+        Assert.DoesNotContain("is a folder", said, StringComparison.OrdinalIgnoreCase);
+        Assert.True(Directory.Exists(app.PathOf("Sales/Secret")));
+        Assert.Equal(inside, Directory.GetFileSystemEntries(app.PathOf("Sales/Secret")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.True(await db.Entries.AnyAsync(e => e.RelativePath == "Sales/Secret" && e.State == FileVault.Core.Catalog.EntryState.Active));
+        Assert.Equal(staged, StagingFiles());
+    }
+
     [Fact]
     public async Task Sent_side_by_side_into_one_folder_the_writers_files_land_and_the_reader_gets_403_and_nothing()
     {

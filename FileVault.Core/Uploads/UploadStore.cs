@@ -658,7 +658,10 @@ public sealed class UploadStore(
                 }
 
                 var block = blocks[turn];
-                sinking = Task.Run(() => Sink(staging, block, read, hash, running));
+                // The body's last bytes (all of a small file's) have nothing left to read beside them: written and hashed
+                // here, without handing them to another thread and waking it.
+                sinking = received + read == room ? Task.FromResult(Sink(staging, block, read, hash, running))
+                    : Task.Run(() => Sink(staging, block, read, hash, running));
                 received += read;
                 if (received - handedBack >= BlockBytes)
                 {

@@ -31,9 +31,16 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
         var components = names.Value;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // The folder with its root (FolderLookup's question) and what holds the file's name in it, in one round trip: two
-        // scalar subqueries, each one probe of the browse index (both sort groups named, as EntryQueries.ActiveNamed does).
+        // One round trip for what the evaluator and the creation's checks would each ask apart: the folder with its root
+        // (FolderLookup's question), what holds the file's name in it (two scalar subqueries, each one probe of the browse
+        // index, both sort groups named as EntryQueries.ActiveNamed does), and the grants that decide the user's access to
+        // the folder, which the evaluator keeps as its answer (AccessEvaluator.Remember): those of the user and their
+        // groups on the folder and on each ancestor, matched on whole components (R-PATH-3: the folder itself, the root "",
+        // or a path that is the folder's own path cut just before a '/'), none for an administrator.
         var key = EntryName.Key(components[^1]);
+        var userId = actor.UserId;
+        var administrator = actor.IsAdministrator;
+        var readUnder = access.Mark();
         var row = await db.Entries.AsNoTracking().Where(e => e.Id == folderId && e.State == EntryState.Active)
             .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Folder = e, Root = r })
             .Select(x => new
@@ -46,8 +53,20 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
                 HolderKind = db.Entries
                     .Where(h => h.ParentId == x.Folder.Id && EntryQueries.BothSortGroups.Contains(h.SortGroup) && h.NameKey == key && h.State == EntryState.Active)
                     .Select(h => (EntryKind?)h.Kind).FirstOrDefault(),
+                Grants = db.FolderGrants
+                    .Where(g => !administrator && g.RootId == x.Folder.RootId
+                        && (g.RelativePath == "" || g.RelativePath == x.Folder.RelativePath
+                            || x.Folder.RelativePath.Substring(0, g.RelativePath.Length + 1) == g.RelativePath + "/")
+                        && (g.UserId == userId || db.GroupMembers.Any(m => m.UserId == userId && m.GroupId == g.GroupId)))
+                    .Select(g => new GrantView(g.Id, g.RootId, g.RelativePath, new GrantPrincipal(g.UserId, g.GroupId, ""), g.Permissions, g.Effect, g.CreatedAt))
+                    .ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
+        if (row is not null)
+        {
+            access.Remember(actor, row.Root, row.Folder.RelativePath, row.Grants, readUnder);
+        }
+
         var found = await FolderLookup.ReadableAsync(access, actor, row?.Folder, row?.Root, cancellationToken);
         if (!found.IsSuccess)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FileVault.Core.Access;
@@ -161,6 +162,26 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
         await using var db = app.Database.CreateDbContext();
         Assert.False(await db.Entries.AnyAsync(e => e.Name == "sneaked.txt"));
         Assert.Equal(staged, StagingFiles());
+    }
+
+    [Fact]
+    public async Task A_writer_of_Sales_uploads_into_Sales_but_not_into_a_sibling_whose_name_only_begins_the_same()
+    {
+        // The grants that decide come with the destination's row (one query), matched on whole components (R-PATH-3).
+        using var admin = app.Admin();
+        var sibling = "Sales-Confidential-" + Guid.NewGuid().ToString("N")[..6];
+        var made = await admin.PostAsJsonAsync("/api/v1/folders", new { parentId = await app.IdAsync(""), name = sibling });
+        Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
+        using var client = app.Client(await app.UserTokenAsync("write"));
+        var bytes = "sibling"u8.ToArray();
+        var name = $"sibling-{Guid.NewGuid():N}.txt";
+
+        var intoSales = await PostAsync(client, "Sales", name, bytes.Length, bytes, Sha256(bytes));
+        var intoSibling = await PostAsync(client, sibling, name, bytes.Length, bytes, Sha256(bytes));
+
+        Assert.Equal(HttpStatusCode.Created, intoSales.StatusCode);
+        Assert.True(intoSibling.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{(int)intoSibling.StatusCode} {await intoSibling.Content.ReadAsStringAsync()}");
+        Assert.False(File.Exists(app.PathOf($"{sibling}/{name}")));
     }
 
     [Theory]

@@ -184,6 +184,41 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
         Assert.False(File.Exists(app.PathOf($"{sibling}/{name}")));
     }
 
+    [Fact]
+    public async Task A_group_grant_on_Sales_lets_its_member_upload_there_and_not_a_user_outside_the_group()
+    {
+        // The grants read with the destination include the user's groups' and only theirs.
+        var member = $"group-member-{Guid.NewGuid():N}@uploads.test";
+        var outsider = $"group-outsider-{Guid.NewGuid():N}@uploads.test";
+        var memberUser = await app.CreateUserAsync(member, Roles.User);
+        await app.CreateUserAsync(outsider, Roles.User);
+        await using (var db = app.Database.CreateDbContext())
+        {
+            var group = new Group { Name = "uploaders-" + Guid.NewGuid().ToString("N")[..8], CreatedAt = DateTimeOffset.UtcNow };
+            db.Groups.Add(group);
+            await db.SaveChangesAsync();
+            db.GroupMembers.Add(new GroupMember { GroupId = group.Id, UserId = memberUser.Id, AddedAt = DateTimeOffset.UtcNow });
+            db.FolderGrants.Add(new FolderGrant
+            {
+                RootId = app.RootId, RelativePath = "Sales", GroupId = group.Id, Permissions = Permission.Read | Permission.Write,
+                Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        using var memberClient = app.Client(await app.TokenAsync(member, Infrastructure.FileVaultAppFactory.UserPassword));
+        using var outsiderClient = app.Client(await app.TokenAsync(outsider, Infrastructure.FileVaultAppFactory.UserPassword));
+        var bytes = "grouped"u8.ToArray();
+        var name = $"grouped-{Guid.NewGuid():N}.txt";
+
+        var byOutsider = await PostAsync(outsiderClient, "Sales", name, bytes.Length, bytes, Sha256(bytes));
+        var byMember = await PostAsync(memberClient, "Sales", name, bytes.Length, bytes, Sha256(bytes));
+
+        Assert.True(byOutsider.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{(int)byOutsider.StatusCode} {await byOutsider.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpStatusCode.Created, byMember.StatusCode);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Sales/" + name)));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FileVault.Core.Data;
+using FileVault.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace FileVault.Core.Access;
@@ -221,7 +222,44 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
             return Explain(Permission.None, _ => (DecisionSource.NotFound, null));
         }
 
-        var blockedByRoot = found.IsReadOnly ? Permission.Write | Permission.Delete : Permission.None;
+        var considered = movedFrom is null ? found.Grants : found.Grants.Select(g => g.RelativePath == movedFrom ? g with { RelativePath = movedTo! } : g).ToList();
+        return Decide(administrator, found.IsReadOnly, considered);
+    }
+
+    /// <summary>When an answer is read: the access version and the time, taken before the query that reads it.</summary>
+    internal readonly record struct ReadMark(long Version, long At);
+
+    /// <summary>The mark to read an answer under, for <see cref="Remember"/>: taken before the caller's query.</summary>
+    internal ReadMark Mark() => new(version.Current, time.GetTimestamp());
+
+    /// <summary>
+    /// Keeps the answer for a folder whose root and grants a caller read in a query of its own that asks more besides (an
+    /// upload's destination with the name's holder), so this evaluator needs no round trip of its own for that folder.
+    /// <paramref name="grants"/> must be exactly what <see cref="EvaluateAsync(AccessSubject, int, string[], string?, string?, CancellationToken)"/>
+    /// reads: for a non-administrator, the grants of the user and of their groups in the root on the folder and on each of
+    /// its ancestors up to the root ("" included), matched on whole path components; none for an administrator. Kept as
+    /// this evaluator keeps its own answers: under the version read before the caller's query (<see cref="Mark"/>).
+    /// </summary>
+    internal EffectivePermissions Remember(AccessSubject user, StorageRoot root, string relativePath, IReadOnlyList<GrantView> grants, ReadMark readUnder)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(grants);
+        var permissions = AncestorsAndSelf(relativePath) is null ? EffectivePermissions.None
+            : Decide(user.IsAdministrator, root.IsReadOnly, user.IsAdministrator ? [] : grants).Effective;
+        if (_cache.Count >= MaxCachedAnswers)
+        {
+            _cache.Clear();
+        }
+
+        _cache[(user.UserId, user.IsAdministrator, root.Id, relativePath)] = new CachedPermissions(permissions, readUnder.Version, readUnder.At);
+        return permissions;
+    }
+
+    /// <summary>The rules over the root's read-only flag and the grants on a folder and its ancestors (the user's and their groups').</summary>
+    private static AccessExplanation Decide(bool administrator, bool isReadOnly, IReadOnlyList<GrantView> considered)
+    {
+        var blockedByRoot = isReadOnly ? Permission.Write | Permission.Delete : Permission.None;
         if (administrator)
         {
             return Explain(Permission.All & ~blockedByRoot,
@@ -230,7 +268,6 @@ public sealed class AccessEvaluator(IDbContextFactory<FileVaultDbContext> dbFact
 
         var granted = Permission.None;
         var deciders = new Dictionary<Permission, GrantView>();
-        var considered = movedFrom is null ? found.Grants : found.Grants.Select(g => g.RelativePath == movedFrom ? g with { RelativePath = movedTo! } : g).ToList();
         foreach (var bit in PermissionBits.Each)
         {
             // The nearest folder wins; among ancestors of one path, a longer path is a deeper folder.

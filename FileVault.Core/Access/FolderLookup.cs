@@ -21,7 +21,16 @@ internal static class FolderLookup
         var found = await db.Entries.AsNoTracking().Where(e => e.Id == folderId && e.State == EntryState.Active)
             .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Folder = e, Root = r })
             .SingleOrDefaultAsync(cancellationToken);
-        var (folder, root) = (found?.Folder, found?.Root);
+        return await ReadableAsync(access, actor, found?.Folder, found?.Root, cancellationToken);
+    }
+
+    /// <summary>
+    /// What <see cref="FindReadableAsync"/> answers for a folder's row and its root read by the caller (null: no active
+    /// entry with that id), for a caller that asks more in the same query.
+    /// </summary>
+    public static async Task<Result<(Entry Folder, StorageRoot Root)>> ReadableAsync(
+        AccessEvaluator access, AccessSubject actor, Entry? folder, StorageRoot? root, CancellationToken cancellationToken)
+    {
         if (folder is null || root is null || !await access.CanReadAsync(actor, root.Id, folder.RelativePath, cancellationToken))
         {
             return new Error("entry.not_found", "No such folder.");

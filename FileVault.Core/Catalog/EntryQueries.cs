@@ -4,7 +4,7 @@ namespace FileVault.Core.Catalog;
 public static class EntryQueries
 {
     // Entry.SortGroup's two values: folders (0) and everything else (1).
-    private static readonly short[] BothSortGroups = [0, 1];
+    internal static readonly short[] BothSortGroups = [0, 1];
 
     /// <summary>
     /// The active entries of a folder that hold a name (by its <see cref="EntryName.Key"/>): at most one, by the catalog's

@@ -89,25 +89,36 @@ public sealed class JobLedger(IDbContextFactory<FileVaultDbContext> contexts, Ti
     }
 
     /// <summary>
-    /// A job that runs at once, in the caller, recorded already Running and claimed by <paramref name="instance"/>: one
-    /// statement and one commit instead of <see cref="EnqueueAsync"/> then <see cref="StartAsync"/>, for an operation
-    /// with no idempotency key that many requests make (an upload's completion). No runner ever sees it queued.
+    /// A job that runs at once, in the caller, as it reads once recorded already Running and claimed by
+    /// <paramref name="instance"/> (its <see cref="Job.Id"/> still to be set): for an operation with no idempotency key that
+    /// many requests make (an upload's completion), whose caller inserts these values in a statement of its own, together
+    /// with its first question, in one round trip and one commit instead of <see cref="EnqueueAsync"/> then
+    /// <see cref="StartAsync"/>. No runner ever sees it queued.
     /// </summary>
-    public async Task<Job> StartNewAsync(Guid owner, NewJob job, string instance, CancellationToken cancellationToken)
+    public static Job Started(Guid owner, NewJob job, string instance, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(job);
         if (job.IdempotencyKey is not null)
         {
             throw new ArgumentException("A job started at once carries no idempotency key; enqueue it instead.", nameof(job));
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var started = await db.Jobs.FromSql($"""
-            INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, cancel_requested, created_at, started_at, heartbeat_at, claimed_by, locks)
-            VALUES ({job.Type}, {job.Queue}, {job.Payload}::jsonb, {owner}, 1, 0, 1, false, {now}, {now}, {now}, {instance}, {job.Locks}::jsonb)
-            RETURNING *
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        return started.Single();
+        return new Job
+        {
+            Type = job.Type,
+            Queue = job.Queue,
+            Payload = job.Payload,
+            OwnerId = owner,
+            Status = JobStatus.Running,
+            Progress = 0,
+            Attempts = 1,
+            CancelRequested = false,
+            CreatedAt = now,
+            StartedAt = now,
+            HeartbeatAt = now,
+            ClaimedBy = instance,
+            Locks = job.Locks,
+        };
     }
 
     /// <summary>Claims one particular queued job (an operation that runs at once, in the caller); null when it is not queued.</summary>

@@ -17,7 +17,7 @@ namespace FileVault.Core.Uploads;
 
 /// <summary>
 /// Puts a fully received upload in place, as new folder does (DESIGN invariant 4): the destination and access checked
-/// again, the whole file hashed (and compared with the client's SHA-256, R-UP-3), a job row, a path lock, missing
+/// again, the whole file hashed (and compared with the client's SHA-256, R-UP-3), a path lock, a job row, missing
 /// subfolders created, then one rename that never replaces (R-LINK-3) and the catalog row with its hash, uploader and
 /// audit record in one transaction. No partial file ever carries the final name. An upload that was told to replace a
 /// taken name first moves the file holding it to the trash, as the file operations' replace does, if WriteAccess allows.
@@ -38,6 +38,7 @@ public sealed class UploadCompletion(
     TrashMover trash,
     ScanMonitor instance,
     ContentListeners content,
+    FolderStamps stamps,
     AccessVersion accessVersion,
     IOptions<ScannerOptions> scanner,
     TimeProvider time,
@@ -88,46 +89,25 @@ public sealed class UploadCompletion(
         var finalPath = UploadTarget.Join(target.ParentPath, target.Name);
         var payload = JsonSerializer.Serialize(new { root = root.Id, upload = upload.Id, folderId = target.Folder.Id, path = finalPath, replace = upload.ReplaceExisting });
         var holder = await LockRequest.HolderNameAsync(contexts, actor.UserId, cancellationToken);
-        // The job row and the path lock are both needed before the disk changes, and neither needs the other: asked side
-        // by side, the lock's Redis round trip overlaps the job's commit (its WAL flush).
-        var starting = jobs.StartNewAsync(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, cancellationToken);
-        var locking = locks.AcquireAsync(new LockRequest(root.Id, [finalPath], "upload", holder), LockTtl, cancellationToken);
-        try
-        {
-            await Task.WhenAll(starting, locking);
-        }
-        catch
-        {
-            // One of the two failed: a lock taken is released, a job started does not stay running.
-            if (locking.IsCompletedSuccessfully && locking.Result.IsSuccess)
-            {
-                await locking.Result.Value.DisposeAsync();
-            }
-
-            if (starting.IsCompletedSuccessfully)
-            {
-                await jobs.FinishAsync(starting.Result.Id, JobStatus.Failed, "The upload's lock could not be asked for.", CancellationToken.None);
-            }
-
-            throw;
-        }
-
-        var job = starting.Result;
-        var acquired = locking.Result;
+        // The path lock first: a refusal there changes nothing, on disk or in the catalog, so it needs no job.
+        var acquired = await locks.AcquireAsync(new LockRequest(root.Id, [finalPath], "upload", holder), LockTtl, cancellationToken);
         if (!acquired.IsSuccess)
         {
-            await jobs.FinishAsync(job.Id, JobStatus.Failed, acquired.Error!.Message, CancellationToken.None);
-            return acquired.Error;
+            return acquired.Error!;
         }
 
         await using var lease = acquired.Value;
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // Then, in one statement and one commit (its WAL flush) before the disk changes (the design's invariant 4): the job
+        // row, running, and, under the lock, the destination as it is now with what holds the file's name in it.
+        var (job, current) = await StartUnderLockAsync(db, actor, payload, target, cancellationToken);
         using var stop = new CancellationTokenSource();
         try
         {
             // The replaced file goes to the trash as a job step does: fenced by this completion's own lock.
             var run = new JobRun(job, lease, jobs, events, time, stop);
             // A placed file's job succeeded in the same commit as its catalog row (PlaceAsync); only a refusal is recorded here.
-            var result = await PlaceAsync(actor, upload, recorded, target, staging, hash.Value, run, cancellationToken);
+            var result = await PlaceAsync(db, actor, upload, recorded, target, current, staging, hash.Value, run, cancellationToken);
             if (!result.IsSuccess)
             {
                 await jobs.FinishAsync(job.Id, JobStatus.Failed, result.Error!.Message, CancellationToken.None);
@@ -147,28 +127,51 @@ public sealed class UploadCompletion(
         }
     }
 
-    /// <summary>Under the lock: the destination as it is now, its subfolders, the rename, the catalog.</summary>
-    private async Task<Result<long>> PlaceAsync(
-        AccessSubject actor, Upload upload, bool recorded, UploadTarget target, string staging, byte[] hash, JobRun run, CancellationToken cancellationToken)
+    /// <summary>
+    /// The upload's job, inserted running (<see cref="JobLedger.Started"/>), and the destination folder's
+    /// path as it is now with the holder of the file's name in it, in one round trip: the job's commit is this statement's.
+    /// </summary>
+    /// <remarks>
+    /// The folder may have moved between the check and the lock, so the lock then guards the wrong path: it is read
+    /// again here, under the lock. The holder is written out rather than left to EF: EF translated the holder's
+    /// FirstOrDefault into a ROW_NUMBER() over every active entry of that name in every folder, which PostgreSQL answered
+    /// with a scan of the whole entries table on each upload (2 ms per file at 6,000 entries, growing with the catalog);
+    /// the lateral subquery is one probe of the folder's name index. The job row comes out whatever the folder's state
+    /// (the join starts from it), so a refusal that follows can be recorded on it.
+    /// </remarks>
+    private async Task<(Job Job, FolderAndHolder Current)> StartUnderLockAsync(
+        FileVaultDbContext db, AccessSubject actor, string payload, UploadTarget target, CancellationToken cancellationToken)
     {
-        var root = target.Root;
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // The folder may have moved between the check and the lock: the lock then guards the wrong path. Asked with what
-        // holds the file's name in it, in one round trip (used when the file lands there, not in a subfolder).
-        // Written out: EF translated the holder's FirstOrDefault into a ROW_NUMBER() over every active entry of that name in
-        // every folder, which PostgreSQL answered with a scan of the whole entries table on each upload (2 ms per file at
-        // 6,000 entries, growing with the catalog). The lateral subquery is one probe of the folder's name index.
+        var job = JobLedger.Started(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, time.GetUtcNow());
         var key = EntryName.Key(target.Name);
-        var current = await db.Database.SqlQuery<FolderAndHolder>($"""
-            SELECT f.relative_path, t.id AS holder_id, t.relative_path AS holder_path, t.kind AS holder_kind
-            FROM entries f
+        var rows = await db.Database.SqlQuery<StartedPlacement>($"""
+            WITH job AS (
+                INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, cancel_requested, created_at, started_at,
+                                  heartbeat_at, claimed_by, locks)
+                VALUES ({job.Type}, {job.Queue}, {job.Payload}::jsonb, {job.OwnerId}, {(short)job.Status}, {job.Progress}, {job.Attempts},
+                        {job.CancelRequested}, {job.CreatedAt}, {job.StartedAt}, {job.HeartbeatAt}, {job.ClaimedBy}, {job.Locks}::jsonb)
+                RETURNING id)
+            SELECT job.id AS job_id, f.relative_path, t.id AS holder_id, t.relative_path AS holder_path, t.kind AS holder_kind
+            FROM job
+            LEFT JOIN entries f ON f.id = {target.Folder.Id} AND f.state = {(short)EntryState.Active}
             LEFT JOIN LATERAL (
                 SELECT id, relative_path, kind FROM entries
                 WHERE parent_id = f.id AND sort_group IN (0, 1) AND name_key = {key} AND state = {(short)EntryState.Active}
                 LIMIT 1) t ON true
-            WHERE f.id = {target.Folder.Id} AND f.state = {(short)EntryState.Active}
-            """).SingleOrDefaultAsync(cancellationToken);
-        if (current?.RelativePath != target.Folder.RelativePath)
+            """).ToListAsync(cancellationToken);
+        var row = rows.Single();
+        job.Id = row.JobId;
+        return (job, new FolderAndHolder(row.RelativePath, row.HolderId, row.HolderPath, row.HolderKind));
+    }
+
+    /// <summary>Under the lock: the destination as it was read with the job, its subfolders, the rename, the catalog.</summary>
+    private async Task<Result<long>> PlaceAsync(
+        FileVaultDbContext db, AccessSubject actor, Upload upload, bool recorded, UploadTarget target, FolderAndHolder current, string staging,
+        byte[] hash, JobRun run, CancellationToken cancellationToken)
+    {
+        var root = target.Root;
+        var key = EntryName.Key(target.Name);
+        if (current.RelativePath != target.Folder.RelativePath)
         {
             return new Error("lock.conflict", "The destination folder was moved meanwhile; try again.");
         }
@@ -194,7 +197,7 @@ public sealed class UploadCompletion(
             }
         }
 
-        var taken = parent.Id == target.Folder.Id ? current!.Holder()
+        var taken = parent.Id == target.Folder.Id ? current.Holder()
             : await db.Entries.ActiveNamed(parent.Id, key)
                 .Select(e => new NameHolder(e.Id, e.RelativePath, e.Kind)).FirstOrDefaultAsync(cancellationToken);
         if (taken is not null)
@@ -279,36 +282,13 @@ public sealed class UploadCompletion(
                 """, cancellationToken);
             return Result<long>.Success(id);
         });
-        await TouchFoldersAsync(db, touchedIds, touchedAt);
+        // The open folder's page polls its stamp: moved, the new file shows up for everyone who has it open. Handed to
+        // FolderStamps, which writes it shortly after, gathered with the stamps of the other files arriving meanwhile:
+        // inside the catalog's transaction the folder's row stayed locked through that commit's WAL flush (the files of
+        // one folder upload, completing side by side, queued behind each other), and as a statement of each request's
+        // own it cost every file a round trip.
+        stamps.Move(touchedIds, touchedAt);
         return placed;
-    }
-
-    /// <summary>
-    /// The open folder's page polls its stamp: moved, the new file (or subfolder) shows up for everyone who has it open.
-    /// Done after the catalog's commit, in a transaction of its own that does not wait for the WAL flush: inside the
-    /// catalog's transaction the folder's row stayed locked until that commit's flush, so the files of one folder
-    /// upload, completing side by side, queued behind each other's flushes (seen as 10 to 200 ms per file on a loaded
-    /// machine). The stamp is the folder's mtime as on disk; one lost in a crash is put right by the next scan, and
-    /// until then only a page's refresh of that folder waits for the next change.
-    /// </summary>
-    private async Task TouchFoldersAsync(FileVaultDbContext db, long[] ids, DateTimeOffset[] modified)
-    {
-        try
-        {
-            // One statement that commits alone, in one round trip: set_config(..., true) turns synchronous_commit off for
-            // that statement's own transaction only (the pooled connection keeps its setting).
-            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-                await db.Database.ExecuteSqlAsync($"""
-                    UPDATE entries SET modified_at = t.modified
-                    FROM unnest({ids}, {modified}) AS t(id, modified), (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
-                    WHERE entries.id = t.id
-                    """, CancellationToken.None));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The file is placed and catalogued; only the open pages' refresh waits for the folder's next change.
-            logger.LogWarning("Folder stamps {Folders} not moved after an upload: {Reason}", ids, ex.Message);
-        }
     }
 
     /// <summary>
@@ -393,8 +373,11 @@ public sealed class UploadCompletion(
     /// <summary>The entry that holds a name in a folder.</summary>
     private sealed record NameHolder(long Id, string RelativePath, EntryKind Kind);
 
-    /// <summary>The destination folder's path as it is now, and what holds the file's name in it (null columns: nothing).</summary>
-    private sealed record FolderAndHolder(string RelativePath, long? HolderId, string? HolderPath, EntryKind? HolderKind)
+    /// <summary>The upload's job id, with the destination folder's path as it is now (null: gone) and what holds the file's name in it.</summary>
+    private sealed record StartedPlacement(long JobId, string? RelativePath, long? HolderId, string? HolderPath, EntryKind? HolderKind);
+
+    /// <summary>The destination folder's path as it is now (null: gone), and what holds the file's name in it (null columns: nothing).</summary>
+    private sealed record FolderAndHolder(string? RelativePath, long? HolderId, string? HolderPath, EntryKind? HolderKind)
     {
         public NameHolder? Holder() => HolderId is { } id ? new NameHolder(id, HolderPath!, HolderKind!.Value) : null;
     }

@@ -236,20 +236,17 @@ public sealed class UploadStore(
             return target.Error!;
         }
 
-        var (root, folder, subfolders, name) = target.Value;
+        var (root, folder, subfolders, name, holder) = target.Value;
         var health = await MountHealth.CheckAsync(root, scanner.Value.HealthCheckTimeout, cancellationToken);
         if (!health.IsHealthy)
         {
             return new Error("root.unhealthy", "The storage is not available right now; nothing was stored. " + health.Problem!.Message);
         }
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
+        // What holds the name was read with the folder (UploadTarget.Holder); only when the file lands in the folder itself.
         if (subfolders is null)
         {
-            var key = EntryName.Key(name);
-            var holder = await db.Entries.ActiveNamed(folder.Id, key)
-                .Select(e => new { e.RelativePath, e.Kind }).FirstOrDefaultAsync(cancellationToken);
             if (holder is not null && !request.Replace)
             {
                 // Said the same whether or not the uploader may read what holds the name: only that it is taken.
@@ -742,7 +739,10 @@ public sealed class UploadStore(
                 }
 
                 var block = blocks[turn];
-                sinking = Task.Run(() => Sink(staging, block, read, hash, running));
+                // The body's last bytes (all of a small file's) have nothing left to read beside them: written and hashed
+                // here, without handing them to another thread and waking it.
+                sinking = received + read == room ? Task.FromResult(Sink(staging, block, read, hash, running))
+                    : Task.Run(() => Sink(staging, block, read, hash, running));
                 received += read;
                 if (received - handedBack >= BlockBytes)
                 {

@@ -12,7 +12,9 @@ namespace FileVault.Core.Uploads;
 /// creation and again at completion, since the folder may have moved, gone or changed grants in between.
 /// </summary>
 /// <param name="Subfolders">Folders to create (or reuse) under <paramref name="Folder"/>, "a/b"; null for none.</param>
-internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subfolders, string Name)
+/// <param name="Holder">What held the file's name in <paramref name="Folder"/> when it was read (null: nothing): the
+/// creation's check of a taken name, when the file lands in the folder itself. The completion asks again under the lock.</param>
+internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subfolders, string Name, NameHolding? Holder = null)
 {
     /// <summary>The folder the file lands in, relative to the root, as the catalog spells the destination.</summary>
     public string ParentPath => Join(Folder.RelativePath, Subfolders);
@@ -29,7 +31,43 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
         var components = names.Value;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var found = await FolderLookup.FindReadableAsync(db, access, actor, folderId, cancellationToken);
+        // One round trip for what the evaluator and the creation's checks would each ask apart: the folder with its root
+        // (FolderLookup's question), what holds the file's name in it (two scalar subqueries, each one probe of the browse
+        // index, both sort groups named as EntryQueries.ActiveNamed does), and the grants that decide the user's access to
+        // the folder, which the evaluator keeps as its answer (AccessEvaluator.Remember): those of the user and their
+        // groups on the folder and on each ancestor, matched on whole components (R-PATH-3: the folder itself, the root "",
+        // or a path that is the folder's own path cut just before a '/'), none for an administrator.
+        var key = EntryName.Key(components[^1]);
+        var userId = actor.UserId;
+        var administrator = actor.IsAdministrator;
+        var readUnder = access.Mark();
+        var row = await db.Entries.AsNoTracking().Where(e => e.Id == folderId && e.State == EntryState.Active)
+            .Join(db.StorageRoots.AsNoTracking(), e => e.RootId, r => r.Id, (e, r) => new { Folder = e, Root = r })
+            .Select(x => new
+            {
+                x.Folder,
+                x.Root,
+                HolderPath = db.Entries
+                    .Where(h => h.ParentId == x.Folder.Id && EntryQueries.BothSortGroups.Contains(h.SortGroup) && h.NameKey == key && h.State == EntryState.Active)
+                    .Select(h => h.RelativePath).FirstOrDefault(),
+                HolderKind = db.Entries
+                    .Where(h => h.ParentId == x.Folder.Id && EntryQueries.BothSortGroups.Contains(h.SortGroup) && h.NameKey == key && h.State == EntryState.Active)
+                    .Select(h => (EntryKind?)h.Kind).FirstOrDefault(),
+                Grants = db.FolderGrants
+                    .Where(g => !administrator && g.RootId == x.Folder.RootId
+                        && (g.RelativePath == "" || g.RelativePath == x.Folder.RelativePath
+                            || x.Folder.RelativePath.Substring(0, g.RelativePath.Length + 1) == g.RelativePath + "/")
+                        && (g.UserId == userId || db.GroupMembers.Any(m => m.UserId == userId && m.GroupId == g.GroupId)))
+                    .Select(g => new GrantView(g.Id, g.RootId, g.RelativePath, new GrantPrincipal(g.UserId, g.GroupId, ""), g.Permissions, g.Effect, g.CreatedAt))
+                    .ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (row is not null)
+        {
+            access.Remember(actor, row.Root, row.Folder.RelativePath, row.Grants, readUnder);
+        }
+
+        var found = await FolderLookup.ReadableAsync(access, actor, row?.Folder, row?.Root, cancellationToken);
         if (!found.IsSuccess)
         {
             return found.Error!;
@@ -37,7 +75,8 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
         var (folder, root) = found.Value;
         var subfolders = components.Length > 1 ? string.Join('/', components[..^1]) : null;
-        var target = new UploadTarget(root, folder, subfolders, components[^1]);
+        var holder = subfolders is null && row!.HolderPath is { } holderPath && row.HolderKind is { } holderKind ? new NameHolding(holderPath, holderKind) : null;
+        var target = new UploadTarget(root, folder, subfolders, components[^1], holder);
         if (!await access.CanWriteAsync(actor, root.Id, folder.RelativePath, cancellationToken)
             || !await access.CanWriteAsync(actor, root.Id, target.ParentPath, cancellationToken))
         {
@@ -120,6 +159,9 @@ internal sealed record UploadTarget(StorageRoot Root, Entry Folder, string? Subf
 
     public static string Join(string folder, string? rest) => string.IsNullOrEmpty(rest) ? folder : folder.Length == 0 ? rest : folder + "/" + rest;
 }
+
+/// <summary>The entry holding a name in a folder: its path and kind.</summary>
+internal sealed record NameHolding(string RelativePath, EntryKind Kind);
 
 /// <summary>
 /// A target resolved earlier in the same request (a file sent whole with its creation), with the <see cref="AccessVersion"/>

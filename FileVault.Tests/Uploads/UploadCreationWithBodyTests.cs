@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using FileVault.Core.Access;
@@ -48,6 +49,25 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
         var head = await client.SendAsync(Tus(HttpMethod.Head, created.Headers.Location!.ToString()));
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.Equal("10240", Header(head, "Upload-Offset"));
+    }
+
+    [Fact]
+    public async Task A_placed_file_moves_its_folders_stamp_to_the_folders_time_on_disk_so_open_pages_show_it()
+    {
+        using var client = app.Admin();
+        var bytes = RandomNumberGenerator.GetBytes(1_000);
+        var folderId = await app.IdAsync("Public");
+
+        var created = await PostAsync(client, "Public", "stamped.bin", bytes.Length, bytes, Sha256(bytes));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        // Written shortly after the answer (FolderStamps), with the folder's mtime as the rename left it.
+        var onDisk = FileVault.Core.Catalog.CatalogChanges.MtimeOf(app.PathOf("Public"));
+        await Infrastructure.Poll.UntilAsync(async () =>
+        {
+            await using var db = app.Database.CreateDbContext();
+            return await db.Entries.Where(e => e.Id == folderId).Select(e => e.ModifiedAt).SingleAsync() == onDisk;
+        }, "the folder's stamp to move to its mtime on disk");
     }
 
     [Fact]
@@ -141,6 +161,86 @@ public sealed class UploadCreationWithBodyTests(UploadFixture app) : IClassFixtu
         Assert.Empty(Directory.EnumerateFiles(app.StorageDirectory, "sneaked.txt", SearchOption.AllDirectories));
         await using var db = app.Database.CreateDbContext();
         Assert.False(await db.Entries.AnyAsync(e => e.Name == "sneaked.txt"));
+        Assert.Equal(staged, StagingFiles());
+    }
+
+    [Fact]
+    public async Task A_writer_of_Sales_uploads_into_Sales_but_not_into_a_sibling_whose_name_only_begins_the_same()
+    {
+        // The grants that decide come with the destination's row (one query), matched on whole components (R-PATH-3).
+        using var admin = app.Admin();
+        var sibling = "Sales-Confidential-" + Guid.NewGuid().ToString("N")[..6];
+        var made = await admin.PostAsJsonAsync("/api/v1/folders", new { parentId = await app.IdAsync(""), name = sibling });
+        Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
+        using var client = app.Client(await app.UserTokenAsync("write"));
+        var bytes = "sibling"u8.ToArray();
+        var name = $"sibling-{Guid.NewGuid():N}.txt";
+
+        var intoSales = await PostAsync(client, "Sales", name, bytes.Length, bytes, Sha256(bytes));
+        var intoSibling = await PostAsync(client, sibling, name, bytes.Length, bytes, Sha256(bytes));
+
+        Assert.Equal(HttpStatusCode.Created, intoSales.StatusCode);
+        Assert.True(intoSibling.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{(int)intoSibling.StatusCode} {await intoSibling.Content.ReadAsStringAsync()}");
+        Assert.False(File.Exists(app.PathOf($"{sibling}/{name}")));
+    }
+
+    [Fact]
+    public async Task A_group_grant_on_Sales_lets_its_member_upload_there_and_not_a_user_outside_the_group()
+    {
+        // The grants read with the destination include the user's groups' and only theirs.
+        var member = $"group-member-{Guid.NewGuid():N}@uploads.test";
+        var outsider = $"group-outsider-{Guid.NewGuid():N}@uploads.test";
+        var memberUser = await app.CreateUserAsync(member, Roles.User);
+        await app.CreateUserAsync(outsider, Roles.User);
+        await using (var db = app.Database.CreateDbContext())
+        {
+            var group = new Group { Name = "uploaders-" + Guid.NewGuid().ToString("N")[..8], CreatedAt = DateTimeOffset.UtcNow };
+            db.Groups.Add(group);
+            await db.SaveChangesAsync();
+            db.GroupMembers.Add(new GroupMember { GroupId = group.Id, UserId = memberUser.Id, AddedAt = DateTimeOffset.UtcNow });
+            db.FolderGrants.Add(new FolderGrant
+            {
+                RootId = app.RootId, RelativePath = "Sales", GroupId = group.Id, Permissions = Permission.Read | Permission.Write,
+                Effect = GrantEffect.Allow, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        using var memberClient = app.Client(await app.TokenAsync(member, Infrastructure.FileVaultAppFactory.UserPassword));
+        using var outsiderClient = app.Client(await app.TokenAsync(outsider, Infrastructure.FileVaultAppFactory.UserPassword));
+        var bytes = "grouped"u8.ToArray();
+        var name = $"grouped-{Guid.NewGuid():N}.txt";
+
+        var byOutsider = await PostAsync(outsiderClient, "Sales", name, bytes.Length, bytes, Sha256(bytes));
+        var byMember = await PostAsync(memberClient, "Sales", name, bytes.Length, bytes, Sha256(bytes));
+
+        Assert.True(byOutsider.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound, $"{(int)byOutsider.StatusCode} {await byOutsider.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpStatusCode.Created, byMember.StatusCode);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(app.PathOf("Sales/" + name)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_file_named_as_a_folder_the_user_is_denied_neither_replaces_it_nor_says_what_it_is(bool replace)
+    {
+        // Write on Sales, denied Sales/Secret: the holder of the name "Secret" is read with the folder, before any byte.
+        using var client = app.Client(await app.UserTokenAsync("deny-under-allow"));
+        var bytes = "over the secret"u8.ToArray();
+        var inside = Directory.GetFileSystemEntries(app.PathOf("Sales/Secret"));
+        var staged = StagingFiles();
+
+        var created = await PostAsync(client, "Sales", "Secret", bytes.Length, bytes, Sha256(bytes), replace ? [("onConflict", "replace")] : null);
+
+        Assert.Equal(HttpStatusCode.Conflict, created.StatusCode);
+        Assert.Equal("name.conflict", await CodeAsync(created));
+        var said = await created.Content.ReadAsStringAsync();
+        // Only that the name is taken: never "is a folder", which an unreadable entry's kind would tell.
+        Assert.DoesNotContain("is a folder", said, StringComparison.OrdinalIgnoreCase);
+        Assert.True(Directory.Exists(app.PathOf("Sales/Secret")));
+        Assert.Equal(inside, Directory.GetFileSystemEntries(app.PathOf("Sales/Secret")));
+        await using var db = app.Database.CreateDbContext();
+        Assert.True(await db.Entries.AnyAsync(e => e.RelativePath == "Sales/Secret" && e.State == FileVault.Core.Catalog.EntryState.Active));
         Assert.Equal(staged, StagingFiles());
     }
 

@@ -664,6 +664,36 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
         Assert.Equal("held", await File.ReadAllTextAsync(app.PathOf("Public/held.txt")));
         await using var db = app.Database.CreateDbContext();
         Assert.True(await db.Entries.AnyAsync(e => e.RelativePath == "Public/held.txt" && e.State == EntryState.Active));
+        // The refusal by the lock changed nothing and recorded no job; the completion that placed the file has one.
+        Assert.Equal([FileVault.Core.Jobs.JobStatus.Succeeded], (await UploadJobsAsync(Id(url))).Select(j => j.Status));
+    }
+
+    [Fact]
+    public async Task A_placed_upload_has_one_job_ended_succeeded_with_the_new_entry()
+    {
+        using var client = app.Admin();
+        var url = await CreateAsync(client, "Public", "with-job.txt", 4);
+
+        var last = await PatchAsync(client, url, 0, "done"u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.NoContent, last.StatusCode);
+        var entryId = long.Parse(Header(last, "FileVault-Entry-Id")!, CultureInfo.InvariantCulture);
+        Assert.Equal([new UploadJob(FileVault.Core.Jobs.JobStatus.Succeeded, entryId)], await UploadJobsAsync(Id(url)));
+    }
+
+    [Fact]
+    public async Task A_name_taken_on_disk_under_the_lock_fails_the_job_recorded_before_the_rename()
+    {
+        using var client = app.Admin();
+        var url = await CreateAsync(client, "Public", "job-race.txt", 3);
+        // On disk only, not in the catalog: the rename (never replacing) is what finds it, after the job row.
+        await File.WriteAllTextAsync(app.PathOf("Public/job-race.txt"), "someone else's");
+
+        var last = await PatchAsync(client, url, 0, "new"u8.ToArray());
+
+        Assert.Equal("name.conflict", await CodeAsync(last));
+        Assert.Equal("someone else's", await File.ReadAllTextAsync(app.PathOf("Public/job-race.txt")));
+        Assert.Equal([new UploadJob(FileVault.Core.Jobs.JobStatus.Failed, null)], await UploadJobsAsync(Id(url)));
     }
 
     [Fact]
@@ -768,6 +798,16 @@ public sealed class UploadProtocolTests(UploadFixture app) : IClassFixture<Uploa
     }
 
     private static string Id(string url) => url[(url.LastIndexOf('/') + 1)..];
+
+    /// <summary>The jobs recorded for one upload's completion, oldest first.</summary>
+    private async Task<List<UploadJob>> UploadJobsAsync(string uploadId)
+    {
+        await using var db = app.Database.CreateDbContext();
+        return await db.Database.SqlQuery<UploadJob>(
+            $"SELECT status, result_entry_id FROM jobs WHERE type = 'upload' AND payload->>'upload' = {uploadId} ORDER BY id").ToListAsync();
+    }
+
+    private sealed record UploadJob(FileVault.Core.Jobs.JobStatus Status, long? ResultEntryId);
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? values.Single() : null;

@@ -127,7 +127,7 @@ public sealed class PostgresSearch(
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         // JIT compiles for a plan's cost, and a plan chosen by switching others off costs 10^10: 200 ms spent compiling
         // a query that runs in one.
-        await ExecuteAsync(connection, "SET TRANSACTION READ ONLY; SET LOCAL jit = off", cancellationToken);
+        await ExecuteAsync(connection, Session, cancellationToken);
 
         var pending = await ReadPendingAsync(connection, cancellationToken);
         var plan = forcedPlan;
@@ -252,7 +252,7 @@ public sealed class PostgresSearch(
         var search = new Compiled(criteria, query, scope.Folder, scope.Grants);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        await ExecuteAsync(connection, "SET TRANSACTION READ ONLY; SET LOCAL jit = off", cancellationToken);
+        await ExecuteAsync(connection, Session, cancellationToken);
         var hits = await ReadHitsAsync(connection, search.Rechecked([.. ids.Distinct()]), criteria, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var position = ids.Select((id, i) => (id, i)).GroupBy(x => x.id).ToDictionary(g => g.Key, g => g.First().i);
@@ -617,6 +617,14 @@ public sealed class PostgresSearch(
             await ExecuteAsync(connection, "RESET enable_seqscan; RESET enable_indexscan; RESET enable_indexonlyscan; RESET enable_bitmapscan", cancellationToken);
         }
     }
+
+    /// <summary>
+    /// A search's transaction: read only, no JIT, and each statement planned for its own values. The statements are
+    /// prepared once used often (the data source's automatic preparation), and a prepared statement may otherwise switch
+    /// to a generic plan, made without the values, after five runs: for a search a word's frequency decides the plan,
+    /// so a plan made for an average word would read a frequent word's every row or walk a rare one's whole index.
+    /// </summary>
+    private const string Session = "SET TRANSACTION READ ONLY; SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan";
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

@@ -58,6 +58,23 @@ public sealed class SearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_drain_leaves_nothing_in_the_GIN_pending_list_that_every_search_would_read_whole()
+    {
+        await AddFilesAsync("대기_", 500, firstInode: 400000);
+        await using var db = _harness.Database.CreateDbContext();
+        await db.Database.ExecuteSqlRawAsync("CREATE EXTENSION IF NOT EXISTS pgstattuple");
+        // The index as a drain row by row writes it: fastupdate on, so a COPY's rows wait in the pending list.
+        Assert.Contains("fastupdate=on", await db.Database.SqlQuery<string>(
+            $"SELECT array_to_string(reloptions, ',') AS \"Value\" FROM pg_class WHERE relname = 'ix_entry_search_tokens'").SingleAsync());
+        var drain = await DrainAsync();
+        Assert.Equal(500, drain.Indexed);
+        var pending = await db.Database.SqlQuery<long>(
+            $"SELECT pending_tuples::bigint AS \"Value\" FROM pgstatginindex('ix_entry_search_tokens')").SingleAsync();
+        Assert.Equal(0, pending);
+        Assert.Equal(500, (await SearchAsync(Admin, new SearchQuery("대기_"), SearchPlan.Index)).Total);
+    }
+
+    [Fact]
     public async Task A_folder_moved_into_a_granted_folder_is_found_there_by_the_folder_tokens_before_and_after_the_drain()
     {
         var user = await HarnessUsers.CreateAsync(_harness, "moved@filevault.local", Roles.User);

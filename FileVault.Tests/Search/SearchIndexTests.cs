@@ -58,6 +58,23 @@ public sealed class SearchIndexTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_drain_leaves_nothing_in_the_GIN_pending_list_that_every_search_would_read_whole()
+    {
+        await AddFilesAsync("대기_", 500, firstInode: 400000);
+        await using var db = _harness.Database.CreateDbContext();
+        await db.Database.ExecuteSqlRawAsync("CREATE EXTENSION IF NOT EXISTS pgstattuple");
+        // The index as a drain row by row writes it: fastupdate on, so a COPY's rows wait in the pending list.
+        Assert.Contains("fastupdate=on", await db.Database.SqlQuery<string>(
+            $"SELECT array_to_string(reloptions, ',') AS \"Value\" FROM pg_class WHERE relname = 'ix_entry_search_tokens'").SingleAsync());
+        var drain = await DrainAsync();
+        Assert.Equal(500, drain.Indexed);
+        var pending = await db.Database.SqlQuery<long>(
+            $"SELECT pending_tuples::bigint AS \"Value\" FROM pgstatginindex('ix_entry_search_tokens')").SingleAsync();
+        Assert.Equal(0, pending);
+        Assert.Equal(500, (await SearchAsync(Admin, new SearchQuery("대기_"), SearchPlan.Index)).Total);
+    }
+
+    [Fact]
     public async Task A_folder_moved_into_a_granted_folder_is_found_there_by_the_folder_tokens_before_and_after_the_drain()
     {
         var user = await HarnessUsers.CreateAsync(_harness, "moved@filevault.local", Roles.User);
@@ -377,6 +394,81 @@ public sealed class SearchIndexTests : IAsyncLifetime
                 Assert.DoesNotContain("Seq Scan on entry_search", plans, StringComparison.Ordinal);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_word_with_one_extension_is_one_GIN_key_and_a_user_denied_a_folder_finds_none_of_its_files_through_it()
+    {
+        var user = await HarnessUsers.CreateAsync(_harness, "one-extension@filevault.local", Roles.User);
+        await GrantAsync(user, "", GrantEffect.Allow);
+        await GrantAsync(user, "기밀", GrantEffect.Deny);
+        var query = new SearchQuery("회의록", Extensions: ["hwp"], Sort: SearchSort.Name);
+        foreach (var plan in Plans)
+        {
+            Assert.Equal(["영업부/회의록_2025.hwp"], Paths(await SearchAsync(user, query, plan)));
+            Assert.Equal(1, (await SearchAsync(user, query, plan)).Total);
+            Assert.Equal(["영업부/회의록_2025.hwp", "기밀/회의록_임원.hwp"], Paths(await SearchAsync(Admin, query, plan)));
+            // The denied file's own name, its extension alone and its 초성: nothing, and no total that counts it.
+            foreach (var denied in new[]
+            {
+                new SearchQuery("임원", Extensions: ["hwp"]), new SearchQuery(Extensions: ["hwp"], Sort: SearchSort.Name), new SearchQuery("ㅇㅇ", Extensions: ["hwp"]),
+            })
+            {
+                var results = await SearchAsync(user, denied, plan);
+                Assert.DoesNotContain(results.Items, h => h.FolderPath == "기밀");
+                Assert.Equal(results.Items.Count, results.Total);
+            }
+        }
+
+        // The index plan hands the GIN index the words' tokens and the extension's as one condition, no overlap (&&) beside.
+        await using var scope = _harness.CreateScope();
+        var search = scope.ServiceProvider.GetRequiredService<PostgresSearch>();
+        search.Explained = [];
+        var found = (await search.SearchAsync(user, query, SearchPlan.Index, CancellationToken.None)).Value;
+        Assert.Equal(["영업부/회의록_2025.hwp"], Paths(found));
+        var gin = Assert.Single(search.Explained.SelectMany(p => p.Split('\n')), line => line.Contains("Index Cond: (tokens", StringComparison.Ordinal));
+        Assert.Contains(SearchTokens.OfExtension("hwp").ToString(System.Globalization.CultureInfo.InvariantCulture), gin, StringComparison.Ordinal);
+        Assert.DoesNotContain("&&", gin, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pair_far_more_frequent_than_its_words_rarest_is_left_to_the_exact_test_which_keeps_the_answer_exact()
+    {
+        // 보고 is in many names, 고서 in a few: the GIN condition names 고서 only, and the names holding 고서 (or both
+        // pairs apart) without 보고서 are candidates the exact test removes.
+        await AddFilesAsync("보고_", 40, firstInode: 300000);
+        await AddFilesAsync("참고서_", 1, firstInode: 300100);
+        await AddFilesAsync("보고 고서_", 1, firstInode: 300200);
+        await DrainAsync();
+        await using (var db = _harness.Database.CreateDbContext())
+        {
+            await db.Database.ExecuteSqlRawAsync("ANALYZE entry_search");
+        }
+
+        _harness.Get<SearchStatistics>().Invalidate();
+        var frequent = SearchTokens.OfWord("보고").Single(t => !SearchTokens.IsCharacter(t)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var rare = SearchTokens.OfWord("고서").Single(t => !SearchTokens.IsCharacter(t)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var user = await HarnessUsers.CreateAsync(_harness, "pairs@filevault.local", Roles.User);
+        await GrantAsync(user, "", GrantEffect.Allow);
+        await GrantAsync(user, "영업부", GrantEffect.Deny);
+        foreach (var plan in Plans)
+        {
+            var admin = await SearchAsync(Admin, new SearchQuery("보고서", Sort: SearchSort.Name), plan);
+            Assert.Equal(["영업부/보고서.pdf", "영업부/주간보고서.docx"], Paths(admin));
+            Assert.Equal(2, admin.Total);
+            // Both are in the folder the user is denied: the left-out pair lets in no candidate the grants then miss.
+            var denied = await SearchAsync(user, new SearchQuery("보고서"), plan);
+            Assert.Empty(denied.Items);
+            Assert.Equal(0, denied.Total);
+        }
+
+        await using var scope = _harness.CreateScope();
+        var search = scope.ServiceProvider.GetRequiredService<PostgresSearch>();
+        search.Explained = [];
+        Assert.Equal(2, (await search.SearchAsync(Admin, new SearchQuery("보고서"), SearchPlan.Index, CancellationToken.None)).Value.Total);
+        var gin = Assert.Single(search.Explained.SelectMany(p => p.Split('\n')), line => line.Contains("Index Cond: (tokens", StringComparison.Ordinal));
+        Assert.Contains(rare, gin, StringComparison.Ordinal);
+        Assert.DoesNotContain(frequent, gin, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -144,7 +144,7 @@ public sealed class UploadCompletion(
     {
         var job = JobLedger.Started(actor.UserId, new NewJob("upload", "operations", payload), instance.InstanceId, time.GetUtcNow());
         var key = EntryName.Key(target.Name);
-        var rows = await db.Database.SqlQuery<StartedPlacement>($"""
+        var rows = await db.Database.SqlQuery<FolderAndHolder>($"""
             WITH job AS (
                 INSERT INTO jobs (type, queue, payload, owner_id, status, progress, attempts, cancel_requested, created_at, started_at,
                                   heartbeat_at, claimed_by, locks)
@@ -161,7 +161,7 @@ public sealed class UploadCompletion(
             """).ToListAsync(cancellationToken);
         var row = rows.Single();
         job.Id = row.JobId;
-        return (job, new FolderAndHolder(row.RelativePath, row.HolderId, row.HolderPath, row.HolderKind));
+        return (job, row);
     }
 
     /// <summary>Under the lock: the destination as it was read with the job, its subfolders, the rename, the catalog.</summary>
@@ -373,11 +373,11 @@ public sealed class UploadCompletion(
     /// <summary>The entry that holds a name in a folder.</summary>
     private sealed record NameHolder(long Id, string RelativePath, EntryKind Kind);
 
-    /// <summary>The upload's job id, with the destination folder's path as it is now (null: gone) and what holds the file's name in it.</summary>
-    private sealed record StartedPlacement(long JobId, string? RelativePath, long? HolderId, string? HolderPath, EntryKind? HolderKind);
-
-    /// <summary>The destination folder's path as it is now (null: gone), and what holds the file's name in it (null columns: nothing).</summary>
-    private sealed record FolderAndHolder(string? RelativePath, long? HolderId, string? HolderPath, EntryKind? HolderKind)
+    /// <summary>
+    /// The upload's job id (read into <see cref="Job.Id"/>), with the destination folder's path as it is now (null: gone)
+    /// and what holds the file's name in it (null columns: nothing).
+    /// </summary>
+    private sealed record FolderAndHolder(long JobId, string? RelativePath, long? HolderId, string? HolderPath, EntryKind? HolderKind)
     {
         public NameHolder? Holder() => HolderId is { } id ? new NameHolder(id, HolderPath!, HolderKind!.Value) : null;
     }
